@@ -1,0 +1,411 @@
+//! The conformance contract: what a provider crate implements (behind its `mock` feature)
+//! so that one scenario suite runs against every provider's fake.
+//!
+//! `cargo xtask conformance` starts each provider's [`ConformanceTarget`] and runs
+//! [`run_scenarios`] on it; provider crates call it from their own tests as well.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use reqwest_middleware::ClientWithMiddleware;
+
+use crate::cache::CacheConfig;
+use crate::clock::ManualClock;
+use crate::error::{AuthError, ErrorKind};
+
+/// Which credentials a conformance client is built with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Creds {
+    /// The credentials the fake was started with.
+    Valid,
+    /// Well-formed credentials the fake does not accept (wrong secret or key).
+    Wrong,
+}
+
+/// A provider's fake plus the means to drive it. Implemented by each provider crate's
+/// `mock` module; the fake must read the [`ManualClock`] it was started with.
+pub trait ConformanceTarget: Send + Sync {
+    /// Short provider name for the report (`"dragonpass"`, `"snap-b2b"`…).
+    fn name(&self) -> &str;
+    /// How long a cached token lives; `None` when the provider signs every request afresh
+    /// and caches nothing.
+    fn token_lifetime(&self) -> Option<Duration>;
+    /// Whether tokens come from an endpoint of the fake (which can be made to fail).
+    fn has_token_endpoint(&self) -> bool;
+    /// A client with the provider's auth attached, using `creds`, the fake's clock and
+    /// `cache` as the token cache configuration.
+    fn client(&self, creds: Creds, cache: CacheConfig) -> Result<ClientWithMiddleware, AuthError>;
+    /// Sends one authenticated API call to the fake with `client`.
+    fn call<'a>(
+        &'a self,
+        client: &'a ClientWithMiddleware,
+    ) -> BoxFuture<'a, Result<reqwest::Response, reqwest_middleware::Error>>;
+    /// Tokens the fake has issued (token endpoint successes) or, for self-signed tokens,
+    /// distinct valid tokens it has seen.
+    fn token_fetches(&self) -> u64;
+    /// API calls the fake has received (accepted or not).
+    fn api_calls(&self) -> u64;
+    /// While `true`, the token endpoint answers with the provider's server-error shape.
+    fn set_token_endpoint_failing(&self, failing: bool);
+    /// The next `n` API calls are answered with the provider's "token rejected" response.
+    fn reject_next_api_calls(&self, n: u64);
+    /// Every credential value in use, so reports can prove none of them leaked.
+    fn secrets(&self) -> Vec<String>;
+}
+
+/// The outcome of one scenario.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The scenario passed.
+    Pass,
+    /// The scenario failed, with the reason.
+    Fail(String),
+    /// The scenario does not apply to this provider, with the reason.
+    NotApplicable(&'static str),
+}
+
+/// One row of the report.
+#[derive(Debug, Clone)]
+pub struct ScenarioResult {
+    /// Scenario name.
+    pub scenario: &'static str,
+    /// What happened.
+    pub outcome: Outcome,
+    /// Token fetches the fake saw during the scenario.
+    pub fetches: u64,
+}
+
+/// All scenario results of one provider.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// Provider name.
+    pub provider: String,
+    /// Results in run order.
+    pub results: Vec<ScenarioResult>,
+}
+
+impl Report {
+    /// Whether no scenario failed.
+    pub fn passed(&self) -> bool {
+        !self
+            .results
+            .iter()
+            .any(|r| matches!(r.outcome, Outcome::Fail(_)))
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for r in &self.results {
+            let (status, detail) = match &r.outcome {
+                Outcome::Pass => ("pass", String::new()),
+                Outcome::Fail(why) => ("FAIL", why.clone()),
+                Outcome::NotApplicable(why) => ("n/a", (*why).to_string()),
+            };
+            writeln!(
+                f,
+                "{:<12} {:<28} {:<5} fetches={:<3} {}",
+                self.provider, r.scenario, status, r.fetches, detail
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Concurrent requests in the cold-burst scenario.
+pub const COLD_BURST: usize = 500;
+
+/// The cache configuration scenarios use: 60 s margin, no jitter, short backoff.
+pub fn scenario_cache_config() -> CacheConfig {
+    CacheConfig {
+        refresh_margin: Duration::from_secs(60),
+        jitter: Duration::ZERO,
+        min_backoff: Duration::from_secs(1),
+        max_backoff: Duration::from_secs(4),
+        fetch_timeout: Duration::from_secs(10),
+    }
+}
+
+struct Run<'a> {
+    target: &'a dyn ConformanceTarget,
+    clock: &'a ManualClock,
+    leaks: BTreeMap<String, ()>,
+    texts: Vec<String>,
+}
+
+type Check = Result<Outcome, String>;
+
+fn ensure(cond: bool, why: impl FnOnce() -> String) -> Result<(), String> {
+    if cond { Ok(()) } else { Err(why()) }
+}
+
+impl Run<'_> {
+    fn client(&mut self, creds: Creds) -> Result<ClientWithMiddleware, String> {
+        let c = self
+            .target
+            .client(creds, scenario_cache_config())
+            .map_err(|e| format!("building the client failed: {e}"))?;
+        self.texts.push(format!("{c:?}"));
+        Ok(c)
+    }
+
+    async fn call_ok(&mut self, client: &ClientWithMiddleware) -> Result<(), String> {
+        match self.target.call(client).await {
+            Ok(r) if r.status().is_success() => Ok(()),
+            Ok(r) => {
+                let status = r.status();
+                let body = r.text().await.unwrap_or_default();
+                self.texts.push(body.clone());
+                Err(format!("expected success, got HTTP {status}: {body:.200}"))
+            }
+            Err(e) => {
+                let text = format!("{e} / {e:?}");
+                self.texts.push(text.clone());
+                Err(format!("expected success, got error: {text:.300}"))
+            }
+        }
+    }
+
+    async fn burst(&mut self, client: &ClientWithMiddleware, n: usize) -> Result<(), String> {
+        let calls = (0..n).map(|_| self.target.call(client));
+        let results = futures::future::join_all(calls).await;
+        let mut failed = 0;
+        let mut first = None;
+        for r in results {
+            match r {
+                Ok(r) if r.status().is_success() => {}
+                Ok(r) => {
+                    failed += 1;
+                    first.get_or_insert_with(|| format!("HTTP {}", r.status()));
+                }
+                Err(e) => {
+                    failed += 1;
+                    first.get_or_insert_with(|| e.to_string());
+                }
+            }
+        }
+        ensure(failed == 0, || {
+            format!(
+                "{failed} of {n} requests failed, first: {}",
+                first.unwrap_or_default()
+            )
+        })
+    }
+
+    fn cached(&self) -> Result<Duration, Outcome> {
+        self.target.token_lifetime().ok_or(Outcome::NotApplicable(
+            "signs every request; no token cache",
+        ))
+    }
+
+    async fn signatures_accepted(&mut self) -> Check {
+        let c = self.client(Creds::Valid)?;
+        self.call_ok(&c).await?;
+        self.call_ok(&c).await?;
+        Ok(Outcome::Pass)
+    }
+
+    async fn cold_burst(&mut self) -> Check {
+        if let Err(na) = self.cached() {
+            return Ok(na);
+        }
+        let c = self.client(Creds::Valid)?;
+        let before = self.target.token_fetches();
+        self.burst(&c, COLD_BURST).await?;
+        let fetched = self.target.token_fetches() - before;
+        ensure(fetched == 1, || {
+            format!("{COLD_BURST} cold requests made {fetched} token fetches, expected 1")
+        })?;
+        // Steady state: more requests, no more fetches.
+        self.burst(&c, 100).await?;
+        let more = self.target.token_fetches() - before - 1;
+        ensure(more == 0, || {
+            format!("steady state made {more} extra fetches")
+        })?;
+        Ok(Outcome::Pass)
+    }
+
+    async fn expiry(&mut self) -> Check {
+        let life = match self.cached() {
+            Ok(l) => l,
+            Err(na) => return Ok(na),
+        };
+        let c = self.client(Creds::Valid)?;
+        self.call_ok(&c).await?;
+        let before = self.target.token_fetches();
+        self.clock.advance(life + Duration::from_secs(1));
+        self.burst(&c, 50).await?;
+        let fetched = self.target.token_fetches() - before;
+        ensure(fetched == 1, || {
+            format!("after expiry 50 requests made {fetched} fetches, expected 1")
+        })?;
+        Ok(Outcome::Pass)
+    }
+
+    async fn outage_with_valid_token(&mut self) -> Check {
+        let life = match self.cached() {
+            Ok(l) => l,
+            Err(na) => return Ok(na),
+        };
+        if !self.target.has_token_endpoint() {
+            return Ok(Outcome::NotApplicable("tokens are minted locally"));
+        }
+        let c = self.client(Creds::Valid)?;
+        self.call_ok(&c).await?;
+        self.target.set_token_endpoint_failing(true);
+        // Inside the refresh window, still valid: refreshes fail in the background.
+        self.clock.advance(life - Duration::from_secs(30));
+        let r = async {
+            for _ in 0..5 {
+                self.call_ok(&c).await?;
+                self.clock.advance(Duration::from_secs(2));
+            }
+            Ok::<_, String>(())
+        }
+        .await;
+        self.target.set_token_endpoint_failing(false);
+        r?;
+        Ok(Outcome::Pass)
+    }
+
+    async fn outage_without_token(&mut self) -> Check {
+        let life = match self.cached() {
+            Ok(l) => l,
+            Err(na) => return Ok(na),
+        };
+        if !self.target.has_token_endpoint() {
+            return Ok(Outcome::NotApplicable("tokens are minted locally"));
+        }
+        let c = self.client(Creds::Valid)?;
+        self.call_ok(&c).await?;
+        self.clock.advance(life + Duration::from_secs(1));
+        self.target.set_token_endpoint_failing(true);
+        let r = self.target.call(&c).await;
+        self.target.set_token_endpoint_failing(false);
+        match r {
+            Ok(resp) => return Err(format!("expected an error, got HTTP {}", resp.status())),
+            Err(e) => {
+                self.texts.push(format!("{e} / {e:?}"));
+                let ae = AuthError::from_middleware(&e)
+                    .ok_or_else(|| format!("error is not an AuthError: {e}"))?;
+                ensure(ae.is_retryable(), || format!("error not retryable: {ae}"))?;
+            }
+        }
+        self.call_ok(&c).await?;
+        Ok(Outcome::Pass)
+    }
+
+    async fn rejected_token(&mut self) -> Check {
+        let c = self.client(Creds::Valid)?;
+        self.call_ok(&c).await?;
+        let fetches = self.target.token_fetches();
+        let calls = self.target.api_calls();
+        self.target.reject_next_api_calls(1);
+        self.call_ok(&c).await?;
+        let new_calls = self.target.api_calls() - calls;
+        ensure(new_calls == 2, || {
+            format!("a rejected request should be retried once: {new_calls} calls seen")
+        })?;
+        if self.target.token_lifetime().is_some() {
+            let new_fetches = self.target.token_fetches() - fetches;
+            ensure(new_fetches == 1, || {
+                format!("the retry should use one fresh token, saw {new_fetches} fetches")
+            })?;
+        }
+        Ok(Outcome::Pass)
+    }
+
+    async fn wrong_credentials(&mut self) -> Check {
+        let c = self.client(Creds::Wrong)?;
+        let calls = self.target.api_calls();
+        match self.target.call(&c).await {
+            Ok(resp) => {
+                ensure(!self.target.has_token_endpoint(), || {
+                    format!("expected a typed error, got HTTP {}", resp.status())
+                })?;
+                ensure(resp.status() == http::StatusCode::UNAUTHORIZED, || {
+                    format!("expected HTTP 401, got {}", resp.status())
+                })?;
+                let n = self.target.api_calls() - calls;
+                ensure(n <= 2, || format!("wrong credentials were tried {n} times"))?;
+                let body = resp.text().await.unwrap_or_default();
+                self.texts.push(body);
+            }
+            Err(e) => {
+                self.texts.push(format!("{e} / {e:?}"));
+                let ae = AuthError::from_middleware(&e)
+                    .ok_or_else(|| format!("error is not an AuthError: {e}"))?;
+                ensure(!ae.is_retryable(), || {
+                    format!("error should not be retryable: {ae}")
+                })?;
+                ensure(
+                    matches!(
+                        ae.kind(),
+                        ErrorKind::Unauthorized | ErrorKind::InvalidCredentials
+                    ),
+                    || format!("unexpected error kind: {ae}"),
+                )?;
+            }
+        }
+        Ok(Outcome::Pass)
+    }
+
+    fn no_leaks(&mut self) -> Check {
+        for secret in self.target.secrets() {
+            if secret.len() < 6 {
+                continue;
+            }
+            for text in &self.texts {
+                if text.contains(&secret) {
+                    self.leaks.insert(secret.clone(), ());
+                }
+            }
+        }
+        ensure(self.leaks.is_empty(), || {
+            format!(
+                "{} credential value(s) appeared in errors, bodies or Debug output",
+                self.leaks.len()
+            )
+        })?;
+        Ok(Outcome::Pass)
+    }
+}
+
+/// Runs every scenario against `target`, whose fake reads `clock`.
+pub async fn run_scenarios(target: &dyn ConformanceTarget, clock: &ManualClock) -> Report {
+    let mut run = Run {
+        target,
+        clock,
+        leaks: BTreeMap::new(),
+        texts: Vec::new(),
+    };
+    let mut results = Vec::new();
+    macro_rules! scenario {
+        ($name:literal, $call:expr) => {{
+            let before = run.target.token_fetches();
+            let outcome = match $call {
+                Ok(o) => o,
+                Err(why) => Outcome::Fail(why),
+            };
+            results.push(ScenarioResult {
+                scenario: $name,
+                outcome,
+                fetches: run.target.token_fetches() - before,
+            });
+        }};
+    }
+    scenario!("signatures accepted", run.signatures_accepted().await);
+    scenario!("cold burst -> 1 fetch", run.cold_burst().await);
+    scenario!("expiry -> 1 refresh", run.expiry().await);
+    scenario!("outage, valid token", run.outage_with_valid_token().await);
+    scenario!("outage, no token", run.outage_without_token().await);
+    scenario!("rejected token -> 1 retry", run.rejected_token().await);
+    scenario!("wrong credentials", run.wrong_credentials().await);
+    scenario!("no secrets in output", run.no_leaks());
+    Report {
+        provider: target.name().to_string(),
+        results,
+    }
+}

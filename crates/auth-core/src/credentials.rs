@@ -1,0 +1,235 @@
+//! Validation and loading helpers shared by every provider's credentials.
+//!
+//! Every helper names the field it checks and describes the problem without repeating the
+//! value, so the resulting [`AuthError`] is safe to log even when the value was a secret.
+
+use std::path::Path;
+
+use http::HeaderValue;
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::error::AuthError;
+
+/// Checks that `value` is not empty or whitespace only.
+pub fn require_non_empty(field: &'static str, value: &str) -> Result<(), AuthError> {
+    if value.trim().is_empty() {
+        return Err(AuthError::invalid_field(field, "must not be empty"));
+    }
+    Ok(())
+}
+
+/// Checks that `value` is non-empty printable ASCII (no control characters, no CR/LF), as
+/// values placed into HTTP headers or signed strings must be.
+///
+/// ```
+/// use tollgate_auth_core::credentials::require_header_safe;
+/// assert!(require_header_safe("client_key", "abc-123").is_ok());
+/// let err = require_header_safe("client_key", "abc\r\nX-Evil: 1").unwrap_err();
+/// assert_eq!(err.field(), Some("client_key"));
+/// assert!(!err.to_string().contains("Evil"));
+/// ```
+pub fn require_header_safe(field: &'static str, value: &str) -> Result<(), AuthError> {
+    require_non_empty(field, value)?;
+    if value.bytes().any(|b| b == b'\r' || b == b'\n') {
+        return Err(AuthError::invalid_field(
+            field,
+            "must not contain CR or LF characters",
+        ));
+    }
+    if !value.is_ascii() {
+        return Err(AuthError::invalid_field(field, "must be ASCII"));
+    }
+    if value.bytes().any(|b| b.is_ascii_control()) {
+        return Err(AuthError::invalid_field(
+            field,
+            "must not contain control characters",
+        ));
+    }
+    Ok(())
+}
+
+/// Validates `value` with [`require_header_safe`] and turns it into a [`HeaderValue`].
+pub fn header_value(field: &'static str, value: &str) -> Result<HeaderValue, AuthError> {
+    require_header_safe(field, value)?;
+    HeaderValue::from_str(value)
+        .map_err(|_| AuthError::invalid_field(field, "is not a valid HTTP header value"))
+}
+
+/// Builds a sensitive `Authorization: Bearer <token>` value. Sensitive header values are
+/// hidden from `Debug` output by `http` and skipped by HTTP/2 header compression.
+pub fn bearer_header(token: &SecretString) -> Result<HeaderValue, AuthError> {
+    let t = token.expose_secret();
+    require_header_safe("access_token", t)?;
+    if t.bytes().any(|b| b == b' ') {
+        return Err(AuthError::invalid_field(
+            "access_token",
+            "must not contain spaces",
+        ));
+    }
+    let mut v = HeaderValue::from_maybe_shared(bytes::Bytes::from(format!("Bearer {t}")))
+        .map_err(|_| AuthError::invalid_field("access_token", "is not a valid header value"))?;
+    v.set_sensitive(true);
+    Ok(v)
+}
+
+/// A secret field: checks it is non-empty and wraps it.
+pub fn secret(field: &'static str, value: impl Into<String>) -> Result<SecretString, AuthError> {
+    let value: String = value.into();
+    require_non_empty(field, &value)?;
+    Ok(SecretString::from(value))
+}
+
+/// A secret that must be header/signature safe ASCII.
+pub fn ascii_secret(
+    field: &'static str,
+    value: impl Into<String>,
+) -> Result<SecretString, AuthError> {
+    let value: String = value.into();
+    require_header_safe(field, &value)?;
+    Ok(SecretString::from(value))
+}
+
+/// Turns literal `\n` (and `\r\n`) escapes into newlines, as PEM keys arrive when they were
+/// stored in an environment variable or a one-line JSON field. Real newlines are kept.
+///
+/// ```
+/// use tollgate_auth_core::credentials::unescape_newlines;
+/// assert_eq!(unescape_newlines("a\\nb\\r\\nc"), "a\nb\nc");
+/// ```
+pub fn unescape_newlines(s: &str) -> String {
+    s.replace("\\r\\n", "\n").replace("\\n", "\n")
+}
+
+/// Checks that `pem` looks like PEM with the given label set (e.g. `["PRIVATE KEY", "RSA
+/// PRIVATE KEY"]`) and returns the label found. It does not parse the key.
+pub fn pem_label<'a>(
+    field: &'static str,
+    pem: &str,
+    accepted: &[&'a str],
+) -> Result<&'a str, AuthError> {
+    let begin = pem
+        .find("-----BEGIN ")
+        .ok_or_else(|| AuthError::invalid_field(field, "is not PEM (no BEGIN line)"))?;
+    let rest = &pem[begin + "-----BEGIN ".len()..];
+    let end = rest
+        .find("-----")
+        .ok_or_else(|| AuthError::invalid_field(field, "is not PEM (malformed BEGIN line)"))?;
+    let label = &rest[..end];
+    accepted
+        .iter()
+        .find(|a| **a == label)
+        .copied()
+        .ok_or_else(|| {
+            AuthError::invalid_field(
+                field,
+                format!(
+                    "has PEM label {label:?}, expected one of {}",
+                    accepted.join(", ")
+                ),
+            )
+        })
+}
+
+/// Reads an environment variable; missing, empty or non-UTF-8 values are errors naming it.
+pub fn env_var(name: &'static str) -> Result<String, AuthError> {
+    match std::env::var(name) {
+        Ok(v) if !v.trim().is_empty() => Ok(v),
+        Ok(_) => Err(AuthError::invalid_field(
+            name,
+            "environment variable is empty",
+        )),
+        Err(std::env::VarError::NotPresent) => Err(AuthError::invalid_field(
+            name,
+            "environment variable is not set",
+        )),
+        Err(std::env::VarError::NotUnicode(_)) => Err(AuthError::invalid_field(
+            name,
+            "environment variable is not valid UTF-8",
+        )),
+    }
+}
+
+/// Reads an optional environment variable (unset or empty → `None`).
+pub fn env_var_opt(name: &'static str) -> Result<Option<String>, AuthError> {
+    match env_var(name) {
+        Ok(v) => Ok(Some(v)),
+        Err(_) if std::env::var_os(name).is_none_or(|v| v.is_empty()) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Reads a secret from an environment variable.
+pub fn env_secret(name: &'static str) -> Result<SecretString, AuthError> {
+    env_var(name).map(SecretString::from)
+}
+
+/// Reads a UTF-8 text file (a key, `account_info.json`, `api_key.csv`). The error names the
+/// field and the path's problem, never the contents.
+pub fn read_text_file(field: &'static str, path: &Path) -> Result<SecretString, AuthError> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        AuthError::invalid_field(
+            field,
+            format!("cannot read {}: {}", path.display(), e.kind()),
+        )
+    })?;
+    String::from_utf8(bytes)
+        .map(SecretString::from)
+        .map_err(|_| AuthError::invalid_field(field, format!("{} is not UTF-8", path.display())))
+}
+
+/// Reads a binary file (a `.p12`).
+pub fn read_binary_file(field: &'static str, path: &Path) -> Result<Vec<u8>, AuthError> {
+    std::fs::read(path).map_err(|e| {
+        AuthError::invalid_field(
+            field,
+            format!("cannot read {}: {}", path.display(), e.kind()),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_safety_table() {
+        let bad = [
+            ("", "empty"),
+            ("   ", "empty"),
+            ("a\nb", "CR or LF"),
+            ("a\rb", "CR or LF"),
+            ("ключ", "ASCII"),
+            ("a\u{7}b", "control"),
+            ("a\tb", "control"),
+        ];
+        for (value, problem) in bad {
+            let err = require_header_safe("f", value).expect_err(value);
+            assert!(err.to_string().contains(problem), "{value:?} -> {err}");
+            assert_eq!(err.field(), Some("f"));
+        }
+        assert!(require_header_safe("f", "Abc-123_~.").is_ok());
+    }
+
+    #[test]
+    fn bearer_is_sensitive_and_validated() {
+        let v = bearer_header(&SecretString::from("tok123".to_string())).expect("valid");
+        assert!(v.is_sensitive());
+        assert_eq!(v.as_bytes(), b"Bearer tok123");
+        assert!(format!("{v:?}").contains("Sensitive"));
+        let err = bearer_header(&SecretString::from("tok\r\nx".to_string())).expect_err("crlf");
+        assert!(!err.to_string().contains("tok"));
+    }
+
+    #[test]
+    fn pem_labels() {
+        let pem = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+        assert_eq!(
+            pem_label("k", pem, &["PRIVATE KEY", "RSA PRIVATE KEY"]).expect("pem"),
+            "PRIVATE KEY"
+        );
+        assert!(pem_label("k", "not pem", &["PRIVATE KEY"]).is_err());
+        let err =
+            pem_label("k", "-----BEGIN CERTIFICATE-----\n", &["PRIVATE KEY"]).expect_err("label");
+        assert!(err.to_string().contains("CERTIFICATE"));
+    }
+}

@@ -1,0 +1,371 @@
+//! The one error type every tollgate crate returns.
+//!
+//! [`AuthError`] carries an [`ErrorKind`], a retryable flag, the field it concerns (for
+//! credential problems), an optional provider code and an optional `Retry-After` hint.
+//! Messages are written by this project and never contain secret values.
+//!
+//! Errors raised inside [`AuthMiddleware`](crate::AuthMiddleware) travel through
+//! `reqwest_middleware::Error::Middleware`; get them back with [`AuthError::from_middleware`].
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What went wrong, in broad strokes callers can branch on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// A credential or configuration value is missing or malformed (names the field).
+    InvalidCredentials,
+    /// The provider refused the credentials (wrong secret, unknown client, bad signature).
+    Unauthorized,
+    /// The provider rejected a token it had issued (expired, revoked, logged out).
+    TokenRejected,
+    /// The provider asked us to slow down, or a quota is exhausted.
+    RateLimited,
+    /// The provider failed (5xx or a provider "server error" code).
+    ServerError,
+    /// The network failed before a response arrived.
+    Transport,
+    /// A request or token fetch took longer than its configured bound.
+    Timeout,
+    /// The provider answered something this crate cannot understand.
+    InvalidResponse,
+    /// The provider answered with an error code of its own that fits no other kind.
+    Provider,
+    /// The request cannot be signed as given (for example a streaming body where the
+    /// signature covers the body).
+    UnsupportedRequest,
+    /// Producing a signature failed.
+    Signing,
+    /// Verifying an incoming signature or token failed.
+    Verification,
+    /// A bug or an unexpected internal state.
+    Internal,
+}
+
+impl ErrorKind {
+    /// Whether errors of this kind are worth retrying later by default.
+    pub fn default_retryable(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::RateLimited
+                | ErrorKind::ServerError
+                | ErrorKind::Transport
+                | ErrorKind::Timeout
+        )
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidCredentials => "invalid credentials",
+            ErrorKind::Unauthorized => "unauthorized",
+            ErrorKind::TokenRejected => "token rejected",
+            ErrorKind::RateLimited => "rate limited",
+            ErrorKind::ServerError => "provider server error",
+            ErrorKind::Transport => "transport error",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::InvalidResponse => "invalid response",
+            ErrorKind::Provider => "provider error",
+            ErrorKind::UnsupportedRequest => "unsupported request",
+            ErrorKind::Signing => "signing failed",
+            ErrorKind::Verification => "verification failed",
+            ErrorKind::Internal => "internal error",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+struct Inner {
+    kind: ErrorKind,
+    retryable: bool,
+    message: String,
+    field: Option<&'static str>,
+    provider_code: Option<String>,
+    retry_after: Option<Duration>,
+    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+/// The error of every tollgate crate: cheap to clone (shared by every caller that waited
+/// on the same token fetch), downcastable from `reqwest_middleware::Error`.
+///
+/// ```
+/// use tollgate_auth_core::{AuthError, ErrorKind};
+/// let err = AuthError::invalid_field("client_key", "must not be empty");
+/// assert_eq!(err.kind(), ErrorKind::InvalidCredentials);
+/// assert_eq!(err.field(), Some("client_key"));
+/// assert!(!err.is_retryable());
+/// assert_eq!(err.to_string(), "invalid credentials: client_key: must not be empty");
+/// ```
+#[derive(Clone)]
+pub struct AuthError {
+    inner: Arc<Inner>,
+}
+
+impl AuthError {
+    /// A new error of `kind`, retryable by the kind's default.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        AuthError {
+            inner: Arc::new(Inner {
+                kind,
+                retryable: kind.default_retryable(),
+                message: message.into(),
+                field: None,
+                provider_code: None,
+                retry_after: None,
+                source: None,
+            }),
+        }
+    }
+
+    /// A credential/configuration problem with the named field. The message must describe
+    /// the problem, never repeat the value.
+    pub fn invalid_field(field: &'static str, problem: impl Into<String>) -> Self {
+        Self::new(ErrorKind::InvalidCredentials, problem).with_field(field)
+    }
+
+    /// Overrides the retryable flag.
+    #[must_use]
+    pub fn with_retryable(self, retryable: bool) -> Self {
+        self.rebuild(|i| i.retryable = retryable)
+    }
+
+    /// Attaches the provider's own error code (`"4017300"`, `"100021"`, `"40001"`…).
+    #[must_use]
+    pub fn with_provider_code(self, code: impl Into<String>) -> Self {
+        let code = code.into();
+        self.rebuild(|i| i.provider_code = Some(code))
+    }
+
+    /// Attaches a `Retry-After` hint; the token cache waits at least this long before the
+    /// next background attempt.
+    #[must_use]
+    pub fn with_retry_after(self, after: Duration) -> Self {
+        self.rebuild(|i| i.retry_after = Some(after))
+    }
+
+    /// Attaches the field this error concerns.
+    #[must_use]
+    pub fn with_field(self, field: &'static str) -> Self {
+        self.rebuild(|i| i.field = Some(field))
+    }
+
+    /// Attaches an underlying cause. Only pass errors whose text cannot contain secrets.
+    #[must_use]
+    pub fn with_source(self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.rebuild(move |i| i.source = Some(Box::new(source)))
+    }
+
+    fn rebuild(mut self, f: impl FnOnce(&mut Inner)) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            f(inner);
+            return self;
+        }
+        // Shared already: copy what can be copied; the source is kept as text.
+        let i = &self.inner;
+        let mut copy = Inner {
+            kind: i.kind,
+            retryable: i.retryable,
+            message: i.message.clone(),
+            field: i.field,
+            provider_code: i.provider_code.clone(),
+            retry_after: i.retry_after,
+            source: i
+                .source
+                .as_ref()
+                .map(|s| Box::new(SourceText(s.to_string())) as Box<_>),
+        };
+        f(&mut copy);
+        AuthError {
+            inner: Arc::new(copy),
+        }
+    }
+
+    /// The broad kind of failure.
+    pub fn kind(&self) -> ErrorKind {
+        self.inner.kind
+    }
+
+    /// Whether retrying the same operation later may succeed.
+    pub fn is_retryable(&self) -> bool {
+        self.inner.retryable
+    }
+
+    /// The human-readable description (no secrets).
+    pub fn message(&self) -> &str {
+        &self.inner.message
+    }
+
+    /// The credential or configuration field concerned, if any.
+    pub fn field(&self) -> Option<&'static str> {
+        self.inner.field
+    }
+
+    /// The provider's own error code, if it sent one.
+    pub fn provider_code(&self) -> Option<&str> {
+        self.inner.provider_code.as_deref()
+    }
+
+    /// How long the provider asked us to wait, if it said.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.inner.retry_after
+    }
+
+    /// Finds an `AuthError` inside an error returned by a `reqwest_middleware` client.
+    ///
+    /// ```
+    /// use tollgate_auth_core::{AuthError, ErrorKind};
+    /// let mw: reqwest_middleware::Error =
+    ///     reqwest_middleware::Error::middleware(AuthError::new(ErrorKind::Timeout, "token fetch"));
+    /// let found = AuthError::from_middleware(&mw).expect("an AuthError inside");
+    /// assert!(found.is_retryable());
+    /// ```
+    pub fn from_middleware(err: &reqwest_middleware::Error) -> Option<&AuthError> {
+        match err {
+            reqwest_middleware::Error::Middleware(e) => e.downcast_ref::<AuthError>(),
+            reqwest_middleware::Error::Reqwest(_) => None,
+        }
+    }
+
+    /// Maps a transport error from `reqwest` (timeouts and connection failures are
+    /// retryable).
+    pub fn from_reqwest(context: &str, err: reqwest::Error) -> Self {
+        let kind = if err.is_timeout() {
+            ErrorKind::Timeout
+        } else if err.is_decode() || err.is_body() {
+            ErrorKind::InvalidResponse
+        } else {
+            ErrorKind::Transport
+        };
+        let retryable = !matches!(kind, ErrorKind::InvalidResponse);
+        AuthError::new(kind, format!("{context}: {kind}"))
+            .with_retryable(retryable)
+            .with_source(err.without_url())
+    }
+
+    /// Maps an HTTP status from a token endpoint or API to an error of the fitting kind:
+    /// 401/403 → unauthorized, 429 → rate limited, 5xx → server error (retryable), other
+    /// → provider error. `Retry-After` in seconds is honoured.
+    pub fn from_status(
+        context: &str,
+        status: http::StatusCode,
+        headers: Option<&http::HeaderMap>,
+    ) -> Self {
+        let kind = match status.as_u16() {
+            401 | 403 => ErrorKind::Unauthorized,
+            429 => ErrorKind::RateLimited,
+            500..=599 => ErrorKind::ServerError,
+            _ => ErrorKind::Provider,
+        };
+        let mut e = AuthError::new(kind, format!("{context}: HTTP {}", status.as_u16()));
+        if let Some(after) = headers.and_then(retry_after_header) {
+            e = e.with_retry_after(after).with_retryable(true);
+        }
+        e
+    }
+}
+
+/// Parses a `Retry-After` header given in seconds (the HTTP-date form is ignored).
+pub fn retry_after_header(headers: &http::HeaderMap) -> Option<Duration> {
+    let v = headers.get(http::header::RETRY_AFTER)?.to_str().ok()?;
+    v.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+#[derive(Debug)]
+struct SourceText(String);
+impl fmt::Display for SourceText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for SourceText {}
+
+impl fmt::Display for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &self.inner;
+        write!(f, "{}: ", i.kind)?;
+        if let Some(field) = i.field {
+            write!(f, "{field}: ")?;
+        }
+        f.write_str(&i.message)?;
+        if let Some(code) = &i.provider_code {
+            write!(f, " (provider code {code})")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &self.inner;
+        f.debug_struct("AuthError")
+            .field("kind", &i.kind)
+            .field("retryable", &i.retryable)
+            .field("field", &i.field)
+            .field("message", &i.message)
+            .field("provider_code", &i.provider_code)
+            .field("retry_after", &i.retry_after)
+            .field("source", &i.source.as_ref().map(|s| s.to_string()))
+            .finish()
+    }
+}
+
+impl std::error::Error for AuthError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.inner
+            .source
+            .as_ref()
+            .map(|s| s.as_ref() as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl From<AuthError> for reqwest_middleware::Error {
+    fn from(e: AuthError) -> Self {
+        reqwest_middleware::Error::Middleware(anyhow::Error::new(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shared_errors_can_still_be_decorated() {
+        let e = AuthError::new(ErrorKind::ServerError, "boom");
+        let shared = e.clone();
+        let e2 = e.with_provider_code("5007300").with_retryable(false);
+        assert_eq!(e2.provider_code(), Some("5007300"));
+        assert!(!e2.is_retryable());
+        assert!(shared.is_retryable());
+        assert_eq!(shared.provider_code(), None);
+    }
+
+    #[test]
+    fn status_mapping() {
+        let mut h = http::HeaderMap::new();
+        h.insert(
+            http::header::RETRY_AFTER,
+            http::HeaderValue::from_static("7"),
+        );
+        let e = AuthError::from_status("token", http::StatusCode::SERVICE_UNAVAILABLE, Some(&h));
+        assert_eq!(e.kind(), ErrorKind::ServerError);
+        assert!(e.is_retryable());
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(7)));
+        let e = AuthError::from_status("token", http::StatusCode::UNAUTHORIZED, None);
+        assert_eq!(e.kind(), ErrorKind::Unauthorized);
+        assert!(!e.is_retryable());
+    }
+
+    #[test]
+    fn middleware_round_trip() {
+        let mw: reqwest_middleware::Error =
+            AuthError::invalid_field("secret", "must not be empty").into();
+        let back = AuthError::from_middleware(&mw).expect("downcast");
+        assert_eq!(back.field(), Some("secret"));
+    }
+}

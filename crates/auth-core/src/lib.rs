@@ -1,0 +1,41 @@
+//! The shared signing layer of the tollgate SDKs.
+//!
+//! A provider crate implements [`Signer`] (and, when it has a token endpoint or mints
+//! tokens, a [`TokenSource`] cached by [`TokenCache`]); users attach it to the reqwest
+//! client they already have with [`AuthMiddleware`]:
+//!
+//! ```no_run
+//! # fn demo<S: tollgate_auth_core::Signer>(signer: S) {
+//! let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+//!     .with(tollgate_auth_core::AuthMiddleware::new(signer))
+//!     .build();
+//! # }
+//! ```
+//!
+//! Everything that depends on time reads an injected [`Clock`]; every failure is an
+//! [`AuthError`] with an [`ErrorKind`] and a retryable flag, and no message, `Debug` or
+//! tracing event contains a secret.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![deny(missing_docs)]
+
+pub mod cache;
+pub mod clock;
+#[cfg(feature = "mock")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
+pub mod conformance;
+pub mod credentials;
+pub mod error;
+pub mod middleware;
+#[cfg(feature = "mock")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
+pub mod mock;
+pub mod sign;
+pub mod token;
+
+pub use cache::{CacheConfig, TokenCache};
+pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
+pub use error::{AuthError, ErrorKind};
+pub use middleware::{AuthMiddleware, SkipAuth};
+pub use secrecy::{ExposeSecret, SecretString};
+pub use sign::{BearerSigner, Signer, body_bytes};
+pub use token::{CachedToken, FetchContext, FetchedToken, TokenSource};

@@ -1,0 +1,277 @@
+//! A small reference provider: a client-credentials token endpoint and one protected API
+//! route, faked with wiremock, plus the token source and signer that talk to it.
+//!
+//! It exists to prove the conformance harness and the shared layer on their own; the
+//! provider crates' fakes follow the same pattern.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
+use secrecy::{ExposeSecret, SecretString};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+use crate::cache::{CacheConfig, TokenCache};
+use crate::clock::{Clock, ManualClock};
+use crate::conformance::{ConformanceTarget, Creds};
+use crate::error::{AuthError, ErrorKind};
+use crate::middleware::AuthMiddleware;
+use crate::sign::BearerSigner;
+use crate::token::{FetchContext, FetchedToken, TokenSource};
+
+/// Lifetime of the tokens the reference fake issues.
+pub const REFERENCE_TOKEN_LIFETIME: Duration = Duration::from_secs(600);
+
+const CLIENT_ID: &str = "reference-client";
+const CLIENT_SECRET: &str = "reference-secret-0123456789";
+
+#[derive(Debug, Default)]
+struct FakeState {
+    issued: Mutex<HashMap<String, SystemTime>>,
+    fetches: AtomicU64,
+    api_calls: AtomicU64,
+    failing: AtomicBool,
+    reject_next: AtomicU64,
+}
+
+struct TokenEndpoint {
+    state: Arc<FakeState>,
+    clock: ManualClock,
+}
+
+impl Respond for TokenEndpoint {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        if self.state.failing.load(Ordering::SeqCst) {
+            return ResponseTemplate::new(503)
+                .insert_header("retry-after", "2")
+                .set_body_json(serde_json::json!({"error": "temporarily_unavailable"}));
+        }
+        let body: serde_json::Value = match serde_json::from_slice(&req.body) {
+            Ok(v) => v,
+            Err(_) => {
+                return ResponseTemplate::new(400)
+                    .set_body_json(serde_json::json!({"error": "invalid_request"}));
+            }
+        };
+        if body["client_id"] != CLIENT_ID || body["client_secret"] != CLIENT_SECRET {
+            return ResponseTemplate::new(401)
+                .set_body_json(serde_json::json!({"error": "invalid_client"}));
+        }
+        let n = self.state.fetches.fetch_add(1, Ordering::SeqCst) + 1;
+        let token = format!("ref-token-{n}-{}", rand::random::<u32>());
+        let expires = self.clock.now() + REFERENCE_TOKEN_LIFETIME;
+        self.state
+            .issued
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(token.clone(), expires);
+        ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "access_token": token,
+            "expires_in": REFERENCE_TOKEN_LIFETIME.as_secs(),
+        }))
+    }
+}
+
+struct Api {
+    state: Arc<FakeState>,
+    clock: ManualClock,
+}
+
+impl Respond for Api {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        self.state.api_calls.fetch_add(1, Ordering::SeqCst);
+        let unauthorized = || {
+            ResponseTemplate::new(401).set_body_json(serde_json::json!({"error": "invalid_token"}))
+        };
+        if self
+            .state
+            .reject_next
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+        {
+            return unauthorized();
+        }
+        let Some(token) = req
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+        else {
+            return unauthorized();
+        };
+        let issued = self.state.issued.lock().unwrap_or_else(|p| p.into_inner());
+        match issued.get(token) {
+            Some(exp) if self.clock.now() < *exp => {
+                ResponseTemplate::new(200).set_body_json(serde_json::json!({"ok": true}))
+            }
+            _ => unauthorized(),
+        }
+    }
+}
+
+/// The reference fake: `POST /token` (JSON `client_id`/`client_secret` → `access_token`,
+/// `expires_in`) and `GET /api/resource` (bearer token required).
+pub struct ReferenceFake {
+    server: MockServer,
+    state: Arc<FakeState>,
+    clock: ManualClock,
+}
+
+impl ReferenceFake {
+    /// Starts the fake on loopback; it reads `clock` for token expiry.
+    pub async fn start(clock: ManualClock) -> Self {
+        let server = MockServer::start().await;
+        let state = Arc::new(FakeState::default());
+        Mock::given(method("POST"))
+            .and(path("/token"))
+            .respond_with(TokenEndpoint {
+                state: state.clone(),
+                clock: clock.clone(),
+            })
+            .mount(&server)
+            .await;
+        Mock::given(path("/api/resource"))
+            .respond_with(Api {
+                state: state.clone(),
+                clock: clock.clone(),
+            })
+            .mount(&server)
+            .await;
+        ReferenceFake {
+            server,
+            state,
+            clock,
+        }
+    }
+
+    /// The fake's base URL.
+    pub fn uri(&self) -> String {
+        self.server.uri()
+    }
+
+    /// A token source for this fake with the valid (or a wrong) secret.
+    pub fn source(&self, creds: Creds) -> ReferenceSource {
+        let secret = match creds {
+            Creds::Valid => CLIENT_SECRET.to_string(),
+            Creds::Wrong => "wrong-secret-9876543210".to_string(),
+        };
+        ReferenceSource {
+            http: reqwest::Client::new(),
+            token_url: format!("{}/token", self.server.uri()),
+            client_id: CLIENT_ID.to_string(),
+            client_secret: SecretString::from(secret),
+        }
+    }
+}
+
+/// Fetches tokens from a [`ReferenceFake`].
+#[derive(Debug)]
+pub struct ReferenceSource {
+    http: reqwest::Client,
+    token_url: String,
+    client_id: String,
+    client_secret: SecretString,
+}
+
+#[derive(serde::Deserialize)]
+struct TokenResponse {
+    access_token: String,
+    expires_in: u64,
+}
+
+impl TokenSource for ReferenceSource {
+    async fn fetch(&self, _cx: &FetchContext) -> Result<FetchedToken, AuthError> {
+        let body = serde_json::json!({
+            "client_id": self.client_id,
+            "client_secret": self.client_secret.expose_secret(),
+        });
+        let resp = self
+            .http
+            .post(&self.token_url)
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .map_err(|e| AuthError::from_reqwest("reference token request", e))?;
+        let status = resp.status();
+        if !status.is_success() {
+            return Err(AuthError::from_status(
+                "reference token request",
+                status,
+                Some(resp.headers()),
+            ));
+        }
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| AuthError::from_reqwest("reference token response", e))?;
+        let parsed: TokenResponse = serde_json::from_slice(&bytes).map_err(|_| {
+            AuthError::new(
+                ErrorKind::InvalidResponse,
+                "reference token response is not valid JSON",
+            )
+        })?;
+        Ok(FetchedToken::new(
+            parsed.access_token,
+            Duration::from_secs(parsed.expires_in),
+        ))
+    }
+}
+
+impl ConformanceTarget for ReferenceFake {
+    fn name(&self) -> &str {
+        "reference"
+    }
+
+    fn token_lifetime(&self) -> Option<Duration> {
+        Some(REFERENCE_TOKEN_LIFETIME)
+    }
+
+    fn has_token_endpoint(&self) -> bool {
+        true
+    }
+
+    fn client(&self, creds: Creds, cache: CacheConfig) -> Result<ClientWithMiddleware, AuthError> {
+        let cache = TokenCache::with_config(self.source(creds), self.clock.shared(), cache)
+            .named("reference");
+        let signer = BearerSigner::new(cache, Vec::new());
+        Ok(ClientBuilder::new(reqwest::Client::new())
+            .with(AuthMiddleware::new(signer))
+            .build())
+    }
+
+    fn call<'a>(
+        &'a self,
+        client: &'a ClientWithMiddleware,
+    ) -> BoxFuture<'a, Result<reqwest::Response, reqwest_middleware::Error>> {
+        client
+            .get(format!("{}/api/resource", self.server.uri()))
+            .send()
+            .boxed()
+    }
+
+    fn token_fetches(&self) -> u64 {
+        self.state.fetches.load(Ordering::SeqCst)
+    }
+
+    fn api_calls(&self) -> u64 {
+        self.state.api_calls.load(Ordering::SeqCst)
+    }
+
+    fn set_token_endpoint_failing(&self, failing: bool) {
+        self.state.failing.store(failing, Ordering::SeqCst);
+    }
+
+    fn reject_next_api_calls(&self, n: u64) {
+        self.state.reject_next.store(n, Ordering::SeqCst);
+    }
+
+    fn secrets(&self) -> Vec<String> {
+        vec![CLIENT_SECRET.to_string()]
+    }
+}
