@@ -1,1 +1,104 @@
-fn main() {}
+//! Project automation. `cargo xtask conformance` runs the shared scenario suite against the
+//! fake of every registered provider and prints a provider × scenario table.
+
+use std::process::ExitCode;
+
+use auth_core::ManualClock;
+use auth_core::conformance::{ConformanceTarget, Outcome, Report, run_scenarios};
+
+mod providers;
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  conformance [PROVIDER...]   run the conformance scenarios against the built-in fakes
+                              (all providers, or only those named)
+  list                        list the registered providers";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("conformance") => conformance(&args[1..]),
+        Some("list") => {
+            for p in providers::ALL {
+                println!("{}", p.name);
+            }
+            ExitCode::SUCCESS
+        }
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn conformance(only: &[String]) -> ExitCode {
+    let selected: Vec<_> = providers::ALL
+        .iter()
+        .filter(|p| only.is_empty() || only.iter().any(|o| o == p.name))
+        .collect();
+    if selected.is_empty() {
+        eprintln!("no registered provider matches {only:?}; see `cargo xtask list`");
+        return ExitCode::from(2);
+    }
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let reports: Vec<Report> = rt.block_on(async {
+        let mut reports = Vec::new();
+        for p in selected {
+            let clock = ManualClock::at_unix(1_700_000_000);
+            let target: Box<dyn ConformanceTarget> = (p.start)(clock.clone()).await;
+            reports.push(run_scenarios(target.as_ref(), &clock).await);
+        }
+        reports
+    });
+    print_table(&reports);
+    if reports.iter().all(Report::passed) {
+        println!(
+            "\nconformance: all scenarios passed for {} provider(s)",
+            reports.len()
+        );
+        ExitCode::SUCCESS
+    } else {
+        println!("\nconformance: FAILED");
+        for r in reports.iter().filter(|r| !r.passed()) {
+            for s in &r.results {
+                if let Outcome::Fail(why) = &s.outcome {
+                    println!("  {} / {}: {}", r.provider, s.scenario, why);
+                }
+            }
+        }
+        ExitCode::FAILURE
+    }
+}
+
+fn print_table(reports: &[Report]) {
+    println!("| provider | scenario | result | token fetches |");
+    println!("|---|---|---|---|");
+    for r in reports {
+        for s in &r.results {
+            let result = match &s.outcome {
+                Outcome::Pass => "pass".to_string(),
+                Outcome::Fail(_) => "FAIL".to_string(),
+                Outcome::NotApplicable(why) => format!("n/a ({why})"),
+            };
+            println!(
+                "| {} | {} | {} | {} |",
+                r.provider, s.scenario, result, s.fetches
+            );
+        }
+    }
+}

@@ -193,7 +193,8 @@ impl<S: TokenSource> TokenCache<S> {
                                 cache = self.inner.name,
                                 "refreshing token ahead of expiry"
                             );
-                            let _ = self.start_flight(&mut st);
+                            // The flight runs on its own task; this caller does not wait for it.
+                            drop(self.start_flight(&mut st));
                         }
                     }
                     return Ok(tok);
@@ -209,10 +210,8 @@ impl<S: TokenSource> TokenCache<S> {
         // Re-check after waking: a newer token may have arrived meanwhile.
         let st = self.inner.lock();
         let now = self.inner.clock.now();
-        if let Some(tok) = &st.current {
-            if tok.is_valid_at(now) {
-                return Ok(tok.clone());
-            }
+        if let Some(tok) = st.current.as_ref().filter(|t| t.is_valid_at(now)) {
+            return Ok(tok.clone());
         }
         result
     }

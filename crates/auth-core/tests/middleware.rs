@@ -1,0 +1,216 @@
+//! AuthMiddleware behaviour against a wiremock server: signing, skipping, body replacement,
+//! the single retry after a rejection, and typed errors.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use reqwest::Request;
+use reqwest_middleware::ClientBuilder;
+use tollgate_auth_core::{AuthError, AuthMiddleware, ErrorKind, Signer, SkipAuth, body_bytes};
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// Signs with `Authorization: Test <n>` (n counts signings) and, when `needs_body`, a header
+/// with the body length, replacing the body with its upper-case form.
+#[derive(Default)]
+struct TestSigner {
+    signed: AtomicU64,
+    rejected: AtomicU64,
+    needs_body: bool,
+    fail: bool,
+}
+
+impl Signer for TestSigner {
+    type Receipt = u64;
+
+    async fn sign(&self, req: &mut Request) -> Result<u64, AuthError> {
+        if self.fail {
+            return Err(AuthError::invalid_field("secret", "must not be empty"));
+        }
+        let n = self.signed.fetch_add(1, Ordering::SeqCst) + 1;
+        if self.needs_body {
+            let upper = body_bytes(req)?.to_ascii_uppercase();
+            req.headers_mut()
+                .insert("x-body-len", upper.len().to_string().parse().expect("num"));
+            *req.body_mut() = Some(upper.into());
+        }
+        req.headers_mut().insert(
+            "authorization",
+            format!("Test {n}").parse().expect("header"),
+        );
+        Ok(n)
+    }
+
+    fn on_rejected(&self, _receipt: &u64) {
+        self.rejected.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+fn client(signer: Arc<TestSigner>) -> reqwest_middleware::ClientWithMiddleware {
+    ClientBuilder::new(reqwest::Client::new())
+        .with(AuthMiddleware::from_arc(signer))
+        .build()
+}
+
+#[tokio::test]
+async fn signs_every_request() {
+    let server = MockServer::start().await;
+    Mock::given(path("/x"))
+        .and(header("authorization", "Test 1"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let signer = Arc::new(TestSigner::default());
+    let resp = client(signer.clone())
+        .get(format!("{}/x", server.uri()))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(resp.status(), 200);
+    assert_eq!(signer.signed.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn skip_auth_sends_unsigned() {
+    let server = MockServer::start().await;
+    Mock::given(path("/public"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    let signer = Arc::new(TestSigner::default());
+    client(signer.clone())
+        .get(format!("{}/public", server.uri()))
+        .with_extension(SkipAuth)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(signer.signed.load(Ordering::SeqCst), 0);
+    let reqs = server.received_requests().await.expect("recorded");
+    assert!(reqs[0].headers.get("authorization").is_none());
+}
+
+#[tokio::test]
+async fn rejected_request_is_signed_again_and_retried_exactly_once() {
+    let server = MockServer::start().await;
+    Mock::given(path("/x"))
+        .and(header("authorization", "Test 1"))
+        .respond_with(ResponseTemplate::new(401))
+        .mount(&server)
+        .await;
+    Mock::given(path("/x"))
+        .and(header("authorization", "Test 2"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    let signer = Arc::new(TestSigner::default());
+    let resp = client(signer.clone())
+        .post(format!("{}/x", server.uri()))
+        .body("payload")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(resp.status(), 200);
+    assert_eq!(signer.rejected.load(Ordering::SeqCst), 1);
+    let reqs = server.received_requests().await.expect("recorded");
+    assert_eq!(reqs.len(), 2);
+    assert_eq!(reqs[1].body, b"payload");
+}
+
+#[tokio::test]
+async fn a_second_rejection_is_passed_through_without_looping() {
+    let server = MockServer::start().await;
+    Mock::given(path("/x"))
+        .respond_with(ResponseTemplate::new(401).set_body_string("nope"))
+        .mount(&server)
+        .await;
+    let signer = Arc::new(TestSigner::default());
+    let resp = client(signer.clone())
+        .get(format!("{}/x", server.uri()))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(resp.status(), 401);
+    assert_eq!(resp.text().await.expect("body"), "nope");
+    assert_eq!(server.received_requests().await.expect("r").len(), 2);
+    assert_eq!(signer.signed.load(Ordering::SeqCst), 2);
+    assert_eq!(signer.rejected.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn streaming_bodies_are_not_replayed_but_the_rejection_is_reported() {
+    let server = MockServer::start().await;
+    Mock::given(path("/x"))
+        .respond_with(ResponseTemplate::new(401))
+        .mount(&server)
+        .await;
+    let signer = Arc::new(TestSigner::default());
+    let stream = futures::stream::iter(vec![Ok::<_, std::io::Error>(bytes::Bytes::from_static(
+        b"chunk",
+    ))]);
+    let resp = client(signer.clone())
+        .post(format!("{}/x", server.uri()))
+        .body(reqwest::Body::wrap_stream(stream))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(resp.status(), 401);
+    assert_eq!(server.received_requests().await.expect("r").len(), 1);
+    assert_eq!(signer.rejected.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn body_signers_replace_the_body_and_refuse_streams() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/x"))
+        .and(header("x-body-len", "5"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    let signer = Arc::new(TestSigner {
+        needs_body: true,
+        ..Default::default()
+    });
+    let c = client(signer.clone());
+    let resp = c
+        .post(format!("{}/x", server.uri()))
+        .body("hello")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(resp.status(), 200);
+    let reqs = server.received_requests().await.expect("r");
+    assert_eq!(reqs[0].body, b"HELLO", "the signer's body is what was sent");
+
+    let stream = futures::stream::iter(vec![Ok::<_, std::io::Error>(bytes::Bytes::from_static(
+        b"chunk",
+    ))]);
+    let err = c
+        .post(format!("{}/x", server.uri()))
+        .body(reqwest::Body::wrap_stream(stream))
+        .send()
+        .await
+        .expect_err("streams cannot be signed");
+    let ae = AuthError::from_middleware(&err).expect("typed");
+    assert_eq!(ae.kind(), ErrorKind::UnsupportedRequest);
+    assert_eq!(server.received_requests().await.expect("r").len(), 1);
+}
+
+#[tokio::test]
+async fn signing_errors_are_typed_and_nothing_is_sent() {
+    let server = MockServer::start().await;
+    let signer = Arc::new(TestSigner {
+        fail: true,
+        ..Default::default()
+    });
+    let err = client(signer)
+        .get(format!("{}/x", server.uri()))
+        .send()
+        .await
+        .expect_err("signing fails");
+    let ae = AuthError::from_middleware(&err).expect("typed");
+    assert_eq!(ae.kind(), ErrorKind::InvalidCredentials);
+    assert_eq!(ae.field(), Some("secret"));
+    assert!(server.received_requests().await.expect("r").is_empty());
+}
