@@ -4,8 +4,11 @@
 use std::process::ExitCode;
 
 use auth_core::ManualClock;
-use auth_core::conformance::{ConformanceTarget, Outcome, Report, run_scenarios};
+use auth_core::conformance::{
+    ConformanceTarget, Outcome, Report, run_fleet_scenario, run_scenarios,
+};
 
+mod fleet;
 mod providers;
 
 const USAGE: &str = "usage: cargo xtask <command>
@@ -56,16 +59,42 @@ fn conformance(only: &[String]) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let reports: Vec<Report> = rt.block_on(async {
+    let (reports, fleet_note) = rt.block_on(async {
+        let redis = fleet::Redis::start().await;
         let mut reports = Vec::new();
         for p in selected {
             let clock = ManualClock::at_unix(1_700_000_000);
             let target: Box<dyn ConformanceTarget> = (p.start)(clock.clone()).await;
-            reports.push(run_scenarios(target.as_ref(), &clock).await);
+            let mut report = run_scenarios(target.as_ref(), &clock).await;
+            if let (Ok(redis), true) = (&redis, target.has_token_endpoint()) {
+                {
+                    let key = format!("conformance:{}", p.name);
+                    match redis.store() {
+                        Ok(store) => report
+                            .results
+                            .push(run_fleet_scenario(target.as_ref(), store, &key).await),
+                        Err(e) => report.results.push(auth_core::conformance::ScenarioResult {
+                            scenario: "fleet: 8 caches -> 1 fetch",
+                            outcome: Outcome::Fail(e),
+                            fetches: 0,
+                        }),
+                    }
+                }
+            }
+            reports.push(report);
         }
-        reports
+        let note = match redis {
+            Ok(r) => {
+                let note = format!("fleet rows ran on redis-server at {}", r.url());
+                r.stop().await;
+                note
+            }
+            Err(why) => format!("fleet rows SKIPPED: {why}"),
+        };
+        (reports, note)
     });
     print_table(&reports);
+    println!("\n{fleet_note}");
     if reports.iter().all(Report::passed) {
         println!(
             "\nconformance: all scenarios passed for {} provider(s)",

@@ -7,10 +7,13 @@ use std::time::{Duration, SystemTime};
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
 use rand::Rng;
+use secrecy::{ExposeSecret, SecretString};
 use tracing::Instrument;
 
 use crate::clock::{SharedClock, system_clock};
 use crate::error::{AuthError, ErrorKind};
+use crate::store::{OnUnavailable, SharedStore, StoredToken};
+use crate::token::FetchedToken;
 use crate::token::{CachedToken, FetchContext, TokenSource};
 
 /// How the cache refreshes and retries.
@@ -28,6 +31,9 @@ pub struct CacheConfig {
     /// Bound on one fetch, so a token endpoint that never answers cannot hang callers
     /// (default 30 s, real time).
     pub fetch_timeout: Duration,
+    /// Share tokens through a store beyond this cache (other processes, a Redis fleet).
+    /// `None` (the default) keeps the token in this process's memory only.
+    pub shared: Option<SharedStore>,
 }
 
 impl Default for CacheConfig {
@@ -38,11 +44,19 @@ impl Default for CacheConfig {
             min_backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(60),
             fetch_timeout: Duration::from_secs(30),
+            shared: None,
         }
     }
 }
 
 impl CacheConfig {
+    /// Shares tokens through `store` (see [`crate::store`]).
+    #[must_use]
+    pub fn with_shared_store(mut self, store: SharedStore) -> Self {
+        self.shared = Some(store);
+        self
+    }
+
     /// The default configuration without jitter (deterministic; handy in tests).
     pub fn without_jitter() -> Self {
         CacheConfig {
@@ -60,6 +74,8 @@ struct State {
     failures: u32,
     next_background_attempt: Option<SystemTime>,
     fetches_started: u64,
+    /// The last token the server rejected: never taken back from a shared store.
+    rejected: Option<SecretString>,
 }
 
 struct Inner<S> {
@@ -118,6 +134,124 @@ impl<S> Inner<S> {
     }
 }
 
+impl<S: TokenSource> Inner<S> {
+    /// A fresh token: from the source, or through the shared store when there is one.
+    async fn obtain(
+        &self,
+        cx: &FetchContext,
+        rejected: Option<SecretString>,
+    ) -> Result<FetchedToken, AuthError> {
+        let Some(shared) = &self.config.shared else {
+            return self.source.fetch(cx).await;
+        };
+        match self.obtain_shared(shared, cx, rejected).await {
+            Err(e) if e.kind() == ErrorKind::StoreUnavailable => match shared.on_unavailable {
+                OnUnavailable::FetchLocally => {
+                    tracing::warn!(
+                        cache = self.name,
+                        error = %e,
+                        "token store unreachable; fetching in this process"
+                    );
+                    self.source.fetch(cx).await
+                }
+                OnUnavailable::Fail => Err(e),
+            },
+            other => other,
+        }
+    }
+
+    async fn obtain_shared(
+        &self,
+        shared: &SharedStore,
+        cx: &FetchContext,
+        rejected: Option<SecretString>,
+    ) -> Result<FetchedToken, AuthError> {
+        let store = &shared.store;
+        let key = shared.key.as_str();
+        if let Some(bad) = &rejected {
+            store.remove_if(key, bad).await?;
+        }
+        let usable = |t: &StoredToken| -> Option<FetchedToken> {
+            if rejected
+                .as_ref()
+                .is_some_and(|r| r.expose_secret() == t.value.expose_secret())
+            {
+                return None;
+            }
+            let now = self.clock.now();
+            let lifetime = match t.expires_at {
+                None => None,
+                Some(exp) => {
+                    let left = exp.duration_since(now).ok()?;
+                    // Inside the refresh margin counts as stale fleet-wide.
+                    if left <= self.config.refresh_margin {
+                        return None;
+                    }
+                    Some(left)
+                }
+            };
+            Some(FetchedToken {
+                value: t.value.clone(),
+                lifetime,
+            })
+        };
+        let fence = format!("{:032x}", rand::random::<u128>());
+        let deadline = tokio::time::Instant::now() + shared.wait_timeout;
+        loop {
+            if let Some(t) = store.load(key).await?.as_ref().and_then(usable) {
+                tracing::debug!(cache = self.name, "token taken from the shared store");
+                return Ok(t);
+            }
+            if store.try_lock(key, &fence, shared.lock_ttl).await? {
+                // Re-check: the previous holder may have stored a token just before unlocking.
+                if let Some(t) = store.load(key).await?.as_ref().and_then(usable) {
+                    store.unlock(key, &fence).await?;
+                    return Ok(t);
+                }
+                tracing::debug!(
+                    cache = self.name,
+                    "fetch lock taken; fetching for the fleet"
+                );
+                let fetched = self.source.fetch(cx).await;
+                let result = match fetched {
+                    Ok(f) => {
+                        let now = self.clock.now();
+                        let stored = StoredToken {
+                            value: f.value.clone(),
+                            expires_at: f.lifetime.map(|l| now + l),
+                        };
+                        match store.save(key, &fence, &stored, f.lifetime).await {
+                            Ok(true) => {}
+                            Ok(false) => tracing::warn!(
+                                cache = self.name,
+                                "fetch lock expired before the token was stored; not shared"
+                            ),
+                            Err(e) => tracing::warn!(
+                                cache = self.name,
+                                error = %e,
+                                "could not store the fetched token"
+                            ),
+                        }
+                        Ok(f)
+                    }
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = store.unlock(key, &fence).await {
+                    tracing::warn!(cache = self.name, error = %e, "could not release the fetch lock");
+                }
+                return result;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(AuthError::new(
+                    ErrorKind::Timeout,
+                    "waited too long for another process to fetch the shared token",
+                ));
+            }
+            tokio::time::sleep(shared.poll_interval).await;
+        }
+    }
+}
+
 impl<S: TokenSource> TokenCache<S> {
     /// A cache over `source` with the system clock and default configuration.
     pub fn new(source: S) -> Self {
@@ -138,6 +272,7 @@ impl<S: TokenSource> TokenCache<S> {
                     failures: 0,
                     next_background_attempt: None,
                     fetches_started: 0,
+                    rejected: None,
                 }),
             }),
         }
@@ -219,7 +354,8 @@ impl<S: TokenSource> TokenCache<S> {
     /// Drops the cached token unconditionally; the next caller fetches a new one.
     pub fn invalidate(&self) {
         let mut st = self.inner.lock();
-        if st.current.take().is_some() {
+        if let Some(old) = st.current.take() {
+            st.rejected = Some(old.secret().clone());
             tracing::debug!(cache = self.inner.name, "token invalidated");
         }
         st.next_background_attempt = None;
@@ -231,6 +367,7 @@ impl<S: TokenSource> TokenCache<S> {
         let mut st = self.inner.lock();
         if st.current.as_ref().is_some_and(|c| c.id() == token.id()) {
             st.current = None;
+            st.rejected = Some(token.secret().clone());
             st.next_background_attempt = None;
             tracing::debug!(cache = self.inner.name, "rejected token invalidated");
             true
@@ -249,6 +386,7 @@ impl<S: TokenSource> TokenCache<S> {
 
     fn start_flight(&self, st: &mut State) -> Flight {
         st.fetches_started += 1;
+        let rejected = st.rejected.clone();
         let inner = self.inner.clone();
         let span = tracing::debug_span!("token_fetch", cache = inner.name);
         let handle = tokio::spawn(
@@ -257,19 +395,21 @@ impl<S: TokenSource> TokenCache<S> {
                     clock: inner.clock.clone(),
                 };
                 tracing::debug!(cache = inner.name, "fetching token");
-                let fetched =
-                    match tokio::time::timeout(inner.config.fetch_timeout, inner.source.fetch(&cx))
-                        .await
-                    {
-                        Ok(r) => r,
-                        Err(_) => Err(AuthError::new(
-                            ErrorKind::Timeout,
-                            format!(
-                                "token fetch took longer than {:?}",
-                                inner.config.fetch_timeout
-                            ),
-                        )),
-                    };
+                let fetched = match tokio::time::timeout(
+                    inner.config.fetch_timeout,
+                    inner.obtain(&cx, rejected),
+                )
+                .await
+                {
+                    Ok(r) => r,
+                    Err(_) => Err(AuthError::new(
+                        ErrorKind::Timeout,
+                        format!(
+                            "token fetch took longer than {:?}",
+                            inner.config.fetch_timeout
+                        ),
+                    )),
+                };
                 let received_at = inner.clock.now();
                 let result = fetched.and_then(|f| {
                     let jitter = if inner.config.jitter.is_zero() {

@@ -125,6 +125,7 @@ pub fn scenario_cache_config() -> CacheConfig {
         min_backoff: Duration::from_secs(1),
         max_backoff: Duration::from_secs(4),
         fetch_timeout: Duration::from_secs(10),
+        shared: None,
     }
 }
 
@@ -370,6 +371,61 @@ impl Run<'_> {
             )
         })?;
         Ok(Outcome::Pass)
+    }
+}
+
+/// Fleet members in [`run_fleet_scenario`].
+pub const FLEET_MEMBERS: usize = 8;
+
+/// The fleet scenario: [`FLEET_MEMBERS`] clients, each with its own token cache (as separate
+/// processes would have) but sharing `store` under `key`, send 50 concurrent requests each
+/// from a cold start; the fake must see exactly one token fetch.
+pub async fn run_fleet_scenario(
+    target: &dyn ConformanceTarget,
+    store: std::sync::Arc<dyn crate::store::TokenStore>,
+    key: &str,
+) -> ScenarioResult {
+    let before = target.token_fetches();
+    let outcome = async {
+        if !target.has_token_endpoint() {
+            return Ok(Outcome::NotApplicable("no token endpoint to share"));
+        }
+        let mut clients = Vec::new();
+        for _ in 0..FLEET_MEMBERS {
+            let cfg = scenario_cache_config().with_shared_store(
+                crate::store::SharedStore::new(store.clone(), key)
+                    .on_unavailable(crate::store::OnUnavailable::Fail)
+                    .poll_interval(Duration::from_millis(5)),
+            );
+            clients.push(
+                target
+                    .client(Creds::Valid, cfg)
+                    .map_err(|e| format!("building the client failed: {e}"))?,
+            );
+        }
+        let calls = clients
+            .iter()
+            .flat_map(|c| (0..50).map(move |_| target.call(c)));
+        let results = futures::future::join_all(calls).await;
+        let failed = results
+            .iter()
+            .filter(|r| !matches!(r, Ok(resp) if resp.status().is_success()))
+            .count();
+        ensure(failed == 0, || format!("{failed} fleet requests failed"))?;
+        let fetched = target.token_fetches() - before;
+        ensure(fetched == 1, || {
+            format!(
+                "{FLEET_MEMBERS} cold caches sharing a store made {fetched} fetches, expected 1"
+            )
+        })?;
+        Ok(Outcome::Pass)
+    }
+    .await
+    .unwrap_or_else(Outcome::Fail);
+    ScenarioResult {
+        scenario: "fleet: 8 caches -> 1 fetch",
+        outcome,
+        fetches: target.token_fetches() - before,
     }
 }
 

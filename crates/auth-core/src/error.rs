@@ -40,6 +40,8 @@ pub enum ErrorKind {
     Signing,
     /// Verifying an incoming signature or token failed.
     Verification,
+    /// The shared token store (for example Redis) cannot be reached.
+    StoreUnavailable,
     /// A bug or an unexpected internal state.
     Internal,
 }
@@ -53,6 +55,7 @@ impl ErrorKind {
                 | ErrorKind::ServerError
                 | ErrorKind::Transport
                 | ErrorKind::Timeout
+                | ErrorKind::StoreUnavailable
         )
     }
 
@@ -70,6 +73,7 @@ impl ErrorKind {
             ErrorKind::UnsupportedRequest => "unsupported request",
             ErrorKind::Signing => "signing failed",
             ErrorKind::Verification => "verification failed",
+            ErrorKind::StoreUnavailable => "token store unavailable",
             ErrorKind::Internal => "internal error",
         }
     }

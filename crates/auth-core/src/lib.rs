@@ -30,6 +30,7 @@ pub mod middleware;
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub mod mock;
 pub mod sign;
+pub mod store;
 pub mod token;
 
 pub use cache::{CacheConfig, TokenCache};

@@ -37,6 +37,9 @@ struct FakeState {
     api_calls: AtomicU64,
     failing: AtomicBool,
     reject_next: AtomicU64,
+    delay_next: AtomicU64,
+    delay_ms: AtomicU64,
+    token_requests: AtomicU64,
 }
 
 struct TokenEndpoint {
@@ -46,6 +49,25 @@ struct TokenEndpoint {
 
 impl Respond for TokenEndpoint {
     fn respond(&self, req: &Request) -> ResponseTemplate {
+        self.state.token_requests.fetch_add(1, Ordering::SeqCst);
+        let delayed = self
+            .state
+            .delay_next
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        let template = self.answer(req);
+        if delayed {
+            template.set_delay(Duration::from_millis(
+                self.state.delay_ms.load(Ordering::SeqCst),
+            ))
+        } else {
+            template
+        }
+    }
+}
+
+impl TokenEndpoint {
+    fn answer(&self, req: &Request) -> ResponseTemplate {
         if self.state.failing.load(Ordering::SeqCst) {
             return ResponseTemplate::new(503)
                 .insert_header("retry-after", "2")
@@ -156,16 +178,21 @@ impl ReferenceFake {
 
     /// A token source for this fake with the valid (or a wrong) secret.
     pub fn source(&self, creds: Creds) -> ReferenceSource {
-        let secret = match creds {
-            Creds::Valid => CLIENT_SECRET.to_string(),
-            Creds::Wrong => "wrong-secret-9876543210".to_string(),
-        };
-        ReferenceSource {
-            http: reqwest::Client::new(),
-            token_url: format!("{}/token", self.server.uri()),
-            client_id: CLIENT_ID.to_string(),
-            client_secret: SecretString::from(secret),
-        }
+        ReferenceSource::for_uri(&self.server.uri(), creds)
+    }
+
+    /// Token requests received, answered or not (including ones still being delayed).
+    pub fn token_requests(&self) -> u64 {
+        self.state.token_requests.load(Ordering::SeqCst)
+    }
+
+    /// The next `n` token responses are held back for `delay` (real time), to simulate a
+    /// fetch in progress.
+    pub fn delay_next_token_responses(&self, n: u64, delay: Duration) {
+        self.state
+            .delay_ms
+            .store(delay.as_millis() as u64, Ordering::SeqCst);
+        self.state.delay_next.store(n, Ordering::SeqCst);
     }
 }
 
@@ -182,6 +209,23 @@ pub struct ReferenceSource {
 struct TokenResponse {
     access_token: String,
     expires_in: u64,
+}
+
+impl ReferenceSource {
+    /// A source for a reference fake at `base_uri` (for example one started by another
+    /// process) with the valid or a wrong secret.
+    pub fn for_uri(base_uri: &str, creds: Creds) -> Self {
+        let secret = match creds {
+            Creds::Valid => CLIENT_SECRET.to_string(),
+            Creds::Wrong => "wrong-secret-9876543210".to_string(),
+        };
+        ReferenceSource {
+            http: reqwest::Client::new(),
+            token_url: format!("{}/token", base_uri.trim_end_matches('/')),
+            client_id: CLIENT_ID.to_string(),
+            client_secret: SecretString::from(secret),
+        }
+    }
 }
 
 impl TokenSource for ReferenceSource {

@@ -80,6 +80,7 @@ fn config(margin: u64, jitter: u64) -> CacheConfig {
         min_backoff: Duration::from_secs(2),
         max_backoff: Duration::from_secs(16),
         fetch_timeout: Duration::from_secs(5),
+        shared: None,
     }
 }
 

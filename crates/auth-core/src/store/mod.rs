@@ -1,0 +1,364 @@
+//! Token stores: where a [`TokenCache`](crate::TokenCache) shares its tokens beyond one
+//! process.
+//!
+//! Without a store (the default, `CacheConfig::shared == None`) each cache keeps its token in
+//! the process's memory and fetches it once per process. Give the cache a [`SharedStore`] and
+//! every cache bound to the same store and key — in this process or in any other — shares one
+//! token: one of them fetches under a lock while the others wait for the stored token.
+//!
+//! - [`MemoryStore`]: an in-process store (several caches in one process; tests).
+//! - `RedisStore` (feature `redis`): a fleet of processes on one Redis.
+//!
+//! # Semantics
+//! - The lock has an expiry and a random fencing value: a holder that dies mid-fetch blocks
+//!   the others only until the lock expires, and a holder whose lock expired cannot overwrite
+//!   the token stored by its successor.
+//! - A stored token is reused while it is outside the refresh margin
+//!   (`CacheConfig::refresh_margin`), so the margin applies fleet-wide: the first process to
+//!   reach its (jittered) refresh time fetches, the others find the fresh token.
+//! - When the store cannot be reached, [`OnUnavailable`] decides: fetch in this process (with
+//!   a warning) or fail with a retryable [`ErrorKind::StoreUnavailable`] error.
+//!
+//! # Security
+//! The stored value is a bearer secret. Anyone who can read the store can call the provider
+//! as you. Protect it like the credential itself: a Redis ACL user limited to the key prefix
+//! (`~tollgate:*`), TLS (`rediss://` URLs; enable the `redis` crate's `tokio-rustls-comp`
+//! feature in your application), and no persistence to shared disks if you can avoid it.
+//! tollgate never logs the stored value.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use futures::future::BoxFuture;
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::clock::SharedClock;
+use crate::error::{AuthError, ErrorKind};
+
+#[cfg(feature = "redis")]
+mod redis_store;
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use redis_store::RedisStore;
+
+/// A token as kept in a store.
+#[derive(Clone)]
+pub struct StoredToken {
+    /// The token.
+    pub value: SecretString,
+    /// When it expires (by the clock of the process that fetched it), if it does.
+    pub expires_at: Option<SystemTime>,
+}
+
+impl fmt::Debug for StoredToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoredToken")
+            .field("value", &"[REDACTED]")
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+impl StoredToken {
+    /// Serialised form: `<expiry ms since epoch or ->:<token>`.
+    pub fn encode(&self) -> String {
+        let exp = match self.expires_at {
+            Some(t) => crate::clock::unix_millis(t).to_string(),
+            None => "-".to_string(),
+        };
+        format!("{exp}:{}", self.value.expose_secret())
+    }
+
+    /// Parses [`encode`](Self::encode)'s form; anything else is `None`.
+    pub fn decode(s: &str) -> Option<Self> {
+        let (exp, value) = s.split_once(':')?;
+        if value.is_empty() {
+            return None;
+        }
+        let expires_at = match exp {
+            "-" => None,
+            ms => Some(SystemTime::UNIX_EPOCH + Duration::from_millis(ms.parse().ok()?)),
+        };
+        Some(StoredToken {
+            value: SecretString::from(value.to_string()),
+            expires_at,
+        })
+    }
+}
+
+/// A place several caches share tokens through. Errors mean "the store is unreachable or
+/// misbehaving"; the cache then follows [`OnUnavailable`].
+pub trait TokenStore: Send + Sync + fmt::Debug + 'static {
+    /// The token stored under `key`, if any.
+    fn load<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<StoredToken>, AuthError>>;
+
+    /// Stores `token` under `key` if the lock on `key` is still held with `fence`; `ttl`
+    /// bounds how long the store keeps it. Returns whether it was stored.
+    fn save<'a>(
+        &'a self,
+        key: &'a str,
+        fence: &'a str,
+        token: &'a StoredToken,
+        ttl: Option<Duration>,
+    ) -> BoxFuture<'a, Result<bool, AuthError>>;
+
+    /// Takes the fetch lock on `key` for `ttl` with the fencing value `fence`, if free.
+    fn try_lock<'a>(
+        &'a self,
+        key: &'a str,
+        fence: &'a str,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<bool, AuthError>>;
+
+    /// Releases the lock on `key` if it is still held with `fence`.
+    fn unlock<'a>(&'a self, key: &'a str, fence: &'a str) -> BoxFuture<'a, Result<(), AuthError>>;
+
+    /// Removes the token under `key` if it is still `value` (a rejected token).
+    fn remove_if<'a>(
+        &'a self,
+        key: &'a str,
+        value: &'a SecretString,
+    ) -> BoxFuture<'a, Result<(), AuthError>>;
+}
+
+/// What a cache does when its shared store cannot be reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnUnavailable {
+    /// Fetch in this process, as if there were no store, and log a warning (the default:
+    /// requests keep flowing, at the price of one fetch per process while the store is down).
+    #[default]
+    FetchLocally,
+    /// Fail with a retryable [`ErrorKind::StoreUnavailable`] error (for providers where a
+    /// second login logs the first out, such as GTR's single sign-on).
+    Fail,
+}
+
+/// Binds a cache to a shared store under a key that identifies one credential.
+#[derive(Clone)]
+pub struct SharedStore {
+    pub(crate) store: Arc<dyn TokenStore>,
+    pub(crate) key: String,
+    pub(crate) on_unavailable: OnUnavailable,
+    pub(crate) lock_ttl: Duration,
+    pub(crate) wait_timeout: Duration,
+    pub(crate) poll_interval: Duration,
+}
+
+impl fmt::Debug for SharedStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SharedStore")
+            .field("store", &self.store)
+            .field("key", &self.key)
+            .field("on_unavailable", &self.on_unavailable)
+            .field("lock_ttl", &self.lock_ttl)
+            .finish()
+    }
+}
+
+impl SharedStore {
+    /// Shares tokens through `store` under `key`. The key must identify the credential (for
+    /// example `"snap:<client key>"`): caches with the same key share one token.
+    ///
+    /// Defaults: fetch locally when the store is down, a 10 s lock, wait up to 20 s for
+    /// another process's fetch, poll every 50 ms while waiting.
+    pub fn new(store: Arc<dyn TokenStore>, key: impl Into<String>) -> Self {
+        SharedStore {
+            store,
+            key: key.into(),
+            on_unavailable: OnUnavailable::default(),
+            lock_ttl: Duration::from_secs(10),
+            wait_timeout: Duration::from_secs(20),
+            poll_interval: Duration::from_millis(50),
+        }
+    }
+
+    /// What to do when the store is unreachable.
+    #[must_use]
+    pub fn on_unavailable(mut self, choice: OnUnavailable) -> Self {
+        self.on_unavailable = choice;
+        self
+    }
+
+    /// How long the fetch lock lives (real time): a holder that dies blocks others this long.
+    #[must_use]
+    pub fn lock_ttl(mut self, ttl: Duration) -> Self {
+        self.lock_ttl = ttl;
+        self
+    }
+
+    /// How long to wait for another holder's fetch before giving up (retryable timeout).
+    #[must_use]
+    pub fn wait_timeout(mut self, wait: Duration) -> Self {
+        self.wait_timeout = wait;
+        self
+    }
+
+    /// How often to look for the stored token while another process fetches.
+    #[must_use]
+    pub fn poll_interval(mut self, every: Duration) -> Self {
+        self.poll_interval = every;
+        self
+    }
+}
+
+/// An in-process [`TokenStore`]: caches in one process share tokens through it, with the
+/// same locking semantics as a fleet store. Lock expiry reads the given clock.
+#[derive(Debug, Clone)]
+pub struct MemoryStore {
+    clock: SharedClock,
+    inner: Arc<Mutex<MemoryInner>>,
+}
+
+#[derive(Debug, Default)]
+struct MemoryInner {
+    tokens: HashMap<String, String>,
+    locks: HashMap<String, (String, SystemTime)>,
+    available: bool,
+}
+
+impl MemoryStore {
+    /// An empty store whose lock expiry follows `clock`.
+    pub fn new(clock: SharedClock) -> Self {
+        MemoryStore {
+            clock,
+            inner: Arc::new(Mutex::new(MemoryInner {
+                available: true,
+                ..Default::default()
+            })),
+        }
+    }
+
+    /// Simulates the store going down (`false`) or coming back (`true`).
+    pub fn set_available(&self, up: bool) {
+        self.lock().available = up;
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, MemoryInner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn guard(&self) -> Result<std::sync::MutexGuard<'_, MemoryInner>, AuthError> {
+        let g = self.lock();
+        if g.available {
+            Ok(g)
+        } else {
+            Err(AuthError::new(
+                ErrorKind::StoreUnavailable,
+                "memory store is marked unavailable",
+            ))
+        }
+    }
+
+    fn holds(&self, inner: &MemoryInner, key: &str, fence: &str) -> bool {
+        let now = self.clock.now();
+        inner
+            .locks
+            .get(key)
+            .is_some_and(|(f, until)| f == fence && now < *until)
+    }
+}
+
+impl TokenStore for MemoryStore {
+    fn load<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<StoredToken>, AuthError>> {
+        Box::pin(async move {
+            let g = self.guard()?;
+            Ok(g.tokens.get(key).and_then(|s| StoredToken::decode(s)))
+        })
+    }
+
+    fn save<'a>(
+        &'a self,
+        key: &'a str,
+        fence: &'a str,
+        token: &'a StoredToken,
+        _ttl: Option<Duration>,
+    ) -> BoxFuture<'a, Result<bool, AuthError>> {
+        Box::pin(async move {
+            let mut g = self.guard()?;
+            if !self.holds(&g, key, fence) {
+                return Ok(false);
+            }
+            g.tokens.insert(key.to_string(), token.encode());
+            Ok(true)
+        })
+    }
+
+    fn try_lock<'a>(
+        &'a self,
+        key: &'a str,
+        fence: &'a str,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<bool, AuthError>> {
+        Box::pin(async move {
+            let mut g = self.guard()?;
+            let now = self.clock.now();
+            if g.locks.get(key).is_some_and(|(_, until)| now < *until) {
+                return Ok(false);
+            }
+            g.locks
+                .insert(key.to_string(), (fence.to_string(), now + ttl));
+            Ok(true)
+        })
+    }
+
+    fn unlock<'a>(&'a self, key: &'a str, fence: &'a str) -> BoxFuture<'a, Result<(), AuthError>> {
+        Box::pin(async move {
+            let mut g = self.guard()?;
+            if g.locks.get(key).is_some_and(|(f, _)| f == fence) {
+                g.locks.remove(key);
+            }
+            Ok(())
+        })
+    }
+
+    fn remove_if<'a>(
+        &'a self,
+        key: &'a str,
+        value: &'a SecretString,
+    ) -> BoxFuture<'a, Result<(), AuthError>> {
+        Box::pin(async move {
+            let mut g = self.guard()?;
+            let matches = g
+                .tokens
+                .get(key)
+                .and_then(|s| StoredToken::decode(s))
+                .is_some_and(|t| t.value.expose_secret() == value.expose_secret());
+            if matches {
+                g.tokens.remove(key);
+            }
+            Ok(())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_token_round_trip() {
+        let t = StoredToken {
+            value: SecretString::from("a:b:c".to_string()),
+            expires_at: Some(SystemTime::UNIX_EPOCH + Duration::from_millis(1_700_000_000_123)),
+        };
+        let back = StoredToken::decode(&t.encode()).expect("decodes");
+        assert_eq!(back.value.expose_secret(), "a:b:c");
+        assert_eq!(back.expires_at, t.expires_at);
+        let forever = StoredToken {
+            value: SecretString::from("x".to_string()),
+            expires_at: None,
+        };
+        assert_eq!(
+            StoredToken::decode(&forever.encode())
+                .expect("d")
+                .expires_at,
+            None
+        );
+        for bad in ["", "nocolon", "12:", "abc:tok"] {
+            assert!(StoredToken::decode(bad).is_none(), "{bad}");
+        }
+        assert!(!format!("{t:?}").contains("a:b:c"));
+    }
+}

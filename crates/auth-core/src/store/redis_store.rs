@@ -1,0 +1,230 @@
+//! The Redis token store (feature `redis`).
+
+use std::fmt;
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use redis::aio::MultiplexedConnection;
+use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::Mutex;
+
+use super::{StoredToken, TokenStore};
+use crate::error::{AuthError, ErrorKind};
+
+const SAVE_IF_FENCED: &str = r"
+if redis.call('GET', KEYS[2]) == ARGV[1] then
+  if ARGV[3] == '0' then
+    redis.call('SET', KEYS[1], ARGV[2])
+  else
+    redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+  end
+  return 1
+end
+return 0";
+
+const DEL_IF_EQUAL: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0";
+
+/// Shares tokens across processes through Redis.
+///
+/// Keys: `<prefix><key>:token` holds the token (with a TTL equal to its remaining lifetime),
+/// `<prefix><key>:lock` the fetch lock (`SET NX PX` with a random fencing value, released and
+/// checked with compare-and-delete scripts). Every command is bounded by a timeout, and a
+/// broken connection is re-opened on the next call.
+///
+/// ```no_run
+/// # fn demo() -> Result<(), tollgate_auth_core::AuthError> {
+/// use std::sync::Arc;
+/// use tollgate_auth_core::CacheConfig;
+/// use tollgate_auth_core::store::{OnUnavailable, RedisStore, SharedStore};
+///
+/// let redis = Arc::new(RedisStore::open("redis://127.0.0.1:6379/", "tollgate:")?);
+/// let cache = CacheConfig::default().with_shared_store(
+///     SharedStore::new(redis, "gtr:my-vasp-code").on_unavailable(OnUnavailable::Fail),
+/// );
+/// # let _ = cache; Ok(()) }
+/// ```
+pub struct RedisStore {
+    client: redis::Client,
+    prefix: String,
+    op_timeout: Duration,
+    conn: Mutex<Option<MultiplexedConnection>>,
+}
+
+impl fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The URL may carry a password: show only the address.
+        let info = self.client.get_connection_info();
+        f.debug_struct("RedisStore")
+            .field("addr", &info.addr().to_string())
+            .field("prefix", &self.prefix)
+            .finish()
+    }
+}
+
+fn store_error(what: &str, e: impl fmt::Debug) -> AuthError {
+    AuthError::new(
+        ErrorKind::StoreUnavailable,
+        format!("redis token store: {what}: {e:?}"),
+    )
+}
+
+impl RedisStore {
+    /// A store on the Redis at `url` (`redis://[user:password@]host:port/db`; `rediss://`
+    /// needs the `redis` crate's TLS feature), with keys under `prefix`. Nothing is
+    /// connected until first use.
+    pub fn open(url: &str, prefix: impl Into<String>) -> Result<Self, AuthError> {
+        let client = redis::Client::open(url)
+            .map_err(|_| AuthError::invalid_field("redis_url", "is not a valid Redis URL"))?;
+        Ok(RedisStore {
+            client,
+            prefix: prefix.into(),
+            op_timeout: Duration::from_secs(2),
+            conn: Mutex::new(None),
+        })
+    }
+
+    /// Bounds each Redis command (default 2 s).
+    #[must_use]
+    pub fn op_timeout(mut self, t: Duration) -> Self {
+        self.op_timeout = t;
+        self
+    }
+
+    fn token_key(&self, key: &str) -> String {
+        format!("{}{key}:token", self.prefix)
+    }
+
+    fn lock_key(&self, key: &str) -> String {
+        format!("{}{key}:lock", self.prefix)
+    }
+
+    async fn run<T: redis::FromRedisValue>(
+        &self,
+        what: &str,
+        cmd: &redis::Cmd,
+    ) -> Result<T, AuthError> {
+        let mut guard = self.conn.lock().await;
+        let mut conn = match guard.as_ref() {
+            Some(c) => c.clone(),
+            None => {
+                let c = tokio::time::timeout(
+                    self.op_timeout,
+                    self.client.get_multiplexed_async_connection(),
+                )
+                .await
+                .map_err(|_| store_error("connect", "timed out"))?
+                .map_err(|e| store_error("connect", e.kind()))?;
+                *guard = Some(c.clone());
+                c
+            }
+        };
+        drop(guard);
+        let result = tokio::time::timeout(self.op_timeout, cmd.query_async::<T>(&mut conn)).await;
+        match result {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => {
+                if e.is_io_error() || e.is_connection_dropped() || e.is_connection_refusal() {
+                    *self.conn.lock().await = None;
+                }
+                Err(store_error(what, e.kind()))
+            }
+            Err(_) => {
+                *self.conn.lock().await = None;
+                Err(store_error(what, "timed out"))
+            }
+        }
+    }
+}
+
+impl TokenStore for RedisStore {
+    fn load<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<StoredToken>, AuthError>> {
+        Box::pin(async move {
+            let v: Option<String> = self
+                .run("GET", redis::cmd("GET").arg(self.token_key(key)))
+                .await?;
+            Ok(v.and_then(|s| StoredToken::decode(&s)))
+        })
+    }
+
+    fn save<'a>(
+        &'a self,
+        key: &'a str,
+        fence: &'a str,
+        token: &'a StoredToken,
+        ttl: Option<Duration>,
+    ) -> BoxFuture<'a, Result<bool, AuthError>> {
+        Box::pin(async move {
+            let ttl_ms = ttl.map(|t| t.as_millis().max(1) as u64).unwrap_or(0);
+            let mut cmd = redis::cmd("EVAL");
+            cmd.arg(SAVE_IF_FENCED)
+                .arg(2)
+                .arg(self.token_key(key))
+                .arg(self.lock_key(key))
+                .arg(fence)
+                .arg(token.encode())
+                .arg(ttl_ms.to_string());
+            let n: i64 = self.run("save", &cmd).await?;
+            Ok(n == 1)
+        })
+    }
+
+    fn try_lock<'a>(
+        &'a self,
+        key: &'a str,
+        fence: &'a str,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<bool, AuthError>> {
+        Box::pin(async move {
+            let mut cmd = redis::cmd("SET");
+            cmd.arg(self.lock_key(key))
+                .arg(fence)
+                .arg("NX")
+                .arg("PX")
+                .arg(ttl.as_millis().max(1) as u64);
+            let r: Option<String> = self.run("lock", &cmd).await?;
+            Ok(r.is_some())
+        })
+    }
+
+    fn unlock<'a>(&'a self, key: &'a str, fence: &'a str) -> BoxFuture<'a, Result<(), AuthError>> {
+        Box::pin(async move {
+            let mut cmd = redis::cmd("EVAL");
+            cmd.arg(DEL_IF_EQUAL)
+                .arg(1)
+                .arg(self.lock_key(key))
+                .arg(fence);
+            let _: i64 = self.run("unlock", &cmd).await?;
+            Ok(())
+        })
+    }
+
+    fn remove_if<'a>(
+        &'a self,
+        key: &'a str,
+        value: &'a SecretString,
+    ) -> BoxFuture<'a, Result<(), AuthError>> {
+        Box::pin(async move {
+            let current: Option<String> = self
+                .run("GET", redis::cmd("GET").arg(self.token_key(key)))
+                .await?;
+            let Some(current) = current else {
+                return Ok(());
+            };
+            let same = StoredToken::decode(&current)
+                .is_some_and(|t| t.value.expose_secret() == value.expose_secret());
+            if same {
+                let mut cmd = redis::cmd("EVAL");
+                cmd.arg(DEL_IF_EQUAL)
+                    .arg(1)
+                    .arg(self.token_key(key))
+                    .arg(current);
+                let _: i64 = self.run("remove", &cmd).await?;
+            }
+            Ok(())
+        })
+    }
+}
