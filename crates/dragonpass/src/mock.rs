@@ -388,6 +388,11 @@ impl DragonPassFake {
         self.state.api_calls.load(Ordering::SeqCst)
     }
 
+    /// While `true`, the token endpoint answers HTTP 500 with the provider's error envelope.
+    pub fn set_failing(&self, failing: bool) {
+        self.state.failing.store(failing, Ordering::SeqCst);
+    }
+
     /// Distinct tokens the API has accepted.
     pub fn distinct_tokens_seen(&self) -> u64 {
         self.state
