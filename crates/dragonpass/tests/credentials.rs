@@ -302,4 +302,9 @@ fn good_inputs_and_redacted_debug() {
     let id = ProgramId::new("9007199254740993123").expect("19 digits");
     assert_eq!(id.as_str(), "9007199254740993123");
     PushPublicKey::from_pem("k1", &file("push_key1_public_pkcs1.pem")).expect("PKCS#1 public");
+    let from_file =
+        SelfSignedCredentials::rs256_pem_file(ISSUER, format!("{DIR}client_rsa_pkcs8.pem"))
+            .expect("PEM file loader");
+    assert_eq!(from_file.issuer(), ISSUER);
+    PushPublicKey::from_pem_file("k2", format!("{DIR}push_key2_public.pem")).expect("file");
 }
