@@ -1,0 +1,174 @@
+//! [`DragonPassAuth`]: the piece users attach to their reqwest client.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use auth_core::clock::system_clock;
+use auth_core::credentials::header_value;
+use auth_core::{
+    AuthError, AuthMiddleware, BearerSigner, CacheConfig, CachedToken, SharedClock, Signer,
+    TokenCache,
+};
+use http::HeaderName;
+
+use crate::credentials::{Credentials, ProgramId};
+use crate::token::{DEFAULT_SELF_SIGNED_LIFETIME, DragonPassTokenSource};
+
+/// The header carrying the program id.
+pub const PROGRAM_ID_HEADER: &str = "x-program-id";
+
+/// Longest lifetime accepted for self-generated tokens (24 h).
+pub const MAX_SELF_SIGNED_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
+/// Signs DragonPass requests with `Authorization: Bearer <JWT>` (and `X-Program-ID` when a
+/// program id is configured). The token is minted or fetched once, cached, and refreshed
+/// ahead of expiry by auth-core's [`TokenCache`]. Clones share the cache.
+///
+/// ```no_run
+/// use tollgate_dragonpass::DragonPassAuth;
+/// use tollgate_dragonpass::credentials::SelfSignedCredentials;
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let auth = DragonPassAuth::builder()
+///     .credentials(SelfSignedCredentials::hs256("MY-ISSUER", "MY-SECRET")?)
+///     .program_id("1234567890123456789")
+///     .build()?;
+/// let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+///     .with(auth.middleware())
+///     .build();
+/// let resp = client.get("https://api.example.com/v2/transport-hubs").send().await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct DragonPassAuth {
+    signer: BearerSigner<DragonPassTokenSource>,
+}
+
+impl DragonPassAuth {
+    /// Starts a builder.
+    pub fn builder() -> DragonPassAuthBuilder {
+        DragonPassAuthBuilder::default()
+    }
+
+    /// Wraps this signer in auth-core's middleware.
+    pub fn middleware(self) -> AuthMiddleware<Self> {
+        AuthMiddleware::new(self)
+    }
+
+    /// The token cache (for `peek`, `invalidate`, `fetches_started`).
+    pub fn cache(&self) -> &TokenCache<DragonPassTokenSource> {
+        self.signer.cache()
+    }
+
+    /// A valid token (cached or freshly obtained), e.g. to call DragonPass without the
+    /// middleware.
+    pub async fn token(&self) -> Result<Arc<CachedToken>, AuthError> {
+        self.signer.cache().token().await
+    }
+}
+
+impl Signer for DragonPassAuth {
+    type Receipt = Arc<CachedToken>;
+
+    async fn sign(&self, req: &mut reqwest::Request) -> Result<Arc<CachedToken>, AuthError> {
+        self.signer.sign(req).await
+    }
+
+    fn on_rejected(&self, receipt: &Arc<CachedToken>) {
+        self.signer.on_rejected(receipt);
+    }
+}
+
+/// Builds a [`DragonPassAuth`].
+#[derive(Debug, Default)]
+pub struct DragonPassAuthBuilder {
+    credentials: Option<Credentials>,
+    program_id: Option<String>,
+    lifetime: Option<Duration>,
+    clock: Option<SharedClock>,
+    cache: Option<CacheConfig>,
+    http: Option<reqwest::Client>,
+}
+
+impl DragonPassAuthBuilder {
+    /// The credentials (required): [`SelfSignedCredentials`](crate::credentials::SelfSignedCredentials)
+    /// or [`TokenApiCredentials`](crate::credentials::TokenApiCredentials).
+    #[must_use]
+    pub fn credentials(mut self, credentials: impl Into<Credentials>) -> Self {
+        self.credentials = Some(credentials.into());
+        self
+    }
+
+    /// Sends `X-Program-ID: <id>` on every request (validated by [`build`](Self::build)).
+    #[must_use]
+    pub fn program_id(mut self, program_id: impl Into<String>) -> Self {
+        self.program_id = Some(program_id.into());
+        self
+    }
+
+    /// Lifetime of self-generated tokens (default one hour, at most 24 h). Ignored in token
+    /// API mode, where the provider's lifetime (one hour) applies.
+    #[must_use]
+    pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.lifetime = Some(lifetime);
+        self
+    }
+
+    /// The clock for `exp`, expiry and refresh decisions (default: the system clock).
+    #[must_use]
+    pub fn clock(mut self, clock: SharedClock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Token cache settings (refresh margin, jitter, backoff).
+    #[must_use]
+    pub fn cache_config(mut self, config: CacheConfig) -> Self {
+        self.cache = Some(config);
+        self
+    }
+
+    /// The HTTP client used for the token API (default: a plain `reqwest::Client`). Do not
+    /// pass a client carrying this middleware.
+    #[must_use]
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Validates everything and builds the signer.
+    pub fn build(self) -> Result<DragonPassAuth, AuthError> {
+        let credentials = self
+            .credentials
+            .ok_or_else(|| AuthError::invalid_field("credentials", "must be set on the builder"))?;
+        let lifetime = self.lifetime.unwrap_or(DEFAULT_SELF_SIGNED_LIFETIME);
+        if lifetime < Duration::from_secs(1) || lifetime > MAX_SELF_SIGNED_LIFETIME {
+            return Err(AuthError::invalid_field(
+                "token_lifetime",
+                "must be between 1 second and 24 hours",
+            ));
+        }
+        let mut extra = Vec::new();
+        if let Some(id) = self.program_id {
+            let id = ProgramId::new(id)?;
+            extra.push((
+                HeaderName::from_static(PROGRAM_ID_HEADER),
+                header_value("program_id", id.as_str())?,
+            ));
+        }
+        let source = match credentials {
+            Credentials::SelfSigned(c) => DragonPassTokenSource::self_signed(c, lifetime),
+            Credentials::TokenApi(c) => {
+                DragonPassTokenSource::token_api(c, self.http.unwrap_or_default())
+            }
+        };
+        let cache = TokenCache::with_config(
+            source,
+            self.clock.unwrap_or_else(system_clock),
+            self.cache.unwrap_or_default(),
+        )
+        .named("dragonpass");
+        Ok(DragonPassAuth {
+            signer: BearerSigner::new(cache, extra),
+        })
+    }
+}

@@ -1,0 +1,274 @@
+//! DragonPass's response envelope and how its errors map onto [`AuthError`].
+//!
+//! Every DragonPass response is a JSON envelope `{"code": 0, "message": "...", "data": {...}}`;
+//! `code` `0` is success, anything else is an error. The public pages do not list the error
+//! codes, so the mapping is deliberately conservative and documented on [`map_error`].
+
+use auth_core::{AuthError, ErrorKind};
+use http::{HeaderMap, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
+
+/// The DragonPass response envelope.
+///
+/// `code` is kept as a string whatever JSON type the provider used (`0`, `"0"`, `40001`), so a
+/// large numeric code can never lose precision. `message` also accepts the key `msg`.
+///
+/// ```
+/// use tollgate_dragonpass::error::Envelope;
+/// let env: Envelope<serde_json::Value> =
+///     serde_json::from_str(r#"{"code":0,"message":"success","data":{"programId":"1234567890123456789"}}"#)
+///         .expect("valid envelope");
+/// assert!(env.is_success());
+/// assert_eq!(env.data.expect("data")["programId"], "1234567890123456789");
+/// ```
+#[derive(Debug, Clone, Deserialize)]
+pub struct Envelope<T> {
+    /// `"0"` on success, the provider's error code otherwise.
+    #[serde(deserialize_with = "code_as_string")]
+    pub code: String,
+    /// The provider's human-readable message (`message` or `msg`), if any.
+    #[serde(default, alias = "msg")]
+    pub message: Option<String>,
+    /// The payload (absent or `null` on most errors).
+    #[serde(default = "none")]
+    pub data: Option<T>,
+}
+
+fn none<T>() -> Option<T> {
+    None
+}
+
+impl<T> Envelope<T> {
+    /// Whether `code` means success (`0`).
+    pub fn is_success(&self) -> bool {
+        self.code == "0"
+    }
+}
+
+fn code_as_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Number(n) => Ok(n.to_string()),
+        serde_json::Value::String(s) => Ok(s),
+        _ => Err(serde::de::Error::custom(
+            "code must be a number or a string",
+        )),
+    }
+}
+
+/// Which DragonPass endpoint answered; the same code means different things on each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The "Generate Access Token" endpoint.
+    TokenEndpoint,
+    /// Any other API endpoint.
+    Api,
+}
+
+/// Maps a DragonPass failure onto an [`AuthError`] carrying the provider code.
+///
+/// The HTTP status is looked at first, then the envelope `code` (which DragonPass, like many
+/// envelope APIs, may send with HTTP 200):
+///
+/// | status or code | kind | retryable |
+/// |---|---|---|
+/// | 429 | [`ErrorKind::RateLimited`] | yes (honours `Retry-After`) |
+/// | 500–599 | [`ErrorKind::ServerError`] | yes |
+/// | 401, 403 at the token endpoint | [`ErrorKind::Unauthorized`] | no |
+/// | 401, 403 on an API call | [`ErrorKind::TokenRejected`] | no |
+/// | any other non-zero code at the token endpoint | [`ErrorKind::Unauthorized`] (its only inputs are the credentials) | no |
+/// | any other non-zero code on an API call | [`ErrorKind::Provider`] | no |
+///
+/// `message` is the provider's text; it is included in the error (truncated to 200
+/// characters). Callers that send secrets must scrub them from it first.
+///
+/// ```
+/// use tollgate_dragonpass::error::{map_error, Origin};
+/// use tollgate_dragonpass::auth_core::ErrorKind;
+/// let e = map_error(Origin::TokenEndpoint, http::StatusCode::INTERNAL_SERVER_ERROR, None, "500", None);
+/// assert_eq!(e.kind(), ErrorKind::ServerError);
+/// assert!(e.is_retryable());
+/// assert_eq!(e.provider_code(), Some("500"));
+/// ```
+pub fn map_error(
+    origin: Origin,
+    status: StatusCode,
+    headers: Option<&HeaderMap>,
+    code: &str,
+    message: Option<&str>,
+) -> AuthError {
+    let numeric = code.parse::<u64>().ok();
+    let is = |n: u16| status.as_u16() == n || numeric == Some(u64::from(n));
+    let server = status.is_server_error() || numeric.is_some_and(|c| (500..=599).contains(&c));
+    let kind = if is(429) {
+        ErrorKind::RateLimited
+    } else if server {
+        ErrorKind::ServerError
+    } else if is(401) || is(403) {
+        match origin {
+            Origin::TokenEndpoint => ErrorKind::Unauthorized,
+            Origin::Api => ErrorKind::TokenRejected,
+        }
+    } else {
+        match origin {
+            Origin::TokenEndpoint => ErrorKind::Unauthorized,
+            Origin::Api => ErrorKind::Provider,
+        }
+    };
+    let what = match origin {
+        Origin::TokenEndpoint => "DragonPass token request",
+        Origin::Api => "DragonPass API call",
+    };
+    let mut text = format!("{what} failed: HTTP {}, code {code}", status.as_u16());
+    if let Some(m) = message.filter(|m| !m.is_empty()) {
+        let short: String = m.chars().take(200).collect();
+        text.push_str(": ");
+        text.push_str(&short);
+    }
+    let mut err = AuthError::new(kind, text).with_provider_code(code);
+    if let Some(after) = headers.and_then(auth_core::error::retry_after_header) {
+        err = err.with_retry_after(after).with_retryable(true);
+    }
+    err
+}
+
+/// Checks a DragonPass response and returns its `data`.
+///
+/// A body that is not an envelope is an [`ErrorKind::InvalidResponse`] on success statuses
+/// and the status's own error otherwise; a non-zero `code` (or an error status) goes through
+/// [`map_error`]; a success without `data` is an [`ErrorKind::InvalidResponse`].
+///
+/// ```
+/// use tollgate_dragonpass::error::{parse_response, Origin};
+/// let body = br#"{"code":40001,"message":"invalid parameter","data":null}"#;
+/// let err = parse_response::<serde_json::Value>(Origin::Api, http::StatusCode::OK, &http::HeaderMap::new(), body)
+///     .expect_err("non-zero code");
+/// assert_eq!(err.provider_code(), Some("40001"));
+/// ```
+pub fn parse_response<T: DeserializeOwned>(
+    origin: Origin,
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<T, AuthError> {
+    let env: Envelope<T> = match serde_json::from_slice(body) {
+        Ok(env) => env,
+        Err(_) if !status.is_success() => {
+            let context = match origin {
+                Origin::TokenEndpoint => "DragonPass token request",
+                Origin::Api => "DragonPass API call",
+            };
+            return Err(AuthError::from_status(context, status, Some(headers)));
+        }
+        Err(_) => {
+            return Err(AuthError::new(
+                ErrorKind::InvalidResponse,
+                "DragonPass response is not a {\"code\",\"data\"} envelope of the expected shape",
+            ));
+        }
+    };
+    if !status.is_success() || !env.is_success() {
+        return Err(map_error(
+            origin,
+            status,
+            Some(headers),
+            &env.code,
+            env.message.as_deref(),
+        ));
+    }
+    env.data.ok_or_else(|| {
+        AuthError::new(
+            ErrorKind::InvalidResponse,
+            "DragonPass response has code 0 but no data",
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mapping_table() {
+        let h = HeaderMap::new();
+        let cases: &[(Origin, u16, &str, ErrorKind, bool)] = &[
+            (
+                Origin::TokenEndpoint,
+                500,
+                "500",
+                ErrorKind::ServerError,
+                true,
+            ),
+            (
+                Origin::TokenEndpoint,
+                200,
+                "503",
+                ErrorKind::ServerError,
+                true,
+            ),
+            (
+                Origin::TokenEndpoint,
+                401,
+                "401",
+                ErrorKind::Unauthorized,
+                false,
+            ),
+            (
+                Origin::TokenEndpoint,
+                200,
+                "10001",
+                ErrorKind::Unauthorized,
+                false,
+            ),
+            (
+                Origin::TokenEndpoint,
+                429,
+                "429",
+                ErrorKind::RateLimited,
+                true,
+            ),
+            (Origin::Api, 401, "401", ErrorKind::TokenRejected, false),
+            (Origin::Api, 200, "40001", ErrorKind::Provider, false),
+            (Origin::Api, 502, "1", ErrorKind::ServerError, true),
+        ];
+        for (origin, status, code, kind, retryable) in cases {
+            let s = StatusCode::from_u16(*status).expect("status");
+            let e = map_error(*origin, s, Some(&h), code, Some("msg"));
+            assert_eq!(e.kind(), *kind, "{origin:?} {status} {code}");
+            assert_eq!(e.is_retryable(), *retryable, "{origin:?} {status} {code}");
+            assert_eq!(e.provider_code(), Some(*code));
+        }
+    }
+
+    #[test]
+    fn string_and_numeric_codes() {
+        let h = HeaderMap::new();
+        let ok: serde_json::Value = parse_response(
+            Origin::Api,
+            StatusCode::OK,
+            &h,
+            br#"{"code":"0","msg":"ok","data":{"id":"1234567890123456789"}}"#,
+        )
+        .expect("string code 0 is success");
+        assert_eq!(ok["id"], "1234567890123456789");
+        let e = parse_response::<serde_json::Value>(Origin::Api, StatusCode::OK, &h, b"<html>")
+            .expect_err("not json");
+        assert_eq!(e.kind(), ErrorKind::InvalidResponse);
+        let e = parse_response::<serde_json::Value>(
+            Origin::Api,
+            StatusCode::BAD_GATEWAY,
+            &h,
+            b"<html>",
+        )
+        .expect_err("gateway");
+        assert!(e.is_retryable());
+        let e = parse_response::<serde_json::Value>(
+            Origin::Api,
+            StatusCode::OK,
+            &h,
+            br#"{"code":0,"data":null}"#,
+        )
+        .expect_err("no data");
+        assert_eq!(e.kind(), ErrorKind::InvalidResponse);
+    }
+}

@@ -1,0 +1,208 @@
+//! Pure JWT signing: no I/O, no clock. Every stage is a public function so it can be
+//! checked against the vectors in `tests/vectors/dragonpass/`.
+//!
+//! A DragonPass self-generated token is a compact JWS:
+//!
+//! ```text
+//! header_json   = {"alg":"HS256","typ":"JWT"}            ("RS256"; optional "kid")
+//! claims_json   = {"iss":"<issuer>","exp":<unix seconds>}
+//! signing_input = b64url(header_json) + "." + b64url(claims_json)
+//! signature     = HMAC-SHA256(secret UTF-8 bytes, signing_input)   or
+//!                 RSASSA-PKCS1-v1_5-SHA256(private key, signing_input)
+//! token         = signing_input + "." + b64url(signature)
+//! ```
+//! (`b64url` is base64url without padding.)
+
+use std::fmt;
+
+use auth_core::{AuthError, ErrorKind, ExposeSecret};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use rsa::signature::{SignatureEncoding, Signer as _};
+use serde::Serialize;
+use sha2::Sha256;
+
+use crate::credentials::{RsaSigningKey, SelfSignedCredentials, SigningKey};
+
+/// The JWT algorithms DragonPass accepts for self-generated tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Algorithm {
+    /// HMAC-SHA256 with the account secret.
+    Hs256,
+    /// RSASSA-PKCS1-v1_5 with SHA-256 and the client's RSA key.
+    Rs256,
+}
+
+impl Algorithm {
+    /// The JOSE name (`"HS256"`, `"RS256"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Algorithm::Hs256 => "HS256",
+            Algorithm::Rs256 => "RS256",
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Header<'a> {
+    alg: &'a str,
+    typ: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kid: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Claims<'a> {
+    iss: &'a str,
+    exp: u64,
+}
+
+/// The JOSE header, compact JSON in the order `alg`, `typ`, `kid`.
+///
+/// ```
+/// use tollgate_dragonpass::sign::{header_json, Algorithm};
+/// assert_eq!(header_json(Algorithm::Hs256, None), r#"{"alg":"HS256","typ":"JWT"}"#);
+/// assert_eq!(header_json(Algorithm::Rs256, Some("k1")), r#"{"alg":"RS256","typ":"JWT","kid":"k1"}"#);
+/// ```
+pub fn header_json(alg: Algorithm, kid: Option<&str>) -> String {
+    let h = Header {
+        alg: alg.name(),
+        typ: "JWT",
+        kid,
+    };
+    // Serialising a struct of strings cannot fail.
+    serde_json::to_string(&h).unwrap_or_default()
+}
+
+/// The claims, compact JSON in the order `iss`, `exp`.
+///
+/// ```
+/// assert_eq!(
+///     tollgate_dragonpass::sign::claims_json("ISS", 1_700_000_000),
+///     r#"{"iss":"ISS","exp":1700000000}"#
+/// );
+/// ```
+pub fn claims_json(issuer: &str, exp: u64) -> String {
+    serde_json::to_string(&Claims { iss: issuer, exp }).unwrap_or_default()
+}
+
+/// base64url without padding.
+pub fn b64url(data: impl AsRef<[u8]>) -> String {
+    URL_SAFE_NO_PAD.encode(data)
+}
+
+/// `b64url(header_json) + "." + b64url(claims_json)`.
+pub fn signing_input(header_b64: &str, claims_b64: &str) -> String {
+    let mut s = String::with_capacity(header_b64.len() + 1 + claims_b64.len());
+    s.push_str(header_b64);
+    s.push('.');
+    s.push_str(claims_b64);
+    s
+}
+
+/// HMAC-SHA256 of `signing_input` keyed with `secret`.
+///
+/// ```
+/// let sig = tollgate_dragonpass::sign::hs256_signature(b"key", "a.b");
+/// assert_eq!(sig.len(), 32);
+/// ```
+pub fn hs256_signature(secret: &[u8], signing_input: &str) -> [u8; 32] {
+    // HMAC accepts keys of any length; the error branch cannot be taken.
+    let mut mac = match Hmac::<Sha256>::new_from_slice(secret) {
+        Ok(m) => m,
+        Err(_) => return [0; 32],
+    };
+    mac.update(signing_input.as_bytes());
+    mac.finalize().into_bytes().into()
+}
+
+/// RSASSA-PKCS1-v1_5 SHA-256 signature of `signing_input` (deterministic).
+pub fn rs256_signature(key: &RsaSigningKey, signing_input: &str) -> Result<Vec<u8>, AuthError> {
+    key.try_sign(signing_input.as_bytes())
+        .map(|s| s.to_vec())
+        .map_err(|_| AuthError::new(ErrorKind::Signing, "RS256 signing failed"))
+}
+
+/// Every stage of one signed token. `Debug` hides the signature and the token.
+#[derive(Clone, PartialEq, Eq)]
+pub struct JwtStages {
+    /// The JOSE header JSON.
+    pub header_json: String,
+    /// `b64url(header_json)`.
+    pub header_b64: String,
+    /// The claims JSON.
+    pub claims_json: String,
+    /// `b64url(claims_json)`.
+    pub claims_b64: String,
+    /// `header_b64 + "." + claims_b64`.
+    pub signing_input: String,
+    /// The raw signature.
+    pub signature: Vec<u8>,
+    /// `b64url(signature)`.
+    pub signature_b64: String,
+    /// The compact token (a bearer credential: keep it secret).
+    pub token: String,
+}
+
+impl fmt::Debug for JwtStages {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JwtStages")
+            .field("header_json", &self.header_json)
+            .field("claims_json", &self.claims_json)
+            .field("signature", &"[REDACTED]")
+            .field("token", &"[REDACTED]")
+            .finish()
+    }
+}
+
+/// Signs a token with `key` for `issuer`, expiring at `exp` (Unix seconds), returning every
+/// stage.
+///
+/// ```
+/// use tollgate_dragonpass::credentials::SelfSignedCredentials;
+/// use tollgate_dragonpass::sign::sign_jwt;
+/// let creds = SelfSignedCredentials::hs256("6A909655CF67444A93262A665CDD235F", "60B118779DD14B0990692B51BF8B93DC")?;
+/// let stages = sign_jwt(creds.key(), creds.issuer(), creds.key_id(), 1_754_303_100)?;
+/// assert_eq!(stages.signature_b64, "cvkfXBS01QE7ruMNE-7dZyiPFQfM6sWzVyjczanN08A");
+/// # Ok::<(), tollgate_dragonpass::auth_core::AuthError>(())
+/// ```
+pub fn sign_jwt(
+    key: &SigningKey,
+    issuer: &str,
+    kid: Option<&str>,
+    exp: u64,
+) -> Result<JwtStages, AuthError> {
+    let alg = match key {
+        SigningKey::Hs256(_) => Algorithm::Hs256,
+        SigningKey::Rs256(_) => Algorithm::Rs256,
+    };
+    let header_json = header_json(alg, kid);
+    let claims_json = claims_json(issuer, exp);
+    let header_b64 = b64url(&header_json);
+    let claims_b64 = b64url(&claims_json);
+    let signing_input = signing_input(&header_b64, &claims_b64);
+    let signature = match key {
+        SigningKey::Hs256(secret) => {
+            hs256_signature(secret.expose_secret().as_bytes(), &signing_input).to_vec()
+        }
+        SigningKey::Rs256(k) => rs256_signature(k, &signing_input)?,
+    };
+    let signature_b64 = b64url(&signature);
+    let token = format!("{signing_input}.{signature_b64}");
+    Ok(JwtStages {
+        header_json,
+        header_b64,
+        claims_json,
+        claims_b64,
+        signing_input,
+        signature,
+        signature_b64,
+        token,
+    })
+}
+
+/// Signs a token with self-signed credentials (see [`sign_jwt`]).
+pub fn sign_self_signed(creds: &SelfSignedCredentials, exp: u64) -> Result<JwtStages, AuthError> {
+    sign_jwt(creds.key(), creds.issuer(), creds.key_id(), exp)
+}

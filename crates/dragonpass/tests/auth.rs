@@ -1,0 +1,231 @@
+//! The auth type and token sources end to end against the fake (and small wiremock stubs
+//! for response shapes the fake does not produce).
+#![cfg(feature = "mock")]
+
+use std::time::{Duration, UNIX_EPOCH};
+
+use base64::Engine as _;
+use tollgate_dragonpass::DragonPassAuth;
+use tollgate_dragonpass::auth_core::conformance::Creds;
+use tollgate_dragonpass::auth_core::{AuthError, ErrorKind, ExposeSecret, ManualClock};
+use tollgate_dragonpass::credentials::{SelfSignedCredentials, TokenApiCredentials};
+use tollgate_dragonpass::mock::{DragonPassFake, FAKE_ISSUER, FAKE_SECRET};
+use tollgate_dragonpass::sign::sign_jwt;
+use wiremock::matchers::{body_json, header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const NOW: u64 = 1_754_300_000;
+
+fn client(auth: DragonPassAuth) -> reqwest_middleware::ClientWithMiddleware {
+    reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+        .with(auth.middleware())
+        .build()
+}
+
+fn claims_of(token: &str) -> serde_json::Value {
+    let part = token.split('.').nth(1).expect("claims part");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(part)
+        .expect("b64");
+    serde_json::from_slice(&bytes).expect("json")
+}
+
+#[tokio::test]
+async fn self_signed_token_is_signed_once_and_reused() {
+    let clock = ManualClock::at_unix(NOW);
+    let fake = DragonPassFake::start_self_signed(clock.clone()).await;
+    let auth = DragonPassAuth::builder()
+        .credentials(fake.credentials(Creds::Valid))
+        .program_id(fake.program_id())
+        .token_lifetime(Duration::from_secs(900))
+        .clock(clock.shared())
+        .build()
+        .expect("auth");
+    let c = client(auth.clone());
+    for _ in 0..5 {
+        let r = c.get(fake.api_url()).send().await.expect("send");
+        assert_eq!(r.status(), 200);
+        clock.advance(Duration::from_secs(60));
+    }
+    assert_eq!(auth.cache().fetches_started(), 1, "signed once");
+    assert_eq!(fake.distinct_tokens_seen(), 1);
+    let tok = auth.cache().peek().expect("cached");
+    let claims = claims_of(tok.secret().expose_secret());
+    assert_eq!(claims["iss"], FAKE_ISSUER);
+    assert_eq!(claims["exp"], NOW + 900, "exp = clock + lifetime");
+    assert_eq!(
+        tok.expires_at(),
+        Some(UNIX_EPOCH + Duration::from_secs(NOW + 900))
+    );
+    assert!(!format!("{auth:?}").contains(FAKE_SECRET));
+}
+
+#[tokio::test]
+async fn program_id_header_is_sent_verbatim_and_required_by_the_fake() {
+    let clock = ManualClock::at_unix(NOW);
+    let fake = DragonPassFake::start_self_signed(clock.clone()).await;
+    let without = DragonPassAuth::builder()
+        .credentials(fake.credentials(Creds::Valid))
+        .clock(clock.shared())
+        .build()
+        .expect("auth");
+    let r = client(without)
+        .get(fake.api_url())
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 400);
+    let body: serde_json::Value =
+        serde_json::from_slice(&r.bytes().await.expect("body")).expect("json");
+    assert_eq!(body["code"], 400);
+
+    let server = MockServer::start().await;
+    Mock::given(header("x-program-id", "0000000000000000019"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(serde_json::json!({"code":0,"data":{}})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let auth = DragonPassAuth::builder()
+        .credentials(fake.credentials(Creds::Valid))
+        .program_id("0000000000000000019")
+        .clock(clock.shared())
+        .build()
+        .expect("auth");
+    let r = client(auth).get(server.uri()).send().await.expect("send");
+    assert_eq!(r.status(), 200, "leading zeros kept: the id is a string");
+}
+
+#[tokio::test]
+async fn fake_rejects_expired_foreign_and_misissued_tokens_with_the_envelope() {
+    let clock = ManualClock::at_unix(NOW);
+    let fake = DragonPassFake::start_self_signed(clock.clone()).await;
+    let http = reqwest::Client::new();
+    let send = |token: String| {
+        http.get(fake.api_url())
+            .bearer_auth(token)
+            .header("x-program-id", fake.program_id())
+            .send()
+    };
+    let good = SelfSignedCredentials::hs256(FAKE_ISSUER, FAKE_SECRET).expect("creds");
+    let t = sign_jwt(good.key(), good.issuer(), None, NOW + 10).expect("sign");
+    assert_eq!(send(t.token.clone()).await.expect("send").status(), 200);
+    clock.advance(Duration::from_secs(10));
+    let r = send(t.token).await.expect("send");
+    assert_eq!(r.status(), 401, "expired by the fake's clock");
+    let body: serde_json::Value =
+        serde_json::from_slice(&r.bytes().await.expect("body")).expect("json");
+    assert_eq!(body["code"], 401);
+    assert!(body["data"].is_null());
+
+    let other_iss = SelfSignedCredentials::hs256("SOMEONE-ELSE", FAKE_SECRET).expect("creds");
+    let t = sign_jwt(other_iss.key(), other_iss.issuer(), None, NOW + 600).expect("sign");
+    assert_eq!(send(t.token).await.expect("send").status(), 401);
+    let wrong = SelfSignedCredentials::hs256(FAKE_ISSUER, "another-secret").expect("creds");
+    let t = sign_jwt(wrong.key(), wrong.issuer(), None, NOW + 600).expect("sign");
+    assert_eq!(send(t.token).await.expect("send").status(), 401);
+    assert_eq!(send("not.a.jwt".into()).await.expect("send").status(), 401);
+}
+
+#[tokio::test]
+async fn token_api_errors_are_typed() {
+    let clock = ManualClock::at_unix(NOW);
+    let fake = DragonPassFake::start(clock.clone()).await;
+    let build = |creds: Creds| {
+        DragonPassAuth::builder()
+            .credentials(fake.credentials(creds))
+            .clock(clock.shared())
+            .build()
+            .expect("auth")
+    };
+    // Wrong secret: HTTP 401 + envelope → Unauthorized, not retryable, code kept.
+    let err = build(Creds::Wrong).token().await.expect_err("wrong secret");
+    assert_eq!(err.kind(), ErrorKind::Unauthorized, "{err}");
+    assert!(!err.is_retryable());
+    assert_eq!(err.provider_code(), Some("401"));
+    // Outage: HTTP 500 + envelope → ServerError, retryable.
+    fake.set_failing(true);
+    let err = build(Creds::Valid).token().await.expect_err("outage");
+    assert_eq!(err.kind(), ErrorKind::ServerError, "{err}");
+    assert!(err.is_retryable());
+    assert_eq!(err.provider_code(), Some("500"));
+    fake.set_failing(false);
+    let auth = build(Creds::Valid);
+    auth.token().await.expect("token");
+    assert_eq!(fake.tokens_issued(), 1);
+}
+
+async fn stub(response: ResponseTemplate) -> (MockServer, TokenApiCredentials) {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .and(body_json(
+            serde_json::json!({"clientId": "DragonPass", "secret": "dpSecretKey12345"}),
+        ))
+        .respond_with(response)
+        .expect(1..)
+        .mount(&server)
+        .await;
+    let creds = TokenApiCredentials::new(
+        "DragonPass",
+        "dpSecretKey12345",
+        &format!("{}/token", server.uri()),
+    )
+    .expect("creds");
+    (server, creds)
+}
+
+async fn fetch(creds: TokenApiCredentials) -> Result<DragonPassAuth, AuthError> {
+    let auth = DragonPassAuth::builder()
+        .credentials(creds)
+        .clock(ManualClock::at_unix(NOW).shared())
+        .build()?;
+    auth.token().await?;
+    Ok(auth)
+}
+
+#[tokio::test]
+async fn token_api_response_shapes() {
+    // data.token, no expiresIn → one hour.
+    let (_s, creds) = stub(ResponseTemplate::new(200).set_body_json(
+        serde_json::json!({"code": 0, "message": "success", "data": {"token": "abc.def.ghi"}}),
+    ))
+    .await;
+    let auth = fetch(creds).await.expect("data.token");
+    let tok = auth.cache().peek().expect("token");
+    assert_eq!(tok.secret().expose_secret(), "abc.def.ghi");
+    assert_eq!(
+        tok.expires_at(),
+        Some(UNIX_EPOCH + Duration::from_secs(NOW + 3600))
+    );
+    // Non-zero code with HTTP 200, message echoing the secret → scrubbed, typed.
+    let (_s, creds) = stub(ResponseTemplate::new(200).set_body_json(
+        serde_json::json!({"code": 10002, "msg": "secret dpSecretKey12345 is invalid", "data": null}),
+    ))
+    .await;
+    let err = fetch(creds).await.expect_err("code 10002");
+    assert_eq!(err.kind(), ErrorKind::Unauthorized);
+    assert_eq!(err.provider_code(), Some("10002"));
+    assert!(
+        !format!("{err} {err:?}").contains("dpSecretKey12345"),
+        "{err}"
+    );
+    // Success envelope without a token.
+    let (_s, creds) = stub(
+        ResponseTemplate::new(200).set_body_json(serde_json::json!({"code": 0, "data": {"x": 1}})),
+    )
+    .await;
+    let err = fetch(creds).await.expect_err("no token");
+    assert_eq!(err.kind(), ErrorKind::InvalidResponse);
+    // Gateway HTML on 503 with Retry-After.
+    let (_s, creds) = stub(
+        ResponseTemplate::new(503)
+            .insert_header("retry-after", "7")
+            .set_body_string("<html>busy</html>"),
+    )
+    .await;
+    let err = fetch(creds).await.expect_err("503");
+    assert_eq!(err.kind(), ErrorKind::ServerError);
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(7)));
+}

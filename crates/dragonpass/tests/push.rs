@@ -1,0 +1,244 @@
+//! Push-event verification: RS256 only, iss "dragonpass", kid lookup among two keys, exp
+//! with leeway against an injected clock. Every rejection path has a test.
+
+use std::time::Duration;
+
+use serde_json::json;
+use tollgate_dragonpass::auth_core::{ErrorKind, ManualClock};
+use tollgate_dragonpass::credentials::{RsaSigningKey, parse_rsa_private_key};
+use tollgate_dragonpass::push::{PushPublicKey, PushVerifier};
+use tollgate_dragonpass::sign::{b64url, hs256_signature, rs256_signature, signing_input};
+
+const DIR: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../tests/vectors/dragonpass/"
+);
+const NOW: u64 = 1_754_300_000;
+
+fn file(name: &str) -> String {
+    std::fs::read_to_string(format!("{DIR}{name}")).expect("test key")
+}
+
+fn signer(n: u8) -> RsaSigningKey {
+    let pem = file(&format!("push_key{n}_private.pem"));
+    RsaSigningKey::new(parse_rsa_private_key("k", &pem).expect("private key"))
+}
+
+fn jws(header: serde_json::Value, claims: serde_json::Value, key: &RsaSigningKey) -> String {
+    let input = signing_input(&b64url(header.to_string()), &b64url(claims.to_string()));
+    let sig = rs256_signature(key, &input).expect("sign");
+    format!("{input}.{}", b64url(sig))
+}
+
+fn event(exp: u64) -> serde_json::Value {
+    json!({"iss": "dragonpass", "exp": exp, "eventType": "ORDER_USED", "orderNo": "9007199254740993123"})
+}
+
+struct Fixture {
+    clock: ManualClock,
+    verifier: PushVerifier,
+    k1: RsaSigningKey,
+    k2: RsaSigningKey,
+    k3: RsaSigningKey,
+}
+
+fn fixture() -> Fixture {
+    let clock = ManualClock::at_unix(NOW);
+    let verifier = PushVerifier::new(vec![
+        PushPublicKey::from_pem("dp-2025-01", &file("push_key1_public.pem")).expect("k1"),
+        PushPublicKey::from_pem("dp-2025-07", &file("push_key2_public.pem")).expect("k2"),
+    ])
+    .expect("verifier")
+    .with_leeway(Duration::from_secs(30))
+    .expect("leeway")
+    .with_clock(clock.shared());
+    Fixture {
+        clock,
+        verifier,
+        k1: signer(1),
+        k2: signer(2),
+        k3: signer(3),
+    }
+}
+
+fn rejected(f: &Fixture, token: &str, why: &str) {
+    let err = f.verifier.verify(token).expect_err(why);
+    assert_eq!(err.kind(), ErrorKind::Verification, "{why}: {err}");
+    assert!(!err.is_retryable());
+    assert!(err.to_string().contains(why), "expected {why:?}, got {err}");
+}
+
+#[test]
+fn both_rotation_keys_verify() {
+    let f = fixture();
+    let t1 = jws(
+        json!({"alg": "RS256", "typ": "JWT", "kid": "dp-2025-01"}),
+        event(NOW + 300),
+        &f.k1,
+    );
+    let ev = f.verifier.verify(&t1).expect("key 1");
+    assert_eq!(ev.kid, "dp-2025-01");
+    assert_eq!(ev.exp, NOW + 300);
+    assert_eq!(ev.claims["orderNo"], "9007199254740993123");
+    let t2 = jws(
+        json!({"alg": "RS256", "kid": "dp-2025-07"}),
+        event(NOW + 300),
+        &f.k2,
+    );
+    assert_eq!(
+        f.verifier
+            .verify(&format!("Bearer {t2}"))
+            .expect("key 2")
+            .kid,
+        "dp-2025-07"
+    );
+    // The kid selects the key: key 2's token announced as key 1 fails.
+    let swapped = jws(
+        json!({"alg": "RS256", "kid": "dp-2025-01"}),
+        event(NOW + 300),
+        &f.k2,
+    );
+    rejected(&f, &swapped, "bad signature");
+}
+
+#[test]
+fn alg_none_is_rejected() {
+    let f = fixture();
+    let input = signing_input(
+        &b64url(json!({"alg": "none", "kid": "dp-2025-01"}).to_string()),
+        &b64url(event(NOW + 300).to_string()),
+    );
+    rejected(&f, &format!("{input}."), "algorithm not allowed");
+    rejected(&f, &format!("{input}.AAAA"), "algorithm not allowed");
+    let no_alg = jws(json!({"kid": "dp-2025-01"}), event(NOW + 300), &f.k1);
+    rejected(&f, &no_alg, "no alg");
+}
+
+#[test]
+fn hs256_key_confusion_is_rejected() {
+    let f = fixture();
+    // The classic attack: HMAC keyed with the verifier's public key PEM.
+    let public = file("push_key1_public.pem");
+    let input = signing_input(
+        &b64url(json!({"alg": "HS256", "kid": "dp-2025-01"}).to_string()),
+        &b64url(event(NOW + 300).to_string()),
+    );
+    let sig = hs256_signature(public.as_bytes(), &input);
+    rejected(
+        &f,
+        &format!("{input}.{}", b64url(sig)),
+        "algorithm not allowed",
+    );
+    let rs512 = jws(
+        json!({"alg": "RS512", "kid": "dp-2025-01"}),
+        event(NOW + 300),
+        &f.k1,
+    );
+    rejected(&f, &rs512, "algorithm not allowed");
+}
+
+#[test]
+fn unknown_and_missing_kid_are_rejected() {
+    let f = fixture();
+    let t = jws(
+        json!({"alg": "RS256", "kid": "dp-2026-01"}),
+        event(NOW + 300),
+        &f.k3,
+    );
+    rejected(&f, &t, "unknown kid");
+    let t = jws(json!({"alg": "RS256"}), event(NOW + 300), &f.k1);
+    rejected(&f, &t, "no kid");
+    let t = jws(json!({"alg": "RS256", "kid": 1}), event(NOW + 300), &f.k1);
+    rejected(&f, &t, "no kid");
+}
+
+#[test]
+fn bad_signatures_are_rejected() {
+    let f = fixture();
+    let stranger = jws(
+        json!({"alg": "RS256", "kid": "dp-2025-01"}),
+        event(NOW + 300),
+        &f.k3,
+    );
+    rejected(&f, &stranger, "bad signature");
+    // Claims swapped after signing.
+    let good = jws(
+        json!({"alg": "RS256", "kid": "dp-2025-01"}),
+        event(NOW + 300),
+        &f.k1,
+    );
+    let mut parts: Vec<String> = good.split('.').map(str::to_string).collect();
+    parts[1] = b64url(event(NOW + 99_999).to_string());
+    rejected(&f, &parts.join("."), "bad signature");
+    parts[1] = good.split('.').nth(1).expect("claims").to_string();
+    parts[2] = "AAAA".into();
+    rejected(&f, &parts.join("."), "bad signature");
+    parts[2] = "not*base64".into();
+    rejected(&f, &parts.join("."), "not base64url");
+    let h = jws(
+        json!({"alg": "RS256", "kid": "dp-2025-01", "crit": ["x"]}),
+        event(NOW + 300),
+        &f.k1,
+    );
+    rejected(&f, &h, "critical");
+}
+
+#[test]
+fn wrong_or_missing_issuer_is_rejected() {
+    let f = fixture();
+    let h = json!({"alg": "RS256", "kid": "dp-2025-01"});
+    let t = jws(
+        h.clone(),
+        json!({"iss": "DragonPass", "exp": NOW + 300}),
+        &f.k1,
+    );
+    rejected(&f, &t, "wrong issuer");
+    let t = jws(h, json!({"exp": NOW + 300}), &f.k1);
+    rejected(&f, &t, "wrong issuer");
+}
+
+#[test]
+fn exp_is_checked_with_leeway_against_the_injected_clock() {
+    let f = fixture();
+    let h = json!({"alg": "RS256", "kid": "dp-2025-01"});
+    // Expired 29 s ago: inside the 30 s leeway.
+    let t = jws(h.clone(), event(NOW - 29), &f.k1);
+    f.verifier.verify(&t).expect("within leeway");
+    // Expired 30 s ago: outside.
+    let t = jws(h.clone(), event(NOW - 30), &f.k1);
+    rejected(&f, &t, "expired");
+    // A valid token expires when the clock moves.
+    let t = jws(h.clone(), event(NOW + 60), &f.k1);
+    f.verifier.verify(&t).expect("valid now");
+    f.clock.advance(Duration::from_secs(90));
+    rejected(&f, &t, "expired");
+    let t = jws(h.clone(), json!({"iss": "dragonpass"}), &f.k1);
+    rejected(&f, &t, "no exp");
+    let t = jws(
+        h.clone(),
+        json!({"iss": "dragonpass", "exp": "soon"}),
+        &f.k1,
+    );
+    rejected(&f, &t, "NumericDate");
+    let now = NOW + 90;
+    let t = jws(
+        h,
+        json!({"iss": "dragonpass", "exp": now + 600, "nbf": now + 120}),
+        &f.k1,
+    );
+    rejected(&f, &t, "not valid yet");
+}
+
+#[test]
+fn malformed_tokens_are_rejected() {
+    let f = fixture();
+    rejected(&f, "", "compact JWS");
+    rejected(&f, "a.b", "compact JWS");
+    rejected(&f, "a.b.c.d", "compact JWS");
+    rejected(&f, "!!.b.c", "not base64url");
+    rejected(
+        &f,
+        &format!("{}.e30.AA", b64url("[1]")),
+        "header is not a JSON object",
+    );
+}
