@@ -16,13 +16,93 @@ pub struct Provider {
     pub start: Start,
 }
 
+const DRAGONPASS_KEY: &str = include_str!("../../tests/vectors/dragonpass/client_rsa_pkcs8.pem");
+const DRAGONPASS_WRONG_KEY: &str =
+    include_str!("../../tests/vectors/dragonpass/push_key3_private.pem");
+
+fn boxed<T: ConformanceTarget + 'static>(t: T) -> Box<dyn ConformanceTarget> {
+    Box::new(t)
+}
+
 /// Every registered provider, in report order.
-pub const ALL: &[Provider] = &[Provider {
-    name: "reference",
-    start: |clock| {
-        Box::pin(async move {
-            Box::new(auth_core::mock::ReferenceFake::start(clock).await)
-                as Box<dyn ConformanceTarget>
-        })
+pub const ALL: &[Provider] = &[
+    Provider {
+        name: "reference",
+        start: |clock| {
+            Box::pin(async move { boxed(auth_core::mock::ReferenceFake::start(clock).await) })
+        },
     },
-}];
+    Provider {
+        name: "dragonpass",
+        start: |clock| {
+            Box::pin(async move { boxed(dragonpass::mock::DragonPassFake::start(clock).await) })
+        },
+    },
+    Provider {
+        name: "dragonpass-hs256",
+        start: |clock| {
+            Box::pin(async move {
+                boxed(dragonpass::mock::DragonPassFake::start_self_signed(clock).await)
+            })
+        },
+    },
+    Provider {
+        name: "dragonpass-rs256",
+        start: |clock| {
+            Box::pin(async move {
+                match dragonpass::mock::DragonPassFake::start_rs256(
+                    clock,
+                    DRAGONPASS_KEY,
+                    DRAGONPASS_WRONG_KEY,
+                )
+                .await
+                {
+                    Ok(fake) => boxed(fake),
+                    Err(e) => boxed(StartFailed("dragonpass-rs256", e.to_string())),
+                }
+            })
+        },
+    },
+];
+
+/// A provider whose fake could not start: every scenario fails with the reason.
+struct StartFailed(&'static str, String);
+
+impl ConformanceTarget for StartFailed {
+    fn name(&self) -> &str {
+        self.0
+    }
+    fn token_lifetime(&self) -> Option<std::time::Duration> {
+        None
+    }
+    fn has_token_endpoint(&self) -> bool {
+        false
+    }
+    fn client(
+        &self,
+        _creds: auth_core::conformance::Creds,
+        _cache: auth_core::CacheConfig,
+    ) -> Result<reqwest_middleware::ClientWithMiddleware, auth_core::AuthError> {
+        Err(auth_core::AuthError::new(
+            auth_core::ErrorKind::Internal,
+            format!("the fake did not start: {}", self.1),
+        ))
+    }
+    fn call<'a>(
+        &'a self,
+        _client: &'a reqwest_middleware::ClientWithMiddleware,
+    ) -> futures::future::BoxFuture<'a, Result<reqwest::Response, reqwest_middleware::Error>> {
+        Box::pin(async { Err(reqwest_middleware::Error::middleware(std::fmt::Error)) })
+    }
+    fn token_fetches(&self) -> u64 {
+        0
+    }
+    fn api_calls(&self) -> u64 {
+        0
+    }
+    fn set_token_endpoint_failing(&self, _failing: bool) {}
+    fn reject_next_api_calls(&self, _n: u64) {}
+    fn secrets(&self) -> Vec<String> {
+        Vec::new()
+    }
+}
