@@ -269,28 +269,53 @@ impl SnapCredentials {
     /// `SNAP_PRIVATE_KEY` (PEM, `\n` escapes allowed) or `SNAP_PRIVATE_KEY_FILE` (a path),
     /// `SNAP_PARTNER_ID` (optional), `SNAP_CHANNEL_ID`, `SNAP_ORIGIN` (optional).
     pub fn from_env() -> Result<Self, AuthError> {
+        Self::from_lookup(|name| {
+            // Required variables go through `env_var` for its precise messages.
+            match name {
+                "SNAP_CLIENT_KEY" | "SNAP_CHANNEL_ID" => env_var(name).map(Some),
+                _ => env_var_opt(name),
+            }
+        })
+    }
+
+    /// Like [`from_env`](Self::from_env), reading the same variable names through `lookup`
+    /// (a config map, a secrets manager, a test fixture). `lookup` returns `Ok(None)` for
+    /// an unset variable; empty values count as unset.
+    ///
+    /// ```
+    /// use tollgate_snap_b2b::SnapCredentials;
+    /// let err = SnapCredentials::from_lookup(|_| Ok(None)).unwrap_err();
+    /// assert_eq!(err.field(), Some("SNAP_CLIENT_KEY"));
+    /// ```
+    pub fn from_lookup(
+        lookup: impl Fn(&'static str) -> Result<Option<String>, AuthError>,
+    ) -> Result<Self, AuthError> {
+        let get = |name: &'static str| -> Result<Option<String>, AuthError> {
+            Ok(lookup(name)?.filter(|v| !v.trim().is_empty()))
+        };
+        let require = |name: &'static str| -> Result<String, AuthError> {
+            get(name)?.ok_or_else(|| AuthError::invalid_field(name, "is not set"))
+        };
         let mut b = SnapCredentials::builder()
-            .client_key(env_var("SNAP_CLIENT_KEY")?)
-            .channel_id(env_var("SNAP_CHANNEL_ID")?);
-        if let Some(s) = env_var_opt("SNAP_CLIENT_SECRET")? {
+            .client_key(require("SNAP_CLIENT_KEY")?)
+            .channel_id(require("SNAP_CHANNEL_ID")?);
+        if let Some(s) = get("SNAP_CLIENT_SECRET")? {
             b = b.client_secret(s);
         }
-        b = match env_var_opt("SNAP_PRIVATE_KEY")? {
-            Some(pem) => b.private_key_pem(pem),
-            None => match env_var_opt("SNAP_PRIVATE_KEY_FILE")? {
-                Some(path) => b.private_key_file(path),
-                None => {
-                    return Err(AuthError::invalid_field(
-                        "SNAP_PRIVATE_KEY",
-                        "neither SNAP_PRIVATE_KEY nor SNAP_PRIVATE_KEY_FILE is set",
-                    ));
-                }
-            },
+        b = match (get("SNAP_PRIVATE_KEY")?, get("SNAP_PRIVATE_KEY_FILE")?) {
+            (Some(pem), _) => b.private_key_pem(pem),
+            (None, Some(path)) => b.private_key_file(path),
+            (None, None) => {
+                return Err(AuthError::invalid_field(
+                    "SNAP_PRIVATE_KEY",
+                    "neither SNAP_PRIVATE_KEY nor SNAP_PRIVATE_KEY_FILE is set",
+                ));
+            }
         };
-        if let Some(p) = env_var_opt("SNAP_PARTNER_ID")? {
+        if let Some(p) = get("SNAP_PARTNER_ID")? {
             b = b.partner_id(p);
         }
-        if let Some(o) = env_var_opt("SNAP_ORIGIN")? {
+        if let Some(o) = get("SNAP_ORIGIN")? {
             b = b.origin(o);
         }
         b.build()

@@ -211,3 +211,55 @@ fn public_key_errors() {
     assert!(SnapPublicKey::from_pem("k", &escaped).is_ok());
     assert!(SnapPrivateKey::from_pem("k", &key("client_private_pkcs1.pem")).is_ok());
 }
+
+#[test]
+fn environment_style_lookup() {
+    use std::collections::HashMap;
+    let escaped = key("client_private_pkcs8.pem").trim().replace('\n', "\\n");
+    let full: HashMap<&str, String> = [
+        ("SNAP_CLIENT_KEY", "10001".to_string()),
+        ("SNAP_CLIENT_SECRET", SECRET.to_string()),
+        ("SNAP_PRIVATE_KEY", escaped),
+        ("SNAP_CHANNEL_ID", "95221".to_string()),
+        ("SNAP_PARTNER_ID", "P-1".to_string()),
+        ("SNAP_ORIGIN", "merchant.example".to_string()),
+    ]
+    .into_iter()
+    .collect();
+    let lookup =
+        |vars: HashMap<&'static str, String>| move |name: &'static str| Ok(vars.get(name).cloned());
+    let creds = SnapCredentials::from_lookup(lookup(full.clone())).expect("complete");
+    assert_eq!(creds.partner_id(), "P-1");
+    assert_eq!(
+        creds.origin().map(|o| o.as_bytes()),
+        Some(&b"merchant.example"[..])
+    );
+
+    let mut by_file = full.clone();
+    by_file.remove("SNAP_PRIVATE_KEY");
+    by_file.insert(
+        "SNAP_PRIVATE_KEY_FILE",
+        format!("{DIR}client_private_pkcs1.pem"),
+    );
+    assert!(SnapCredentials::from_lookup(lookup(by_file)).is_ok());
+
+    for (missing, field) in [
+        ("SNAP_CLIENT_KEY", "SNAP_CLIENT_KEY"),
+        ("SNAP_CHANNEL_ID", "SNAP_CHANNEL_ID"),
+        ("SNAP_PRIVATE_KEY", "SNAP_PRIVATE_KEY"),
+    ] {
+        let mut vars = full.clone();
+        vars.remove(missing);
+        let err = SnapCredentials::from_lookup(lookup(vars)).expect_err(missing);
+        assert_eq!(err.field(), Some(field));
+    }
+    let mut blank = full.clone();
+    blank.insert("SNAP_CLIENT_KEY", "   ".to_string());
+    let err = SnapCredentials::from_lookup(lookup(blank)).expect_err("blank");
+    assert_eq!(err.field(), Some("SNAP_CLIENT_KEY"));
+    let mut bad_secret = full;
+    bad_secret.insert("SNAP_CLIENT_SECRET", format!("{SECRET}\r\n"));
+    let err = SnapCredentials::from_lookup(lookup(bad_secret)).expect_err("crlf");
+    assert_eq!(err.field(), Some("client_secret"));
+    assert!(!format!("{err} {err:?}").contains(SECRET));
+}

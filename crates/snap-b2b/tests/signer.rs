@@ -429,3 +429,42 @@ async fn builder_validates_urls() {
     );
     assert!(!dbg.contains("fake-client-secret"));
 }
+
+#[tokio::test]
+async fn origin_and_user_set_headers() {
+    let clock = ManualClock::at_unix(START);
+    let fake = SnapFake::start(clock.clone()).await;
+    let creds = tollgate_snap_b2b::SnapCredentials::builder()
+        .client_key(CLIENT_KEY)
+        .client_secret("fake-client-secret-5f2b9c0e7d1a4b38")
+        .private_key(fake.credentials().private_key().clone())
+        .channel_id("95221")
+        .origin("merchant.example")
+        .build()
+        .expect("creds");
+    let auth = fake.auth_builder(creds).build().expect("auth");
+    let mut req = request(&fake.api_url(), Some("{}"));
+    auth.sign(&mut req).await.expect("sign");
+    assert_eq!(header(&req, "origin"), "merchant.example");
+
+    let mut req = request(&fake.api_url(), Some("{}"));
+    for (name, value) in [
+        ("origin", "other.example"),
+        ("channel-id", "95051"),
+        ("x-partner-id", "P-OTHER"),
+        ("x-external-id", "42"),
+        ("content-type", "application/json; charset=utf-8"),
+    ] {
+        req.headers_mut()
+            .insert(name, value.parse().expect("header value"));
+    }
+    auth.sign(&mut req).await.expect("sign");
+    assert_eq!(header(&req, "origin"), "other.example");
+    assert_eq!(header(&req, "channel-id"), "95051");
+    assert_eq!(header(&req, "x-partner-id"), "P-OTHER");
+    assert_eq!(header(&req, "x-external-id"), "42");
+    assert_eq!(
+        header(&req, "content-type"),
+        "application/json; charset=utf-8"
+    );
+}
