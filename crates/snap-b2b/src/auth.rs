@@ -1,0 +1,525 @@
+//! [`SnapAuth`]: the signer users attach to their reqwest client.
+//!
+//! Per request it (1) takes the B2B access token from the token cache (symmetric mode),
+//! (2) reads the in-memory body, minifies it in one pass and replaces the body with exactly
+//! the minified bytes, (3) signs, and (4) sets `Authorization`, `X-TIMESTAMP`,
+//! `X-SIGNATURE`, `X-PARTNER-ID`, `X-EXTERNAL-ID`, `CHANNEL-ID`, `ORIGIN` and
+//! `Content-Type: application/json` (when absent).
+//!
+//! Per-request overrides: a request that already carries `X-EXTERNAL-ID`, `X-PARTNER-ID`,
+//! `CHANNEL-ID` or `ORIGIN` keeps its own value.
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use auth_core::clock::system_clock;
+use auth_core::{
+    AuthError, AuthMiddleware, CacheConfig, CachedToken, ErrorKind, ExposeSecret, SharedClock,
+    Signer, TokenCache, body_bytes,
+};
+use http::{HeaderName, HeaderValue, StatusCode};
+use reqwest::Request;
+use url::Url;
+
+use crate::credentials::{SnapCredentials, SnapPrivateKey, missing_secret};
+use crate::sign::{
+    EndpointUrlMode, HmacKey, SignatureEncoding, TransactionSignature, endpoint_url,
+    sign_asymmetric, sign_symmetric,
+};
+use crate::timestamp::TimestampFormat;
+use crate::token::{DEFAULT_TOKEN_PATH, GrantTypeField, SnapTokenSource, X_SIGNATURE, X_TIMESTAMP};
+
+/// `X-PARTNER-ID`.
+pub const X_PARTNER_ID: HeaderName = HeaderName::from_static("x-partner-id");
+/// `X-EXTERNAL-ID`.
+pub const X_EXTERNAL_ID: HeaderName = HeaderName::from_static("x-external-id");
+/// `CHANNEL-ID`.
+pub const CHANNEL_ID: HeaderName = HeaderName::from_static("channel-id");
+/// `ORIGIN`.
+pub const ORIGIN: HeaderName = HeaderName::from_static("origin");
+
+/// How transactions are signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum TransactionSigning {
+    /// HMAC-SHA512 with the client secret over a string that includes the B2B access token,
+    /// which is also sent as `Authorization: Bearer` (default; most providers).
+    #[default]
+    Symmetric,
+    /// SHA256withRSA with the client's private key over
+    /// `METHOD:EndpointUrl:bodyHash:X-TIMESTAMP`. No access token is fetched or sent.
+    Asymmetric,
+}
+
+/// The settings where SNAP providers diverge. Every field has the default of the
+/// specification or of most providers.
+///
+/// ```
+/// use tollgate_snap_b2b::auth::SnapConfig;
+/// use tollgate_snap_b2b::sign::{EndpointUrlMode, SignatureEncoding};
+/// use tollgate_snap_b2b::timestamp::{TimestampFormat, Zone};
+/// let config = SnapConfig {
+///     timestamp: TimestampFormat { zone: Zone::Utc, millis: true },
+///     endpoint_url: EndpointUrlMode::PathOnly,
+///     signature_encoding: SignatureEncoding::Hex,
+///     ..SnapConfig::default()
+/// };
+/// assert_eq!(config.token_path, "/v1.0/access-token/b2b");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapConfig {
+    /// `X-TIMESTAMP` format (default `yyyy-MM-ddTHH:mm:ss+07:00`).
+    pub timestamp: TimestampFormat,
+    /// Which part of the URL is signed (default path + query as sent).
+    pub endpoint_url: EndpointUrlMode,
+    /// `grantType` (default) or `grant_type` in the token request.
+    pub grant_type: GrantTypeField,
+    /// base64 (default) or hex signatures, for the token request and transactions.
+    pub signature_encoding: SignatureEncoding,
+    /// Symmetric (default) or asymmetric transaction signatures.
+    pub signing: TransactionSigning,
+    /// Token path appended to the base URL (default `/v1.0/access-token/b2b`).
+    pub token_path: String,
+}
+
+impl Default for SnapConfig {
+    fn default() -> Self {
+        SnapConfig {
+            timestamp: TimestampFormat::default(),
+            endpoint_url: EndpointUrlMode::default(),
+            grant_type: GrantTypeField::default(),
+            signature_encoding: SignatureEncoding::default(),
+            signing: TransactionSigning::default(),
+            token_path: DEFAULT_TOKEN_PATH.to_string(),
+        }
+    }
+}
+
+/// Generates `X-EXTERNAL-ID` values: 32 decimal digits, a 16-digit random prefix chosen
+/// when the signer is built followed by a 16-digit per-signer counter. Unique within the
+/// signer for 10^16 requests and, with overwhelming probability, across processes — so
+/// unique per day as SNAP requires. Numeric, since several providers accept digits only.
+struct ExternalIds {
+    prefix: u64,
+    counter: AtomicU64,
+}
+
+impl ExternalIds {
+    const MOD: u64 = 10_000_000_000_000_000;
+
+    fn new() -> Self {
+        use rand::Rng;
+        ExternalIds {
+            prefix: rand::thread_rng().gen_range(0..Self::MOD),
+            counter: AtomicU64::new(0),
+        }
+    }
+
+    fn next(&self) -> String {
+        let n = self.counter.fetch_add(1, Ordering::Relaxed) % Self::MOD;
+        format!("{:016}{:016}", self.prefix, n)
+    }
+}
+
+enum Mode {
+    Symmetric {
+        cache: TokenCache<SnapTokenSource>,
+        hmac: Box<HmacKey>,
+    },
+    Asymmetric {
+        key: Arc<SnapPrivateKey>,
+    },
+}
+
+struct Inner {
+    mode: Mode,
+    clock: SharedClock,
+    config: SnapConfig,
+    partner_id: HeaderValue,
+    channel_id: HeaderValue,
+    origin: Option<HeaderValue>,
+    client_key: String,
+    external_ids: ExternalIds,
+}
+
+/// Signs SNAP B2B transactions; implements [`Signer`] for auth-core's middleware. Cheap to
+/// clone (clones share the token cache).
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// use tollgate_snap_b2b::{SnapAuth, SnapCredentials};
+/// let creds = SnapCredentials::from_env()?;
+/// let auth = SnapAuth::builder(creds)
+///     .base_url("https://sandbox.bank.example/snap")
+///     .http_client(reqwest::Client::new()) // bring a TLS-enabled client for https
+///     .build()?;
+/// let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+///     .with(auth.middleware())
+///     .build();
+/// let resp = client
+///     .post("https://sandbox.bank.example/snap/v1.0/transfer-va/inquiry")
+///     .body(r#"{ "partnerServiceId": "  12345", "customerNo": "0001" }"#)
+///     .send()
+///     .await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct SnapAuth {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for SnapAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("SnapAuth");
+        d.field("client_key", &self.inner.client_key)
+            .field("config", &self.inner.config);
+        match &self.inner.mode {
+            Mode::Symmetric { cache, hmac } => d.field("cache", cache).field("hmac", hmac),
+            Mode::Asymmetric { key } => d.field("key", key),
+        };
+        d.finish()
+    }
+}
+
+/// Builder of [`SnapAuth`].
+pub struct SnapAuthBuilder {
+    credentials: SnapCredentials,
+    base_url: Option<String>,
+    token_url: Option<String>,
+    http: Option<reqwest::Client>,
+    clock: Option<SharedClock>,
+    cache: CacheConfig,
+    config: SnapConfig,
+}
+
+impl fmt::Debug for SnapAuthBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SnapAuthBuilder")
+            .field("credentials", &self.credentials)
+            .field("base_url", &self.base_url)
+            .field("token_url", &self.token_url)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SnapAuthBuilder {
+    /// The provider's base URL including its prefix (e.g. `https://host/snap`); the token
+    /// URL is this plus [`SnapConfig::token_path`].
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// The full token URL (overrides `base_url` + `token_path`).
+    pub fn token_url(mut self, url: impl Into<String>) -> Self {
+        self.token_url = Some(url.into());
+        self
+    }
+
+    /// The client used for token requests (default `reqwest::Client::new()`, which has no
+    /// TLS in this crate's dependency set: pass your TLS-enabled client for https).
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// The clock for `X-TIMESTAMP` and token expiry (default: the system clock).
+    pub fn clock(mut self, clock: SharedClock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Token cache settings.
+    pub fn cache_config(mut self, config: CacheConfig) -> Self {
+        self.cache = config;
+        self
+    }
+
+    /// All provider settings at once.
+    pub fn config(mut self, config: SnapConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// `X-TIMESTAMP` format.
+    pub fn timestamp_format(mut self, f: TimestampFormat) -> Self {
+        self.config.timestamp = f;
+        self
+    }
+
+    /// Which part of the URL is signed.
+    pub fn endpoint_url_mode(mut self, m: EndpointUrlMode) -> Self {
+        self.config.endpoint_url = m;
+        self
+    }
+
+    /// `grantType` or `grant_type`.
+    pub fn grant_type_field(mut self, g: GrantTypeField) -> Self {
+        self.config.grant_type = g;
+        self
+    }
+
+    /// base64 or hex signatures.
+    pub fn signature_encoding(mut self, e: SignatureEncoding) -> Self {
+        self.config.signature_encoding = e;
+        self
+    }
+
+    /// Symmetric or asymmetric transaction signatures.
+    pub fn transaction_signing(mut self, s: TransactionSigning) -> Self {
+        self.config.signing = s;
+        self
+    }
+
+    /// The token path under the base URL.
+    pub fn token_path(mut self, path: impl Into<String>) -> Self {
+        self.config.token_path = path.into();
+        self
+    }
+
+    fn resolve_token_url(&self) -> Result<Url, AuthError> {
+        let raw = match (&self.token_url, &self.base_url) {
+            (Some(t), _) => t.clone(),
+            (None, Some(b)) => {
+                let path = &self.config.token_path;
+                let sep = if path.starts_with('/') { "" } else { "/" };
+                format!("{}{sep}{path}", b.trim_end_matches('/'))
+            }
+            (None, None) => {
+                return Err(AuthError::invalid_field(
+                    "base_url",
+                    "is required to reach the token endpoint (or set token_url)",
+                ));
+            }
+        };
+        let url = Url::parse(&raw)
+            .map_err(|_| AuthError::invalid_field("base_url", "is not a valid absolute URL"))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(AuthError::invalid_field(
+                "base_url",
+                "must be http or https",
+            ));
+        }
+        Ok(url)
+    }
+
+    /// Validates the settings and builds the signer.
+    pub fn build(self) -> Result<SnapAuth, AuthError> {
+        let clock = self.clock.clone().unwrap_or_else(system_clock);
+        let creds = &self.credentials;
+        let key = Arc::new(creds.private_key().clone());
+        let mode = match self.config.signing {
+            TransactionSigning::Symmetric => {
+                let secret = creds.client_secret().ok_or_else(missing_secret)?;
+                let source = SnapTokenSource::new(
+                    self.http.clone().unwrap_or_default(),
+                    self.resolve_token_url()?,
+                    creds.client_key(),
+                    key,
+                    self.config.timestamp,
+                    self.config.grant_type,
+                    self.config.signature_encoding,
+                )?;
+                let cache = TokenCache::with_config(source, clock.clone(), self.cache.clone())
+                    .named("snap-b2b");
+                Mode::Symmetric {
+                    cache,
+                    hmac: Box::new(HmacKey::new(secret)),
+                }
+            }
+            TransactionSigning::Asymmetric => Mode::Asymmetric { key },
+        };
+        Ok(SnapAuth {
+            inner: Arc::new(Inner {
+                mode,
+                clock,
+                partner_id: creds.partner_id().clone(),
+                channel_id: creds.channel_id().clone(),
+                origin: creds.origin().cloned(),
+                client_key: creds.client_key().to_string(),
+                config: self.config,
+                external_ids: ExternalIds::new(),
+            }),
+        })
+    }
+}
+
+impl SnapAuth {
+    /// Starts a builder for `credentials` with the default [`SnapConfig`].
+    pub fn builder(credentials: SnapCredentials) -> SnapAuthBuilder {
+        SnapAuthBuilder {
+            credentials,
+            base_url: None,
+            token_url: None,
+            http: None,
+            clock: None,
+            cache: CacheConfig::default(),
+            config: SnapConfig::default(),
+        }
+    }
+
+    /// The middleware to attach to a `reqwest_middleware` client.
+    pub fn middleware(self) -> AuthMiddleware<SnapAuth> {
+        AuthMiddleware::new(self)
+    }
+
+    /// The settings in use.
+    pub fn config(&self) -> &SnapConfig {
+        &self.inner.config
+    }
+
+    /// The token cache (symmetric mode only).
+    pub fn token_cache(&self) -> Option<&TokenCache<SnapTokenSource>> {
+        match &self.inner.mode {
+            Mode::Symmetric { cache, .. } => Some(cache),
+            Mode::Asymmetric { .. } => None,
+        }
+    }
+
+    /// A fresh `X-EXTERNAL-ID` from this signer's generator.
+    pub fn next_external_id(&self) -> String {
+        self.inner.external_ids.next()
+    }
+
+    /// Computes the signature of a request without touching it (the token is taken from
+    /// the cache in symmetric mode). Returns the signature stages and the timestamp used.
+    pub async fn signature_for(
+        &self,
+        req: &Request,
+    ) -> Result<(TransactionSignature, String, Option<Arc<CachedToken>>), AuthError> {
+        let token = match &self.inner.mode {
+            Mode::Symmetric { cache, .. } => Some(cache.token().await?),
+            Mode::Asymmetric { .. } => None,
+        };
+        let timestamp = self.inner.config.timestamp.format(self.inner.clock.now());
+        let sig = self.compute(req, token.as_deref(), &timestamp)?;
+        Ok((sig, timestamp, token))
+    }
+
+    fn compute(
+        &self,
+        req: &Request,
+        token: Option<&CachedToken>,
+        timestamp: &str,
+    ) -> Result<TransactionSignature, AuthError> {
+        let cfg = &self.inner.config;
+        let body = body_bytes(req)?;
+        let endpoint = endpoint_url(req.url(), cfg.endpoint_url);
+        let method = req.method().as_str();
+        let sig = match (&self.inner.mode, token) {
+            (Mode::Symmetric { hmac, .. }, Some(token)) => sign_symmetric(
+                hmac,
+                method,
+                &endpoint,
+                token.secret().expose_secret(),
+                body,
+                timestamp,
+                cfg.signature_encoding,
+            )?,
+            (Mode::Asymmetric { key }, _) => sign_asymmetric(
+                key,
+                method,
+                &endpoint,
+                body,
+                timestamp,
+                cfg.signature_encoding,
+            )?,
+            (Mode::Symmetric { .. }, None) => {
+                return Err(AuthError::new(
+                    ErrorKind::Internal,
+                    "symmetric signing without a token",
+                ));
+            }
+        };
+        Ok(sig)
+    }
+}
+
+fn internal_header(value: &str, what: &str) -> Result<HeaderValue, AuthError> {
+    HeaderValue::from_str(value)
+        .map_err(|_| AuthError::new(ErrorKind::Internal, format!("{what} is not a header value")))
+}
+
+impl Signer for SnapAuth {
+    /// The token the request was signed with (`None` in asymmetric mode).
+    type Receipt = Option<Arc<CachedToken>>;
+
+    async fn sign(&self, req: &mut Request) -> Result<Self::Receipt, AuthError> {
+        let (sig, timestamp, token) = self.signature_for(req).await?;
+        let body_changed = body_bytes(req)? != sig.minified_body.as_slice();
+        let TransactionSignature {
+            minified_body,
+            signature,
+            ..
+        } = sig;
+        if body_changed {
+            *req.body_mut() = Some(reqwest::Body::from(minified_body));
+        }
+        let inner = &self.inner;
+        let headers = req.headers_mut();
+        if body_changed {
+            headers.remove(http::header::CONTENT_LENGTH);
+        }
+        if let Some(t) = &token {
+            headers.insert(http::header::AUTHORIZATION, t.bearer_header().clone());
+        }
+        headers.insert(X_TIMESTAMP, internal_header(&timestamp, "X-TIMESTAMP")?);
+        headers.insert(X_SIGNATURE, internal_header(&signature, "X-SIGNATURE")?);
+        if !headers.contains_key(http::header::CONTENT_TYPE) {
+            headers.insert(
+                http::header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+        }
+        if !headers.contains_key(X_PARTNER_ID) {
+            headers.insert(X_PARTNER_ID, inner.partner_id.clone());
+        }
+        if !headers.contains_key(CHANNEL_ID) {
+            headers.insert(CHANNEL_ID, inner.channel_id.clone());
+        }
+        if let Some(origin) = &inner.origin
+            && !headers.contains_key(ORIGIN)
+        {
+            headers.insert(ORIGIN, origin.clone());
+        }
+        if !headers.contains_key(X_EXTERNAL_ID) {
+            let id = inner.external_ids.next();
+            headers.insert(X_EXTERNAL_ID, internal_header(&id, "X-EXTERNAL-ID")?);
+        }
+        Ok(token)
+    }
+
+    /// HTTP 401 (SNAP answers `401xx01` invalid token and `401xx03` token not found with
+    /// HTTP 401; the HTTP status decides).
+    fn is_rejection(&self, status: StatusCode, _headers: &http::HeaderMap) -> bool {
+        status == StatusCode::UNAUTHORIZED
+    }
+
+    fn on_rejected(&self, receipt: &Self::Receipt) {
+        if let (Some(token), Mode::Symmetric { cache, .. }) = (receipt, &self.inner.mode) {
+            cache.invalidate_token(token);
+        }
+    }
+
+    /// Only symmetric mode has a token to refresh; asymmetric signatures are not retried.
+    fn retry_on_rejection(&self) -> bool {
+        matches!(self.inner.mode, Mode::Symmetric { .. })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn external_ids_are_numeric_and_distinct() {
+        let ids = ExternalIds::new();
+        let a = ids.next();
+        let b = ids.next();
+        assert_eq!(a.len(), 32);
+        assert!(a.bytes().all(|c| c.is_ascii_digit()));
+        assert_ne!(a, b);
+        assert_eq!(a[..16], b[..16]);
+    }
+}

@@ -1,0 +1,330 @@
+//! JSON minification as SNAP signatures need it.
+//!
+//! The body hash in every SNAP signature is taken over the *minified* body. Re-serialising
+//! through a JSON library is the classic mistake: maps sort keys, numbers get normalised
+//! (`1.50` → `1.5`), escapes get rewritten (`\u00e9` → `é`), and the provider's hash no
+//! longer matches. [`minify_json`] instead removes only the insignificant whitespace
+//! outside strings, keeping every other byte exactly, and validates the JSON grammar in the
+//! same single pass (invalid JSON is an error, never signed). The signer then sends exactly
+//! the bytes it hashed.
+
+use std::fmt;
+
+use auth_core::{AuthError, ErrorKind};
+
+/// Deepest nesting of arrays/objects accepted (guards the recursive parser's stack).
+pub const MAX_DEPTH: usize = 256;
+
+/// Why a body is not valid JSON: the byte offset and a short reason (never the content).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MinifyError {
+    /// Byte offset in the input where the problem was found.
+    pub offset: usize,
+    /// What is wrong there.
+    pub reason: &'static str,
+}
+
+impl fmt::Display for MinifyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "request body is not valid JSON (byte {}: {})",
+            self.offset, self.reason
+        )
+    }
+}
+
+impl std::error::Error for MinifyError {}
+
+impl From<MinifyError> for AuthError {
+    fn from(e: MinifyError) -> Self {
+        AuthError::new(
+            ErrorKind::UnsupportedRequest,
+            format!("SNAP signs the minified JSON body, but the {e}"),
+        )
+    }
+}
+
+/// Minifies a JSON document: whitespace outside strings is dropped, everything else (key
+/// order, number spelling, escapes, UTF-8 inside strings) is kept byte for byte.
+///
+/// An empty or whitespace-only input minifies to the empty string (SNAP hashes an absent
+/// body as the empty string).
+///
+/// ```
+/// use tollgate_snap_b2b::minify::minify_json;
+/// let out = minify_json(br#"{ "b" : 1.50, "a" : "x  \u00e9" }"#).unwrap();
+/// assert_eq!(out, br#"{"b":1.50,"a":"x  \u00e9"}"#);
+/// assert!(minify_json(b"{\"a\":1,}").is_err());
+/// ```
+pub fn minify_json(input: &[u8]) -> Result<Vec<u8>, MinifyError> {
+    let mut out = Vec::with_capacity(input.len());
+    minify_json_into(input, &mut out)?;
+    Ok(out)
+}
+
+/// [`minify_json`] appending to `out` (which is left with partial output on error).
+pub fn minify_json_into(input: &[u8], out: &mut Vec<u8>) -> Result<(), MinifyError> {
+    let mut p = Parser {
+        s: input,
+        i: 0,
+        out,
+    };
+    p.ws();
+    if p.i == p.s.len() {
+        return Ok(());
+    }
+    p.value(0)?;
+    p.ws();
+    if p.i != p.s.len() {
+        return Err(p.err("unexpected data after the JSON value"));
+    }
+    Ok(())
+}
+
+struct Parser<'a, 'o> {
+    s: &'a [u8],
+    i: usize,
+    out: &'o mut Vec<u8>,
+}
+
+impl Parser<'_, '_> {
+    fn err(&self, reason: &'static str) -> MinifyError {
+        MinifyError {
+            offset: self.i,
+            reason,
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.i).copied()
+    }
+
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.i += 1;
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> Result<(), MinifyError> {
+        match self.peek() {
+            Some(b'{') => self.object(depth + 1),
+            Some(b'[') => self.array(depth + 1),
+            Some(b'"') => self.string(),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(b't') => self.literal(b"true"),
+            Some(b'f') => self.literal(b"false"),
+            Some(b'n') => self.literal(b"null"),
+            Some(_) => Err(self.err("unexpected character")),
+            None => Err(self.err("unexpected end of input")),
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Result<(), MinifyError> {
+        if depth > MAX_DEPTH {
+            return Err(self.err("nested too deeply"));
+        }
+        self.out.push(b'{');
+        self.i += 1;
+        self.ws();
+        if self.peek() == Some(b'}') {
+            self.out.push(b'}');
+            self.i += 1;
+            return Ok(());
+        }
+        loop {
+            self.ws();
+            if self.peek() != Some(b'"') {
+                return Err(self.err("expected a string key"));
+            }
+            self.string()?;
+            self.ws();
+            if self.peek() != Some(b':') {
+                return Err(self.err("expected ':' after a key"));
+            }
+            self.out.push(b':');
+            self.i += 1;
+            self.ws();
+            self.value(depth)?;
+            self.ws();
+            match self.peek() {
+                Some(b',') => {
+                    self.out.push(b',');
+                    self.i += 1;
+                }
+                Some(b'}') => {
+                    self.out.push(b'}');
+                    self.i += 1;
+                    return Ok(());
+                }
+                _ => return Err(self.err("expected ',' or '}' in an object")),
+            }
+        }
+    }
+
+    fn array(&mut self, depth: usize) -> Result<(), MinifyError> {
+        if depth > MAX_DEPTH {
+            return Err(self.err("nested too deeply"));
+        }
+        self.out.push(b'[');
+        self.i += 1;
+        self.ws();
+        if self.peek() == Some(b']') {
+            self.out.push(b']');
+            self.i += 1;
+            return Ok(());
+        }
+        loop {
+            self.ws();
+            self.value(depth)?;
+            self.ws();
+            match self.peek() {
+                Some(b',') => {
+                    self.out.push(b',');
+                    self.i += 1;
+                }
+                Some(b']') => {
+                    self.out.push(b']');
+                    self.i += 1;
+                    return Ok(());
+                }
+                _ => return Err(self.err("expected ',' or ']' in an array")),
+            }
+        }
+    }
+
+    fn string(&mut self) -> Result<(), MinifyError> {
+        let start = self.i;
+        self.i += 1; // opening quote
+        loop {
+            match self.peek() {
+                None => return Err(self.err("unterminated string")),
+                Some(b'"') => {
+                    self.i += 1;
+                    break;
+                }
+                Some(b'\\') => {
+                    self.i += 1;
+                    match self.peek() {
+                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
+                            self.i += 1;
+                        }
+                        Some(b'u') => {
+                            self.i += 1;
+                            for _ in 0..4 {
+                                match self.peek() {
+                                    Some(c) if c.is_ascii_hexdigit() => self.i += 1,
+                                    _ => return Err(self.err("bad \\u escape")),
+                                }
+                            }
+                        }
+                        _ => return Err(self.err("bad escape in string")),
+                    }
+                }
+                Some(0x00..=0x1f) => return Err(self.err("control character in string")),
+                Some(0x80..=0xff) => {
+                    let rest = &self.s[self.i..];
+                    let width = match rest[0] {
+                        0xc2..=0xdf => 2,
+                        0xe0..=0xef => 3,
+                        0xf0..=0xf4 => 4,
+                        _ => return Err(self.err("invalid UTF-8 in string")),
+                    };
+                    if rest.len() < width || std::str::from_utf8(&rest[..width]).is_err() {
+                        return Err(self.err("invalid UTF-8 in string"));
+                    }
+                    self.i += width;
+                }
+                Some(_) => self.i += 1,
+            }
+        }
+        self.out.extend_from_slice(&self.s[start..self.i]);
+        Ok(())
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.i;
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.i += 1;
+        }
+        self.i - start
+    }
+
+    fn number(&mut self) -> Result<(), MinifyError> {
+        let start = self.i;
+        if self.peek() == Some(b'-') {
+            self.i += 1;
+        }
+        match self.peek() {
+            Some(b'0') => {
+                self.i += 1;
+                if let Some(b'0'..=b'9') = self.peek() {
+                    return Err(self.err("leading zero in a number"));
+                }
+            }
+            Some(b'1'..=b'9') => {
+                self.digits();
+            }
+            _ => return Err(self.err("expected a digit")),
+        }
+        if self.peek() == Some(b'.') {
+            self.i += 1;
+            if self.digits() == 0 {
+                return Err(self.err("expected a digit after '.'"));
+            }
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.i += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.i += 1;
+            }
+            if self.digits() == 0 {
+                return Err(self.err("expected a digit in the exponent"));
+            }
+        }
+        self.out.extend_from_slice(&self.s[start..self.i]);
+        Ok(())
+    }
+
+    fn literal(&mut self, word: &'static [u8]) -> Result<(), MinifyError> {
+        if self.s[self.i..].starts_with(word) {
+            self.i += word.len();
+            self.out.extend_from_slice(word);
+            Ok(())
+        } else {
+            Err(self.err("unexpected word"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let deep = "[".repeat(100_000);
+        let err = minify_json(deep.as_bytes()).expect_err("too deep");
+        assert_eq!(err.reason, "nested too deeply");
+        let ok = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert_eq!(minify_json(ok.as_bytes()).expect("ok"), ok.as_bytes());
+    }
+
+    #[test]
+    fn invalid_utf8_inside_strings_is_rejected() {
+        assert!(minify_json(b"\"\xff\"").is_err());
+        assert!(minify_json(b"\"\xe2\x82\"").is_err());
+        assert!(minify_json(b"\"\xed\xa0\x80\"").is_err()); // surrogate
+        assert_eq!(
+            minify_json("\"€\"".as_bytes()).expect("ok"),
+            "\"€\"".as_bytes()
+        );
+    }
+
+    #[test]
+    fn error_converts_to_unsupported_request() {
+        let e: AuthError = minify_json(b"{").expect_err("bad").into();
+        assert_eq!(e.kind(), ErrorKind::UnsupportedRequest);
+        assert!(e.to_string().contains("not valid JSON"));
+    }
+}

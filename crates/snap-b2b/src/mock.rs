@@ -1,0 +1,538 @@
+//! A wiremock fake of a SNAP provider (feature `mock`) that checks authentication the way a
+//! provider does, for offline integration tests and the auth-core conformance suite.
+//!
+//! - `POST /snap/v1.0/access-token/b2b`: checks `X-CLIENT-KEY`, that `X-TIMESTAMP` lies
+//!   within ±5 minutes of the fake's [`ManualClock`], verifies `X-SIGNATURE` (SHA256withRSA
+//!   of `clientKey|X-TIMESTAMP`) with the client's public key and the `grantType`; answers
+//!   `2007300` with `expiresIn` `"900"`, `4017300` (HTTP 401) for a bad signature, and in
+//!   failing mode `5007300` (HTTP 500).
+//! - `POST /snap/v1.0/transfer-va/inquiry` (service 24, any path under `/snap/v1.0/` works):
+//!   checks the bearer token it issued is unexpired by the clock (`4012401`, HTTP 401), the
+//!   timestamp window, `X-PARTNER-ID`, `CHANNEL-ID`, recomputes the HMAC-SHA512 over
+//!   `METHOD:path?query:token:sha256(body bytes as received):X-TIMESTAMP` (`4012400`), and
+//!   rejects an `X-EXTERNAL-ID` already used the same (Jakarta) day with `4092400`
+//!   (HTTP 409). Requests without `Authorization` are checked as asymmetric signatures.
+//!
+//! The keys it uses are test-only keys shipped with this crate; never use them elsewhere.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use auth_core::SecretString;
+use auth_core::conformance::{ConformanceTarget, Creds};
+use auth_core::{AuthError, CacheConfig, Clock, ManualClock};
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use rand::Rng;
+use rand::distributions::Alphanumeric;
+use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
+use wiremock::matchers::{method, path, path_regex};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+use crate::auth::{SnapAuth, SnapAuthBuilder};
+use crate::credentials::{SnapCredentials, SnapPrivateKey, SnapPublicKey};
+use crate::error::ResponseCode;
+use crate::sign::{
+    HmacKey, SignatureEncoding, asymmetric_string_to_sign, body_sha256_hex,
+    symmetric_string_to_sign, token_string_to_sign,
+};
+use crate::timestamp::{TimestampFormat, parse_timestamp};
+
+/// Lifetime of the tokens the fake issues.
+pub const TOKEN_LIFETIME: Duration = Duration::from_secs(900);
+/// The client key the fake knows.
+pub const CLIENT_KEY: &str = "tollgate-fake-client-10001";
+/// The channel id the fake's credentials use.
+pub const CHANNEL_ID: &str = "95221";
+/// The prefix the fake serves SNAP under.
+pub const PREFIX: &str = "/snap";
+/// The path of the fake's sample transaction API (VA inquiry, service code 24).
+pub const API_PATH: &str = "/snap/v1.0/transfer-va/inquiry";
+/// How far `X-TIMESTAMP` may be from the fake's clock.
+pub const TIMESTAMP_WINDOW: Duration = Duration::from_secs(300);
+
+const CLIENT_SECRET: &str = "fake-client-secret-5f2b9c0e7d1a4b38";
+const WRONG_SECRET: &str = "wrong-client-secret-0a9d8c7b6e5f4a31";
+const CLIENT_PRIVATE_PEM: &str = include_str!("mock_keys/client_private_pkcs8.pem");
+const CLIENT_PUBLIC_PEM: &str = include_str!("mock_keys/client_public.pem");
+const WRONG_PRIVATE_PEM: &str = include_str!("mock_keys/wrong_private_pkcs8.pem");
+const PROVIDER_PRIVATE_PEM: &str = include_str!("mock_keys/provider_private_pkcs8.pem");
+const PROVIDER_PUBLIC_PEM: &str = include_str!("mock_keys/provider_public.pem");
+
+const SERVICE_TOKEN: u8 = 73;
+const SERVICE_API: u8 = 24;
+
+/// The pretty-printed body [`ConformanceTarget::call`] sends (the signer minifies it).
+pub const SAMPLE_BODY: &str = r#"{
+  "partnerServiceId": "  12345",
+  "customerNo": "0001",
+  "virtualAccountNo": "  123450001",
+  "inquiryRequestId": "abc-123",
+  "additionalInfo": {}
+}"#;
+
+struct Keys {
+    client_public: SnapPublicKey,
+    provider_private: SnapPrivateKey,
+    hmac: HmacKey,
+}
+
+struct FakeState {
+    keys: Keys,
+    issued: Mutex<HashMap<String, SystemTime>>,
+    external_ids: Mutex<HashSet<(String, String)>>,
+    fetches: AtomicU64,
+    api_calls: AtomicU64,
+    accepted: AtomicU64,
+    failing: AtomicBool,
+    reject_next: AtomicU64,
+}
+
+fn snap(http: u16, service: u8, case: u8, message: &str) -> ResponseTemplate {
+    let code = ResponseCode::new(http, service, case)
+        .map(|c| c.to_string())
+        .unwrap_or_else(|| "5000000".to_string());
+    ResponseTemplate::new(http).set_body_json(serde_json::json!({
+        "responseCode": code,
+        "responseMessage": message,
+    }))
+}
+
+fn header<'r>(req: &'r Request, name: &str) -> Option<&'r str> {
+    req.headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn within_window(clock: &ManualClock, at: SystemTime) -> bool {
+    let now = clock.now();
+    let skew = match at.duration_since(now) {
+        Ok(d) => d,
+        Err(e) => e.duration(),
+    };
+    skew <= TIMESTAMP_WINDOW
+}
+
+struct TokenEndpoint {
+    state: Arc<FakeState>,
+    clock: ManualClock,
+}
+
+impl Respond for TokenEndpoint {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let s = SERVICE_TOKEN;
+        if self.state.failing.load(Ordering::SeqCst) {
+            return snap(500, s, 0, "General Error");
+        }
+        let (Some(client_key), Some(ts), Some(sig)) = (
+            header(req, "x-client-key"),
+            header(req, "x-timestamp"),
+            header(req, "x-signature"),
+        ) else {
+            return snap(
+                400,
+                s,
+                2,
+                "Invalid Mandatory Field [X-CLIENT-KEY/X-TIMESTAMP/X-SIGNATURE]",
+            );
+        };
+        if client_key != CLIENT_KEY {
+            return snap(401, s, 0, "Unauthorized. [Unknown client]");
+        }
+        let Ok(at) = parse_timestamp(ts) else {
+            return snap(400, s, 1, "Invalid Field Format [X-TIMESTAMP]");
+        };
+        if !within_window(&self.clock, at) {
+            return snap(401, s, 0, "Unauthorized. [X-TIMESTAMP]");
+        }
+        let signed = token_string_to_sign(client_key, ts);
+        let valid = SignatureEncoding::Base64.decode(sig).is_some_and(|bytes| {
+            self.state
+                .keys
+                .client_public
+                .verify(signed.as_bytes(), &bytes)
+        });
+        if !valid {
+            return snap(401, s, 0, "Unauthorized. [Signature]");
+        }
+        let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
+        if body.get("grantType").and_then(|g| g.as_str()) != Some("client_credentials") {
+            return snap(400, s, 1, "Invalid Field Format [grantType]");
+        }
+        self.state.fetches.fetch_add(1, Ordering::SeqCst);
+        let token: String = rand::thread_rng()
+            .sample_iter(&Alphanumeric)
+            .take(48)
+            .map(char::from)
+            .collect();
+        self.state
+            .issued
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(token.clone(), self.clock.now() + TOKEN_LIFETIME);
+        ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "responseCode": "2007300",
+            "responseMessage": "Successful",
+            "accessToken": token,
+            "tokenType": "Bearer",
+            "expiresIn": TOKEN_LIFETIME.as_secs().to_string(),
+            "additionalInfo": {},
+        }))
+    }
+}
+
+struct Api {
+    state: Arc<FakeState>,
+    clock: ManualClock,
+}
+
+/// Why a transaction call is refused: HTTP status, case code, message.
+type Rejection = (u16, u8, &'static str);
+
+impl Api {
+    fn check(&self, req: &Request) -> Result<(), Rejection> {
+        let state = &self.state;
+        let token = match header(req, "authorization") {
+            None => None,
+            Some(v) => match v.strip_prefix("Bearer ") {
+                Some(t) => Some(t),
+                None => return Err((401, 1, "Invalid Token (B2B)")),
+            },
+        };
+        if let Some(token) = token {
+            let issued = state.issued.lock().unwrap_or_else(|p| p.into_inner());
+            match issued.get(token) {
+                Some(exp) if self.clock.now() < *exp => {}
+                _ => return Err((401, 1, "Invalid Token (B2B)")),
+            }
+        }
+        let (Some(ts), Some(sig)) = (header(req, "x-timestamp"), header(req, "x-signature")) else {
+            return Err((400, 2, "Invalid Mandatory Field [X-TIMESTAMP/X-SIGNATURE]"));
+        };
+        let Ok(at) = parse_timestamp(ts) else {
+            return Err((400, 1, "Invalid Field Format [X-TIMESTAMP]"));
+        };
+        if !within_window(&self.clock, at) {
+            return Err((401, 0, "Unauthorized. [X-TIMESTAMP]"));
+        }
+        if header(req, "x-partner-id") != Some(CLIENT_KEY) {
+            return Err((401, 0, "Unauthorized. [Unknown partner]"));
+        }
+        if header(req, "channel-id").is_none_or(str::is_empty) {
+            return Err((400, 2, "Invalid Mandatory Field [CHANNEL-ID]"));
+        }
+        let Some(external_id) = header(req, "x-external-id").filter(|v| !v.is_empty()) else {
+            return Err((400, 2, "Invalid Mandatory Field [X-EXTERNAL-ID]"));
+        };
+        // Hash the bytes as received: a client that hashes one body and sends another fails.
+        let hash = body_sha256_hex(&req.body);
+        let endpoint = match req.url.query() {
+            Some(q) => format!("{}?{}", req.url.path(), q),
+            None => req.url.path().to_string(),
+        };
+        let Some(sig) = SignatureEncoding::Base64.decode(sig) else {
+            return Err((401, 0, "Unauthorized. [Signature]"));
+        };
+        let method = req.method.as_str();
+        let valid = match token {
+            Some(token) => {
+                let sts = symmetric_string_to_sign(method, &endpoint, token, &hash, ts);
+                state.keys.hmac.verify(sts.as_bytes(), &sig)
+            }
+            None => {
+                let sts = asymmetric_string_to_sign(method, &endpoint, &hash, ts);
+                state.keys.client_public.verify(sts.as_bytes(), &sig)
+            }
+        };
+        if !valid {
+            return Err((401, 0, "Unauthorized. [Signature]"));
+        }
+        let day = TimestampFormat::default().format(self.clock.now())[..10].to_string();
+        let fresh = state
+            .external_ids
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert((day, external_id.to_string()));
+        if !fresh {
+            return Err((409, 0, "Conflict"));
+        }
+        Ok(())
+    }
+}
+
+impl Respond for Api {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        self.state.api_calls.fetch_add(1, Ordering::SeqCst);
+        if self
+            .state
+            .reject_next
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+        {
+            return snap(401, SERVICE_API, 1, "Invalid Token (B2B)");
+        }
+        match self.check(req) {
+            Err((status, case, message)) => snap(status, SERVICE_API, case, message),
+            Ok(()) => {
+                self.state.accepted.fetch_add(1, Ordering::SeqCst);
+                ResponseTemplate::new(200).set_body_json(serde_json::json!({
+                    "responseCode": "2002400",
+                    "responseMessage": "Successful",
+                    "virtualAccountData": {
+                        "partnerServiceId": "  12345",
+                        "customerNo": "0001",
+                        "virtualAccountNo": "  123450001",
+                        "virtualAccountName": "Tollgate Test",
+                    },
+                }))
+            }
+        }
+    }
+}
+
+/// The SNAP fake. Start it with [`SnapFake::start`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use tollgate_snap_b2b::auth_core::ManualClock;
+/// use tollgate_snap_b2b::mock::{SnapFake, SAMPLE_BODY};
+/// let clock = ManualClock::at_unix(1_700_000_000);
+/// let fake = SnapFake::start(clock.clone()).await;
+/// let auth = fake.auth_builder(fake.credentials()).build()?;
+/// let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+///     .with(auth.middleware())
+///     .build();
+/// let resp = client.post(fake.api_url()).body(SAMPLE_BODY).send().await?;
+/// assert!(resp.status().is_success());
+/// assert_eq!(fake.token_fetches(), 1);
+/// # Ok(()) }
+/// ```
+pub struct SnapFake {
+    server: MockServer,
+    state: Arc<FakeState>,
+    clock: ManualClock,
+}
+
+impl std::fmt::Debug for SnapFake {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SnapFake")
+            .field("uri", &self.server.uri())
+            .field("token_fetches", &self.token_fetches())
+            .field("api_calls", &self.api_calls())
+            .finish_non_exhaustive()
+    }
+}
+
+fn fixture_key(pem: &str) -> SnapPrivateKey {
+    SnapPrivateKey::from_pem("fixture_key", pem)
+        .unwrap_or_else(|e| panic!("the fake's built-in test key does not parse: {e}"))
+}
+
+impl SnapFake {
+    /// Starts the fake on loopback; it reads `clock` for timestamps and token expiry.
+    pub async fn start(clock: ManualClock) -> Self {
+        let keys = Keys {
+            client_public: SnapPublicKey::from_pem("fixture_key", CLIENT_PUBLIC_PEM)
+                .unwrap_or_else(|e| panic!("the fake's built-in test key does not parse: {e}")),
+            provider_private: fixture_key(PROVIDER_PRIVATE_PEM),
+            hmac: HmacKey::new(&SecretString::from(CLIENT_SECRET.to_string())),
+        };
+        let state = Arc::new(FakeState {
+            keys,
+            issued: Mutex::new(HashMap::new()),
+            external_ids: Mutex::new(HashSet::new()),
+            fetches: AtomicU64::new(0),
+            api_calls: AtomicU64::new(0),
+            accepted: AtomicU64::new(0),
+            failing: AtomicBool::new(false),
+            reject_next: AtomicU64::new(0),
+        });
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path(format!("{PREFIX}/v1.0/access-token/b2b")))
+            .respond_with(TokenEndpoint {
+                state: state.clone(),
+                clock: clock.clone(),
+            })
+            .mount(&server)
+            .await;
+        Mock::given(path_regex(r"^/snap/v1\.0/.+$"))
+            .respond_with(Api {
+                state: state.clone(),
+                clock: clock.clone(),
+            })
+            .with_priority(10)
+            .mount(&server)
+            .await;
+        SnapFake {
+            server,
+            state,
+            clock,
+        }
+    }
+
+    /// The server's root URL (`http://127.0.0.1:port`).
+    pub fn uri(&self) -> String {
+        self.server.uri()
+    }
+
+    /// The SNAP base URL to configure (`{uri}/snap`).
+    pub fn base_url(&self) -> String {
+        format!("{}{PREFIX}", self.server.uri())
+    }
+
+    /// The sample transaction URL.
+    pub fn api_url(&self) -> String {
+        format!("{}{API_PATH}", self.server.uri())
+    }
+
+    /// Credentials the fake accepts.
+    pub fn credentials(&self) -> SnapCredentials {
+        self.creds(CLIENT_PRIVATE_PEM, CLIENT_SECRET)
+    }
+
+    /// Well-formed credentials the fake refuses (another RSA key and secret).
+    pub fn wrong_credentials(&self) -> SnapCredentials {
+        self.creds(WRONG_PRIVATE_PEM, WRONG_SECRET)
+    }
+
+    fn creds(&self, pem: &str, secret: &str) -> SnapCredentials {
+        SnapCredentials::builder()
+            .client_key(CLIENT_KEY)
+            .client_secret(secret)
+            .private_key(fixture_key(pem))
+            .channel_id(CHANNEL_ID)
+            .build()
+            .unwrap_or_else(|e| panic!("the fake's credentials are invalid: {e}"))
+    }
+
+    /// A [`SnapAuth`] builder pointed at this fake, on its clock.
+    pub fn auth_builder(&self, credentials: SnapCredentials) -> SnapAuthBuilder {
+        SnapAuth::builder(credentials)
+            .base_url(self.base_url())
+            .clock(self.clock.shared())
+    }
+
+    /// The provider's public key, for [`NotificationVerifier`](crate::notify::NotificationVerifier).
+    pub fn provider_public_key(&self) -> SnapPublicKey {
+        SnapPublicKey::from_pem("fixture_key", PROVIDER_PUBLIC_PEM)
+            .unwrap_or_else(|e| panic!("the fake's built-in test key does not parse: {e}"))
+    }
+
+    /// Signs a notification as the provider would send it to `endpoint_url` at the fake's
+    /// clock time: returns `(X-TIMESTAMP, X-SIGNATURE)`. Use it to test your handler.
+    pub fn sign_notification(
+        &self,
+        method: &str,
+        endpoint_url: &str,
+        body: &[u8],
+    ) -> Result<(String, String), AuthError> {
+        let ts = TimestampFormat::default().format(self.clock.now());
+        let sig = crate::sign::sign_asymmetric(
+            &self.state.keys.provider_private,
+            method,
+            endpoint_url,
+            body,
+            &ts,
+            SignatureEncoding::Base64,
+        )?;
+        Ok((ts, sig.signature))
+    }
+
+    /// Tokens issued.
+    pub fn token_fetches(&self) -> u64 {
+        self.state.fetches.load(Ordering::SeqCst)
+    }
+
+    /// Transaction calls received (accepted or not).
+    pub fn api_calls(&self) -> u64 {
+        self.state.api_calls.load(Ordering::SeqCst)
+    }
+
+    /// Transaction calls accepted.
+    pub fn accepted_calls(&self) -> u64 {
+        self.state.accepted.load(Ordering::SeqCst)
+    }
+
+    /// While `true`, the token endpoint answers `5007300` with HTTP 500.
+    pub fn set_token_endpoint_failing(&self, failing: bool) {
+        self.state.failing.store(failing, Ordering::SeqCst);
+    }
+
+    /// The next `n` transaction calls are answered `4012401` with HTTP 401.
+    pub fn reject_next_api_calls(&self, n: u64) {
+        self.state.reject_next.store(n, Ordering::SeqCst);
+    }
+}
+
+impl ConformanceTarget for SnapFake {
+    fn name(&self) -> &str {
+        "snap-b2b"
+    }
+
+    fn token_lifetime(&self) -> Option<Duration> {
+        Some(TOKEN_LIFETIME)
+    }
+
+    fn has_token_endpoint(&self) -> bool {
+        true
+    }
+
+    fn client(&self, creds: Creds, cache: CacheConfig) -> Result<ClientWithMiddleware, AuthError> {
+        let credentials = match creds {
+            Creds::Valid => self.credentials(),
+            Creds::Wrong => self.wrong_credentials(),
+        };
+        let auth = self.auth_builder(credentials).cache_config(cache).build()?;
+        Ok(ClientBuilder::new(reqwest::Client::new())
+            .with(auth.middleware())
+            .build())
+    }
+
+    fn call<'a>(
+        &'a self,
+        client: &'a ClientWithMiddleware,
+    ) -> BoxFuture<'a, Result<reqwest::Response, reqwest_middleware::Error>> {
+        client
+            .post(format!("{}?lang=id", self.api_url()))
+            .body(SAMPLE_BODY)
+            .send()
+            .boxed()
+    }
+
+    fn token_fetches(&self) -> u64 {
+        SnapFake::token_fetches(self)
+    }
+
+    fn api_calls(&self) -> u64 {
+        SnapFake::api_calls(self)
+    }
+
+    fn set_token_endpoint_failing(&self, failing: bool) {
+        SnapFake::set_token_endpoint_failing(self, failing);
+    }
+
+    fn reject_next_api_calls(&self, n: u64) {
+        SnapFake::reject_next_api_calls(self, n);
+    }
+
+    fn secrets(&self) -> Vec<String> {
+        let mut out = vec![CLIENT_SECRET.to_string(), WRONG_SECRET.to_string()];
+        for pem in [CLIENT_PRIVATE_PEM, WRONG_PRIVATE_PEM] {
+            // A line from the middle of the key body.
+            if let Some(line) = pem.lines().nth(5) {
+                out.push(line.to_string());
+            }
+        }
+        out.extend(
+            self.state
+                .issued
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .keys()
+                .cloned(),
+        );
+        out
+    }
+}

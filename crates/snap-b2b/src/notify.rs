@@ -1,0 +1,211 @@
+//! Verifying notifications (callbacks) a SNAP provider sends to the merchant.
+//!
+//! The provider signs `METHOD:EndpointUrl:lowercase(hex(SHA-256(minified body))):X-TIMESTAMP`
+//! with SHA256withRSA and its own private key; `EndpointUrl` is the merchant's own
+//! notification path. [`NotificationVerifier`] recomputes the string over the raw body as
+//! received (minified here, exactly as the provider did before hashing), verifies the
+//! signature with the provider's public key and checks `X-TIMESTAMP` against a window
+//! around the injected clock.
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use auth_core::clock::system_clock;
+use auth_core::{AuthError, ErrorKind, SharedClock};
+use http::HeaderMap;
+
+use crate::credentials::SnapPublicKey;
+use crate::minify::{MinifyError, minify_json};
+use crate::sign::{SignatureEncoding, asymmetric_string_to_sign, body_sha256_hex};
+use crate::timestamp::parse_timestamp;
+
+/// Default tolerated distance between `X-TIMESTAMP` and the local clock, either way.
+pub const DEFAULT_WINDOW: Duration = Duration::from_secs(300);
+
+/// Why a notification was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NotificationError {
+    /// A required header is missing or not visible ASCII.
+    MissingHeader(&'static str),
+    /// `X-TIMESTAMP` cannot be read.
+    MalformedTimestamp,
+    /// `X-TIMESTAMP` lies outside the window around the local clock.
+    StaleTimestamp {
+        /// How far it is from the local clock.
+        skew: Duration,
+        /// Whether it lies in the future.
+        in_future: bool,
+    },
+    /// `X-SIGNATURE` is not valid base64 (or hex).
+    MalformedSignature,
+    /// The body is not valid JSON, so it cannot be minified and hashed.
+    InvalidBody(MinifyError),
+    /// The signature does not verify with the provider's key.
+    BadSignature,
+}
+
+impl fmt::Display for NotificationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NotificationError::MissingHeader(h) => write!(f, "notification lacks the {h} header"),
+            NotificationError::MalformedTimestamp => {
+                f.write_str("notification X-TIMESTAMP is malformed")
+            }
+            NotificationError::StaleTimestamp { skew, in_future } => write!(
+                f,
+                "notification X-TIMESTAMP is {}s {} the local clock, outside the window",
+                skew.as_secs(),
+                if *in_future { "ahead of" } else { "behind" }
+            ),
+            NotificationError::MalformedSignature => {
+                f.write_str("notification X-SIGNATURE is not decodable")
+            }
+            NotificationError::InvalidBody(e) => write!(f, "notification body: {e}"),
+            NotificationError::BadSignature => {
+                f.write_str("notification signature does not verify")
+            }
+        }
+    }
+}
+
+impl std::error::Error for NotificationError {}
+
+impl From<NotificationError> for AuthError {
+    fn from(e: NotificationError) -> Self {
+        AuthError::new(ErrorKind::Verification, e.to_string())
+    }
+}
+
+/// What a verified notification proved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedNotification {
+    /// The instant `X-TIMESTAMP` names.
+    pub timestamp: SystemTime,
+    /// The minified body that was hashed.
+    pub minified_body: Vec<u8>,
+    /// `lowercase(hex(SHA-256(minified_body)))`.
+    pub body_sha256_hex: String,
+}
+
+/// Verifies provider-signed notifications.
+///
+/// ```
+/// use std::time::Duration;
+/// use tollgate_snap_b2b::auth_core::ManualClock;
+/// use tollgate_snap_b2b::credentials::SnapPublicKey;
+/// use tollgate_snap_b2b::notify::{NotificationError, NotificationVerifier};
+/// # let pem = include_str!("mock_keys/provider_public.pem");
+/// let key = SnapPublicKey::from_pem("provider_public_key", pem).unwrap();
+/// let verifier = NotificationVerifier::new(key)
+///     .window(Duration::from_secs(120))
+///     .clock(ManualClock::at_unix(1_709_271_296).shared());
+/// let err = verifier
+///     .verify("POST", "/v1.0/transfer-va/payment", "2024-03-01T12:34:56+07:00", "AAAA", b"{}")
+///     .unwrap_err();
+/// assert_eq!(err, NotificationError::BadSignature);
+/// ```
+#[derive(Clone)]
+pub struct NotificationVerifier {
+    key: SnapPublicKey,
+    window: Duration,
+    clock: SharedClock,
+    encoding: SignatureEncoding,
+}
+
+impl fmt::Debug for NotificationVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NotificationVerifier")
+            .field("key", &self.key)
+            .field("window", &self.window)
+            .field("encoding", &self.encoding)
+            .finish()
+    }
+}
+
+impl NotificationVerifier {
+    /// A verifier with the provider's public key, a ±5 minute window, the system clock and
+    /// base64 signatures.
+    pub fn new(provider_key: SnapPublicKey) -> Self {
+        NotificationVerifier {
+            key: provider_key,
+            window: DEFAULT_WINDOW,
+            clock: system_clock(),
+            encoding: SignatureEncoding::Base64,
+        }
+    }
+
+    /// Tolerated distance between `X-TIMESTAMP` and the clock, either way.
+    pub fn window(mut self, window: Duration) -> Self {
+        self.window = window;
+        self
+    }
+
+    /// The clock the window is measured against.
+    pub fn clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// How `X-SIGNATURE` is encoded (default base64).
+    pub fn signature_encoding(mut self, encoding: SignatureEncoding) -> Self {
+        self.encoding = encoding;
+        self
+    }
+
+    /// Verifies one notification from its parts: the HTTP method, the `EndpointUrl` the
+    /// provider signed (your notification path, with the query if the provider signs it),
+    /// the `X-TIMESTAMP` and `X-SIGNATURE` header values and the raw body as received.
+    pub fn verify(
+        &self,
+        method: &str,
+        endpoint_url: &str,
+        timestamp: &str,
+        signature: &str,
+        raw_body: &[u8],
+    ) -> Result<VerifiedNotification, NotificationError> {
+        let at = parse_timestamp(timestamp).map_err(|_| NotificationError::MalformedTimestamp)?;
+        let now = self.clock.now();
+        let (skew, in_future) = match at.duration_since(now) {
+            Ok(ahead) => (ahead, true),
+            Err(e) => (e.duration(), false),
+        };
+        if skew > self.window {
+            return Err(NotificationError::StaleTimestamp { skew, in_future });
+        }
+        let sig = self
+            .encoding
+            .decode(signature)
+            .ok_or(NotificationError::MalformedSignature)?;
+        let minified_body = minify_json(raw_body).map_err(NotificationError::InvalidBody)?;
+        let hash = body_sha256_hex(&minified_body);
+        let sts = asymmetric_string_to_sign(method, endpoint_url, &hash, timestamp);
+        if !self.key.verify(sts.as_bytes(), &sig) {
+            return Err(NotificationError::BadSignature);
+        }
+        Ok(VerifiedNotification {
+            timestamp: at,
+            minified_body,
+            body_sha256_hex: hash,
+        })
+    }
+
+    /// [`verify`](Self::verify) reading `X-TIMESTAMP` and `X-SIGNATURE` from `headers`.
+    pub fn verify_headers(
+        &self,
+        method: &str,
+        endpoint_url: &str,
+        headers: &HeaderMap,
+        raw_body: &[u8],
+    ) -> Result<VerifiedNotification, NotificationError> {
+        let get = |name: &'static str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .ok_or(NotificationError::MissingHeader(name))
+        };
+        let timestamp = get("x-timestamp")?;
+        let signature = get("x-signature")?;
+        self.verify(method, endpoint_url, timestamp, signature, raw_body)
+    }
+}

@@ -1,0 +1,150 @@
+//! Notification verification: window, tampering, formatting-only changes, headers.
+
+use std::time::Duration;
+
+use auth_core::{ErrorKind, ManualClock};
+use http::{HeaderMap, HeaderValue};
+use serde_json::Value;
+use tollgate_snap_b2b::credentials::SnapPublicKey;
+use tollgate_snap_b2b::notify::{NotificationError, NotificationVerifier};
+use tollgate_snap_b2b::sign::SignatureEncoding;
+
+const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/vectors/snap-b2b/");
+
+fn vector() -> Value {
+    let text = std::fs::read_to_string(format!("{DIR}notification.json")).expect("vector");
+    serde_json::from_str(&text).expect("json")
+}
+
+fn verifier(clock: &ManualClock) -> NotificationVerifier {
+    let pem = std::fs::read_to_string(format!("{DIR}keys/provider_public.pem")).expect("key");
+    NotificationVerifier::new(SnapPublicKey::from_pem("provider_public_key", &pem).expect("key"))
+        .window(Duration::from_secs(60))
+        .clock(clock.shared())
+}
+
+fn s(v: &Value) -> &str {
+    v.as_str().expect("string")
+}
+
+#[test]
+fn window_tampering_and_whitespace() {
+    let v = vector();
+    let at = v["timestamp_unix"].as_u64().expect("unix");
+    let clock = ManualClock::at_unix(at);
+    let ver = verifier(&clock);
+    let check = |method: &str, ep: &str, ts: &str, sig: &str, body: &[u8]| {
+        ver.verify(method, ep, ts, sig, body)
+    };
+    let (m, ep, ts, sig) = (
+        s(&v["method"]),
+        s(&v["endpoint_url"]),
+        s(&v["timestamp"]),
+        s(&v["signature_base64"]),
+    );
+    let body = s(&v["body"]).as_bytes();
+    assert!(check(m, ep, ts, sig, body).is_ok());
+    // Re-indented body, same bytes inside strings: still the same minified body.
+    let reformatted = s(&v["minified_body"]).replace(",", " ,\n  ");
+    assert!(check(m, ep, ts, sig, reformatted.as_bytes()).is_ok());
+    // One byte inside a string changed.
+    let tampered = s(&v["body"]).replace("10000.00", "90000.00");
+    assert_eq!(
+        check(m, ep, ts, sig, tampered.as_bytes()),
+        Err(NotificationError::BadSignature)
+    );
+    // Whitespace inside a string is significant.
+    let spaced = s(&v["body"]).replace("  123450001", " 123450001");
+    assert_eq!(
+        check(m, ep, ts, sig, spaced.as_bytes()),
+        Err(NotificationError::BadSignature)
+    );
+    assert_eq!(
+        check("PUT", ep, ts, sig, body),
+        Err(NotificationError::BadSignature)
+    );
+    assert_eq!(
+        check(m, "/other", ts, sig, body),
+        Err(NotificationError::BadSignature)
+    );
+    assert_eq!(
+        check(m, ep, ts, "%%%", body),
+        Err(NotificationError::MalformedSignature)
+    );
+    assert_eq!(
+        check(m, ep, "yesterday", sig, body),
+        Err(NotificationError::MalformedTimestamp)
+    );
+    assert!(matches!(
+        check(m, ep, ts, sig, b"{not json"),
+        Err(NotificationError::InvalidBody(_))
+    ));
+    // Window edges, both directions.
+    clock.advance(Duration::from_secs(60));
+    assert!(check(m, ep, ts, sig, body).is_ok());
+    clock.advance(Duration::from_secs(1));
+    assert_eq!(
+        check(m, ep, ts, sig, body),
+        Err(NotificationError::StaleTimestamp {
+            skew: Duration::from_secs(61),
+            in_future: false
+        })
+    );
+    let early = ManualClock::at_unix(at - 61);
+    let err = verifier(&early)
+        .verify(m, ep, ts, sig, body)
+        .expect_err("future");
+    assert!(matches!(
+        err,
+        NotificationError::StaleTimestamp {
+            in_future: true,
+            ..
+        }
+    ));
+    let auth: auth_core::AuthError = err.into();
+    assert_eq!(auth.kind(), ErrorKind::Verification);
+}
+
+#[test]
+fn headers_and_hex_encoding() {
+    let v = vector();
+    let clock = ManualClock::at_unix(v["timestamp_unix"].as_u64().expect("unix"));
+    let ver = verifier(&clock);
+    let body = s(&v["body"]).as_bytes();
+    let mut headers = HeaderMap::new();
+    assert_eq!(
+        ver.verify_headers("POST", s(&v["endpoint_url"]), &headers, body),
+        Err(NotificationError::MissingHeader("x-timestamp"))
+    );
+    headers.insert(
+        "X-TIMESTAMP",
+        HeaderValue::from_str(s(&v["timestamp"])).expect("hv"),
+    );
+    assert_eq!(
+        ver.verify_headers("POST", s(&v["endpoint_url"]), &headers, body),
+        Err(NotificationError::MissingHeader("x-signature"))
+    );
+    headers.insert(
+        "X-SIGNATURE",
+        HeaderValue::from_str(s(&v["signature_base64"])).expect("hv"),
+    );
+    assert!(
+        ver.verify_headers("POST", s(&v["endpoint_url"]), &headers, body)
+            .is_ok()
+    );
+    let raw = SignatureEncoding::Base64
+        .decode(s(&v["signature_base64"]))
+        .expect("b64");
+    let hex_ver = verifier(&clock).signature_encoding(SignatureEncoding::Hex);
+    assert!(
+        hex_ver
+            .verify(
+                "POST",
+                s(&v["endpoint_url"]),
+                s(&v["timestamp"]),
+                &hex::encode_upper(&raw),
+                body
+            )
+            .is_ok()
+    );
+}
