@@ -63,6 +63,10 @@ pub const ALL: &[Provider] = &[
             })
         },
     },
+    Provider {
+        name: "snap-b2b",
+        start: |clock| Box::pin(async move { boxed(snap_b2b::mock::SnapFake::start(clock).await) }),
+    },
 ];
 
 /// A provider whose fake could not start: every scenario fails with the reason.
