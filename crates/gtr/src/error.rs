@@ -185,6 +185,13 @@ pub fn api_error(
     headers: Option<&http::HeaderMap>,
 ) -> AuthError {
     let Some(code) = code else {
+        if status == http::StatusCode::PAYMENT_REQUIRED {
+            // GTR answers an exhausted quota with 402.
+            return AuthError::new(
+                ErrorKind::RateLimited,
+                format!("{context}: HTTP 402 (quota exceeded)"),
+            );
+        }
         return AuthError::from_status(context, status, headers);
     };
     let (kind, retryable) = match code {
@@ -216,6 +223,45 @@ pub fn api_error(
         e = e.with_retry_after(after).with_retryable(true);
     }
     e
+}
+
+/// Reads a GTR API response body: `Ok(data)` when HTTP succeeded and the envelope says
+/// success, otherwise the typed error of [`api_error`]. (Use it on responses you got through
+/// the middleware; the middleware itself already retried a 401 once.)
+///
+/// ```
+/// use tollgate_gtr::error::check_envelope;
+/// let ok: Option<serde_json::Value> = check_envelope(
+///     http::StatusCode::OK, None, br#"{"data":{"n":1},"verifyStatus":100000,"success":true}"#,
+/// )?;
+/// assert_eq!(ok.unwrap()["n"], 1);
+/// let err = check_envelope::<serde_json::Value>(
+///     http::StatusCode::UNAUTHORIZED, None,
+///     br#"{"data":null,"verifyStatus":100021,"verifyMessage":"x","success":false}"#,
+/// ).unwrap_err();
+/// assert_eq!(err.kind(), tollgate_gtr::ErrorKind::TokenRejected);
+/// # Ok::<(), tollgate_gtr::AuthError>(())
+/// ```
+pub fn check_envelope<T: serde::de::DeserializeOwned>(
+    status: http::StatusCode,
+    headers: Option<&http::HeaderMap>,
+    body: &[u8],
+) -> Result<Option<T>, AuthError> {
+    match serde_json::from_slice::<Envelope<T>>(body) {
+        Ok(env)
+            if status.is_success()
+                && env.success
+                && env.verify_status.is_none_or(VerifyStatus::is_success) =>
+        {
+            Ok(env.data)
+        }
+        Ok(env) => Err(api_error("GTR API", status, env.verify_status, headers)),
+        Err(_) if status.is_success() => Err(AuthError::new(
+            ErrorKind::InvalidResponse,
+            "GTR response is not the expected JSON envelope",
+        )),
+        Err(_) => Err(api_error("GTR API", status, None, headers)),
+    }
 }
 
 /// Like [`api_error`], for the login endpoint: codes that mean "token rejected" on an API
@@ -287,6 +333,8 @@ mod tests {
             assert_eq!(e.provider_code(), Some(code.to_string().as_str()));
         }
         let e = api_error("t", StatusCode::PAYMENT_REQUIRED, None, None);
+        assert_eq!(e.kind(), ErrorKind::RateLimited);
+        let e = api_error("t", StatusCode::BAD_REQUEST, None, None);
         assert_eq!(e.kind(), ErrorKind::Provider);
     }
 

@@ -43,3 +43,8 @@ pub use auth::{AppTokenAuth, GtrAuth, SsoAuth};
 pub use auth_core::{AuthError, CacheConfig, ErrorKind, ManualClock, SharedClock};
 pub use credentials::GtrCredentials;
 pub use tls::{ClientIdentity, TlsConfig};
+
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
