@@ -196,6 +196,8 @@ const P12: &[u8] = include_bytes!("../../../tests/vectors/gtr/mtls/client.p12");
 // An unrelated P-256 key (the CA's was deleted; this one is freshly made for the test file).
 const OTHER_KEY: &str = include_str!("../../../tests/vectors/gtr/mtls/other.key");
 
+const P521_KEY: &str = include_str!("../../../tests/vectors/gtr/mtls/p521.key");
+
 #[test]
 fn good_inputs_and_redaction() {
     let c = GtrCredentials::from_api_key_csv_str(&csv(&format!("v_1,AK1,{SECRET},pub,priv")))

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use auth_core::{AuthError, Clock, ErrorKind, ManualClock, Signer};
 use serde_json::Value;
-use tollgate_gtr::auth::{AppTokenAuth, SsoAuth};
+use tollgate_gtr::auth::{AppTokenAuth, GtrAuth, SsoAuth};
 use tollgate_gtr::mock::{FAKE_ACCESS_KEY, FAKE_SECRET_KEY, FAKE_VASP_CODE, GtrFake};
 use tollgate_gtr::sign;
 
@@ -203,4 +203,37 @@ async fn sso_session_expiry_and_login_errors() {
     assert_eq!(e.kind(), ErrorKind::ServerError);
     assert!(e.is_retryable());
     assert_eq!(e.provider_code(), Some("100006"));
+}
+
+#[tokio::test]
+async fn runtime_chosen_mode_works_both_ways() {
+    let clock = ManualClock::at_unix(T0);
+    let fake = GtrFake::start(clock.clone()).await;
+    let modes: [GtrAuth; 2] = [
+        AppTokenAuth::builder(fake.credentials())
+            .clock(clock.shared())
+            .build()
+            .expect("app")
+            .into(),
+        SsoAuth::builder(fake.credentials())
+            .base_url(fake.uri())
+            .http_client(fake.http_client().expect("client"))
+            .clock(clock.shared())
+            .build()
+            .expect("sso")
+            .into(),
+    ];
+    for auth in modes {
+        let client = reqwest_middleware::ClientBuilder::new(fake.http_client().expect("client"))
+            .with(auth.middleware())
+            .build();
+        let url = format!("{}/api/vasp/list", fake.uri());
+        assert_eq!(client.get(&url).send().await.expect("send").status(), 200);
+        // A rejection is retried once, with a fresh token, in either mode.
+        fake.reject_next_api_calls(1);
+        assert_eq!(client.get(&url).send().await.expect("send").status(), 200);
+    }
+    assert_eq!(fake.app_tokens_accepted(), 2);
+    assert_eq!(fake.bearer_accepted(), 2);
+    assert_eq!(fake.logins(), 2);
 }
