@@ -160,6 +160,16 @@ fn bad_inputs_table() {
             "client_key",
         ),
         (
+            "client key on an unsupported curve",
+            Box::new(|| ClientIdentity::from_pem(CERT, P521_KEY).map(|_| ())),
+            "client_key",
+        ),
+        (
+            "client cert PEM with a key label",
+            Box::new(|| ClientIdentity::from_pem(OTHER_KEY, OTHER_KEY).map(|_| ())),
+            "client_certificate",
+        ),
+        (
             "p12 garbage",
             Box::new(|| ClientIdentity::from_pkcs12(SECRET.as_bytes(), SECRET).map(|_| ())),
             "p12",
