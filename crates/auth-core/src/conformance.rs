@@ -15,6 +15,12 @@ use crate::cache::CacheConfig;
 use crate::clock::ManualClock;
 use crate::error::{AuthError, ErrorKind};
 
+mod faults;
+pub use faults::{
+    FAULT_FETCH_TIMEOUT, SOAK_LIFETIMES, SOAK_REQUESTS, SOAK_TASKS, StalledServer,
+    closed_loopback_url, fault_cache_config, run_fault_matrix, run_soak, secret_forms, text_leaks,
+};
+
 /// Which credentials a conformance client is built with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Creds {
@@ -53,7 +59,54 @@ pub trait ConformanceTarget: Send + Sync {
     fn reject_next_api_calls(&self, n: u64);
     /// Every credential value in use, so reports can prove none of them leaked.
     fn secrets(&self) -> Vec<String>;
+
+    /// Makes the token endpoint answer with `fault` until called again with `None`.
+    /// Returns `false` when the fake does not support it (the default; the fault-matrix
+    /// rows are then reported as not applicable).
+    fn set_token_fault(&self, fault: Option<TokenFault>) -> bool {
+        let _ = fault;
+        false
+    }
+
+    /// A client like [`client`](Self::client) with valid credentials, except that its
+    /// token requests go to `token_base` (a loopback URL such as `http://127.0.0.1:PORT`,
+    /// standing in for the fake's base URL) while API calls still go to the fake. `None`
+    /// (the default) when the provider cannot be pointed elsewhere. Used for the
+    /// connection-refused and stalled-body rows of [`run_fault_matrix`].
+    fn client_with_token_base(
+        &self,
+        token_base: &str,
+        cache: CacheConfig,
+    ) -> Option<Result<ClientWithMiddleware, AuthError>> {
+        let _ = (token_base, cache);
+        None
+    }
 }
+
+/// A failure a fake's token endpoint can be told to produce
+/// ([`ConformanceTarget::set_token_fault`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TokenFault {
+    /// HTTP 500 with the provider's server-error body.
+    ServerError,
+    /// HTTP 503 with `Retry-After: <seconds>`.
+    Unavailable {
+        /// The `Retry-After` value in seconds.
+        retry_after_secs: u64,
+    },
+    /// HTTP 200 whose body is truncated JSON.
+    MalformedJson,
+    /// The provider's error envelope refusing the credentials (what it sends for a wrong
+    /// secret), whatever the request held.
+    CredentialsRefused,
+    /// The response is held back far longer than any sensible fetch timeout
+    /// ([`STALL`]), so only the client's timeout ends the wait.
+    Stall,
+}
+
+/// How long a [`TokenFault::Stall`] response is held back (real time).
+pub const STALL: Duration = Duration::from_secs(30);
 
 /// The outcome of one scenario.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -354,15 +407,9 @@ impl Run<'_> {
     }
 
     fn no_leaks(&mut self) -> Check {
-        for secret in self.target.secrets() {
-            if secret.len() < 6 {
-                continue;
-            }
-            for text in &self.texts {
-                if text.contains(&secret) {
-                    self.leaks.insert(secret.clone(), ());
-                }
-            }
+        // Raw values and their hex/base64 forms (see `secret_forms`).
+        for leak in text_leaks(&self.target.secrets(), &self.texts) {
+            self.leaks.insert(leak, ());
         }
         ensure(self.leaks.is_empty(), || {
             format!(

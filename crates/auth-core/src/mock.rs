@@ -18,11 +18,54 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::cache::{CacheConfig, TokenCache};
 use crate::clock::{Clock, ManualClock};
-use crate::conformance::{ConformanceTarget, Creds};
+use crate::conformance::{ConformanceTarget, Creds, STALL, TokenFault};
 use crate::error::{AuthError, ErrorKind};
 use crate::middleware::AuthMiddleware;
 use crate::sign::BearerSigner;
 use crate::token::{FetchContext, FetchedToken, TokenSource};
+
+/// The fault a fake's token endpoint is currently told to produce (see
+/// [`ConformanceTarget::set_token_fault`]); fakes keep one in their shared state.
+#[derive(Debug, Default)]
+pub struct FaultSwitch(Mutex<Option<TokenFault>>);
+
+impl FaultSwitch {
+    /// Sets (or clears, with `None`) the fault.
+    pub fn set(&self, fault: Option<TokenFault>) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = fault;
+    }
+
+    /// The current fault.
+    pub fn get(&self) -> Option<TokenFault> {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The response for the current fault, if any: the provider-independent faults are
+    /// answered here (503 + `Retry-After`, truncated JSON, a response held back for
+    /// [`STALL`]); `server_error` and `refused` build the provider's own HTTP 500 and
+    /// credentials-refused responses.
+    pub fn respond(
+        &self,
+        server_error: impl FnOnce() -> ResponseTemplate,
+        refused: impl FnOnce() -> ResponseTemplate,
+    ) -> Option<ResponseTemplate> {
+        Some(match self.get()? {
+            TokenFault::ServerError => server_error(),
+            TokenFault::CredentialsRefused => refused(),
+            TokenFault::Unavailable { retry_after_secs } => ResponseTemplate::new(503)
+                .insert_header("retry-after", retry_after_secs.to_string().as_str())
+                .insert_header("content-type", "text/html")
+                .set_body_string("<html><body>503 Service Unavailable</body></html>"),
+            TokenFault::MalformedJson => ResponseTemplate::new(200)
+                .insert_header("content-type", "application/json")
+                .set_body_string("{\"access_token\": \"tok"),
+            TokenFault::Stall => ResponseTemplate::new(200)
+                .insert_header("content-type", "application/json")
+                .set_body_string("{}")
+                .set_delay(STALL),
+        })
+    }
+}
 
 /// Lifetime of the tokens the reference fake issues.
 pub const REFERENCE_TOKEN_LIFETIME: Duration = Duration::from_secs(600);
@@ -40,6 +83,7 @@ struct FakeState {
     delay_next: AtomicU64,
     delay_ms: AtomicU64,
     token_requests: AtomicU64,
+    fault: FaultSwitch,
 }
 
 struct TokenEndpoint {
@@ -68,6 +112,18 @@ impl Respond for TokenEndpoint {
 
 impl TokenEndpoint {
     fn answer(&self, req: &Request) -> ResponseTemplate {
+        let invalid_client = || {
+            ResponseTemplate::new(401).set_body_json(serde_json::json!({"error": "invalid_client"}))
+        };
+        if let Some(r) = self.state.fault.respond(
+            || {
+                ResponseTemplate::new(500)
+                    .set_body_json(serde_json::json!({"error": "server_error"}))
+            },
+            invalid_client,
+        ) {
+            return r;
+        }
         if self.state.failing.load(Ordering::SeqCst) {
             return ResponseTemplate::new(503)
                 .insert_header("retry-after", "2")
@@ -317,5 +373,22 @@ impl ConformanceTarget for ReferenceFake {
 
     fn secrets(&self) -> Vec<String> {
         vec![CLIENT_SECRET.to_string()]
+    }
+
+    fn set_token_fault(&self, fault: Option<TokenFault>) -> bool {
+        self.state.fault.set(fault);
+        true
+    }
+
+    fn client_with_token_base(
+        &self,
+        token_base: &str,
+        cache: CacheConfig,
+    ) -> Option<Result<ClientWithMiddleware, AuthError>> {
+        let source = ReferenceSource::for_uri(token_base, Creds::Valid);
+        let cache = TokenCache::with_config(source, self.clock.shared(), cache).named("reference");
+        Some(Ok(ClientBuilder::new(reqwest::Client::new())
+            .with(AuthMiddleware::new(BearerSigner::new(cache, Vec::new())))
+            .build()))
     }
 }
