@@ -42,7 +42,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use auth_core::clock::unix_seconds;
-use auth_core::conformance::{ConformanceTarget, Creds};
+use auth_core::conformance::{ConformanceTarget, Creds, TokenFault};
+use auth_core::mock::FaultSwitch;
 use auth_core::{AuthError, CacheConfig, Clock, ManualClock};
 use futures::FutureExt;
 use futures::future::BoxFuture;
@@ -96,6 +97,7 @@ struct State {
     failing: AtomicBool,
     reject_next: AtomicU64,
     seen: Mutex<HashSet<String>>,
+    fault: FaultSwitch,
 }
 
 fn envelope(status: u16, code: u16, message: &str) -> ResponseTemplate {
@@ -123,6 +125,12 @@ impl Respond for TokenEndpoint {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         if self.state.failing.load(Ordering::SeqCst) {
             return envelope(500, 500, "system error, please retry later");
+        }
+        if let Some(r) = self.state.fault.respond(
+            || envelope(500, 500, "system error, please retry later"),
+            || envelope(401, 401, "invalid clientId or secret"),
+        ) {
+            return r;
         }
         let body: serde_json::Value = match serde_json::from_slice(&req.body) {
             Ok(v) => v,
@@ -476,6 +484,34 @@ impl ConformanceTarget for DragonPassFake {
 
     fn reject_next_api_calls(&self, n: u64) {
         self.state.reject_next.store(n, Ordering::SeqCst);
+    }
+
+    fn set_token_fault(&self, fault: Option<TokenFault>) -> bool {
+        self.state.fault.set(fault);
+        self.mode == FakeMode::TokenApi
+    }
+
+    fn client_with_token_base(
+        &self,
+        token_base: &str,
+        cache: CacheConfig,
+    ) -> Option<Result<ClientWithMiddleware, AuthError>> {
+        if self.mode != FakeMode::TokenApi {
+            return None;
+        }
+        let url = format!("{}{TOKEN_PATH}", token_base.trim_end_matches('/'));
+        Some((|| {
+            let creds = TokenApiCredentials::new(FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, &url)?;
+            let auth = DragonPassAuth::builder()
+                .credentials(Credentials::from(creds))
+                .program_id(FAKE_PROGRAM_ID)
+                .clock(self.clock.shared())
+                .cache_config(cache)
+                .build()?;
+            Ok(ClientBuilder::new(reqwest::Client::new())
+                .with(auth.middleware())
+                .build())
+        })())
     }
 
     fn secrets(&self) -> Vec<String> {

@@ -35,7 +35,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use auth_core::conformance::{ConformanceTarget, Creds};
+use auth_core::conformance::{ConformanceTarget, Creds, TokenFault};
+use auth_core::mock::FaultSwitch;
 use auth_core::{AuthError, CacheConfig, Clock, ErrorKind, ManualClock};
 use base64::Engine as _;
 use futures::FutureExt as _;
@@ -80,6 +81,7 @@ struct State {
     bearer_accepted: AtomicU64,
     failing: AtomicBool,
     reject_next: AtomicU64,
+    fault: FaultSwitch,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -121,6 +123,12 @@ impl Respond for Login {
         self.state.login_attempts.fetch_add(1, Ordering::SeqCst);
         if self.state.failing.load(Ordering::SeqCst) {
             return failure(500, 100006, "GTR server fail, please retry later");
+        }
+        if let Some(r) = self.state.fault.respond(
+            || failure(500, 100006, "GTR server fail, please retry later"),
+            || failure(401, 100020, "no auth: login refused"),
+        ) {
+            return r;
         }
         let Ok(body) = serde_json::from_slice::<LoginRequest>(&req.body) else {
             return failure(400, 100004, "bad parameters");
@@ -514,6 +522,29 @@ impl ConformanceTarget for GtrSsoTarget {
 
     fn secrets(&self) -> Vec<String> {
         GtrFake::secret_values()
+    }
+
+    fn set_token_fault(&self, fault: Option<TokenFault>) -> bool {
+        self.fake.state.fault.set(fault);
+        true
+    }
+
+    fn client_with_token_base(
+        &self,
+        token_base: &str,
+        cache: CacheConfig,
+    ) -> Option<Result<ClientWithMiddleware, AuthError>> {
+        Some((|| {
+            let http = self.fake.http_client()?;
+            let auth = SsoAuth::builder(self.fake.creds(Creds::Valid))
+                .base_url(token_base)
+                .http_client(http.clone())
+                .expire_in_minutes(CONFORMANCE_EXPIRE_MINUTES)
+                .clock(self.fake.clock.shared())
+                .cache_config(cache)
+                .build()?;
+            Ok(ClientBuilder::new(http).with(auth.middleware()).build())
+        })())
     }
 }
 

@@ -21,7 +21,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use auth_core::SecretString;
-use auth_core::conformance::{ConformanceTarget, Creds};
+use auth_core::conformance::{ConformanceTarget, Creds, TokenFault};
+use auth_core::mock::FaultSwitch;
 use auth_core::{AuthError, CacheConfig, Clock, ManualClock};
 use futures::FutureExt;
 use futures::future::BoxFuture;
@@ -88,6 +89,7 @@ struct FakeState {
     accepted: AtomicU64,
     failing: AtomicBool,
     reject_next: AtomicU64,
+    fault: FaultSwitch,
 }
 
 fn snap(http: u16, service: u8, case: u8, message: &str) -> ResponseTemplate {
@@ -123,6 +125,12 @@ impl Respond for TokenEndpoint {
         let s = SERVICE_TOKEN;
         if self.state.failing.load(Ordering::SeqCst) {
             return snap(500, s, 0, "General Error");
+        }
+        if let Some(r) = self.state.fault.respond(
+            || snap(500, s, 0, "General Error"),
+            || snap(401, s, 0, "Unauthorized. [Signature]"),
+        ) {
+            return r;
         }
         let (Some(client_key), Some(ts), Some(sig)) = (
             header(req, "x-client-key"),
@@ -347,6 +355,7 @@ impl SnapFake {
             accepted: AtomicU64::new(0),
             failing: AtomicBool::new(false),
             reject_next: AtomicU64::new(0),
+            fault: FaultSwitch::default(),
         });
         let server = MockServer::start().await;
         Mock::given(method("POST"))
@@ -515,6 +524,31 @@ impl ConformanceTarget for SnapFake {
 
     fn reject_next_api_calls(&self, n: u64) {
         SnapFake::reject_next_api_calls(self, n);
+    }
+
+    fn set_token_fault(&self, fault: Option<TokenFault>) -> bool {
+        self.state.fault.set(fault);
+        true
+    }
+
+    fn client_with_token_base(
+        &self,
+        token_base: &str,
+        cache: CacheConfig,
+    ) -> Option<Result<ClientWithMiddleware, AuthError>> {
+        let base = format!("{}{PREFIX}", token_base.trim_end_matches('/'));
+        Some(
+            SnapAuth::builder(self.credentials())
+                .base_url(base)
+                .clock(self.clock.shared())
+                .cache_config(cache)
+                .build()
+                .map(|auth| {
+                    ClientBuilder::new(reqwest::Client::new())
+                        .with(auth.middleware())
+                        .build()
+                }),
+        )
     }
 
     fn secrets(&self) -> Vec<String> {

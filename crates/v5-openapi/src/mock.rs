@@ -32,7 +32,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use auth_core::clock::unix_seconds;
-use auth_core::conformance::{ConformanceTarget, Creds};
+use auth_core::conformance::{ConformanceTarget, Creds, TokenFault};
+use auth_core::mock::FaultSwitch;
 use auth_core::{AuthError, CacheConfig, Clock, ManualClock, SecretString};
 use futures::FutureExt;
 use futures::future::BoxFuture;
@@ -78,6 +79,7 @@ struct State {
     api_calls: AtomicU64,
     failing: AtomicBool,
     reject_next: AtomicU64,
+    fault: FaultSwitch,
 }
 
 fn envelope(status: u16, code: i64, msg: &str) -> ResponseTemplate {
@@ -120,6 +122,12 @@ impl Respond for TokenEndpoint {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         if self.state.failing.load(Ordering::SeqCst) {
             return envelope(500, codes::INTERNAL, "internal server error");
+        }
+        if let Some(r) = self.state.fault.respond(
+            || envelope(500, codes::INTERNAL, "internal server error"),
+            || envelope(200, codes::BAD_SIGNATURE, "signature verification failed"),
+        ) {
+            return r;
         }
         let Ok(body) = serde_json::from_slice::<serde_json::Value>(&req.body) else {
             return envelope(200, codes::BAD_REQUEST, "invalid request body");
@@ -358,6 +366,32 @@ impl ConformanceTarget for V5Fake {
 
     fn reject_next_api_calls(&self, n: u64) {
         V5Fake::reject_next_api_calls(self, n);
+    }
+
+    fn set_token_fault(&self, fault: Option<TokenFault>) -> bool {
+        self.state.fault.set(fault);
+        true
+    }
+
+    fn client_with_token_base(
+        &self,
+        token_base: &str,
+        cache: CacheConfig,
+    ) -> Option<Result<ClientWithMiddleware, AuthError>> {
+        Some(
+            V5Auth::builder()
+                .base_url(token_base)
+                .app_id(APP_ID)
+                .app_secret(APP_SECRET)
+                .clock(self.clock.shared())
+                .cache_config(cache)
+                .build()
+                .map(|auth| {
+                    ClientBuilder::new(reqwest::Client::new())
+                        .with(auth.middleware())
+                        .build()
+                }),
+        )
     }
 
     fn secrets(&self) -> Vec<String> {
