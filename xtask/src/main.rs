@@ -11,6 +11,7 @@ use auth_core::conformance::{
 mod fleet;
 mod providers;
 mod publish;
+mod reliability;
 
 const USAGE: &str = "usage: cargo xtask <command>
 
@@ -21,6 +22,8 @@ commands:
   list                        list the registered providers";
 
 fn main() -> ExitCode {
+    // gtr enables reqwest's `rustls-no-provider`: clients need a process-wide provider.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("conformance") => conformance(&args[1..]),
@@ -65,6 +68,7 @@ fn conformance(only: &[String]) -> ExitCode {
     let (reports, fleet_note) = rt.block_on(async {
         let redis = fleet::Redis::start().await;
         let mut reports = Vec::new();
+        let mut faults = Vec::new();
         for p in selected {
             let clock = ManualClock::at_unix(1_700_000_000);
             let target: Box<dyn ConformanceTarget> = (p.start)(clock.clone()).await;
@@ -85,6 +89,7 @@ fn conformance(only: &[String]) -> ExitCode {
                 }
             }
             reports.push(report);
+            faults.push(reliability::run(p).await);
         }
         let note = match redis {
             Ok(r) => {
@@ -94,14 +99,17 @@ fn conformance(only: &[String]) -> ExitCode {
             }
             Err(why) => format!("fleet rows SKIPPED: {why}"),
         };
+        reports.extend(faults);
         (reports, note)
     });
-    print_table(&reports);
-    println!("\n{fleet_note}");
+    let split = reports.len() / 2;
+    print_table(&reports[..split]);
+    println!("\n{fleet_note}\n\nFaults and soak (fresh fakes):\n");
+    print_table(&reports[split..]);
     if reports.iter().all(Report::passed) {
         println!(
             "\nconformance: all scenarios passed for {} provider(s)",
-            reports.len()
+            reports.len() / 2
         );
         ExitCode::SUCCESS
     } else {

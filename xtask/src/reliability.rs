@@ -1,0 +1,16 @@
+//! The second conformance table: the fault matrix and the soak, each provider on a fresh
+//! fake (see `auth_core::conformance::{run_fault_matrix, run_soak}`).
+
+use auth_core::ManualClock;
+use auth_core::conformance::{Report, run_fault_matrix, run_soak};
+
+use crate::providers::Provider;
+
+/// Runs the fault matrix and the soak against a fresh fake of `p`.
+pub async fn run(p: &Provider) -> Report {
+    let clock = ManualClock::at_unix(1_700_000_000);
+    let target = (p.start)(clock.clone()).await;
+    let mut report = run_fault_matrix(target.as_ref(), &clock).await;
+    report.results.push(run_soak(target.as_ref(), &clock).await);
+    report
+}
