@@ -22,8 +22,6 @@ commands:
   list                        list the registered providers";
 
 fn main() -> ExitCode {
-    // gtr enables reqwest's `rustls-no-provider`: clients need a process-wide provider.
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("conformance") => conformance(&args[1..]),

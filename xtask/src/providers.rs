@@ -72,6 +72,10 @@ pub const ALL: &[Provider] = &[
         start: |clock| Box::pin(async move { boxed(v5_openapi::mock::V5Fake::start(clock).await) }),
     },
     Provider {
+        name: "holidu",
+        start: |clock| Box::pin(async move { boxed(holidu::mock::HoliduFake::start(clock).await) }),
+    },
+    Provider {
         name: "gtr-sso",
         start: |clock| Box::pin(async move { boxed(gtr::mock::GtrSsoTarget::start(clock).await) }),
     },
@@ -80,10 +84,6 @@ pub const ALL: &[Provider] = &[
         start: |clock| {
             Box::pin(async move { boxed(gtr::mock::GtrAppTokenTarget::start(clock).await) })
         },
-    },
-    Provider {
-        name: "holidu",
-        start: |clock| Box::pin(async move { boxed(holidu::mock::HoliduFake::start(clock).await) }),
     },
 ];
 

@@ -31,7 +31,6 @@ impl Write for Buf {
 // tasks run on this thread too, so their events are captured.
 #[tokio::test]
 async fn no_provider_leaks_a_credential_in_any_form() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let mut checked = 0;
     for p in providers::ALL {
         let buf = Buf::default();
