@@ -1,0 +1,44 @@
+//! The bad-input corpus (`tests/corpus/`, see its `manifest.json`): every DragonPass
+//! entry fails with the expected kind and field, and nothing panics.
+
+#[path = "../../../tests/corpus/harness.rs"]
+mod harness;
+
+use harness::{Got, run};
+use http::{HeaderMap, StatusCode};
+use tollgate_dragonpass::credentials::{ProgramId, parse_rsa_private_key};
+use tollgate_dragonpass::error::{Origin, parse_response};
+use tollgate_dragonpass::push::{PushPublicKey, verify_push_token};
+use tollgate_dragonpass::token::extract_token;
+
+const PUSH_KEY: &str = include_str!("../../../tests/vectors/dragonpass/push_key1_public.pem");
+
+#[test]
+fn corpus() {
+    let key = PushPublicKey::from_pem("k1", PUSH_KEY).expect("test key");
+    let n = run("dragonpass", |case| {
+        let text = case.text();
+        match case.loader.as_str() {
+            "rsa_private_key" => Got::auth(parse_rsa_private_key("private_key", &text)),
+            "push_public_key" => Got::auth(PushPublicKey::from_pem("k1", &text)),
+            "program_id" => Got::auth(ProgramId::new(text)),
+            "token_response" => Got::auth(
+                parse_response::<serde_json::Value>(
+                    Origin::TokenEndpoint,
+                    StatusCode::OK,
+                    &HeaderMap::new(),
+                    &case.bytes,
+                )
+                .and_then(|data| extract_token(&data)),
+            ),
+            "push_token" => Got::auth(verify_push_token(
+                &text,
+                std::slice::from_ref(&key),
+                1_700_000_000,
+                60,
+            )),
+            other => panic!("unknown loader {other}"),
+        }
+    });
+    assert!(n >= 25, "{n}");
+}

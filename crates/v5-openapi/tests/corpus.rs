@@ -1,0 +1,27 @@
+//! The bad-input corpus (`tests/corpus/`, see its `manifest.json`): every V5 entry
+//! (credential documents, token responses) fails with the expected kind and field.
+
+#[path = "../../../tests/corpus/harness.rs"]
+mod harness;
+
+use harness::{Got, run};
+use http::{HeaderMap, StatusCode};
+use tollgate_v5_openapi::V5Credentials;
+use tollgate_v5_openapi::error::{Endpoint, parse_envelope};
+use tollgate_v5_openapi::token::TokenData;
+
+#[test]
+fn corpus() {
+    let n = run("v5-openapi", |case| match case.loader.as_str() {
+        "credentials_json" => Got::auth(V5Credentials::from_json_str(&case.text())),
+        "token_response" => Got::auth(parse_envelope::<TokenData>(
+            Endpoint::Token,
+            StatusCode::OK,
+            &HeaderMap::new(),
+            &case.bytes,
+            &[],
+        )),
+        other => panic!("unknown loader {other}"),
+    });
+    assert!(n >= 10, "{n}");
+}
