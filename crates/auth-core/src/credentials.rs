@@ -10,6 +10,21 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::error::AuthError;
 
+/// Compares two secrets (MACs, signatures, shared secrets, tokens) in constant time: the
+/// time taken depends on the lengths only, never on where the first difference is.
+/// Verifiers and fakes use it instead of `==`.
+///
+/// ```
+/// use tollgate_auth_core::credentials::constant_time_eq;
+/// assert!(constant_time_eq(b"abc", b"abc"));
+/// assert!(!constant_time_eq(b"abc", b"abd"));
+/// assert!(!constant_time_eq(b"abc", b"ab"));
+/// ```
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    a.ct_eq(b).into()
+}
+
 /// Checks that `value` is not empty or whitespace only.
 pub fn require_non_empty(field: &'static str, value: &str) -> Result<(), AuthError> {
     if value.trim().is_empty() {

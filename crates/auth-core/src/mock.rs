@@ -136,7 +136,10 @@ impl TokenEndpoint {
                     .set_body_json(serde_json::json!({"error": "invalid_request"}));
             }
         };
-        if body["client_id"] != CLIENT_ID || body["client_secret"] != CLIENT_SECRET {
+        let secret = body["client_secret"].as_str().unwrap_or_default();
+        if body["client_id"] != CLIENT_ID
+            || !crate::credentials::constant_time_eq(secret.as_bytes(), CLIENT_SECRET.as_bytes())
+        {
             return ResponseTemplate::new(401)
                 .set_body_json(serde_json::json!({"error": "invalid_client"}));
         }
