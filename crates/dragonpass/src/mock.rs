@@ -43,6 +43,7 @@ use std::time::Duration;
 
 use auth_core::clock::unix_seconds;
 use auth_core::conformance::{ConformanceTarget, Creds, TokenFault};
+use auth_core::credentials::constant_time_eq;
 use auth_core::mock::FaultSwitch;
 use auth_core::{AuthError, CacheConfig, Clock, ManualClock};
 use futures::FutureExt;
@@ -136,7 +137,10 @@ impl Respond for TokenEndpoint {
             Ok(v) => v,
             Err(_) => return envelope(400, 400, "request body must be JSON"),
         };
-        if body["clientId"] != FAKE_CLIENT_ID || body["secret"] != FAKE_CLIENT_SECRET {
+        let secret = body["secret"].as_str().unwrap_or_default();
+        if body["clientId"] != FAKE_CLIENT_ID
+            || !constant_time_eq(secret.as_bytes(), FAKE_CLIENT_SECRET.as_bytes())
+        {
             return envelope(401, 401, "invalid clientId or secret");
         }
         let n = self.state.fetches.fetch_add(1, Ordering::SeqCst) + 1;
@@ -170,15 +174,14 @@ impl Api {
     /// Verifies a bearer JWT like DragonPass: algorithm → key, signature, `iss`, `exp`.
     fn check(&self, token: &str) -> Result<(), &'static str> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| "malformed token")?;
-        let (key, alg) = match header.alg {
-            Algorithm::HS256 => (
+        // The algorithm is pinned by the account's configuration, never chosen by the
+        // token: an RS256 account refuses HS256 tokens and the other way round.
+        let (key, alg) = match (&self.rs256, header.alg) {
+            (None, Algorithm::HS256) => (
                 DecodingKey::from_secret(FAKE_SECRET.as_bytes()),
                 Algorithm::HS256,
             ),
-            Algorithm::RS256 => match &self.rs256 {
-                Some(k) => (k.clone(), Algorithm::RS256),
-                None => return Err("RS256 is not configured for this account"),
-            },
+            (Some(k), Algorithm::RS256) => (k.clone(), Algorithm::RS256),
             _ => return Err("algorithm not allowed"),
         };
         let mut v = Validation::new(alg);

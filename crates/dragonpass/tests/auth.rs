@@ -229,3 +229,32 @@ async fn token_api_response_shapes() {
     assert_eq!(err.kind(), ErrorKind::ServerError);
     assert_eq!(err.retry_after(), Some(Duration::from_secs(7)));
 }
+
+#[tokio::test]
+async fn rs256_fake_pins_its_algorithm_and_refuses_hs256_tokens() {
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/vectors/dragonpass/"
+    );
+    let pem = std::fs::read_to_string(format!("{dir}client_rsa_pkcs8.pem")).expect("key");
+    let wrong = std::fs::read_to_string(format!("{dir}push_key3_private.pem")).expect("key");
+    let clock = ManualClock::at_unix(NOW);
+    let fake = DragonPassFake::start_rs256(clock.clone(), &pem, &wrong)
+        .await
+        .expect("fake");
+    let http = reqwest::Client::new();
+    let send = |token: String| {
+        http.get(fake.api_url())
+            .bearer_auth(token)
+            .header("x-program-id", fake.program_id())
+            .send()
+    };
+    let rs = SelfSignedCredentials::rs256_pem(FAKE_ISSUER, &pem).expect("creds");
+    let t = sign_jwt(rs.key(), rs.issuer(), None, NOW + 600).expect("sign");
+    assert_eq!(send(t.token).await.expect("send").status(), 200);
+    // A well-formed HS256 token with valid claims, signed with a secret the fake knows,
+    // must still be refused: the account is RS256.
+    let hs = SelfSignedCredentials::hs256(FAKE_ISSUER, FAKE_SECRET).expect("creds");
+    let t = sign_jwt(hs.key(), hs.issuer(), None, NOW + 600).expect("sign");
+    assert_eq!(send(t.token).await.expect("send").status(), 401);
+}
