@@ -33,6 +33,7 @@ use std::time::{Duration, SystemTime};
 
 use auth_core::clock::unix_seconds;
 use auth_core::conformance::{ConformanceTarget, Creds, TokenFault};
+use auth_core::credentials::constant_time_eq;
 use auth_core::mock::FaultSwitch;
 use auth_core::{AuthError, CacheConfig, Clock, ManualClock, SecretString};
 use futures::FutureExt;
@@ -155,7 +156,7 @@ impl Respond for TokenEndpoint {
             ts,
             &SecretString::from(APP_SECRET.to_string()),
         ));
-        if sig != expected {
+        if !constant_time_eq(sig.as_bytes(), expected.as_bytes()) {
             return envelope(200, codes::BAD_SIGNATURE, "signature verification failed");
         }
         let now = self.clock.now();
