@@ -36,6 +36,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use auth_core::conformance::{ConformanceTarget, Creds, TokenFault};
+use auth_core::credentials::constant_time_eq;
 use auth_core::mock::FaultSwitch;
 use auth_core::{AuthError, CacheConfig, Clock, ErrorKind, ManualClock};
 use base64::Engine as _;
@@ -136,7 +137,7 @@ impl Respond for Login {
         let expected = sign::signed_secret_key(FAKE_SECRET_KEY);
         if body.vasp_code != FAKE_VASP_CODE
             || body.access_key != FAKE_ACCESS_KEY
-            || body.signed_secret_key != expected
+            || !constant_time_eq(body.signed_secret_key.as_bytes(), expected.as_bytes())
         {
             return failure(401, 100020, "no auth: login refused");
         }
@@ -210,7 +211,10 @@ impl Api {
             payload.expires,
             payload.verify_type,
         );
-        if expected.secret_token != payload.secret_token {
+        if !constant_time_eq(
+            expected.secret_token.as_bytes(),
+            payload.secret_token.as_bytes(),
+        ) {
             return Err(bad("secretToken mismatch"));
         }
         let now = auth_core::clock::unix_millis(self.clock.now());
@@ -230,7 +234,7 @@ impl Api {
     fn check_bearer(&self, jwt: &str) -> Result<(), Reject> {
         let session = lock(&self.state.session);
         match &*session {
-            Some(s) if s.jwt == jwt => match s.expires_at {
+            Some(s) if constant_time_eq(s.jwt.as_bytes(), jwt.as_bytes()) => match s.expires_at {
                 Some(exp) if self.clock.now() >= exp => {
                     Err(reject(401, 100014, "login session expired"))
                 }
