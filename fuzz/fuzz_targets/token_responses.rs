@@ -1,0 +1,50 @@
+//! Token-endpoint responses of every provider, under any status: DragonPass envelopes,
+//! SNAP access-token responses, V5 envelopes, GTR login responses. Must never panic.
+#![no_main]
+
+use http::{HeaderMap, StatusCode};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&[which, status], body)) = data.split_first_chunk::<2>() else {
+        return;
+    };
+    let status = StatusCode::from_u16(200 + u16::from(status) % 400).unwrap_or(StatusCode::OK);
+    let headers = HeaderMap::new();
+    match which % 4 {
+        0 => {
+            let data = dragonpass::error::parse_response::<serde_json::Value>(
+                dragonpass::error::Origin::TokenEndpoint,
+                status,
+                &headers,
+                body,
+            );
+            if let Ok(d) = data {
+                drop(dragonpass::token::extract_token(&d));
+            }
+        }
+        1 => {
+            if let Ok(r) = serde_json::from_slice::<snap_b2b::token::AccessTokenResponse>(body) {
+                drop(r.lifetime());
+                drop(r.into_token());
+            }
+            drop(snap_b2b::error::error_from_response(
+                "token", status, &headers, body,
+            ));
+        }
+        2 => drop(v5_openapi::error::parse_envelope::<
+            v5_openapi::token::TokenData,
+        >(
+            v5_openapi::error::Endpoint::Token,
+            status,
+            &headers,
+            body,
+            &[],
+        )),
+        _ => drop(gtr::token::parse_login_response(
+            status,
+            Some(&headers),
+            body,
+        )),
+    }
+});
