@@ -9,6 +9,7 @@ use auth_core::conformance::{
 };
 
 mod fleet;
+mod fuzz;
 mod providers;
 mod publish;
 mod reliability;
@@ -18,6 +19,8 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   conformance [PROVIDER...]   run the conformance scenarios against the built-in fakes
                               (all providers, or only those named)
+  fuzz [--seconds N] [TARGET...]
+                              smoke-run the cargo-fuzz targets under fuzz/ (60 s each)
   publish-check [--no-verify] package every publishable crate as `cargo publish --dry-run` would
   list                        list the registered providers";
 
@@ -25,6 +28,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("conformance") => conformance(&args[1..]),
+        Some("fuzz") => fuzz::run(&args[1..]),
         Some("publish-check") => publish::run(&args[1..]),
         Some("list") => {
             for p in providers::ALL {
