@@ -279,8 +279,10 @@ impl Faults<'_> {
         expect: &Expect,
     ) -> Result<(), String> {
         let issued = self.target.token_fetches();
-        // Inside the refresh window (margin 60 s) and still valid.
-        self.clock.advance(life - Duration::from_secs(30));
+        // Inside the refresh window (margin 60 s, at most half the lifetime) and still
+        // valid; saturating so that a short-lived token cannot underflow.
+        self.clock
+            .advance(life.saturating_sub((life / 4).min(Duration::from_secs(30))));
         for _ in 0..4 {
             self.call_ok(c)
                 .await
