@@ -67,6 +67,14 @@ pub const ALL: &[Provider] = &[
         name: "snap-b2b",
         start: |clock| Box::pin(async move { boxed(snap_b2b::mock::SnapFake::start(clock).await) }),
     },
+    Provider {
+        name: "v5-openapi",
+        start: |clock| Box::pin(async move { boxed(v5_openapi::mock::V5Fake::start(clock).await) }),
+    },
+    Provider {
+        name: "holidu",
+        start: |clock| Box::pin(async move { boxed(holidu::mock::HoliduFake::start(clock).await) }),
+    },
 ];
 
 /// A provider whose fake could not start: every scenario fails with the reason.

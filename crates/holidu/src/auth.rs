@@ -1,0 +1,211 @@
+//! [`HoliduAuth`]: the signer users attach, and [`JwtSource`], the token source that mints
+//! the ES256 JWT locally so auth-core's [`TokenCache`] signs it once and reuses it until the
+//! refresh-ahead margin.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, UNIX_EPOCH};
+
+use auth_core::clock::{system_clock, unix_seconds};
+use auth_core::{
+    AuthError, AuthMiddleware, BearerSigner, CacheConfig, CachedToken, FetchContext, FetchedToken,
+    SharedClock, Signer, TokenCache, TokenSource,
+};
+use http::HeaderValue;
+
+use crate::credentials::HoliduCredentials;
+use crate::sign::{MAX_LIFETIME, check_lifetime, mint};
+
+/// Holidu's production base URL (Bookiply Holidu Channel API).
+pub const DEFAULT_BASE_URL: &str = "https://chapi.bookiplyholidu.com";
+
+/// The default token lifetime: the maximum Holidu accepts, one hour.
+pub const DEFAULT_TOKEN_LIFETIME: Duration = MAX_LIFETIME;
+
+/// Mints a fresh ES256 JWT per fetch: `iat` is the injected clock's current second (rounded
+/// down, so never in the future) and `exp = iat + lifetime`. The lifetime handed to the
+/// cache is `exp` minus the precise current time, so the cache never holds a token past
+/// its `exp`.
+pub struct JwtSource {
+    creds: Arc<HoliduCredentials>,
+    lifetime: Duration,
+}
+
+impl fmt::Debug for JwtSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JwtSource")
+            .field("creds", &self.creds)
+            .field("lifetime", &self.lifetime)
+            .finish()
+    }
+}
+
+impl JwtSource {
+    /// A source minting tokens valid for `lifetime` (1 s ..= 3600 s).
+    pub fn new(creds: Arc<HoliduCredentials>, lifetime: Duration) -> Result<Self, AuthError> {
+        check_lifetime(lifetime)?;
+        Ok(JwtSource { creds, lifetime })
+    }
+
+    /// The configured lifetime.
+    pub fn lifetime(&self) -> Duration {
+        self.lifetime
+    }
+
+    /// The credentials.
+    pub fn credentials(&self) -> &HoliduCredentials {
+        &self.creds
+    }
+}
+
+impl TokenSource for JwtSource {
+    async fn fetch(&self, cx: &FetchContext) -> Result<FetchedToken, AuthError> {
+        let now = cx.clock.now();
+        let iat = unix_seconds(now);
+        let jwt = mint(&self.creds, iat, self.lifetime, &mut rand::rngs::OsRng)?;
+        let exp_at = UNIX_EPOCH + Duration::from_secs(jwt.exp);
+        let lifetime = exp_at.duration_since(now).unwrap_or(Duration::ZERO);
+        Ok(FetchedToken {
+            value: jwt.token,
+            lifetime: Some(lifetime),
+        })
+    }
+}
+
+/// Signs Holidu requests with `Authorization: Bearer <JWT>` and `Accept: application/json`.
+/// The JWT is minted once and reused until the cache's refresh-ahead margin before its
+/// `exp`; a 401 drops it and (through the middleware) the request is retried once with a
+/// freshly minted token.
+///
+/// ```no_run
+/// use tollgate_holidu::{HoliduAuth, HoliduCredentials};
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let auth = HoliduAuth::builder()
+///     .credentials(HoliduCredentials::from_account_info_file("account_info.json")?)
+///     .build()?;
+/// let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+///     .with(auth.middleware())
+///     .build();
+/// let resp = client
+///     .get(format!("{}/some/endpoint", tollgate_holidu::DEFAULT_BASE_URL))
+///     .send()
+///     .await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct HoliduAuth {
+    signer: BearerSigner<JwtSource>,
+}
+
+impl fmt::Debug for HoliduAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HoliduAuth")
+            .field("signer", &self.signer)
+            .field("source", self.signer.cache().source())
+            .finish()
+    }
+}
+
+/// Builds a [`HoliduAuth`]; the credentials are required.
+#[derive(Default)]
+pub struct HoliduAuthBuilder {
+    credentials: Option<HoliduCredentials>,
+    lifetime: Option<Duration>,
+    clock: Option<SharedClock>,
+    cache_config: Option<CacheConfig>,
+}
+
+impl fmt::Debug for HoliduAuthBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HoliduAuthBuilder")
+            .field("credentials", &self.credentials)
+            .field("lifetime", &self.lifetime)
+            .finish()
+    }
+}
+
+impl HoliduAuthBuilder {
+    /// The credentials (see [`HoliduCredentials`]).
+    pub fn credentials(mut self, creds: HoliduCredentials) -> Self {
+        self.credentials = Some(creds);
+        self
+    }
+
+    /// JWT validity, `exp - iat` (default and maximum 3600 s; more is an error at
+    /// [`build`](Self::build), because Holidu rejects such tokens).
+    pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.lifetime = Some(lifetime);
+        self
+    }
+
+    /// The clock for `iat`/`exp` and expiry (default: the system clock).
+    pub fn clock(mut self, clock: SharedClock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// The token cache configuration (default: [`CacheConfig::default`]: refresh 60 s
+    /// (+ up to 10 s jitter) before `exp`).
+    pub fn cache_config(mut self, config: CacheConfig) -> Self {
+        self.cache_config = Some(config);
+        self
+    }
+
+    /// Validates and builds.
+    pub fn build(self) -> Result<HoliduAuth, AuthError> {
+        let creds = self
+            .credentials
+            .ok_or_else(|| AuthError::invalid_field("credentials", "are required"))?;
+        let source = JwtSource::new(
+            Arc::new(creds),
+            self.lifetime.unwrap_or(DEFAULT_TOKEN_LIFETIME),
+        )?;
+        let cache = TokenCache::with_config(
+            source,
+            self.clock.unwrap_or_else(system_clock),
+            self.cache_config.unwrap_or_default(),
+        )
+        .named("holidu");
+        let accept = (
+            http::header::ACCEPT,
+            HeaderValue::from_static("application/json"),
+        );
+        Ok(HoliduAuth {
+            signer: BearerSigner::new(cache, vec![accept]),
+        })
+    }
+}
+
+impl HoliduAuth {
+    /// Starts a builder.
+    pub fn builder() -> HoliduAuthBuilder {
+        HoliduAuthBuilder::default()
+    }
+
+    /// This signer as a `reqwest_middleware` middleware.
+    pub fn middleware(self) -> AuthMiddleware<HoliduAuth> {
+        AuthMiddleware::new(self)
+    }
+
+    /// The token cache (`peek`, `invalidate`, counters).
+    pub fn cache(&self) -> &TokenCache<JwtSource> {
+        self.signer.cache()
+    }
+
+    /// A valid token (cached, or minted now).
+    pub async fn token(&self) -> Result<Arc<CachedToken>, AuthError> {
+        self.signer.cache().token().await
+    }
+}
+
+impl Signer for HoliduAuth {
+    type Receipt = Arc<CachedToken>;
+
+    async fn sign(&self, req: &mut reqwest::Request) -> Result<Arc<CachedToken>, AuthError> {
+        self.signer.sign(req).await
+    }
+
+    fn on_rejected(&self, receipt: &Arc<CachedToken>) {
+        self.signer.on_rejected(receipt);
+    }
+}

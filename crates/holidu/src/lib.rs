@@ -1,0 +1,45 @@
+//! Bookiply Holidu Channel API authentication for `reqwest`.
+//!
+//! Every call carries `Authorization: Bearer <JWT>` and `Accept: application/json`. The JWT
+//! is an ES256 token signed with the P-256 key from the `account_info.json` Holidu hands
+//! out at onboarding: header `{"alg":"ES256","typ":"JWT","kid":<keyId>}`, claims
+//! `{"iss":<issuer>,"iat","exp"}`, with `exp - iat` at most one hour.
+//!
+//! - [`credentials`] loads and checks `account_info.json` (P-256, PKCS#8, matching pair);
+//! - [`sign`] builds and verifies tokens as pure functions, stage by stage;
+//! - [`auth`] mints the token through auth-core's cache (signed once, reused until the
+//!   refresh-ahead margin; `iat` from the injected clock, never in the future) and
+//!   attaches it with [`HoliduAuth`];
+//! - [`error`] maps error responses onto typed errors;
+//! - `mock` (feature `mock`) is a loopback fake that verifies tokens the way Holidu does.
+//!
+//! There is no token endpoint, hence no `token` module.
+//!
+//! ```no_run
+//! use tollgate_holidu::{HoliduAuth, HoliduCredentials};
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let auth = HoliduAuth::builder()
+//!     .credentials(HoliduCredentials::from_env()?)
+//!     .build()?;
+//! let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+//!     .with(auth.middleware())
+//!     .build();
+//! let resp = client
+//!     .get(format!("{}/some/endpoint", tollgate_holidu::DEFAULT_BASE_URL))
+//!     .send()
+//!     .await?;
+//! # Ok(()) }
+//! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![deny(missing_docs)]
+
+pub mod auth;
+pub mod credentials;
+pub mod error;
+#[cfg(feature = "mock")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
+pub mod mock;
+pub mod sign;
+
+pub use auth::{DEFAULT_BASE_URL, HoliduAuth, HoliduAuthBuilder, JwtSource};
+pub use credentials::HoliduCredentials;

@@ -1,0 +1,363 @@
+//! [`V5Auth`]: the signer users attach — a cached bearer token plus `X-APP-ID` — and the
+//! typed [`verify`](V5Auth::verify) call.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use auth_core::clock::system_clock;
+use auth_core::credentials::header_value;
+use auth_core::{
+    AuthError, AuthMiddleware, BearerSigner, CacheConfig, CachedToken, ErrorKind, SharedClock,
+    Signer, TokenCache,
+};
+use secrecy::SecretString;
+use url::Url;
+
+use crate::credentials::V5Credentials;
+use crate::error::{Endpoint, parse_envelope};
+use crate::sign::X_APP_ID;
+use crate::token::{
+    DEFAULT_TOKEN_LIFETIME, ExpireTimeZone, V5TokenSource, VERIFY_PATH, VerifyData, join,
+};
+
+/// Signs V5 OpenAPI requests: `Authorization: Bearer <token>` from a cached token and
+/// `X-APP-ID: <app_id>`. Implements [`Signer`]; attach it with
+/// [`middleware`](Self::middleware).
+///
+/// A response with HTTP 401 marks the token rejected: it is dropped from the cache and the
+/// request is retried once with a fresh token (by the middleware, for replayable bodies).
+/// The middleware sees only status and headers; provider codes that mean "token rejected"
+/// inside a non-401 envelope (see [`V5AuthBuilder::rejection_codes`]) are honoured by
+/// [`verify`](Self::verify) and by [`check_response`](Self::check_response).
+///
+/// ```no_run
+/// use tollgate_v5_openapi::V5Auth;
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let auth = V5Auth::builder()
+///     .base_url("https://openapi.example.com")
+///     .app_id("my-app")
+///     .app_secret("my-secret")
+///     .build()?;
+/// let info = auth.verify().await?;
+/// println!("token valid for {}", info.app_id);
+/// let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+///     .with(auth.middleware())
+///     .build();
+/// let resp = client.get("https://openapi.example.com/api/v5/some/resource").send().await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct V5Auth {
+    signer: BearerSigner<V5TokenSource>,
+    http: reqwest::Client,
+    verify_url: Url,
+    rejection_codes: Arc<[i64]>,
+}
+
+impl fmt::Debug for V5Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("V5Auth")
+            .field("signer", &self.signer)
+            .field("source", self.signer.cache().source())
+            .field("verify_url", &self.verify_url.as_str())
+            .field("rejection_codes", &self.rejection_codes)
+            .finish()
+    }
+}
+
+/// Builds a [`V5Auth`]. `base_url` and the credential are required.
+#[derive(Default)]
+pub struct V5AuthBuilder {
+    base_url: Option<String>,
+    credentials: Option<V5Credentials>,
+    app_id: Option<String>,
+    app_secret: Option<SecretString>,
+    http: Option<reqwest::Client>,
+    clock: Option<SharedClock>,
+    cache_config: Option<CacheConfig>,
+    lifetime: Option<Duration>,
+    zone: ExpireTimeZone,
+    rejection_codes: Vec<i64>,
+}
+
+impl fmt::Debug for V5AuthBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("V5AuthBuilder")
+            .field("base_url", &self.base_url)
+            .field("credentials", &self.credentials)
+            .field("app_id", &self.app_id)
+            .field(
+                "app_secret",
+                &self.app_secret.as_ref().map(|_| "[REDACTED]"),
+            )
+            .field("lifetime", &self.lifetime)
+            .field("zone", &self.zone)
+            .finish()
+    }
+}
+
+impl V5AuthBuilder {
+    /// The service's base URL (scheme, host and any path prefix); the documentation calls
+    /// it `<API_SERVICE_HOST>` and publishes no default.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// A ready credential (replaces [`app_id`](Self::app_id)/[`app_secret`](Self::app_secret)).
+    pub fn credentials(mut self, creds: V5Credentials) -> Self {
+        self.credentials = Some(creds);
+        self
+    }
+
+    /// The application id.
+    pub fn app_id(mut self, app_id: impl Into<String>) -> Self {
+        self.app_id = Some(app_id.into());
+        self
+    }
+
+    /// Alias of [`app_id`](Self::app_id): the provider's parameter table calls it `user_id`.
+    pub fn user_id(self, user_id: impl Into<String>) -> Self {
+        self.app_id(user_id)
+    }
+
+    /// The API secret.
+    pub fn app_secret(mut self, secret: impl Into<String>) -> Self {
+        self.app_secret = Some(SecretString::from(secret.into()));
+        self
+    }
+
+    /// Alias of [`app_secret`](Self::app_secret) (the documentation's `user_api_secret`).
+    pub fn user_api_secret(self, secret: impl Into<String>) -> Self {
+        self.app_secret(secret)
+    }
+
+    /// The reqwest client used for token and verify calls (default: a new one).
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// The clock for time stamps and expiry (default: the system clock).
+    pub fn clock(mut self, clock: SharedClock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// The token cache configuration (default: [`CacheConfig::default`]).
+    pub fn cache_config(mut self, config: CacheConfig) -> Self {
+        self.cache_config = Some(config);
+        self
+    }
+
+    /// Token lifetime counted from local receive time (default and maximum sensible value:
+    /// the documented 2 hours). Must be at least one second.
+    pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.lifetime = Some(lifetime);
+        self
+    }
+
+    /// The zone the server's `expire_time` is read in (information only; default UTC).
+    pub fn expire_time_zone(mut self, zone: ExpireTimeZone) -> Self {
+        self.zone = zone;
+        self
+    }
+
+    /// Provider `code`s that mean "this token is rejected" when they arrive without HTTP
+    /// 401. The provider publishes none, so the default is empty; HTTP 401 always counts.
+    pub fn rejection_codes(mut self, codes: impl IntoIterator<Item = i64>) -> Self {
+        self.rejection_codes = codes.into_iter().collect();
+        self
+    }
+
+    /// Validates everything and builds the signer.
+    pub fn build(self) -> Result<V5Auth, AuthError> {
+        let base = self
+            .base_url
+            .ok_or_else(|| AuthError::invalid_field("base_url", "is required"))?;
+        let base = Url::parse(&base)
+            .map_err(|_| AuthError::invalid_field("base_url", "is not a valid URL"))?;
+        if !matches!(base.scheme(), "http" | "https") || base.cannot_be_a_base() {
+            return Err(AuthError::invalid_field(
+                "base_url",
+                "must be an http(s) URL",
+            ));
+        }
+        let creds = match (self.credentials, self.app_id, self.app_secret) {
+            (Some(c), None, None) => c,
+            (Some(_), _, _) => {
+                return Err(AuthError::invalid_field(
+                    "app_id",
+                    "give either credentials() or app_id()/app_secret(), not both",
+                ));
+            }
+            (None, id, secret) => {
+                let id = id.ok_or_else(|| AuthError::invalid_field("app_id", "is required"))?;
+                let secret =
+                    secret.ok_or_else(|| AuthError::invalid_field("app_secret", "is required"))?;
+                use secrecy::ExposeSecret;
+                V5Credentials::new(id, secret.expose_secret())?
+            }
+        };
+        let lifetime = self.lifetime.unwrap_or(DEFAULT_TOKEN_LIFETIME);
+        if lifetime < Duration::from_secs(1) {
+            return Err(AuthError::invalid_field(
+                "token_lifetime",
+                "must be at least one second",
+            ));
+        }
+        let app_id_header = header_value("app_id", creds.app_id())?;
+        let http = self.http.unwrap_or_default();
+        let source = V5TokenSource::new(http.clone(), &base, Arc::new(creds), lifetime, self.zone)?;
+        let cache = TokenCache::with_config(
+            source,
+            self.clock.unwrap_or_else(system_clock),
+            self.cache_config.unwrap_or_default(),
+        )
+        .named("v5-openapi");
+        Ok(V5Auth {
+            signer: BearerSigner::new(cache, vec![(X_APP_ID, app_id_header)]),
+            http,
+            verify_url: join(&base, VERIFY_PATH)?,
+            rejection_codes: self.rejection_codes.into(),
+        })
+    }
+}
+
+impl V5Auth {
+    /// Starts a builder.
+    pub fn builder() -> V5AuthBuilder {
+        V5AuthBuilder::default()
+    }
+
+    /// This signer as a `reqwest_middleware` middleware.
+    pub fn middleware(self) -> AuthMiddleware<V5Auth> {
+        AuthMiddleware::new(self)
+    }
+
+    /// The token cache (for `peek`, `invalidate`, counters).
+    pub fn cache(&self) -> &TokenCache<V5TokenSource> {
+        self.signer.cache()
+    }
+
+    /// A valid token (cached or freshly fetched).
+    pub async fn token(&self) -> Result<Arc<CachedToken>, AuthError> {
+        self.signer.cache().token().await
+    }
+
+    /// Checks an API response envelope: `data` on `code == 0`, otherwise the typed error.
+    /// A rejected token (HTTP 401 or a configured rejection code) is dropped from the cache
+    /// when `receipt` — the token the request was signed with — is given.
+    pub fn check_response<T: serde::de::DeserializeOwned>(
+        &self,
+        status: http::StatusCode,
+        headers: &http::HeaderMap,
+        body: &[u8],
+        receipt: Option<&Arc<CachedToken>>,
+    ) -> Result<T, AuthError> {
+        let r = parse_envelope(Endpoint::Api, status, headers, body, &self.rejection_codes);
+        if let (Err(e), Some(tok)) = (&r, receipt)
+            && e.kind() == ErrorKind::TokenRejected
+        {
+            self.signer.on_rejected(tok);
+        }
+        r
+    }
+
+    /// `GET /api/v5/authentication/verify`: checks the current token with the provider.
+    /// A rejected token is replaced once and the call repeated.
+    pub async fn verify(&self) -> Result<VerifyData, AuthError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut req = self
+                .http
+                .get(self.verify_url.clone())
+                .header(http::header::ACCEPT, "application/json")
+                .build()
+                .map_err(|e| AuthError::from_reqwest("V5 verify request", e))?;
+            let receipt = self.signer.sign(&mut req).await?;
+            let resp = self
+                .http
+                .execute(req)
+                .await
+                .map_err(|e| AuthError::from_reqwest("V5 verify request", e))?;
+            let status = resp.status();
+            let headers = resp.headers().clone();
+            let body = resp
+                .bytes()
+                .await
+                .map_err(|e| AuthError::from_reqwest("V5 verify response", e))?;
+            match self.check_response(status, &headers, &body, Some(&receipt)) {
+                Err(e) if e.kind() == ErrorKind::TokenRejected && attempt < 2 => continue,
+                r => return r,
+            }
+        }
+    }
+}
+
+impl Signer for V5Auth {
+    type Receipt = Arc<CachedToken>;
+
+    async fn sign(&self, req: &mut reqwest::Request) -> Result<Arc<CachedToken>, AuthError> {
+        self.signer.sign(req).await
+    }
+
+    fn on_rejected(&self, receipt: &Arc<CachedToken>) {
+        self.signer.on_rejected(receipt);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builder_errors_name_fields() {
+        let cases = [
+            (V5Auth::builder().app_id("a").app_secret("b"), "base_url"),
+            (
+                V5Auth::builder()
+                    .base_url("not a url")
+                    .app_id("a")
+                    .app_secret("b"),
+                "base_url",
+            ),
+            (
+                V5Auth::builder()
+                    .base_url("ftp://x")
+                    .app_id("a")
+                    .app_secret("b"),
+                "base_url",
+            ),
+            (
+                V5Auth::builder().base_url("http://x").app_secret("b"),
+                "app_id",
+            ),
+            (
+                V5Auth::builder().base_url("http://x").user_id("a"),
+                "app_secret",
+            ),
+            (
+                V5Auth::builder()
+                    .base_url("http://x")
+                    .app_id("a")
+                    .app_secret("b")
+                    .token_lifetime(Duration::ZERO),
+                "token_lifetime",
+            ),
+        ];
+        for (b, field) in cases {
+            let e = b.build().expect_err(field);
+            assert_eq!(e.field(), Some(field), "{e}");
+        }
+        let ok = V5Auth::builder()
+            .base_url("http://x")
+            .user_id("a")
+            .user_api_secret("secret-value")
+            .build()
+            .expect("alias builder");
+        assert!(!format!("{ok:?}").contains("secret-value"));
+    }
+}

@@ -1,0 +1,272 @@
+//! The `{code, msg, data}` envelope and its mapping onto [`AuthError`].
+//!
+//! `code == 0` is success. Any other code is an error carrying the code
+//! ([`AuthError::provider_code`]) and the provider's `msg` in the message; `msg` text is
+//! never compared. The provider does not publish its codes, so the kind is decided by the
+//! HTTP status and by which endpoint answered:
+//!
+//! | HTTP status | endpoint | kind | retryable |
+//! |---|---|---|---|
+//! | 5xx | any | [`ServerError`](ErrorKind::ServerError) | yes |
+//! | 429 | any | [`RateLimited`](ErrorKind::RateLimited) | yes |
+//! | 401/403, or a code in the configured rejection codes | API | [`TokenRejected`](ErrorKind::TokenRejected) | no |
+//! | any other | token | [`Unauthorized`](ErrorKind::Unauthorized) (the request holds only credentials) | no |
+//! | any other | API | [`Provider`](ErrorKind::Provider) | no |
+//!
+//! A `Retry-After` header (seconds) is honoured in every case.
+
+use auth_core::error::retry_after_header;
+use auth_core::{AuthError, ErrorKind};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+/// Which endpoint answered (the same code means different things on each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// `POST /api/v5/authentication/token`.
+    Token,
+    /// Any authenticated API call (`verify` and the rest).
+    Api,
+}
+
+/// The provider's response envelope.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Envelope<T> {
+    /// `0` on success.
+    #[serde(deserialize_with = "code_number_or_string")]
+    pub code: i64,
+    /// A human-readable message (never compared).
+    #[serde(default)]
+    pub msg: Option<String>,
+    /// The payload on success.
+    #[serde(default = "none")]
+    pub data: Option<T>,
+}
+
+fn none<T>() -> Option<T> {
+    None
+}
+
+fn code_number_or_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Code {
+        N(i64),
+        S(String),
+    }
+    match Code::deserialize(d)? {
+        Code::N(n) => Ok(n),
+        Code::S(s) => s
+            .trim()
+            .parse()
+            .map_err(|_| serde::de::Error::custom("code is not a number")),
+    }
+}
+
+/// Keeps the provider's message short and printable for our error text.
+fn clean_msg(msg: Option<&str>) -> String {
+    let m: String = msg
+        .unwrap_or("")
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect();
+    if m.is_empty() {
+        "(no message)".into()
+    } else {
+        m
+    }
+}
+
+/// The error for a non-zero `code` (see the module table).
+///
+/// ```
+/// use tollgate_v5_openapi::error::{Endpoint, envelope_error};
+/// use auth_core::ErrorKind;
+/// let e = envelope_error(Endpoint::Token, http::StatusCode::OK, None, 40003, Some("bad sign"), &[]);
+/// assert_eq!(e.kind(), ErrorKind::Unauthorized);
+/// assert_eq!(e.provider_code(), Some("40003"));
+/// ```
+pub fn envelope_error(
+    endpoint: Endpoint,
+    status: http::StatusCode,
+    headers: Option<&http::HeaderMap>,
+    code: i64,
+    msg: Option<&str>,
+    rejection_codes: &[i64],
+) -> AuthError {
+    let s = status.as_u16();
+    let kind = match (s, endpoint) {
+        (500..=599, _) => ErrorKind::ServerError,
+        (429, _) => ErrorKind::RateLimited,
+        (401 | 403, Endpoint::Api) => ErrorKind::TokenRejected,
+        (_, Endpoint::Api) if rejection_codes.contains(&code) => ErrorKind::TokenRejected,
+        (_, Endpoint::Token) => ErrorKind::Unauthorized,
+        (_, Endpoint::Api) => ErrorKind::Provider,
+    };
+    let context = match endpoint {
+        Endpoint::Token => "V5 token request",
+        Endpoint::Api => "V5 API call",
+    };
+    let mut e = AuthError::new(
+        kind,
+        format!("{context}: HTTP {s}, code {code}: {}", clean_msg(msg)),
+    )
+    .with_provider_code(code.to_string());
+    if let Some(after) = headers.and_then(retry_after_header) {
+        e = e.with_retry_after(after).with_retryable(true);
+    }
+    e
+}
+
+/// Reads a response body as an envelope and returns its `data`, or the typed error.
+pub fn parse_envelope<T: DeserializeOwned>(
+    endpoint: Endpoint,
+    status: http::StatusCode,
+    headers: &http::HeaderMap,
+    body: &[u8],
+    rejection_codes: &[i64],
+) -> Result<T, AuthError> {
+    let context = match endpoint {
+        Endpoint::Token => "V5 token response",
+        Endpoint::Api => "V5 API response",
+    };
+    let env: Envelope<T> = match serde_json::from_slice(body) {
+        Ok(env) => env,
+        Err(_) if !status.is_success() => {
+            let mut e = AuthError::from_status(context, status, Some(headers));
+            if endpoint == Endpoint::Api && status == http::StatusCode::UNAUTHORIZED {
+                e = AuthError::new(ErrorKind::TokenRejected, format!("{context}: HTTP 401"));
+            }
+            return Err(e);
+        }
+        Err(_) => {
+            return Err(AuthError::new(
+                ErrorKind::InvalidResponse,
+                format!("{context}: not a {{code, msg, data}} envelope"),
+            ));
+        }
+    };
+    if env.code != 0 {
+        return Err(envelope_error(
+            endpoint,
+            status,
+            Some(headers),
+            env.code,
+            env.msg.as_deref(),
+            rejection_codes,
+        ));
+    }
+    if !status.is_success() {
+        return Err(AuthError::from_status(context, status, Some(headers)));
+    }
+    env.data.ok_or_else(|| {
+        AuthError::new(
+            ErrorKind::InvalidResponse,
+            format!("{context}: code 0 without data"),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::token::{TokenData, VerifyData};
+    use http::{HeaderMap, StatusCode};
+
+    #[test]
+    fn mapping_table() {
+        let h = HeaderMap::new();
+        let cases: &[(Endpoint, u16, &str, ErrorKind, bool)] = &[
+            (
+                Endpoint::Token,
+                200,
+                r#"{"code":40003,"msg":"x","data":null}"#,
+                ErrorKind::Unauthorized,
+                false,
+            ),
+            (
+                Endpoint::Token,
+                500,
+                r#"{"code":50000,"msg":"x"}"#,
+                ErrorKind::ServerError,
+                true,
+            ),
+            (Endpoint::Token, 503, "<html>", ErrorKind::ServerError, true),
+            (
+                Endpoint::Token,
+                429,
+                r#"{"code":"42900","msg":"slow"}"#,
+                ErrorKind::RateLimited,
+                true,
+            ),
+            (
+                Endpoint::Api,
+                401,
+                r#"{"code":40101,"msg":"x"}"#,
+                ErrorKind::TokenRejected,
+                false,
+            ),
+            (Endpoint::Api, 401, "", ErrorKind::TokenRejected, false),
+            (
+                Endpoint::Api,
+                200,
+                r#"{"code":12345,"msg":"x"}"#,
+                ErrorKind::Provider,
+                false,
+            ),
+            (
+                Endpoint::Api,
+                200,
+                r#"{"code":77,"msg":"x"}"#,
+                ErrorKind::TokenRejected,
+                false,
+            ),
+            (
+                Endpoint::Token,
+                200,
+                r#"{"code":0,"msg":"ok"}"#,
+                ErrorKind::InvalidResponse,
+                false,
+            ),
+            (
+                Endpoint::Token,
+                200,
+                "not json",
+                ErrorKind::InvalidResponse,
+                false,
+            ),
+        ];
+        for (ep, status, body, kind, retry) in cases {
+            let st = StatusCode::from_u16(*status).expect("status");
+            let err =
+                parse_envelope::<VerifyData>(*ep, st, &h, body.as_bytes(), &[77]).expect_err(body);
+            assert_eq!(err.kind(), *kind, "{body}: {err}");
+            assert_eq!(err.is_retryable(), *retry, "{body}: {err}");
+        }
+    }
+
+    #[test]
+    fn success_returns_data_and_code_is_kept() {
+        let h = HeaderMap::new();
+        let d: TokenData = parse_envelope(
+            Endpoint::Token,
+            StatusCode::OK,
+            &h,
+            br#"{"code":0,"msg":"success.","data":{"token":"t","expire_time":"2023-11-10T18:43:23.232093"}}"#,
+            &[],
+        )
+        .expect("ok");
+        assert_eq!(d.token, "t");
+        let e = parse_envelope::<TokenData>(
+            Endpoint::Token,
+            StatusCode::OK,
+            &h,
+            br#"{"code":40002,"msg":"unknown\napp"}"#,
+            &[],
+        )
+        .expect_err("error");
+        assert_eq!(e.provider_code(), Some("40002"));
+        assert!(e.message().contains("unknownapp"));
+    }
+}
