@@ -99,13 +99,14 @@ pub struct RequestArgs {
     /// where the provider allows it (SNAP's X-EXTERNAL-ID, X-PARTNER-ID, CHANNEL-ID).
     #[arg(short = 'H', long = "header", value_name = "'Name: value'")]
     pub headers: Vec<String>,
-    /// The full request URL.
+    /// The request URL; one starting with '/' is relative to the provider's base URL
+    /// variable (SNAP_BASE_URL, V5_BASE_URL, HOLIDU_BASE_URL, GTR_BASE_URL).
     pub url: String,
 }
 
 impl RequestArgs {
-    /// Builds the unsigned request.
-    pub fn build(&self) -> Result<reqwest::Request, CliError> {
+    /// Builds the unsigned request (`base` resolves URLs starting with '/').
+    pub fn build(&self, base: Option<&str>) -> Result<reqwest::Request, CliError> {
         let body = match &self.data_file {
             None => None,
             Some(p) if p.as_os_str() == "-" => {
@@ -125,7 +126,16 @@ impl RequestArgs {
             None if body.is_some() => Method::POST,
             None => Method::GET,
         };
-        let url = url::Url::parse(&self.url)
+        let full = match (self.url.starts_with('/'), base) {
+            (true, Some(base)) => format!("{}{}", base.trim_end_matches('/'), self.url),
+            (true, None) => {
+                return Err(CliError::config(
+                    "URL: a relative URL needs the provider's base URL variable; give a full URL",
+                ));
+            }
+            (false, _) => self.url.clone(),
+        };
+        let url = url::Url::parse(&full)
             .map_err(|e| CliError::config(format!("URL: not an absolute URL ({e})")))?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(CliError::config("URL: must be an http or https URL"));
@@ -174,14 +184,14 @@ pub async fn signed_headers<S: Signer>(
 }
 
 /// `headers`: prints the auth headers, one `Name: value` per line. When the signer changed
-/// the body (SNAP minifies JSON), says so on stderr and writes the signed body to `body_out`
-/// when given.
+/// the body (SNAP minifies JSON), says so on stderr and prints the signed body there.
 pub async fn print_headers<S: Signer>(
     signer: &S,
     args: &RequestArgs,
+    base: Option<&str>,
     fields: &FieldMap,
 ) -> Result<u8, CliError> {
-    let mut req = args.build()?;
+    let mut req = args.build(base)?;
     let original = req.body().and_then(|b| b.as_bytes()).map(<[u8]>::to_vec);
     let headers = signed_headers(signer, &mut req, fields).await?;
     let mut out = String::new();
@@ -228,9 +238,10 @@ pub async fn send<S: Signer>(
     signer: S,
     client: reqwest::Client,
     args: &RequestArgs,
+    base: Option<&str>,
     fields: &FieldMap,
 ) -> Result<u8, CliError> {
-    let req = args.build()?;
+    let req = args.build(base)?;
     let client = reqwest_middleware::ClientBuilder::new(client)
         .with(AuthMiddleware::new(signer))
         .build();

@@ -10,8 +10,10 @@
 
 mod common;
 mod dragonpass;
+mod holidu;
 mod mock;
 mod snap;
+mod v5;
 
 use std::process::ExitCode;
 
@@ -46,6 +48,16 @@ enum Command {
         #[command(subcommand)]
         action: Action,
     },
+    /// V5 OpenAPI (app id + secret exchanged for a two-hour bearer token).
+    V5 {
+        #[command(subcommand)]
+        action: Action,
+    },
+    /// Holidu Channel API (self-signed ES256 JWT from account_info.json).
+    Holidu {
+        #[command(subcommand)]
+        action: Action,
+    },
     /// Run a provider's fake on loopback (prints its URL and the environment to use it).
     Mock(mock::MockArgs),
 }
@@ -64,6 +76,8 @@ enum Action {
 const PROVIDERS: &[(&str, &str)] = &[
     ("dragonpass", dragonpass::ENV_HELP),
     ("snap", snap::ENV_HELP),
+    ("v5", v5::ENV_HELP),
+    ("holidu", holidu::ENV_HELP),
 ];
 
 fn command() -> clap::Command {
@@ -92,27 +106,87 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Dragonpass { action } => {
             let http = http_client()?;
             let p = dragonpass::from_env(http.clone())?;
-            match action {
-                Action::Token => print_token(p.token().await?),
-                Action::Headers(args) => common::print_headers(&p.auth, &args, &p.fields).await,
-                Action::Send(args) => common::send(p.auth, http, &args, &p.fields).await,
-            }
+            let token = async { p.token().await };
+            act(
+                action,
+                &p.auth,
+                p.auth.clone(),
+                http,
+                None,
+                &p.fields,
+                token,
+            )
+            .await
         }
         Command::Snap { action } => {
             let http = http_client()?;
             let p = snap::from_env(http.clone())?;
-            match action {
-                Action::Token => print_token(p.token().await?),
-                Action::Headers(args) => common::print_headers(&p.auth, &args, &p.fields).await,
-                Action::Send(args) => common::send(p.auth, http, &args, &p.fields).await,
-            }
+            let token = async { p.token().await };
+            let base = p.base_url.as_deref();
+            act(
+                action,
+                &p.auth,
+                p.auth.clone(),
+                http,
+                base,
+                &p.fields,
+                token,
+            )
+            .await
+        }
+        Command::V5 { action } => {
+            let http = http_client()?;
+            let p = v5::from_env(http.clone())?;
+            let token = async { p.token().await };
+            let base = Some(p.base_url.as_str());
+            act(
+                action,
+                &p.auth,
+                p.auth.clone(),
+                http,
+                base,
+                &p.fields,
+                token,
+            )
+            .await
+        }
+        Command::Holidu { action } => {
+            let http = http_client()?;
+            let p = holidu::from_env()?;
+            let token = async { p.token().await };
+            let base = Some(p.base_url.as_str());
+            act(
+                action,
+                &p.auth,
+                p.auth.clone(),
+                http,
+                base,
+                &p.fields,
+                token,
+            )
+            .await
         }
     }
 }
 
-fn print_token(token: String) -> Result<u8, CliError> {
-    println!("{token}");
-    Ok(EXIT_OK)
+/// Runs one provider action. `token` is only awaited by the `token` action.
+async fn act<S: auth_core::Signer>(
+    action: Action,
+    signer: &S,
+    owned: S,
+    http: reqwest::Client,
+    base: Option<&str>,
+    fields: &common::FieldMap,
+    token: impl std::future::Future<Output = Result<String, CliError>>,
+) -> Result<u8, CliError> {
+    match action {
+        Action::Token => {
+            println!("{}", token.await?);
+            Ok(EXIT_OK)
+        }
+        Action::Headers(args) => common::print_headers(signer, &args, base, fields).await,
+        Action::Send(args) => common::send(owned, http, &args, base, fields).await,
+    }
 }
 
 fn main() -> ExitCode {

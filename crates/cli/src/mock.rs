@@ -27,6 +27,9 @@ Prints the fake's base URL on the first line, then shell lines to paste (or eval
   snap:       export SNAP_BASE_URL, SNAP_CLIENT_KEY, SNAP_PRIVATE_KEY_FILE (a test-only key
               written to a temporary directory, removed on exit), SNAP_CLIENT_SECRET,
               SNAP_CHANNEL_ID
+  v5:         export V5_BASE_URL, V5_APP_ID, V5_APP_SECRET
+  holidu:     export HOLIDU_ACCOUNT_INFO (an account_info.json written to a temporary
+              directory, removed on exit), HOLIDU_BASE_URL
 and a last line starting with '# ready'. Reads no environment variable itself.
 Credentials printed are the fake's test-only credentials. Runs until Ctrl-C (or SIGTERM).
 
@@ -41,6 +44,10 @@ pub enum MockProvider {
     Dragonpass,
     /// SNAP B2B (access token + HMAC-SHA512 transactions).
     Snap,
+    /// V5 OpenAPI (signed token request + bearer token).
+    V5,
+    /// Holidu (self-signed ES256 JWT).
+    Holidu,
 }
 
 /// `tollgate mock` arguments.
@@ -80,20 +87,28 @@ pub async fn run(args: &MockArgs) -> Result<u8, CliError> {
             ticking.set(SystemTime::now());
         }
     });
-    let mut temp_dir = None;
+    let dir = std::env::temp_dir().join(format!("tollgate-mock-{}", std::process::id()));
+    let make_dir = || {
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| CliError::config(format!("creating {}: {}", dir.display(), e.kind())))
+    };
     let (fake, lines): (Box<dyn std::any::Any + Send>, Vec<String>) = match args.provider {
         MockProvider::Dragonpass => {
             let (fake, lines) = crate::dragonpass::start_mock(listener, clock).await;
             (Box::new(fake), lines)
         }
         MockProvider::Snap => {
-            let dir =
-                std::env::temp_dir().join(format!("tollgate-mock-snap-{}", std::process::id()));
-            std::fs::create_dir_all(&dir).map_err(|e| {
-                CliError::config(format!("creating {}: {}", dir.display(), e.kind()))
-            })?;
-            temp_dir = Some(dir.clone());
+            make_dir()?;
             let (fake, lines) = crate::snap::start_mock(listener, clock, &dir).await?;
+            (Box::new(fake), lines)
+        }
+        MockProvider::V5 => {
+            let (fake, lines) = crate::v5::start_mock(listener, clock).await;
+            (Box::new(fake), lines)
+        }
+        MockProvider::Holidu => {
+            make_dir()?;
+            let (fake, lines) = crate::holidu::start_mock(listener, clock, &dir).await?;
             (Box::new(fake), lines)
         }
     };
@@ -108,8 +123,8 @@ pub async fn run(args: &MockArgs) -> Result<u8, CliError> {
     wait_for_shutdown().await;
     ticker.abort();
     drop(fake);
-    if let Some(dir) = temp_dir {
-        let _ = std::fs::remove_dir_all(dir);
+    if dir.exists() {
+        let _ = std::fs::remove_dir_all(&dir);
     }
     Ok(EXIT_OK)
 }

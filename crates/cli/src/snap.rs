@@ -9,7 +9,8 @@ use crate::common::{CliError, FieldMap, env_opt, env_req};
 /// The environment variables, shown in `--help`.
 pub const ENV_HELP: &str = "\
 Environment (SNAP B2B):
-  SNAP_BASE_URL          the provider's SNAP base URL including its prefix (https://host/snap)
+  SNAP_BASE_URL          the provider's SNAP base URL including its prefix (https://host/snap);
+                         a URL argument starting with '/' is taken relative to it
   SNAP_CLIENT_KEY        the client key (X-CLIENT-KEY)
   SNAP_PRIVATE_KEY_FILE  path of the client's RSA private key PEM (signs the token request)
   SNAP_PRIVATE_KEY       alternatively the PEM itself (literal \\n escapes allowed)
@@ -25,6 +26,8 @@ Environment (SNAP B2B):
 pub struct Provider {
     /// The SDK signer.
     pub auth: SnapAuth,
+    /// The base URL, if set (for relative request URLs).
+    pub base_url: Option<String>,
     /// Crate field → environment variable.
     pub fields: FieldMap,
 }
@@ -60,16 +63,23 @@ pub fn from_env(http: reqwest::Client) -> Result<Provider, CliError> {
     let mut builder = SnapAuth::builder(creds)
         .http_client(http)
         .transaction_signing(signing);
-    if signing == TransactionSigning::Symmetric {
-        builder = builder.base_url(env_req("SNAP_BASE_URL")?);
-    } else if let Some(base) = env_opt("SNAP_BASE_URL")? {
-        builder = builder.base_url(base);
+    let base_url = if signing == TransactionSigning::Symmetric {
+        Some(env_req("SNAP_BASE_URL")?)
+    } else {
+        env_opt("SNAP_BASE_URL")?
+    };
+    if let Some(base) = &base_url {
+        builder = builder.base_url(base.clone());
     }
     if let Some(path) = env_opt("SNAP_TOKEN_PATH")? {
         builder = builder.token_path(path);
     }
     let auth = builder.build().map_err(|e| fields.error(&e))?;
-    Ok(Provider { auth, fields })
+    Ok(Provider {
+        auth,
+        base_url,
+        fields,
+    })
 }
 
 impl Provider {
@@ -109,7 +119,7 @@ pub async fn start_mock(
         crate::mock::export("SNAP_CHANNEL_ID", CHANNEL_ID),
         format!(
             "# try: tollgate snap send --data-file body.json {}",
-            fake.api_url()
+            tollgate_snap_b2b::mock::API_PATH.trim_start_matches(tollgate_snap_b2b::mock::PREFIX)
         ),
     ];
     Ok((fake, lines))
