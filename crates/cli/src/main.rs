@@ -10,6 +10,7 @@
 
 mod common;
 mod dragonpass;
+mod gtr;
 mod holidu;
 mod mock;
 mod snap;
@@ -48,6 +49,11 @@ enum Command {
         #[command(subcommand)]
         action: Action,
     },
+    /// GTR Global Travel Rule (app token per request, or SSO login; mutual TLS).
+    Gtr {
+        #[command(subcommand)]
+        action: Action,
+    },
     /// V5 OpenAPI (app id + secret exchanged for a two-hour bearer token).
     V5 {
         #[command(subcommand)]
@@ -76,6 +82,7 @@ enum Action {
 const PROVIDERS: &[(&str, &str)] = &[
     ("dragonpass", dragonpass::ENV_HELP),
     ("snap", snap::ENV_HELP),
+    ("gtr", gtr::ENV_HELP),
     ("v5", v5::ENV_HELP),
     ("holidu", holidu::ENV_HELP),
 ];
@@ -123,6 +130,22 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
             let p = snap::from_env(http.clone())?;
             let token = async { p.token().await };
             let base = p.base_url.as_deref();
+            act(
+                action,
+                &p.auth,
+                p.auth.clone(),
+                http,
+                base,
+                &p.fields,
+                token,
+            )
+            .await
+        }
+        Command::Gtr { action } => {
+            let p = gtr::from_env(http_client()?)?;
+            let token = async { p.token().await };
+            let base = Some(p.base_url.as_str());
+            let http = p.http.clone();
             act(
                 action,
                 &p.auth,

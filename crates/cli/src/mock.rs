@@ -27,6 +27,8 @@ Prints the fake's base URL on the first line, then shell lines to paste (or eval
   snap:       export SNAP_BASE_URL, SNAP_CLIENT_KEY, SNAP_PRIVATE_KEY_FILE (a test-only key
               written to a temporary directory, removed on exit), SNAP_CLIENT_SECRET,
               SNAP_CHANNEL_ID
+  gtr:        export GTR_BASE_URL, GTR_VASP_CODE, GTR_ACCESS_KEY, GTR_SECRET_KEY, GTR_AUTH
+              (the fake is plain http: no GTR_CLIENT_P12 needed)
   v5:         export V5_BASE_URL, V5_APP_ID, V5_APP_SECRET
   holidu:     export HOLIDU_ACCOUNT_INFO (an account_info.json written to a temporary
               directory, removed on exit), HOLIDU_BASE_URL
@@ -44,6 +46,8 @@ pub enum MockProvider {
     Dragonpass,
     /// SNAP B2B (access token + HMAC-SHA512 transactions).
     Snap,
+    /// GTR (app token or SSO login).
+    Gtr,
     /// V5 OpenAPI (signed token request + bearer token).
     V5,
     /// Holidu (self-signed ES256 JWT).
@@ -100,6 +104,10 @@ pub async fn run(args: &MockArgs) -> Result<u8, CliError> {
         MockProvider::Snap => {
             make_dir()?;
             let (fake, lines) = crate::snap::start_mock(listener, clock, &dir).await?;
+            (Box::new(fake), lines)
+        }
+        MockProvider::Gtr => {
+            let (fake, lines) = crate::gtr::start_mock(listener, clock).await;
             (Box::new(fake), lines)
         }
         MockProvider::V5 => {
