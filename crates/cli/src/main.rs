@@ -213,9 +213,6 @@ async fn act<S: auth_core::Signer>(
 }
 
 fn main() -> ExitCode {
-    // reqwest is built with `rustls-no-provider`: install ring as the process-wide provider
-    // (not aws-lc) before any client is built. Failing means one was already installed.
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let matches = command().get_matches();
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,

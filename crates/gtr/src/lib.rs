@@ -2,7 +2,7 @@
 //! per-request app tokens, as middleware for `reqwest`.
 //!
 //! - [`tls`]: the client certificate (`certificate.p12` + password, or PEM) and extra
-//!   trusted CAs, on rustls with the ring provider. Every GTR call needs it.
+//!   trusted CAs, on rustls with the aws-lc-rs provider (reqwest's default). Every GTR call needs it.
 //! - [`credentials`]: `vaspCode`, `accessKey`, `secretKey` from `api_key.csv` or the
 //!   environment.
 //! - [`auth::SsoAuth`]: `POST /api/login` once, then `Authorization: Bearer <jwt>`.

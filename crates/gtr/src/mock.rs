@@ -355,7 +355,7 @@ impl GtrFake {
     /// A `reqwest::Client` for the fake (plain HTTP; rustls is configured but unused).
     pub fn http_client(&self) -> Result<reqwest::Client, AuthError> {
         let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
+            rustls::crypto::aws_lc_rs::default_provider(),
         ))
         .with_safe_default_protocol_versions()
         .map_err(|_| AuthError::new(ErrorKind::Internal, "rustls protocol setup failed"))?

@@ -3,7 +3,7 @@
 //! Load the identity from `certificate.p12` + its password ([`ClientIdentity::from_pkcs12_file`])
 //! or from a PEM certificate (chain) + PEM private key ([`ClientIdentity::from_pem`]), add the
 //! CA certificates you need to trust ([`TlsConfig::add_ca_pem`]) and build a
-//! `reqwest::Client` ([`TlsConfig::build_client`]) on rustls with the *ring* provider.
+//! `reqwest::Client` ([`TlsConfig::build_client`]) on rustls with the *aws-lc-rs* provider (reqwest's default).
 //!
 //! GTR's docs reach the UAT host with `curl -k`. This crate offers no way to switch
 //! certificate verification off: if a server certificate is not issued by a CA in the
@@ -41,7 +41,7 @@ pub const ENV_KEY_PEM_PATH: &str = "GTR_CLIENT_KEY_PEM";
 pub const ENV_CA_PEM_PATH: &str = "GTR_CA_PEM";
 
 fn provider() -> Arc<rustls::crypto::CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
+    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
 }
 
 /// A client certificate chain and its private key, checked to belong together.
@@ -71,7 +71,7 @@ impl fmt::Debug for ClientIdentity {
 
 impl ClientIdentity {
     /// From DER certificates (leaf first) and a DER private key (PKCS#8, PKCS#1 or SEC1).
-    /// Fails if the key cannot be used by rustls/ring or does not match the leaf certificate.
+    /// Fails if the key cannot be used by rustls (aws-lc-rs) or does not match the leaf certificate.
     pub fn from_der(
         chain: Vec<CertificateDer<'static>>,
         key: PrivateKeyDer<'static>,
@@ -289,7 +289,7 @@ impl TlsConfig {
         Ok(cfg)
     }
 
-    /// The rustls configuration (ring provider, TLS 1.2/1.3, HTTP/1.1 ALPN).
+    /// The rustls configuration (aws-lc-rs provider, TLS 1.2/1.3, HTTP/1.1 ALPN).
     pub fn rustls_client_config(&self) -> Result<rustls::ClientConfig, AuthError> {
         let mut roots = rustls::RootCertStore::empty();
         if self.system_roots {

@@ -76,7 +76,7 @@ struct Server {
 }
 
 async fn start_server(server_ca: &Ca, client_cas: &[&str]) -> Server {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let mut roots = rustls::RootCertStore::empty();
     for pem in client_cas {
         for c in CertificateDer::pem_slice_iter(pem.as_bytes()) {
