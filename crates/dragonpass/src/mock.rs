@@ -269,7 +269,19 @@ impl DragonPassFake {
     /// Starts the fake in token-API mode (clients use [`TokenApiCredentials`] for
     /// [`token_url`](Self::token_url)); it reads `clock` for `exp`.
     pub async fn start(clock: ManualClock) -> Self {
-        let server = MockServer::start().await;
+        Self::start_token_api(MockServer::start().await, clock).await
+    }
+
+    /// Like [`start`](Self::start) (token-API mode), but serving on `listener` (for example
+    /// a fixed port chosen by the caller: `std::net::TcpListener::bind("127.0.0.1:8080")`).
+    /// The fake also accepts self-generated HS256 tokens for [`FAKE_ISSUER`] /
+    /// [`FAKE_SECRET`] in this mode, as DragonPass accepts both on the same API.
+    pub async fn start_on(listener: std::net::TcpListener, clock: ManualClock) -> Self {
+        let server = MockServer::builder().listener(listener).start().await;
+        Self::start_token_api(server, clock).await
+    }
+
+    async fn start_token_api(server: MockServer, clock: ManualClock) -> Self {
         let token_url = format!("{}{TOKEN_PATH}", server.uri());
         let creds = |secret: &str| {
             TokenApiCredentials::new(FAKE_CLIENT_ID, secret, &token_url).map(Credentials::from)

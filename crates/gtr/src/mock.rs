@@ -305,7 +305,20 @@ impl GtrFake {
     /// Starts the fake on loopback; it reads `clock` for session expiry and app-token
     /// timestamps.
     pub async fn start(clock: ManualClock) -> Self {
-        let server = MockServer::start().await;
+        Self::start_with(MockServer::start().await, clock).await
+    }
+
+    /// Like [`start`](Self::start), but serving on `listener` (for example a fixed port
+    /// chosen by the caller: `std::net::TcpListener::bind("127.0.0.1:8080")`).
+    pub async fn start_on(listener: std::net::TcpListener, clock: ManualClock) -> Self {
+        Self::start_with(
+            MockServer::builder().listener(listener).start().await,
+            clock,
+        )
+        .await
+    }
+
+    async fn start_with(server: MockServer, clock: ManualClock) -> Self {
         let state = Arc::new(State::default());
         Mock::given(method("POST"))
             .and(path(crate::token::LOGIN_PATH))

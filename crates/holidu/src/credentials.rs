@@ -21,7 +21,8 @@ use p256::pkcs8::spki::{Document, ObjectIdentifier, SubjectPublicKeyInfoRef};
 use p256::pkcs8::{DecodePrivateKey, DecodePublicKey, PrivateKeyInfo};
 use serde::Deserialize;
 
-/// Environment variable with the whole `account_info.json` document.
+/// Environment variable with the path of `account_info.json` (as the `tollgate` CLI reads it)
+/// or, when the value starts with `{`, the JSON document itself.
 pub const ENV_ACCOUNT_INFO: &str = "HOLIDU_ACCOUNT_INFO";
 /// Environment variable with the path of `account_info.json`.
 pub const ENV_ACCOUNT_INFO_FILE: &str = "HOLIDU_ACCOUNT_INFO_FILE";
@@ -268,7 +269,8 @@ impl HoliduCredentials {
     }
 
     /// Reads credentials from the environment, first found wins:
-    /// `HOLIDU_ACCOUNT_INFO` (the JSON document), `HOLIDU_ACCOUNT_INFO_FILE` (its path), or
+    /// `HOLIDU_ACCOUNT_INFO` (the path of `account_info.json`, or the JSON document itself
+    /// when the value starts with `{`), `HOLIDU_ACCOUNT_INFO_FILE` (its path), or
     /// `HOLIDU_KEY_ID` + `HOLIDU_ISSUER` + `HOLIDU_PRIVATE_KEY` (+ optional
     /// `HOLIDU_PUBLIC_KEY`).
     ///
@@ -277,8 +279,12 @@ impl HoliduCredentials {
     /// # Ok::<(), auth_core::AuthError>(())
     /// ```
     pub fn from_env() -> Result<Self, AuthError> {
-        if let Some(json) = env_var_opt(ENV_ACCOUNT_INFO)? {
-            return Self::from_account_info_json(&json);
+        if let Some(value) = env_var_opt(ENV_ACCOUNT_INFO)? {
+            return if value.trim_start().starts_with('{') {
+                Self::from_account_info_json(&value)
+            } else {
+                Self::from_account_info_file(value.trim())
+            };
         }
         if let Some(path) = env_var_opt(ENV_ACCOUNT_INFO_FILE)? {
             return Self::from_account_info_file(path);

@@ -146,6 +146,23 @@ impl HoliduFake {
     /// # Panics
     /// Only if the embedded example key failed to parse, which the crate's tests rule out.
     pub async fn start(clock: ManualClock) -> Self {
+        Self::start_with(MockServer::start().await, clock).await
+    }
+
+    /// Like [`start`](Self::start), but serving on `listener` (for example a fixed port
+    /// chosen by the caller: `std::net::TcpListener::bind("127.0.0.1:8080")`).
+    ///
+    /// # Panics
+    /// Only if the embedded example key failed to parse, which the crate's tests rule out.
+    pub async fn start_on(listener: std::net::TcpListener, clock: ManualClock) -> Self {
+        Self::start_with(
+            MockServer::builder().listener(listener).start().await,
+            clock,
+        )
+        .await
+    }
+
+    async fn start_with(server: MockServer, clock: ManualClock) -> Self {
         #[allow(clippy::expect_used)]
         let valid = HoliduCredentials::new(KEY_ID, ISSUER, PRIVATE_KEY_PEM, Some(PUBLIC_KEY_PEM))
             .expect("the embedded example key is valid");
@@ -156,7 +173,6 @@ impl HoliduFake {
             SigningKey::random(&mut rand::rngs::OsRng),
         )
         .expect("a generated key is valid");
-        let server = MockServer::start().await;
         let state = Arc::new(State::default());
         Mock::given(any())
             .respond_with(Api {

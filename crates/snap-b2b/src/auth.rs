@@ -151,7 +151,7 @@ struct Inner {
 /// let creds = SnapCredentials::from_env()?;
 /// let auth = SnapAuth::builder(creds)
 ///     .base_url("https://sandbox.bank.example/snap")
-///     .http_client(reqwest::Client::new()) // bring a TLS-enabled client for https
+///     .http_client(reqwest::Client::new()) // optional: your own client for token requests
 ///     .build()?;
 /// let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
 ///     .with(auth.middleware())
@@ -217,8 +217,8 @@ impl SnapAuthBuilder {
         self
     }
 
-    /// The client used for token requests (default `reqwest::Client::new()`, which has no
-    /// TLS in this crate's dependency set: pass your TLS-enabled client for https).
+    /// The client used for token requests (default `reqwest::Client::new()`, with HTTPS
+    /// through the `rustls` feature, on by default, or `native-tls`).
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self

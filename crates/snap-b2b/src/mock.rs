@@ -340,6 +340,20 @@ fn fixture_key(pem: &str) -> SnapPrivateKey {
 impl SnapFake {
     /// Starts the fake on loopback; it reads `clock` for timestamps and token expiry.
     pub async fn start(clock: ManualClock) -> Self {
+        Self::start_with(MockServer::start().await, clock).await
+    }
+
+    /// Like [`start`](Self::start), but serving on `listener` (for example a fixed port
+    /// chosen by the caller: `std::net::TcpListener::bind("127.0.0.1:8080")`).
+    pub async fn start_on(listener: std::net::TcpListener, clock: ManualClock) -> Self {
+        Self::start_with(
+            MockServer::builder().listener(listener).start().await,
+            clock,
+        )
+        .await
+    }
+
+    async fn start_with(server: MockServer, clock: ManualClock) -> Self {
         let keys = Keys {
             client_public: SnapPublicKey::from_pem("fixture_key", CLIENT_PUBLIC_PEM)
                 .unwrap_or_else(|e| panic!("the fake's built-in test key does not parse: {e}")),
@@ -357,7 +371,6 @@ impl SnapFake {
             reject_next: AtomicU64::new(0),
             fault: FaultSwitch::default(),
         });
-        let server = MockServer::start().await;
         Mock::given(method("POST"))
             .and(path(format!("{PREFIX}/v1.0/access-token/b2b")))
             .respond_with(TokenEndpoint {
@@ -399,6 +412,18 @@ impl SnapFake {
     /// Credentials the fake accepts.
     pub fn credentials(&self) -> SnapCredentials {
         self.creds(CLIENT_PRIVATE_PEM, CLIENT_SECRET)
+    }
+
+    /// The PEM (PKCS#8) of the test-only client private key the fake accepts, for tools
+    /// that configure a client through a key file (`SNAP_PRIVATE_KEY_FILE`). Never use this
+    /// key anywhere but against the fake.
+    pub fn client_private_key_pem(&self) -> &'static str {
+        CLIENT_PRIVATE_PEM
+    }
+
+    /// The test-only client secret the fake accepts (for `SNAP_CLIENT_SECRET`).
+    pub fn client_secret(&self) -> &'static str {
+        CLIENT_SECRET
     }
 
     /// Well-formed credentials the fake refuses (another RSA key and secret).

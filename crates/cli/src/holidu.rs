@@ -1,0 +1,95 @@
+//! `tollgate holidu …`: built on `tollgate-holidu`.
+
+use auth_core::ExposeSecret;
+use tollgate_holidu::mock::{HoliduFake, ISSUER, KEY_ID, PRIVATE_KEY_PEM, PUBLIC_KEY_PEM};
+use tollgate_holidu::{HoliduAuth, HoliduCredentials};
+
+use crate::common::{CliError, FieldMap, env_opt, env_req};
+
+/// The default API base URL.
+pub use tollgate_holidu::auth::DEFAULT_BASE_URL;
+
+/// The environment variables, shown in `--help`.
+pub const ENV_HELP: &str = "\
+Environment (Holidu):
+  HOLIDU_ACCOUNT_INFO   path of the account_info.json Holidu handed out (keyId, issuer,
+                        privateKey, publicKey); a value starting with '{' is taken as the
+                        JSON document itself
+  HOLIDU_BASE_URL       optional API base URL (default https://chapi.bookiplyholidu.com);
+                        a URL argument starting with '/' is taken relative to it";
+
+/// The configured Holidu signer and how its errors are named.
+pub struct Provider {
+    /// The SDK signer.
+    pub auth: HoliduAuth,
+    /// The base URL (for relative request URLs).
+    pub base_url: String,
+    /// Crate field → environment variable.
+    pub fields: FieldMap,
+}
+
+/// Reads the environment (see [`ENV_HELP`]).
+pub fn from_env() -> Result<Provider, CliError> {
+    let fields = FieldMap::new(&[
+        ("account_info.json", "HOLIDU_ACCOUNT_INFO"),
+        ("keyId", "HOLIDU_ACCOUNT_INFO (keyId)"),
+        ("key_id", "HOLIDU_ACCOUNT_INFO (keyId)"),
+        ("issuer", "HOLIDU_ACCOUNT_INFO (issuer)"),
+        ("privateKey", "HOLIDU_ACCOUNT_INFO (privateKey)"),
+        ("private_key", "HOLIDU_ACCOUNT_INFO (privateKey)"),
+        ("publicKey", "HOLIDU_ACCOUNT_INFO (publicKey)"),
+        ("public_key", "HOLIDU_ACCOUNT_INFO (publicKey)"),
+    ]);
+    let info = env_req("HOLIDU_ACCOUNT_INFO")?;
+    let creds = if info.trim_start().starts_with('{') {
+        HoliduCredentials::from_account_info_json(&info)
+    } else {
+        HoliduCredentials::from_account_info_file(info.trim())
+    }
+    .map_err(|e| fields.error(&e))?;
+    let base_url = env_opt("HOLIDU_BASE_URL")?.unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
+    let auth = HoliduAuth::builder()
+        .credentials(creds)
+        .build()
+        .map_err(|e| fields.error(&e))?;
+    Ok(Provider {
+        auth,
+        base_url,
+        fields,
+    })
+}
+
+impl Provider {
+    /// The self-signed ES256 JWT the SDK would send (minted locally, cached for its life).
+    pub async fn token(&self) -> Result<String, CliError> {
+        let token = self.auth.token().await.map_err(|e| self.fields.error(&e))?;
+        Ok(token.secret().expose_secret().to_string())
+    }
+}
+
+/// Starts the fake, writes its (public example) `account_info.json` to `dir`, and returns
+/// the lines `tollgate mock holidu` prints.
+pub async fn start_mock(
+    listener: std::net::TcpListener,
+    clock: auth_core::ManualClock,
+    dir: &std::path::Path,
+) -> Result<(HoliduFake, Vec<String>), CliError> {
+    let fake = HoliduFake::start_on(listener, clock).await;
+    let file = dir.join("account_info.json");
+    let doc = serde_json::json!({
+        "keyId": KEY_ID,
+        "issuer": ISSUER,
+        "privateKey": PRIVATE_KEY_PEM,
+        "publicKey": PUBLIC_KEY_PEM,
+    });
+    std::fs::write(&file, doc.to_string())
+        .map_err(|e| CliError::config(format!("writing {}: {}", file.display(), e.kind())))?;
+    let lines = vec![
+        fake.uri(),
+        "# Holidu fake (every route is protected; example key from Holidu's docs)".into(),
+        crate::mock::export("HOLIDU_ACCOUNT_INFO", &file.display().to_string()),
+        crate::mock::export("HOLIDU_BASE_URL", &fake.uri()),
+        "# try: tollgate holidu send /properties".into(),
+    ];
+    Ok((fake, lines))
+}

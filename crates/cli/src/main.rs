@@ -1,0 +1,239 @@
+//! `tollgate`: print the tokens and auth headers the tollgate SDKs would use (pasteable into
+//! `curl -H`), send signed requests, and run the providers' local fakes.
+//!
+//! Everything is built on the provider crates' public APIs: their credential types, their
+//! [`Signer`](auth_core::Signer) implementations and their `mock` fakes. Exit codes: 0 for
+//! success (2xx for `send`), 1 for an HTTP status outside 2xx, 2 for a configuration,
+//! credential, token or network error (one line on stderr naming the field, never the
+//! secret).
+#![deny(missing_docs)]
+
+mod common;
+mod dragonpass;
+mod gtr;
+mod holidu;
+mod mock;
+mod snap;
+mod v5;
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+
+use common::{CliError, EXIT_OK, RequestArgs};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tollgate",
+    version,
+    about = "Tokens, auth headers and signed requests for partner APIs, and local fakes of them",
+    long_about = None,
+    after_help = "Exit codes: 0 success (2xx for send), 1 HTTP status outside 2xx, \
+                  2 configuration/credential/token/network error.\n\
+                  Run `tollgate <provider> --help` for the environment variables each provider reads."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// DragonPass (self-signed HS256/RS256 JWTs or the token API).
+    Dragonpass {
+        #[command(subcommand)]
+        action: Action,
+    },
+    /// SNAP B2B (Bank Indonesia open API: B2B access token + signed transactions).
+    Snap {
+        #[command(subcommand)]
+        action: Action,
+    },
+    /// GTR Global Travel Rule (app token per request, or SSO login; mutual TLS).
+    Gtr {
+        #[command(subcommand)]
+        action: Action,
+    },
+    /// V5 OpenAPI (app id + secret exchanged for a two-hour bearer token).
+    V5 {
+        #[command(subcommand)]
+        action: Action,
+    },
+    /// Holidu Channel API (self-signed ES256 JWT from account_info.json).
+    Holidu {
+        #[command(subcommand)]
+        action: Action,
+    },
+    /// Run a provider's fake on loopback (prints its URL and the environment to use it).
+    Mock(mock::MockArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum Action {
+    /// Print the token the SDK would use (stdout, nothing else).
+    Token,
+    /// Print the auth headers for a request without sending it, one 'Name: value' a line.
+    Headers(RequestArgs),
+    /// Sign and send a request: body on stdout, status line on stderr.
+    Send(RequestArgs),
+}
+
+/// The subcommands whose help lists a provider's environment variables.
+const PROVIDERS: &[(&str, &str)] = &[
+    ("dragonpass", dragonpass::ENV_HELP),
+    ("snap", snap::ENV_HELP),
+    ("gtr", gtr::ENV_HELP),
+    ("v5", v5::ENV_HELP),
+    ("holidu", holidu::ENV_HELP),
+];
+
+fn command() -> clap::Command {
+    let mut cmd = Cli::command();
+    for (name, env) in PROVIDERS {
+        cmd = cmd.mut_subcommand(*name, |p| {
+            let mut p = p.after_help(*env);
+            for action in ["token", "headers", "send"] {
+                p = p.mut_subcommand(action, |a| a.after_help(*env));
+            }
+            p
+        });
+    }
+    cmd.mut_subcommand("mock", |m| m.after_help(mock::HELP))
+}
+
+fn http_client() -> Result<reqwest::Client, CliError> {
+    reqwest::Client::builder()
+        .build()
+        .map_err(|e| CliError::config(format!("building the HTTP client failed: {e}")))
+}
+
+async fn run(cli: Cli) -> Result<u8, CliError> {
+    match cli.command {
+        Command::Mock(args) => mock::run(&args).await,
+        Command::Dragonpass { action } => {
+            let http = http_client()?;
+            let p = dragonpass::from_env(http.clone())?;
+            let token = async { p.token().await };
+            act(
+                action,
+                &p.auth,
+                p.auth.clone(),
+                http,
+                None,
+                &p.fields,
+                token,
+            )
+            .await
+        }
+        Command::Snap { action } => {
+            let http = http_client()?;
+            let p = snap::from_env(http.clone())?;
+            let token = async { p.token().await };
+            let base = p.base_url.as_deref();
+            act(
+                action,
+                &p.auth,
+                p.auth.clone(),
+                http,
+                base,
+                &p.fields,
+                token,
+            )
+            .await
+        }
+        Command::Gtr { action } => {
+            let p = gtr::from_env(http_client()?)?;
+            let token = async { p.token().await };
+            let base = Some(p.base_url.as_str());
+            let http = p.http.clone();
+            act(
+                action,
+                &p.auth,
+                p.auth.clone(),
+                http,
+                base,
+                &p.fields,
+                token,
+            )
+            .await
+        }
+        Command::V5 { action } => {
+            let http = http_client()?;
+            let p = v5::from_env(http.clone())?;
+            let token = async { p.token().await };
+            let base = Some(p.base_url.as_str());
+            act(
+                action,
+                &p.auth,
+                p.auth.clone(),
+                http,
+                base,
+                &p.fields,
+                token,
+            )
+            .await
+        }
+        Command::Holidu { action } => {
+            let http = http_client()?;
+            let p = holidu::from_env()?;
+            let token = async { p.token().await };
+            let base = Some(p.base_url.as_str());
+            act(
+                action,
+                &p.auth,
+                p.auth.clone(),
+                http,
+                base,
+                &p.fields,
+                token,
+            )
+            .await
+        }
+    }
+}
+
+/// Runs one provider action. `token` is only awaited by the `token` action.
+async fn act<S: auth_core::Signer>(
+    action: Action,
+    signer: &S,
+    owned: S,
+    http: reqwest::Client,
+    base: Option<&str>,
+    fields: &common::FieldMap,
+    token: impl std::future::Future<Output = Result<String, CliError>>,
+) -> Result<u8, CliError> {
+    match action {
+        Action::Token => {
+            println!("{}", token.await?);
+            Ok(EXIT_OK)
+        }
+        Action::Headers(args) => common::print_headers(signer, &args, base, fields).await,
+        Action::Send(args) => common::send(owned, http, &args, base, fields).await,
+    }
+}
+
+fn main() -> ExitCode {
+    let matches = command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("tollgate: cannot start the async runtime: {e}");
+            return ExitCode::from(common::EXIT_CONFIG);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("tollgate: {e}");
+            ExitCode::from(e.code)
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! `tollgate mock <provider>`: runs a provider crate's own fake on loopback until Ctrl-C.
+//!
+//! The fakes read a [`ManualClock`] for every time decision (token expiry, timestamp
+//! windows). A clock frozen at the start would make the fake's tokens never expire, so the
+//! command keeps the clock at real time: it is set from `SystemTime::now()` when the fake
+//! starts and again every [`CLOCK_TICK`] by a background task. The fake therefore behaves
+//! like the real provider (tokens expire after their real lifetime, stale timestamps are
+//! refused), lagging real time by at most one tick.
+
+use std::io::Write;
+use std::time::{Duration, SystemTime};
+
+use auth_core::ManualClock;
+use clap::{Args, ValueEnum};
+
+use crate::common::{CliError, EXIT_OK};
+
+/// How often the fake's clock is moved to the real time.
+pub const CLOCK_TICK: Duration = Duration::from_millis(250);
+
+/// The environment lines each fake prints, shown in `--help`.
+pub const HELP: &str = "\
+Prints the fake's base URL on the first line, then shell lines to paste (or eval):
+  dragonpass: export DRAGONPASS_CLIENT_ID, DRAGONPASS_CLIENT_SECRET, DRAGONPASS_TOKEN_URL,
+              DRAGONPASS_PROGRAM_ID (the fake also accepts self-signed HS256 tokens for the
+              DRAGONPASS_ISSUER / DRAGONPASS_SECRET_KEY it prints as a comment)
+  snap:       export SNAP_BASE_URL, SNAP_CLIENT_KEY, SNAP_PRIVATE_KEY_FILE (a test-only key
+              written to a temporary directory, removed on exit), SNAP_CLIENT_SECRET,
+              SNAP_CHANNEL_ID
+  gtr:        export GTR_BASE_URL, GTR_VASP_CODE, GTR_ACCESS_KEY, GTR_SECRET_KEY, GTR_AUTH
+              (the fake is plain http: no GTR_CLIENT_P12 needed)
+  v5:         export V5_BASE_URL, V5_APP_ID, V5_APP_SECRET
+  holidu:     export HOLIDU_ACCOUNT_INFO (an account_info.json written to a temporary
+              directory, removed on exit), HOLIDU_BASE_URL
+and a last line starting with '# ready'. Reads no environment variable itself.
+Credentials printed are the fake's test-only credentials. Runs until Ctrl-C (or SIGTERM).
+
+Example:
+  eval \"$(tollgate mock dragonpass --port 8080 | grep '^export')\"  # in another shell
+  tollgate dragonpass token";
+
+/// The providers with a fake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MockProvider {
+    /// DragonPass (token API + self-signed HS256).
+    Dragonpass,
+    /// SNAP B2B (access token + HMAC-SHA512 transactions).
+    Snap,
+    /// GTR (app token or SSO login).
+    Gtr,
+    /// V5 OpenAPI (signed token request + bearer token).
+    V5,
+    /// Holidu (self-signed ES256 JWT).
+    Holidu,
+}
+
+/// `tollgate mock` arguments.
+#[derive(Debug, Args)]
+pub struct MockArgs {
+    /// Which provider's fake to run.
+    pub provider: MockProvider,
+    /// Port to listen on (0, the default, picks a free one).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+}
+
+/// `export NAME='value'` with the value quoted for POSIX shells.
+pub fn export(name: &str, value: &str) -> String {
+    format!("export {name}='{}'", value.replace('\'', r"'\''"))
+}
+
+/// Runs the fake until Ctrl-C / SIGTERM.
+pub async fn run(args: &MockArgs) -> Result<u8, CliError> {
+    let listener = std::net::TcpListener::bind((args.host, args.port)).map_err(|e| {
+        CliError::config(format!(
+            "--port: cannot listen on {}:{}: {}",
+            args.host,
+            args.port,
+            e.kind()
+        ))
+    })?;
+    let clock = ManualClock::new(SystemTime::now());
+    let ticking = clock.clone();
+    let ticker = tokio::spawn(async move {
+        let mut every = tokio::time::interval(CLOCK_TICK);
+        loop {
+            every.tick().await;
+            ticking.set(SystemTime::now());
+        }
+    });
+    let dir = std::env::temp_dir().join(format!("tollgate-mock-{}", std::process::id()));
+    let make_dir = || {
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| CliError::config(format!("creating {}: {}", dir.display(), e.kind())))
+    };
+    let (fake, lines): (Box<dyn std::any::Any + Send>, Vec<String>) = match args.provider {
+        MockProvider::Dragonpass => {
+            let (fake, lines) = crate::dragonpass::start_mock(listener, clock).await;
+            (Box::new(fake), lines)
+        }
+        MockProvider::Snap => {
+            make_dir()?;
+            let (fake, lines) = crate::snap::start_mock(listener, clock, &dir).await?;
+            (Box::new(fake), lines)
+        }
+        MockProvider::Gtr => {
+            let (fake, lines) = crate::gtr::start_mock(listener, clock).await;
+            (Box::new(fake), lines)
+        }
+        MockProvider::V5 => {
+            let (fake, lines) = crate::v5::start_mock(listener, clock).await;
+            (Box::new(fake), lines)
+        }
+        MockProvider::Holidu => {
+            make_dir()?;
+            let (fake, lines) = crate::holidu::start_mock(listener, clock, &dir).await?;
+            (Box::new(fake), lines)
+        }
+    };
+    {
+        let mut out = std::io::stdout().lock();
+        for line in &lines {
+            let _ = writeln!(out, "{line}");
+        }
+        let _ = writeln!(out, "# ready: serving until Ctrl-C");
+        let _ = out.flush();
+    }
+    wait_for_shutdown().await;
+    ticker.abort();
+    drop(fake);
+    if dir.exists() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    Ok(EXIT_OK)
+}
+
+async fn wait_for_shutdown() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}

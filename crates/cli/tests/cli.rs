@@ -1,0 +1,644 @@
+//! End-to-end tests of the built `tollgate` binary against the providers' fakes, each run
+//! by `tollgate mock <provider> --port 0` as a child process whose printed `export` lines
+//! configure the other commands.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_tollgate");
+
+/// A running `tollgate mock <provider>` child.
+struct Mock {
+    child: Child,
+    base: String,
+    env: HashMap<String, String>,
+    lines: Vec<String>,
+}
+
+impl Mock {
+    fn start(provider: &str) -> Mock {
+        Self::start_with(provider, &["--port", "0"])
+    }
+
+    fn start_with(provider: &str, extra: &[&str]) -> Mock {
+        let mut child = Command::new(BIN)
+            .arg("mock")
+            .arg(provider)
+            .args(extra)
+            .env_clear()
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn tollgate mock");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut lines = Vec::new();
+        loop {
+            // Bounded wait for the child's output (not a timing assumption: a generous cap
+            // so a broken child fails the test instead of hanging it).
+            let line = rx
+                .recv_timeout(Duration::from_secs(60))
+                .unwrap_or_else(|_| panic!("mock {provider} printed no ready line: {lines:?}"));
+            let done = line.starts_with("# ready");
+            lines.push(line);
+            if done {
+                break;
+            }
+        }
+        let base = lines[0].clone();
+        assert!(base.starts_with("http://127.0.0.1:"), "first line: {base}");
+        let env = lines
+            .iter()
+            .filter_map(|l| l.strip_prefix("export "))
+            .map(|kv| {
+                let (k, v) = kv.split_once('=').expect("NAME=value");
+                let v = v
+                    .strip_prefix('\'')
+                    .and_then(|v| v.strip_suffix('\''))
+                    .expect("single-quoted value");
+                (k.to_string(), v.to_string())
+            })
+            .collect();
+        Mock {
+            child,
+            base,
+            env,
+            lines,
+        }
+    }
+
+    /// Runs `tollgate args…` with only the mock's environment plus `overrides` (a value of
+    /// `None` removes the variable).
+    fn run(&self, args: &[&str], overrides: &[(&str, Option<&str>)]) -> Output {
+        let mut env = self.env.clone();
+        for (k, v) in overrides {
+            match v {
+                Some(v) => env.insert(k.to_string(), v.to_string()),
+                None => env.remove(*k),
+            };
+        }
+        tollgate(args, &env)
+    }
+
+    /// Stops the mock like Ctrl-C does and checks it exits cleanly.
+    fn stop(mut self) {
+        let pid = self.child.id().to_string();
+        let status = Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        let status = self.child.wait().expect("wait");
+        assert_eq!(status.code(), Some(0), "mock exit status");
+    }
+}
+
+impl Drop for Mock {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn tollgate(args: &[&str], env: &HashMap<String, String>) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env_clear()
+        .envs(env)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run tollgate")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[track_caller]
+fn assert_code(o: &Output, code: i32) {
+    assert_eq!(
+        o.status.code(),
+        Some(code),
+        "stdout: {}\nstderr: {}",
+        stdout(o),
+        stderr(o)
+    );
+}
+
+/// A configuration/credential error: exit 2, exactly one stderr line naming `field`, and
+/// `secret` nowhere in the output.
+#[track_caller]
+fn assert_config_error(o: &Output, field: &str, secret: &str) {
+    assert_code(o, 2);
+    let err = stderr(o);
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(err.contains(field), "names {field}: {err}");
+    assert!(!err.contains(secret), "leaks the secret: {err}");
+    assert!(!stdout(o).contains(secret), "leaks the secret on stdout");
+    assert!(o.stdout.is_empty(), "nothing on stdout: {}", stdout(o));
+}
+
+/// Parses `headers` output into pairs and checks every line is `Name: value`.
+fn header_lines(o: &Output) -> Vec<(String, String)> {
+    stdout(o)
+        .lines()
+        .map(|l| {
+            let (n, v) = l.split_once(": ").expect("Name: value");
+            assert!(!n.is_empty() && !n.contains(' '), "header name {n:?}");
+            (n.to_string(), v.to_string())
+        })
+        .collect()
+}
+
+/// Sends a request the way curl would with the printed headers (a plain HTTP/1.1 request
+/// over a TCP socket, no SDK involved) and returns the status code.
+fn raw_request(url: &str, method: &str, headers: &[(String, String)], body: &[u8]) -> u16 {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").expect("http URL");
+    let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let mut s = std::net::TcpStream::connect(host).expect("connect");
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+    for (n, v) in headers {
+        req.push_str(&format!("{n}: {v}\r\n"));
+    }
+    req.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+    s.write_all(req.as_bytes()).expect("write");
+    s.write_all(body).expect("write body");
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).expect("read");
+    resp.split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .expect("status line")
+}
+
+#[test]
+fn dragonpass_end_to_end_through_mock_process() {
+    let mock = Mock::start("dragonpass");
+    assert!(mock.env.contains_key("DRAGONPASS_TOKEN_URL"));
+    let api = format!("{}/v2/transport-hubs", mock.base);
+
+    let t = mock.run(&["dragonpass", "token"], &[]);
+    assert_code(&t, 0);
+    let token = stdout(&t).trim().to_string();
+    assert_eq!(token.split('.').count(), 3, "a JWT: {token}");
+
+    let h = mock.run(&["dragonpass", "headers", &api], &[]);
+    assert_code(&h, 0);
+    let headers = header_lines(&h);
+    assert!(
+        headers
+            .iter()
+            .any(|(n, v)| n == "Authorization" && v.starts_with("Bearer ey"))
+    );
+    assert!(
+        headers
+            .iter()
+            .any(|(n, v)| n == "X-Program-Id" && v == "1234567890123456789")
+    );
+    // The printed headers work on their own, as they would with curl -H.
+    assert_eq!(raw_request(&api, "GET", &headers, b""), 200);
+    assert_eq!(raw_request(&api, "GET", &[], b""), 401);
+
+    let s = mock.run(&["dragonpass", "send", &api], &[]);
+    assert_code(&s, 0);
+    assert!(stdout(&s).contains("\"success\""), "body: {}", stdout(&s));
+    assert!(stderr(&s).contains("200 OK"), "status line: {}", stderr(&s));
+
+    // Self-signed HS256 against the same fake (the credentials it prints as a comment).
+    use tollgate_dragonpass::mock::{FAKE_ISSUER, FAKE_SECRET};
+    assert!(mock.lines.iter().any(|l| l.contains(FAKE_ISSUER)));
+    let hs = [
+        ("DRAGONPASS_CLIENT_ID", None),
+        ("DRAGONPASS_ISSUER", Some(FAKE_ISSUER)),
+        ("DRAGONPASS_SECRET_KEY", Some(FAKE_SECRET)),
+    ];
+    assert_code(&mock.run(&["dragonpass", "send", &api], &hs), 0);
+
+    // Another HTTP status: exit 1, body still on stdout.
+    let bad_program = mock.run(
+        &["dragonpass", "send", &api],
+        &[("DRAGONPASS_PROGRAM_ID", Some("42"))],
+    );
+    assert_code(&bad_program, 1);
+    assert!(stdout(&bad_program).contains("invalid X-Program-ID"));
+    assert!(stderr(&bad_program).contains("400"));
+    mock.stop();
+}
+
+#[test]
+fn dragonpass_credential_errors_name_the_variable_not_the_secret() {
+    let mock = Mock::start("dragonpass");
+    let api = format!("{}/v2/transport-hubs", mock.base);
+    // Malformed: surrounding whitespace.
+    let secret = " my-very-secret-value-123";
+    let o = mock.run(
+        &["dragonpass", "token"],
+        &[("DRAGONPASS_CLIENT_SECRET", Some(secret))],
+    );
+    assert_config_error(&o, "DRAGONPASS_CLIENT_SECRET", secret.trim());
+    // Refused by the token API: still a credential error, exit 2.
+    let wrong = "well-formed-but-wrong-secret";
+    let o = mock.run(
+        &["dragonpass", "send", &api],
+        &[("DRAGONPASS_CLIENT_SECRET", Some(wrong))],
+    );
+    assert_config_error(&o, "invalid clientId or secret", wrong);
+    // Missing variable.
+    let o = mock.run(
+        &["dragonpass", "headers", &api],
+        &[("DRAGONPASS_CLIENT_ID", None), ("DRAGONPASS_ISSUER", None)],
+    );
+    assert_config_error(&o, "DRAGONPASS_ISSUER", "fake-client-secret");
+    // HS256 secret with a control character.
+    let o = mock.run(
+        &["dragonpass", "token"],
+        &[
+            ("DRAGONPASS_CLIENT_ID", None),
+            ("DRAGONPASS_ISSUER", Some("ISS")),
+            ("DRAGONPASS_SECRET_KEY", Some("abc\u{7}defsecret")),
+        ],
+    );
+    assert_config_error(&o, "DRAGONPASS_SECRET_KEY", "defsecret");
+    mock.stop();
+}
+
+const SNAP_BODY: &str = r#"{
+  "partnerServiceId": "  12345",
+  "customerNo": "0001",
+  "virtualAccountNo": "  123450001",
+  "inquiryRequestId": "abc-123",
+  "additionalInfo": {}
+}"#;
+
+#[test]
+fn snap_end_to_end_through_mock_process() {
+    let mock = Mock::start("snap");
+    let key_file = mock.env["SNAP_PRIVATE_KEY_FILE"].clone();
+    assert!(std::path::Path::new(&key_file).exists());
+    let dir = tempdir("snap");
+    let body = dir.join("body.json");
+    std::fs::write(&body, SNAP_BODY).expect("write body");
+    let body = body.to_str().expect("utf-8 path");
+    let api = format!("{}/snap/v1.0/transfer-va/inquiry", mock.base);
+
+    let t = mock.run(&["snap", "token"], &[]);
+    assert_code(&t, 0);
+    assert!(!stdout(&t).trim().is_empty());
+
+    let h = mock.run(&["snap", "headers", "--data-file", body, &api], &[]);
+    assert_code(&h, 0);
+    let headers = header_lines(&h);
+    for name in [
+        "Authorization",
+        "X-Timestamp",
+        "X-Signature",
+        "X-Partner-Id",
+        "Channel-Id",
+        "X-External-Id",
+    ] {
+        assert!(
+            headers.iter().any(|(n, _)| n == name),
+            "{name}: {headers:?}"
+        );
+    }
+    // The signature covers the minified body, which `headers` prints on stderr's last line.
+    let minified = stderr(&h)
+        .lines()
+        .last()
+        .expect("minified body")
+        .to_string();
+    assert!(minified.starts_with("{\"partnerServiceId\""));
+    assert_eq!(
+        raw_request(&api, "POST", &headers, minified.as_bytes()),
+        200
+    );
+
+    // Relative URL against SNAP_BASE_URL.
+    let s = mock.run(
+        &[
+            "snap",
+            "send",
+            "--data-file",
+            body,
+            "/v1.0/transfer-va/inquiry",
+        ],
+        &[],
+    );
+    assert_code(&s, 0);
+    assert!(stdout(&s).contains("2002400"), "body: {}", stdout(&s));
+    assert!(stderr(&s).contains("200"));
+
+    // Wrong (well-formed) client secret: the provider answers 401 → exit 1.
+    let wrong = "wrong-but-well-formed-secret";
+    let o = mock.run(
+        &["snap", "send", "--data-file", body, &api],
+        &[("SNAP_CLIENT_SECRET", Some(wrong))],
+    );
+    assert_code(&o, 1);
+    assert!(stdout(&o).contains("4012400"));
+    assert!(!stderr(&o).contains(wrong));
+
+    // Asymmetric mode: per-request RSA signatures, no token.
+    let asym = [("SNAP_SIGNING", Some("asymmetric"))];
+    let o = mock.run(&["snap", "token"], &asym);
+    assert_code(&o, 2);
+    assert!(stderr(&o).contains("no access token"));
+    assert_code(
+        &mock.run(&["snap", "send", "--data-file", body, &api], &asym),
+        0,
+    );
+    mock.stop();
+    assert!(
+        !std::path::Path::new(&key_file).exists(),
+        "mock removes its key file on exit"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn snap_credential_errors_name_the_variable_not_the_secret() {
+    let mock = Mock::start("snap");
+    let dir = tempdir("snap-bad");
+    let not_pem = dir.join("key.pem");
+    std::fs::write(&not_pem, "SECRET-LOOKING-KEY-MATERIAL").expect("write");
+    let o = mock.run(
+        &["snap", "token"],
+        &[("SNAP_PRIVATE_KEY_FILE", not_pem.to_str())],
+    );
+    assert_config_error(&o, "SNAP_PRIVATE_KEY_FILE", "SECRET-LOOKING");
+    let o = mock.run(
+        &["snap", "token"],
+        &[("SNAP_CLIENT_SECRET", Some("non-ascii-sécret-value"))],
+    );
+    assert_config_error(&o, "SNAP_CLIENT_SECRET", "sécret");
+    let o = mock.run(&["snap", "token"], &[("SNAP_CHANNEL_ID", None)]);
+    assert_config_error(&o, "SNAP_CHANNEL_ID", "fake-client-secret");
+    mock.stop();
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn gtr_end_to_end_through_mock_process() {
+    let mock = Mock::start("gtr");
+    let api = format!("{}/api/vasp/list", mock.base);
+    // App-token mode (default): no reusable token.
+    let o = mock.run(&["gtr", "token"], &[]);
+    assert_code(&o, 2);
+    assert!(stderr(&o).contains("X-Authorization"));
+    let h = mock.run(&["gtr", "headers", &api], &[]);
+    assert_code(&h, 0);
+    let headers = header_lines(&h);
+    assert_eq!(headers.len(), 1);
+    assert_eq!(headers[0].0, "X-Authorization");
+    assert_eq!(raw_request(&api, "GET", &headers, b""), 200);
+    // A one-time nonce: the same header is refused the second time.
+    assert_eq!(raw_request(&api, "GET", &headers, b""), 401);
+    let s = mock.run(&["gtr", "send", "/api/vasp/list"], &[]);
+    assert_code(&s, 0);
+    assert!(stdout(&s).contains("app_token"));
+
+    // SSO mode: a cached login JWT.
+    let sso = [("GTR_AUTH", Some("sso"))];
+    let t = mock.run(&["gtr", "token"], &sso);
+    assert_code(&t, 0);
+    assert_eq!(stdout(&t).trim().split('.').count(), 3);
+    let s = mock.run(&["gtr", "send", &api], &sso);
+    assert_code(&s, 0);
+    assert!(stdout(&s).contains("sso"));
+
+    // Wrong secret: GTR answers 401 → exit 1.
+    let wrong = tollgate_gtr::mock::WRONG_SECRET_KEY;
+    let o = mock.run(&["gtr", "send", &api], &[("GTR_SECRET_KEY", Some(wrong))]);
+    assert_code(&o, 1);
+    assert!(!stderr(&o).contains(wrong));
+    // https without a client certificate: configuration error naming GTR_CLIENT_P12.
+    let o = mock.run(
+        &["gtr", "headers", "https://gtr.example/api/x"],
+        &[("GTR_BASE_URL", Some("https://gtr.example"))],
+    );
+    assert_config_error(&o, "GTR_CLIENT_P12", tollgate_gtr::mock::FAKE_SECRET_KEY);
+    // A secret key with a newline.
+    let o = mock.run(
+        &["gtr", "headers", &api],
+        &[("GTR_SECRET_KEY", Some("abc\ndefsecretvalue"))],
+    );
+    assert_config_error(&o, "GTR_SECRET_KEY", "defsecretvalue");
+    mock.stop();
+}
+
+#[test]
+fn v5_end_to_end_through_mock_process() {
+    let mock = Mock::start("v5");
+    let t = mock.run(&["v5", "token"], &[]);
+    assert_code(&t, 0);
+    let token = stdout(&t).trim().to_string();
+    assert!(!token.is_empty());
+    let api = format!("{}/api/v5/authentication/verify", mock.base);
+    let h = mock.run(&["v5", "headers", &api], &[]);
+    assert_code(&h, 0);
+    let headers = header_lines(&h);
+    assert!(
+        headers
+            .iter()
+            .any(|(n, v)| n == "Authorization" && v.starts_with("Bearer "))
+    );
+    assert!(headers.iter().any(|(n, _)| n == "X-App-Id"));
+    assert_eq!(raw_request(&api, "GET", &headers, b""), 200);
+    let s = mock.run(&["v5", "send", "/api/v5/authentication/verify"], &[]);
+    assert_code(&s, 0);
+    assert!(stdout(&s).contains("success"));
+    // An unknown route of the fake: exit 1.
+    assert_code(&mock.run(&["v5", "send", "/nope"], &[]), 1);
+    // Wrong secret: the token endpoint refuses it → exit 2, no secret printed.
+    let wrong = "wrong-v5-app-secret-value";
+    let o = mock.run(&["v5", "token"], &[("V5_APP_SECRET", Some(wrong))]);
+    assert_code(&o, 2);
+    assert_eq!(stderr(&o).lines().count(), 1);
+    assert!(!stderr(&o).contains(wrong));
+    let o = mock.run(&["v5", "token"], &[("V5_APP_ID", Some("bad\nid"))]);
+    assert_config_error(&o, "V5_APP_ID", "fake-app-secret");
+    mock.stop();
+}
+
+#[test]
+fn holidu_end_to_end_through_mock_process() {
+    let mock = Mock::start("holidu");
+    let info = mock.env["HOLIDU_ACCOUNT_INFO"].clone();
+    assert!(std::path::Path::new(&info).exists());
+    let t = mock.run(&["holidu", "token"], &[]);
+    assert_code(&t, 0);
+    assert_eq!(stdout(&t).trim().split('.').count(), 3);
+    let api = format!("{}/properties", mock.base);
+    let h = mock.run(&["holidu", "headers", &api], &[]);
+    assert_code(&h, 0);
+    let headers = header_lines(&h);
+    assert!(
+        headers
+            .iter()
+            .any(|(n, v)| n == "Authorization" && v.starts_with("Bearer ey"))
+    );
+    assert_eq!(raw_request(&api, "GET", &headers, b""), 200);
+    assert_code(&mock.run(&["holidu", "send", "/properties"], &[]), 0);
+    // A document missing its private key: exit 2 naming the variable and the field.
+    let dir = tempdir("holidu");
+    let bad = dir.join("account_info.json");
+    std::fs::write(
+        &bad,
+        r#"{"keyId":"k","issuer":"i","publicKey":"SECRETISH"}"#,
+    )
+    .expect("w");
+    let o = mock.run(
+        &["holidu", "token"],
+        &[("HOLIDU_ACCOUNT_INFO", bad.to_str())],
+    );
+    assert_config_error(&o, "HOLIDU_ACCOUNT_INFO (privateKey)", "SECRETISH");
+    mock.stop();
+    assert!(!std::path::Path::new(&info).exists());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn mock_listens_on_the_requested_port() {
+    // Find a free port, release it, and ask the mock for it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let mock = Mock::start_with("v5", &["--port", &port.to_string()]);
+    assert_eq!(mock.base, format!("http://127.0.0.1:{port}"));
+    assert_code(&mock.run(&["v5", "token"], &[]), 0);
+    mock.stop();
+}
+
+#[test]
+fn transport_and_usage_errors() {
+    let env: HashMap<String, String> = [
+        ("V5_BASE_URL", "http://127.0.0.1:9"),
+        ("V5_APP_ID", "app"),
+        ("V5_APP_SECRET", "unreachable-secret"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let o = tollgate(&["v5", "send", "/api/v5/x"], &env);
+    assert_code(&o, 2);
+    assert!(!stderr(&o).contains("unreachable-secret"));
+    let o = tollgate(&["v5", "send", "-H", "no colon", "/api/v5/x"], &env);
+    assert_code(&o, 2);
+    assert!(stderr(&o).contains("-H"));
+}
+
+#[test]
+fn every_subcommand_help_names_every_variable_it_reads() {
+    let vars: &[(&str, &[&str])] = &[
+        (
+            "dragonpass",
+            &[
+                "DRAGONPASS_ISSUER",
+                "DRAGONPASS_SECRET_KEY",
+                "DRAGONPASS_CLIENT_ID",
+                "DRAGONPASS_CLIENT_SECRET",
+                "DRAGONPASS_TOKEN_URL",
+                "DRAGONPASS_PROGRAM_ID",
+                "DRAGONPASS_PRIVATE_KEY_FILE",
+                "DRAGONPASS_KEY_ID",
+            ],
+        ),
+        (
+            "snap",
+            &[
+                "SNAP_BASE_URL",
+                "SNAP_CLIENT_KEY",
+                "SNAP_PRIVATE_KEY_FILE",
+                "SNAP_PRIVATE_KEY",
+                "SNAP_CLIENT_SECRET",
+                "SNAP_PARTNER_ID",
+                "SNAP_CHANNEL_ID",
+                "SNAP_ORIGIN",
+                "SNAP_TOKEN_PATH",
+                "SNAP_SIGNING",
+            ],
+        ),
+        (
+            "gtr",
+            &[
+                "GTR_BASE_URL",
+                "GTR_API_KEY_CSV",
+                "GTR_VASP_CODE",
+                "GTR_ACCESS_KEY",
+                "GTR_SECRET_KEY",
+                "GTR_CLIENT_P12",
+                "GTR_CLIENT_P12_PASSWORD",
+                "GTR_CA_CERT",
+                "GTR_AUTH",
+            ],
+        ),
+        (
+            "v5",
+            &[
+                "V5_BASE_URL",
+                "V5_APP_ID",
+                "V5_APP_SECRET",
+                "V5_USER_ID",
+                "V5_USER_API_SECRET",
+            ],
+        ),
+        ("holidu", &["HOLIDU_ACCOUNT_INFO", "HOLIDU_BASE_URL"]),
+    ];
+    let none = HashMap::new();
+    for (provider, names) in vars {
+        for sub in [None, Some("token"), Some("headers"), Some("send")] {
+            let mut args = vec![*provider];
+            args.extend(sub);
+            args.push("--help");
+            let o = tollgate(&args, &none);
+            assert_code(&o, 0);
+            let help = stdout(&o);
+            for name in *names {
+                assert!(help.contains(name), "`{args:?}` does not mention {name}");
+            }
+        }
+        let o = tollgate(&["mock", "--help"], &none);
+        assert!(
+            stdout(&o).contains(provider),
+            "mock --help lists {provider}"
+        );
+    }
+    let o = tollgate(&["mock", "--help"], &none);
+    for name in [
+        "DRAGONPASS_TOKEN_URL",
+        "SNAP_PRIVATE_KEY_FILE",
+        "GTR_SECRET_KEY",
+        "V5_APP_SECRET",
+        "HOLIDU_ACCOUNT_INFO",
+    ] {
+        assert!(stdout(&o).contains(name), "mock --help mentions {name}");
+    }
+}
+
+fn tempdir(tag: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "tollgate-cli-test-{tag}-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
