@@ -11,12 +11,14 @@ use auth_core::conformance::{
 mod bench;
 mod fleet;
 mod providers;
+mod publish;
 
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   conformance [PROVIDER...]   run the conformance scenarios against the built-in fakes
                               (all providers, or only those named)
+  publish-check [--no-verify] package every publishable crate as `cargo publish --dry-run` would
   list                        list the registered providers";
 
 fn main() -> ExitCode {
@@ -24,6 +26,7 @@ fn main() -> ExitCode {
     match args.first().map(String::as_str) {
         Some("conformance") => conformance(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
+        Some("publish-check") => publish::run(&args[1..]),
         Some("list") => {
             for p in providers::ALL {
                 println!("{}", p.name);

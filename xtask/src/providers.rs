@@ -75,6 +75,16 @@ pub const ALL: &[Provider] = &[
         name: "holidu",
         start: |clock| Box::pin(async move { boxed(holidu::mock::HoliduFake::start(clock).await) }),
     },
+    Provider {
+        name: "gtr-sso",
+        start: |clock| Box::pin(async move { boxed(gtr::mock::GtrSsoTarget::start(clock).await) }),
+    },
+    Provider {
+        name: "gtr-app-token",
+        start: |clock| {
+            Box::pin(async move { boxed(gtr::mock::GtrAppTokenTarget::start(clock).await) })
+        },
+    },
 ];
 
 /// A provider whose fake could not start: every scenario fails with the reason.

@@ -1,0 +1,359 @@
+//! The signers users attach: [`SsoAuth`] (login once, `Authorization: Bearer <jwt>`) and
+//! [`AppTokenAuth`] (a fresh `X-Authorization` app token on every request, recommended by
+//! GTR for distributed servers). [`GtrAuth`] holds either, chosen at run time.
+//!
+//! Both only add headers; the mutual-TLS identity lives in the `reqwest::Client` the
+//! middleware wraps (see [`crate::tls`]).
+//!
+//! ```no_run
+//! use tollgate_gtr::{auth::AppTokenAuth, credentials::GtrCredentials, tls::{ClientIdentity, TlsConfig}};
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let creds = GtrCredentials::from_api_key_csv("api_key.csv")?;
+//! let http = TlsConfig::new()
+//!     .identity(ClientIdentity::from_pkcs12_file("certificate.p12", "p12-password")?)
+//!     .build_client()?;
+//! let client = reqwest_middleware::ClientBuilder::new(http)
+//!     .with(AppTokenAuth::builder(creds).build()?.middleware())
+//!     .build();
+//! let resp = client
+//!     .get(format!("{}/api/vasp/list", tollgate_gtr::auth::PRODUCTION_URL))
+//!     .send()
+//!     .await?;
+//! # Ok(()) }
+//! ```
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use auth_core::clock::system_clock;
+use auth_core::{
+    AuthError, AuthMiddleware, BearerSigner, CacheConfig, CachedToken, ExposeSecret, SecretString,
+    SharedClock, Signer, TokenCache,
+};
+use http::HeaderValue;
+use reqwest::Request;
+
+use crate::credentials::GtrCredentials;
+use crate::sign::{self, AppTokenStages, DEFAULT_EXPIRES_SECS, VERIFY_TYPE, X_AUTHORIZATION};
+use crate::tls::TlsConfig;
+use crate::token::LoginSource;
+
+/// GTR production.
+pub const PRODUCTION_URL: &str = "https://platform.globaltravelrule.com";
+/// GTR UAT (test environment; its API keys differ from production's).
+pub const UAT_URL: &str = "https://uat-platform.globaltravelrule.com";
+
+/// SSO login mode: logs in with `POST /api/login`, caches the JWT (one login at a time, a
+/// login shared by every request), sends `Authorization: Bearer <jwt>`. A 401 (GTR's
+/// 100014/100020/100021) invalidates the JWT and the middleware logs in again once.
+#[derive(Clone)]
+pub struct SsoAuth {
+    inner: BearerSigner<LoginSource>,
+}
+
+impl fmt::Debug for SsoAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SsoAuth")
+            .field("inner", &self.inner)
+            .finish()
+    }
+}
+
+/// Builds an [`SsoAuth`].
+pub struct SsoAuthBuilder {
+    creds: GtrCredentials,
+    base_url: String,
+    http: Option<reqwest::Client>,
+    tls: Option<TlsConfig>,
+    expire_in_minutes: Option<u32>,
+    clock: SharedClock,
+    cache: CacheConfig,
+}
+
+impl fmt::Debug for SsoAuthBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SsoAuthBuilder")
+            .field("creds", &self.creds)
+            .field("base_url", &self.base_url)
+            .field("expire_in_minutes", &self.expire_in_minutes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SsoAuth {
+    /// Starts building with `creds`; the base URL defaults to [`PRODUCTION_URL`].
+    pub fn builder(creds: GtrCredentials) -> SsoAuthBuilder {
+        SsoAuthBuilder {
+            creds,
+            base_url: PRODUCTION_URL.to_string(),
+            http: None,
+            tls: None,
+            expire_in_minutes: None,
+            clock: system_clock(),
+            cache: CacheConfig::default(),
+        }
+    }
+
+    /// The JWT cache (counters, `invalidate`).
+    pub fn cache(&self) -> &TokenCache<LoginSource> {
+        self.inner.cache()
+    }
+
+    /// This signer as middleware.
+    pub fn middleware(self) -> AuthMiddleware<SsoAuth> {
+        AuthMiddleware::new(self)
+    }
+}
+
+impl SsoAuthBuilder {
+    /// The GTR base URL ([`PRODUCTION_URL`], [`UAT_URL`] or a fake's).
+    #[must_use]
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// The HTTP client used for `/api/login`; it must carry the mTLS identity. Prefer
+    /// [`tls`](Self::tls) unless you build clients yourself.
+    #[must_use]
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Builds the login client from this TLS configuration.
+    #[must_use]
+    pub fn tls(mut self, tls: TlsConfig) -> Self {
+        self.tls = Some(tls);
+        self
+    }
+
+    /// Sends `expireInMinutes`: the session (and the cached JWT) expires after this many
+    /// minutes. Unset (the default), GTR sessions last until logout or a new login.
+    #[must_use]
+    pub fn expire_in_minutes(mut self, minutes: u32) -> Self {
+        self.expire_in_minutes = Some(minutes);
+        self
+    }
+
+    /// The clock for token expiry.
+    #[must_use]
+    pub fn clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The token cache configuration.
+    #[must_use]
+    pub fn cache_config(mut self, config: CacheConfig) -> Self {
+        self.cache = config;
+        self
+    }
+
+    /// Validates and builds. Without [`http_client`](Self::http_client) or
+    /// [`tls`](Self::tls) this fails: GTR requires mutual TLS.
+    pub fn build(self) -> Result<SsoAuth, AuthError> {
+        let http = match (self.http, self.tls) {
+            (Some(c), _) => c,
+            (None, Some(tls)) => tls.build_client()?,
+            (None, None) => {
+                return Err(AuthError::invalid_field(
+                    "http_client",
+                    "GTR requires mutual TLS: pass .tls(TlsConfig) or .http_client(client)",
+                ));
+            }
+        };
+        let source = LoginSource::new(http, &self.base_url, &self.creds, self.expire_in_minutes)?;
+        let cache = TokenCache::with_config(source, self.clock, self.cache).named("gtr-sso");
+        Ok(SsoAuth {
+            inner: BearerSigner::new(cache, Vec::new()),
+        })
+    }
+}
+
+impl Signer for SsoAuth {
+    type Receipt = Arc<CachedToken>;
+
+    async fn sign(&self, req: &mut Request) -> Result<Arc<CachedToken>, AuthError> {
+        self.inner.sign(req).await
+    }
+
+    fn on_rejected(&self, receipt: &Arc<CachedToken>) {
+        self.inner.on_rejected(receipt);
+    }
+}
+
+/// App-token mode: every request gets `X-Authorization` = base64 of a JSON payload with a
+/// fresh nonce and the current 13-digit timestamp; `vaspSecretKeyHash` is computed once
+/// here. Nothing is cached and there is no login. A rejected request (HTTP 401) is signed
+/// afresh and sent once more.
+#[derive(Clone)]
+pub struct AppTokenAuth {
+    access_key: String,
+    hash: SecretString,
+    expires: u64,
+    clock: SharedClock,
+}
+
+impl fmt::Debug for AppTokenAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AppTokenAuth")
+            .field("access_key", &self.access_key)
+            .field("vasp_secret_key_hash", &"[REDACTED]")
+            .field("expires", &self.expires)
+            .finish()
+    }
+}
+
+/// Builds an [`AppTokenAuth`].
+#[derive(Debug)]
+pub struct AppTokenAuthBuilder {
+    creds: GtrCredentials,
+    expires: u64,
+    clock: SharedClock,
+}
+
+impl AppTokenAuth {
+    /// Starts building with `creds`; `expires` defaults to 15 s.
+    ///
+    /// ```
+    /// use tollgate_gtr::{auth::AppTokenAuth, credentials::GtrCredentials};
+    /// let creds = GtrCredentials::new("f93_faj30ae3", "2DF9SDJ3RFA93HFA0F93HAB0S93F", "8adba6ef063be837")?;
+    /// let auth = AppTokenAuth::builder(creds).expires(120).build()?;
+    /// assert!(!format!("{auth:?}").contains("8adba6ef"));
+    /// # Ok::<(), tollgate_gtr::AuthError>(())
+    /// ```
+    pub fn builder(creds: GtrCredentials) -> AppTokenAuthBuilder {
+        AppTokenAuthBuilder {
+            creds,
+            expires: DEFAULT_EXPIRES_SECS,
+            clock: system_clock(),
+        }
+    }
+
+    /// Every stage of the token for `nonce` at the clock's current time.
+    pub fn token_with_nonce(&self, nonce: &str) -> AppTokenStages {
+        let ts = sign::timestamp_millis(self.clock.now());
+        sign::app_token(
+            self.hash.expose_secret(),
+            &self.access_key,
+            nonce,
+            &ts,
+            self.expires,
+            VERIFY_TYPE,
+        )
+    }
+
+    /// The `X-Authorization` value for one request (fresh nonce, current time), marked
+    /// sensitive.
+    pub fn header_value(&self) -> Result<HeaderValue, AuthError> {
+        let t = self.token_with_nonce(&sign::generate_nonce());
+        let mut v = HeaderValue::from_str(&t.header_value).map_err(|_| {
+            AuthError::new(
+                auth_core::ErrorKind::Signing,
+                "app token is not a header value",
+            )
+        })?;
+        v.set_sensitive(true);
+        Ok(v)
+    }
+
+    /// The configured `expires` in seconds.
+    pub fn expires(&self) -> Duration {
+        Duration::from_secs(self.expires)
+    }
+
+    /// This signer as middleware.
+    pub fn middleware(self) -> AuthMiddleware<AppTokenAuth> {
+        AuthMiddleware::new(self)
+    }
+}
+
+impl AppTokenAuthBuilder {
+    /// The token's validity in seconds (`expires`), 1..=3600. GTR recommends 15; its
+    /// samples use 120 to allow for clock drift.
+    #[must_use]
+    pub fn expires(mut self, secs: u64) -> Self {
+        self.expires = secs;
+        self
+    }
+
+    /// The clock the timestamps come from.
+    #[must_use]
+    pub fn clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Validates and precomputes `vaspSecretKeyHash`.
+    pub fn build(self) -> Result<AppTokenAuth, AuthError> {
+        if !(1..=3600).contains(&self.expires) {
+            return Err(AuthError::invalid_field(
+                "expires",
+                "must be between 1 and 3600 seconds",
+            ));
+        }
+        Ok(AppTokenAuth {
+            access_key: self.creds.access_key().to_string(),
+            hash: self.creds.vasp_secret_key_hash(),
+            expires: self.expires,
+            clock: self.clock,
+        })
+    }
+}
+
+impl Signer for AppTokenAuth {
+    type Receipt = ();
+
+    async fn sign(&self, req: &mut Request) -> Result<(), AuthError> {
+        let v = self.header_value()?;
+        req.headers_mut().insert(X_AUTHORIZATION, v);
+        Ok(())
+    }
+}
+
+/// Either mode, chosen at run time.
+#[derive(Debug, Clone)]
+pub enum GtrAuth {
+    /// SSO login.
+    Sso(SsoAuth),
+    /// Per-request app token.
+    AppToken(AppTokenAuth),
+}
+
+impl GtrAuth {
+    /// This signer as middleware.
+    pub fn middleware(self) -> AuthMiddleware<GtrAuth> {
+        AuthMiddleware::new(self)
+    }
+}
+
+impl From<SsoAuth> for GtrAuth {
+    fn from(a: SsoAuth) -> Self {
+        GtrAuth::Sso(a)
+    }
+}
+
+impl From<AppTokenAuth> for GtrAuth {
+    fn from(a: AppTokenAuth) -> Self {
+        GtrAuth::AppToken(a)
+    }
+}
+
+impl Signer for GtrAuth {
+    type Receipt = Option<Arc<CachedToken>>;
+
+    async fn sign(&self, req: &mut Request) -> Result<Self::Receipt, AuthError> {
+        match self {
+            GtrAuth::Sso(s) => s.sign(req).await.map(Some),
+            GtrAuth::AppToken(a) => a.sign(req).await.map(|()| None),
+        }
+    }
+
+    fn on_rejected(&self, receipt: &Self::Receipt) {
+        if let (GtrAuth::Sso(s), Some(r)) = (self, receipt) {
+            s.on_rejected(r);
+        }
+    }
+}

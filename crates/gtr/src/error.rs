@@ -1,0 +1,354 @@
+//! GTR's response envelope and its `verifyStatus` codes, mapped onto [`AuthError`].
+//!
+//! Every GTR response is wrapped as
+//! `{"data": ..., "verifyStatus": 100000, "verifyMessage": "success", "success": true}`.
+//! `verifyStatus` arrives as a number in most responses and as a string (`"100000"`) in the
+//! login example of the docs; both are accepted.
+//!
+//! | code | HTTP | meaning | [`ErrorKind`] | retryable |
+//! |---|---|---|---|---|
+//! | 100000 | 200 | success | — | — |
+//! | 100014 | 401 | login session expired | `TokenRejected` | no (log in again) |
+//! | 100020 | 401 | no authentication | `TokenRejected` | no (log in again) |
+//! | 100021 | 401 | no login session | `TokenRejected` | no (log in again) |
+//! | 100003 | 402 | quota exceeded | `RateLimited` | yes |
+//! | 100006, 100007, 100008 | 500 | GTR server failure | `ServerError` | yes |
+//! | 100004, 100023 | 400 | bad parameters | `Provider` | no |
+//! | 100005 | — | request id duplicated | `Provider` | no |
+//!
+//! On the login endpoint the "token rejected" codes mean the credentials were refused and
+//! map to [`ErrorKind::Unauthorized`] instead (see [`login_error`]).
+
+use std::fmt;
+
+use auth_core::{AuthError, ErrorKind};
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// A `verifyStatus` code, parsed from a JSON number or a numeric string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum VerifyStatus {
+    /// `100000`: success.
+    Success,
+    /// `100003`: quota exceeded (HTTP 402).
+    QuotaExceeded,
+    /// `100004`: bad parameters (HTTP 400).
+    BadParameters,
+    /// `100005`: the request id was used before.
+    DuplicateRequestId,
+    /// `100006`: GTR server failure (retry later).
+    ServerFail,
+    /// `100007`: GTR server failure (retry later).
+    ServerFail7,
+    /// `100008`: GTR server failure (retry later).
+    ServerFail8,
+    /// `100014`: the login session expired.
+    SessionExpired,
+    /// `100020`: no authentication.
+    NoAuth,
+    /// `100021`: no login session (logged out, or another login replaced it).
+    NoLoginSession,
+    /// `100023`: bad parameters.
+    BadParameters23,
+    /// Any other code.
+    Other(u64),
+}
+
+impl VerifyStatus {
+    /// The code for a number.
+    pub fn from_code(code: u64) -> Self {
+        match code {
+            100000 => VerifyStatus::Success,
+            100003 => VerifyStatus::QuotaExceeded,
+            100004 => VerifyStatus::BadParameters,
+            100005 => VerifyStatus::DuplicateRequestId,
+            100006 => VerifyStatus::ServerFail,
+            100007 => VerifyStatus::ServerFail7,
+            100008 => VerifyStatus::ServerFail8,
+            100014 => VerifyStatus::SessionExpired,
+            100020 => VerifyStatus::NoAuth,
+            100021 => VerifyStatus::NoLoginSession,
+            100023 => VerifyStatus::BadParameters23,
+            other => VerifyStatus::Other(other),
+        }
+    }
+
+    /// The numeric code.
+    ///
+    /// ```
+    /// use tollgate_gtr::error::VerifyStatus;
+    /// assert_eq!(VerifyStatus::from_code(100021).code(), 100021);
+    /// assert_eq!(VerifyStatus::NoLoginSession.code(), 100021);
+    /// ```
+    pub fn code(self) -> u64 {
+        match self {
+            VerifyStatus::Success => 100000,
+            VerifyStatus::QuotaExceeded => 100003,
+            VerifyStatus::BadParameters => 100004,
+            VerifyStatus::DuplicateRequestId => 100005,
+            VerifyStatus::ServerFail => 100006,
+            VerifyStatus::ServerFail7 => 100007,
+            VerifyStatus::ServerFail8 => 100008,
+            VerifyStatus::SessionExpired => 100014,
+            VerifyStatus::NoAuth => 100020,
+            VerifyStatus::NoLoginSession => 100021,
+            VerifyStatus::BadParameters23 => 100023,
+            VerifyStatus::Other(c) => c,
+        }
+    }
+
+    /// Whether this code means the token (or session) was rejected and a fresh login helps.
+    pub fn is_token_rejected(self) -> bool {
+        matches!(
+            self,
+            VerifyStatus::SessionExpired | VerifyStatus::NoAuth | VerifyStatus::NoLoginSession
+        )
+    }
+
+    /// Whether this is the success code.
+    pub fn is_success(self) -> bool {
+        self == VerifyStatus::Success
+    }
+}
+
+impl fmt::Display for VerifyStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.code())
+    }
+}
+
+impl Serialize for VerifyStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(self.code())
+    }
+}
+
+impl<'de> Deserialize<'de> for VerifyStatus {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Num(u64),
+            Str(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Num(n) => Ok(VerifyStatus::from_code(n)),
+            Raw::Str(s) => s
+                .trim()
+                .parse::<u64>()
+                .map(VerifyStatus::from_code)
+                .map_err(|_| serde::de::Error::custom("verifyStatus is not a number")),
+        }
+    }
+}
+
+/// GTR's response envelope.
+///
+/// ```
+/// use tollgate_gtr::error::{Envelope, VerifyStatus};
+/// let e: Envelope<serde_json::Value> = serde_json::from_str(
+///     r#"{"data":null,"verifyStatus":"100021","verifyMessage":"no login","success":false}"#,
+/// ).unwrap();
+/// assert_eq!(e.verify_status, Some(VerifyStatus::NoLoginSession));
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Envelope<T> {
+    /// The payload (`null` on failures).
+    #[serde(default = "Option::default")]
+    pub data: Option<T>,
+    /// The status code.
+    #[serde(rename = "verifyStatus", default)]
+    pub verify_status: Option<VerifyStatus>,
+    /// GTR's message (informational; never compared).
+    #[serde(rename = "verifyMessage", default)]
+    pub verify_message: Option<String>,
+    /// Whether the call succeeded.
+    #[serde(default)]
+    pub success: bool,
+}
+
+/// Maps a failed GTR response (HTTP status and, when the body was an envelope, its code) to
+/// a typed error. The provider code is attached; the message is GTR's code, never body text.
+///
+/// ```
+/// use tollgate_gtr::error::{api_error, VerifyStatus};
+/// use tollgate_gtr::ErrorKind;
+/// let e = api_error("GTR API", http::StatusCode::INTERNAL_SERVER_ERROR, Some(VerifyStatus::ServerFail), None);
+/// assert_eq!(e.kind(), ErrorKind::ServerError);
+/// assert!(e.is_retryable());
+/// assert_eq!(e.provider_code(), Some("100006"));
+/// ```
+pub fn api_error(
+    context: &str,
+    status: http::StatusCode,
+    code: Option<VerifyStatus>,
+    headers: Option<&http::HeaderMap>,
+) -> AuthError {
+    let Some(code) = code else {
+        if status == http::StatusCode::PAYMENT_REQUIRED {
+            // GTR answers an exhausted quota with 402.
+            return AuthError::new(
+                ErrorKind::RateLimited,
+                format!("{context}: HTTP 402 (quota exceeded)"),
+            );
+        }
+        return AuthError::from_status(context, status, headers);
+    };
+    let (kind, retryable) = match code {
+        c if c.is_token_rejected() => (ErrorKind::TokenRejected, false),
+        VerifyStatus::QuotaExceeded => (ErrorKind::RateLimited, true),
+        VerifyStatus::ServerFail | VerifyStatus::ServerFail7 | VerifyStatus::ServerFail8 => {
+            (ErrorKind::ServerError, true)
+        }
+        VerifyStatus::BadParameters
+        | VerifyStatus::BadParameters23
+        | VerifyStatus::DuplicateRequestId => (ErrorKind::Provider, false),
+        // A success code on a failed HTTP status, or an unknown code: the status decides.
+        _ => {
+            return AuthError::from_status(context, status, headers)
+                .with_provider_code(code.code().to_string());
+        }
+    };
+    let mut e = AuthError::new(
+        kind,
+        format!(
+            "{context}: HTTP {}, verifyStatus {}",
+            status.as_u16(),
+            code.code()
+        ),
+    )
+    .with_retryable(retryable)
+    .with_provider_code(code.code().to_string());
+    if let Some(after) = headers.and_then(auth_core::error::retry_after_header) {
+        e = e.with_retry_after(after).with_retryable(true);
+    }
+    e
+}
+
+/// Reads a GTR API response body: `Ok(data)` when HTTP succeeded and the envelope says
+/// success, otherwise the typed error of [`api_error`]. (Use it on responses you got through
+/// the middleware; the middleware itself already retried a 401 once.)
+///
+/// ```
+/// use tollgate_gtr::error::check_envelope;
+/// let ok: Option<serde_json::Value> = check_envelope(
+///     http::StatusCode::OK, None, br#"{"data":{"n":1},"verifyStatus":100000,"success":true}"#,
+/// )?;
+/// assert_eq!(ok.unwrap()["n"], 1);
+/// let err = check_envelope::<serde_json::Value>(
+///     http::StatusCode::UNAUTHORIZED, None,
+///     br#"{"data":null,"verifyStatus":100021,"verifyMessage":"x","success":false}"#,
+/// ).unwrap_err();
+/// assert_eq!(err.kind(), tollgate_gtr::ErrorKind::TokenRejected);
+/// # Ok::<(), tollgate_gtr::AuthError>(())
+/// ```
+pub fn check_envelope<T: serde::de::DeserializeOwned>(
+    status: http::StatusCode,
+    headers: Option<&http::HeaderMap>,
+    body: &[u8],
+) -> Result<Option<T>, AuthError> {
+    match serde_json::from_slice::<Envelope<T>>(body) {
+        Ok(env)
+            if status.is_success()
+                && env.success
+                && env.verify_status.is_none_or(VerifyStatus::is_success) =>
+        {
+            Ok(env.data)
+        }
+        Ok(env) => Err(api_error("GTR API", status, env.verify_status, headers)),
+        Err(_) if status.is_success() => Err(AuthError::new(
+            ErrorKind::InvalidResponse,
+            "GTR response is not the expected JSON envelope",
+        )),
+        Err(_) => Err(api_error("GTR API", status, None, headers)),
+    }
+}
+
+/// Like [`api_error`], for the login endpoint: codes that mean "token rejected" on an API
+/// call mean "credentials refused" here ([`ErrorKind::Unauthorized`], not retryable), as
+/// does HTTP 401/403 without an envelope.
+pub fn login_error(
+    status: http::StatusCode,
+    code: Option<VerifyStatus>,
+    headers: Option<&http::HeaderMap>,
+) -> AuthError {
+    let e = api_error("GTR login", status, code, headers);
+    if e.kind() == ErrorKind::TokenRejected {
+        let mut u = AuthError::new(
+            ErrorKind::Unauthorized,
+            format!("GTR login refused the credentials: {}", e.message()),
+        )
+        .with_retryable(false);
+        if let Some(c) = e.provider_code() {
+            u = u.with_provider_code(c.to_string());
+        }
+        return u;
+    }
+    e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::StatusCode;
+
+    #[test]
+    fn verify_status_accepts_numbers_and_strings() {
+        for text in ["100000", "\"100000\""] {
+            let v: VerifyStatus = serde_json::from_str(text).expect("parse");
+            assert!(v.is_success());
+        }
+        assert!(serde_json::from_str::<VerifyStatus>("\"abc\"").is_err());
+        assert!(serde_json::from_str::<VerifyStatus>("true").is_err());
+        assert_eq!(
+            serde_json::from_str::<VerifyStatus>("123").expect("parse"),
+            VerifyStatus::Other(123)
+        );
+    }
+
+    #[test]
+    fn code_table() {
+        let table: [(u16, u64, ErrorKind, bool); 11] = [
+            (401, 100021, ErrorKind::TokenRejected, false),
+            (401, 100014, ErrorKind::TokenRejected, false),
+            (401, 100020, ErrorKind::TokenRejected, false),
+            (402, 100003, ErrorKind::RateLimited, true),
+            (500, 100006, ErrorKind::ServerError, true),
+            (500, 100007, ErrorKind::ServerError, true),
+            (500, 100008, ErrorKind::ServerError, true),
+            (400, 100004, ErrorKind::Provider, false),
+            (400, 100023, ErrorKind::Provider, false),
+            (400, 100005, ErrorKind::Provider, false),
+            (503, 999999, ErrorKind::ServerError, true),
+        ];
+        for (status, code, kind, retryable) in table {
+            let e = api_error(
+                "t",
+                StatusCode::from_u16(status).expect("status"),
+                Some(VerifyStatus::from_code(code)),
+                None,
+            );
+            assert_eq!(e.kind(), kind, "{code}");
+            assert_eq!(e.is_retryable(), retryable, "{code}");
+            assert_eq!(e.provider_code(), Some(code.to_string().as_str()));
+        }
+        let e = api_error("t", StatusCode::PAYMENT_REQUIRED, None, None);
+        assert_eq!(e.kind(), ErrorKind::RateLimited);
+        let e = api_error("t", StatusCode::BAD_REQUEST, None, None);
+        assert_eq!(e.kind(), ErrorKind::Provider);
+    }
+
+    #[test]
+    fn login_rejections_are_unauthorized() {
+        let e = login_error(StatusCode::UNAUTHORIZED, Some(VerifyStatus::NoAuth), None);
+        assert_eq!(e.kind(), ErrorKind::Unauthorized);
+        assert!(!e.is_retryable());
+        assert_eq!(e.provider_code(), Some("100020"));
+        let e = login_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Some(VerifyStatus::ServerFail),
+            None,
+        );
+        assert!(e.is_retryable());
+    }
+}

@@ -1,0 +1,266 @@
+//! Pure signing functions (no I/O, no clock, no randomness unless asked for): every stage of
+//! GTR's SSO `signedSecretKey` and of the app token, each testable against the docs'
+//! worked example (`tests/vectors/gtr/seed_vectors.json`).
+//!
+//! App token, as GTR documents it:
+//!
+//! ```text
+//! vaspSecretKeyHash = hex(sha512(secretKey + vaspCode))                 (once, at construction)
+//! secretToken       = hex(sha512(accessKey|vaspSecretKeyHash|nonce|timestamp|expires|verifyType))
+//! X-Authorization   = base64(JSON {secretToken, accessKey, algorithm: "hmac-sha512",
+//!                                  nonce, timestamp, expires, verifyType})
+//! ```
+//!
+//! `sha512` is the plain hash (not HMAC) despite the `algorithm` name. `timestamp` is the
+//! 13-digit UTC epoch in milliseconds, sent as a JSON *string* like GTR's official samples;
+//! `expires` (seconds) and `verifyType` are JSON numbers. The JSON is serialized compactly,
+//! with the keys in the documented order. The docs' example encodes a hand-formatted JSON
+//! text (tabs and newlines); GTR parses the JSON, so whitespace is not significant and the
+//! compact form carries the same value.
+//!
+//! ```
+//! use tollgate_gtr::sign;
+//! let hash = sign::vasp_secret_key_hash("8adba6ef063be8370fb9a7fb91d7498e905db8640442e1f5be6964", "f93_faj30ae3");
+//! let t = sign::app_token(&hash, "2DF9SDJ3RFA93HFA0F93HAB0S93F", "03kadafd039hfa-2dasdf", "1701734400000", 15, 1);
+//! assert!(t.secret_token.starts_with("710c776f6048bd6a"));
+//! ```
+
+use std::fmt;
+use std::time::SystemTime;
+
+use base64::Engine as _;
+use http::HeaderName;
+use rand::Rng as _;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha512};
+
+/// The `algorithm` value GTR expects.
+pub const ALGORITHM: &str = "hmac-sha512";
+/// The `verifyType` value GTR expects.
+pub const VERIFY_TYPE: u32 = 1;
+/// The default `expires` (seconds), as GTR's docs recommend.
+pub const DEFAULT_EXPIRES_SECS: u64 = 15;
+/// The app-token header.
+pub const X_AUTHORIZATION: HeaderName = HeaderName::from_static("x-authorization");
+/// Length of the nonces [`generate_nonce`] makes.
+pub const NONCE_LEN: usize = 32;
+
+/// Lower-case hex of SHA-512 of `input`'s UTF-8 bytes.
+pub fn sha512_hex(input: &str) -> String {
+    hex::encode(Sha512::digest(input.as_bytes()))
+}
+
+/// SSO login: `signedSecretKey = hex(sha512(secretKey))`.
+///
+/// ```
+/// assert_eq!(
+///     &tollgate_gtr::sign::signed_secret_key("DFSD0JFN43SGNDSPIAN30IHSIDFN0SAR3BNFA0ISFNBI0N3RNFWE0F")[..16],
+///     "6bbb4d21bdb8a072",
+/// );
+/// ```
+pub fn signed_secret_key(secret_key: &str) -> String {
+    sha512_hex(secret_key)
+}
+
+/// The input of [`vasp_secret_key_hash`]: `secretKey + vaspCode`.
+pub fn vasp_secret_key_hash_input(secret_key: &str, vasp_code: &str) -> String {
+    let mut s = String::with_capacity(secret_key.len() + vasp_code.len());
+    s.push_str(secret_key);
+    s.push_str(vasp_code);
+    s
+}
+
+/// App token: `vaspSecretKeyHash = hex(sha512(secretKey + vaspCode))`.
+pub fn vasp_secret_key_hash(secret_key: &str, vasp_code: &str) -> String {
+    sha512_hex(&vasp_secret_key_hash_input(secret_key, vasp_code))
+}
+
+/// The string hashed into `secretToken`:
+/// `accessKey|vaspSecretKeyHash|nonce|timestamp|expires|verifyType`.
+pub fn secret_token_input(
+    access_key: &str,
+    vasp_secret_key_hash: &str,
+    nonce: &str,
+    timestamp: &str,
+    expires: u64,
+    verify_type: u32,
+) -> String {
+    format!("{access_key}|{vasp_secret_key_hash}|{nonce}|{timestamp}|{expires}|{verify_type}")
+}
+
+/// The 13-digit millisecond timestamp string of `t` (UTC epoch).
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// let t = UNIX_EPOCH + Duration::from_secs(1_701_734_400);
+/// assert_eq!(tollgate_gtr::sign::timestamp_millis(t), "1701734400000");
+/// ```
+pub fn timestamp_millis(t: SystemTime) -> String {
+    auth_core::clock::unix_millis(t).to_string()
+}
+
+/// A fresh nonce: [`NONCE_LEN`] random ASCII alphanumerics (GTR asks for ASCII nonces).
+pub fn generate_nonce() -> String {
+    rand::thread_rng()
+        .sample_iter(&rand::distributions::Alphanumeric)
+        .take(NONCE_LEN)
+        .map(char::from)
+        .collect()
+}
+
+/// The JSON payload of an app token, with fields in GTR's documented order.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppTokenPayload {
+    /// `hex(sha512(secret token input))`.
+    pub secret_token: String,
+    /// The `accessKey`.
+    pub access_key: String,
+    /// Always [`ALGORITHM`].
+    pub algorithm: String,
+    /// The per-request nonce.
+    pub nonce: String,
+    /// 13-digit epoch milliseconds, as a string.
+    pub timestamp: String,
+    /// Validity in seconds.
+    pub expires: u64,
+    /// Always [`VERIFY_TYPE`].
+    pub verify_type: u32,
+}
+
+impl fmt::Debug for AppTokenPayload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AppTokenPayload")
+            .field("secret_token", &"[REDACTED]")
+            .field("access_key", &self.access_key)
+            .field("algorithm", &self.algorithm)
+            .field("nonce", &self.nonce)
+            .field("timestamp", &self.timestamp)
+            .field("expires", &self.expires)
+            .field("verify_type", &self.verify_type)
+            .finish()
+    }
+}
+
+impl AppTokenPayload {
+    /// Decodes an `X-Authorization` value (base64 of the JSON payload), as GTR (and this
+    /// crate's fake) does. `None` when it is not base64 of a payload-shaped JSON object.
+    pub fn decode_header(value: &str) -> Option<AppTokenPayload> {
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(value.trim())
+            .ok()?;
+        serde_json::from_slice(&raw).ok()
+    }
+}
+
+/// Every stage of one app token. `Debug` redacts the secret values.
+#[derive(Clone)]
+pub struct AppTokenStages {
+    /// `accessKey|vaspSecretKeyHash|nonce|timestamp|expires|verifyType` (contains the
+    /// key hash: secret).
+    pub secret_token_input: String,
+    /// `hex(sha512(secret_token_input))`.
+    pub secret_token: String,
+    /// The payload as a value.
+    pub payload: AppTokenPayload,
+    /// The payload serialized compactly, keys in documented order.
+    pub payload_json: String,
+    /// `base64(payload_json)`: the `X-Authorization` header value.
+    pub header_value: String,
+}
+
+impl fmt::Debug for AppTokenStages {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AppTokenStages")
+            .field("payload", &self.payload)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds every stage of an app token from the precomputed `vaspSecretKeyHash` (see
+/// [`vasp_secret_key_hash`]), the `accessKey`, a nonce, the 13-digit timestamp string,
+/// `expires` seconds and `verifyType`.
+///
+/// ```
+/// use tollgate_gtr::sign::{app_token, AppTokenPayload};
+/// let t = app_token("hash", "ak", "nonce1", "1701734400000", 15, 1);
+/// assert_eq!(t.payload_json, r#"{"secretToken":"#.to_string() + &format!("{:?}", t.secret_token)
+///     + r#","accessKey":"ak","algorithm":"hmac-sha512","nonce":"nonce1","timestamp":"1701734400000","expires":15,"verifyType":1}"#);
+/// assert_eq!(AppTokenPayload::decode_header(&t.header_value), Some(t.payload));
+/// ```
+pub fn app_token(
+    vasp_secret_key_hash: &str,
+    access_key: &str,
+    nonce: &str,
+    timestamp: &str,
+    expires: u64,
+    verify_type: u32,
+) -> AppTokenStages {
+    let secret_token_input = secret_token_input(
+        access_key,
+        vasp_secret_key_hash,
+        nonce,
+        timestamp,
+        expires,
+        verify_type,
+    );
+    let secret_token = sha512_hex(&secret_token_input);
+    let payload = AppTokenPayload {
+        secret_token: secret_token.clone(),
+        access_key: access_key.to_string(),
+        algorithm: ALGORITHM.to_string(),
+        nonce: nonce.to_string(),
+        timestamp: timestamp.to_string(),
+        expires,
+        verify_type,
+    };
+    // Serializing a struct of strings and integers cannot fail; fall back to an empty
+    // object rather than panicking all the same.
+    let payload_json = serde_json::to_string(&payload).unwrap_or_else(|_| "{}".to_string());
+    let header_value = base64::engine::general_purpose::STANDARD.encode(payload_json.as_bytes());
+    AppTokenStages {
+        secret_token_input,
+        secret_token,
+        payload,
+        payload_json,
+        header_value,
+    }
+}
+
+/// Checks a nonce the way GTR asks: non-empty printable ASCII without `|` (the separator of
+/// the secret token input). [`generate_nonce`] always passes.
+pub fn validate_nonce(nonce: &str) -> Result<(), auth_core::AuthError> {
+    auth_core::credentials::require_header_safe("nonce", nonce)?;
+    if nonce.contains('|') {
+        return Err(auth_core::AuthError::invalid_field(
+            "nonce",
+            "must not contain '|'",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nonces_are_fresh_ascii() {
+        let a = generate_nonce();
+        let b = generate_nonce();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), NONCE_LEN);
+        assert!(a.bytes().all(|c| c.is_ascii_alphanumeric()));
+        assert!(validate_nonce(&a).is_ok());
+        assert!(validate_nonce("a|b").is_err());
+        assert!(validate_nonce("ключ").is_err());
+    }
+
+    #[test]
+    fn stages_debug_redacts() {
+        let t = app_token("HASHVALUE", "ak", "n", "1", 15, 1);
+        let dbg = format!("{t:?}");
+        assert!(!dbg.contains("HASHVALUE"));
+        assert!(!dbg.contains(&t.secret_token));
+    }
+}

@@ -1,0 +1,246 @@
+//! SSO login: `POST /api/login` as a typed request/response and a [`TokenSource`].
+//!
+//! ```text
+//! POST /api/login  {"vaspCode", "accessKey", "signedSecretKey": hex(sha512(secretKey)), "expireInMinutes"?}
+//! → {"data": {"jwt": "...", "vaspCode": "..."}, "verifyStatus": 100000, "verifyMessage": "success", "success": true}
+//! ```
+//!
+//! Login is single sign-on: a new login logs out the previous session. [`LoginSource`] is
+//! always used through auth-core's `TokenCache`, whose single-flight guarantee collapses
+//! concurrent logins from one process into one. Without `expireInMinutes` GTR's session does
+//! not expire on its own, so the token is cached until GTR rejects it (100014/100020/100021
+//! → the middleware invalidates it and logs in again once).
+
+use std::fmt;
+use std::time::Duration;
+
+use auth_core::{AuthError, ErrorKind, ExposeSecret, FetchContext, FetchedToken, TokenSource};
+use serde::{Deserialize, Serialize};
+
+use crate::credentials::GtrCredentials;
+use crate::error::{Envelope, login_error};
+
+/// The login path.
+pub const LOGIN_PATH: &str = "/api/login";
+
+/// The body of `POST /api/login`. `Debug` redacts `signedSecretKey`.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct LoginRequest {
+    /// The `vaspCode`.
+    pub vasp_code: String,
+    /// The `accessKey`.
+    pub access_key: String,
+    /// `hex(sha512(secretKey))`.
+    pub signed_secret_key: String,
+    /// Session lifetime in minutes; absent → the session lives until logout.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub expire_in_minutes: Option<u32>,
+}
+
+impl LoginRequest {
+    /// The login body for `creds`.
+    ///
+    /// ```
+    /// use tollgate_gtr::{credentials::GtrCredentials, token::LoginRequest};
+    /// let creds = GtrCredentials::new("f93_faj30ae3", "2DF9SDJ3RFA93HFA0F93HAB0S93F",
+    ///     "DFSD0JFN43SGNDSPIAN30IHSIDFN0SAR3BNFA0ISFNBI0N3RNFWE0F")?;
+    /// let body = LoginRequest::new(&creds, None);
+    /// assert!(body.signed_secret_key.starts_with("6bbb4d21"));
+    /// assert!(!serde_json::to_string(&body).unwrap().contains("expireInMinutes"));
+    /// # Ok::<(), tollgate_gtr::AuthError>(())
+    /// ```
+    pub fn new(creds: &GtrCredentials, expire_in_minutes: Option<u32>) -> Self {
+        LoginRequest {
+            vasp_code: creds.vasp_code().to_string(),
+            access_key: creds.access_key().to_string(),
+            signed_secret_key: creds.signed_secret_key().expose_secret().to_string(),
+            expire_in_minutes,
+        }
+    }
+}
+
+impl fmt::Debug for LoginRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LoginRequest")
+            .field("vasp_code", &self.vasp_code)
+            .field("access_key", &self.access_key)
+            .field("signed_secret_key", &"[REDACTED]")
+            .field("expire_in_minutes", &self.expire_in_minutes)
+            .finish()
+    }
+}
+
+/// `data` of a successful login. `Debug` redacts the JWT.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoginData {
+    /// The session token, sent as `Authorization: Bearer <jwt>`.
+    pub jwt: String,
+    /// The `vaspCode` logged in.
+    #[serde(default)]
+    pub vasp_code: Option<String>,
+}
+
+impl fmt::Debug for LoginData {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LoginData")
+            .field("jwt", &"[REDACTED]")
+            .field("vasp_code", &self.vasp_code)
+            .finish()
+    }
+}
+
+/// Logs in to GTR. Use it through a `TokenCache` (see [`crate::auth::SsoAuth`]), which
+/// keeps logins to one at a time.
+pub struct LoginSource {
+    http: reqwest::Client,
+    login_url: String,
+    body: Vec<u8>,
+    expire_in_minutes: Option<u32>,
+}
+
+impl fmt::Debug for LoginSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LoginSource")
+            .field("login_url", &self.login_url)
+            .field("expire_in_minutes", &self.expire_in_minutes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for LoginSource {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.body);
+    }
+}
+
+impl LoginSource {
+    /// A source logging in at `{base_url}/api/login` with `http` (which should carry the
+    /// mTLS identity, see [`crate::tls`]).
+    pub fn new(
+        http: reqwest::Client,
+        base_url: &str,
+        creds: &GtrCredentials,
+        expire_in_minutes: Option<u32>,
+    ) -> Result<Self, AuthError> {
+        if expire_in_minutes == Some(0) {
+            return Err(AuthError::invalid_field(
+                "expireInMinutes",
+                "must be at least 1 (leave it unset for sessions that do not expire)",
+            ));
+        }
+        let base = base_url.trim_end_matches('/');
+        let parsed = reqwest::Url::parse(base)
+            .map_err(|_| AuthError::invalid_field("base_url", "is not a valid URL"))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(AuthError::invalid_field(
+                "base_url",
+                "must be http or https",
+            ));
+        }
+        let body = serde_json::to_vec(&LoginRequest::new(creds, expire_in_minutes))
+            .map_err(|_| AuthError::new(ErrorKind::Internal, "cannot serialize login body"))?;
+        Ok(LoginSource {
+            http,
+            login_url: format!("{base}{LOGIN_PATH}"),
+            body,
+            expire_in_minutes,
+        })
+    }
+
+    /// The session lifetime requested with `expireInMinutes`.
+    pub fn lifetime(&self) -> Option<Duration> {
+        self.expire_in_minutes
+            .map(|m| Duration::from_secs(u64::from(m) * 60))
+    }
+}
+
+/// Interprets a login response (HTTP status + body): the JWT on success, a typed error
+/// otherwise. Exposed for testing and for users who log in by other means.
+pub fn parse_login_response(
+    status: http::StatusCode,
+    headers: Option<&http::HeaderMap>,
+    body: &[u8],
+) -> Result<LoginData, AuthError> {
+    let env: Option<Envelope<LoginData>> = serde_json::from_slice(body).ok();
+    match env {
+        Some(env)
+            if status.is_success()
+                && env.success
+                && env.verify_status.is_none_or(|s| s.is_success()) =>
+        {
+            env.data.ok_or_else(|| {
+                AuthError::new(
+                    ErrorKind::InvalidResponse,
+                    "GTR login succeeded without data.jwt",
+                )
+            })
+        }
+        Some(env) => Err(login_error(status, env.verify_status, headers)),
+        None if status.is_success() => Err(AuthError::new(
+            ErrorKind::InvalidResponse,
+            "GTR login response is not the expected JSON envelope",
+        )),
+        None => Err(login_error(status, None, headers)),
+    }
+}
+
+impl TokenSource for LoginSource {
+    async fn fetch(&self, _cx: &FetchContext) -> Result<FetchedToken, AuthError> {
+        let resp = self
+            .http
+            .post(&self.login_url)
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .body(self.body.clone())
+            .send()
+            .await
+            .map_err(|e| AuthError::from_reqwest("GTR login request", e))?;
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| AuthError::from_reqwest("GTR login response", e))?;
+        let data = parse_login_response(status, Some(&headers), &bytes)?;
+        auth_core::credentials::require_header_safe("jwt", &data.jwt).map_err(|_| {
+            AuthError::new(
+                ErrorKind::InvalidResponse,
+                "GTR login returned an unusable jwt",
+            )
+        })?;
+        tracing::debug!(expire_in_minutes = ?self.expire_in_minutes, "GTR login succeeded");
+        Ok(match self.lifetime() {
+            Some(life) => FetchedToken::new(data.jwt, life),
+            None => FetchedToken::without_expiry(data.jwt),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::StatusCode;
+
+    #[test]
+    fn login_response_shapes() {
+        let ok = br#"{"data":{"jwt":"eyJ.a.b","vaspCode":"v"},"verifyMessage":"success","verifyStatus":"100000","success":true}"#;
+        let d = parse_login_response(StatusCode::OK, None, ok).expect("ok");
+        assert_eq!(d.jwt, "eyJ.a.b");
+        let bad = br#"{"data":null,"verifyMessage":"x","verifyStatus":100020,"success":false}"#;
+        let e = parse_login_response(StatusCode::UNAUTHORIZED, None, bad).expect_err("bad");
+        assert_eq!(e.kind(), ErrorKind::Unauthorized);
+        let e = parse_login_response(StatusCode::OK, None, b"<html>").expect_err("html");
+        assert_eq!(e.kind(), ErrorKind::InvalidResponse);
+        let e = parse_login_response(StatusCode::BAD_GATEWAY, None, b"<html>").expect_err("502");
+        assert!(e.is_retryable());
+        // success flag false on HTTP 200 is still an error
+        let e = parse_login_response(
+            StatusCode::OK,
+            None,
+            br#"{"data":null,"verifyStatus":100006,"success":false}"#,
+        )
+        .expect_err("server fail");
+        assert!(e.is_retryable());
+    }
+}
