@@ -222,6 +222,7 @@ fn provider<S: Signer>(rt: &tokio::runtime::Runtime, p: &Provider<S>, base: &str
     let mut v = rt.block_on(measure(p, base));
     v["allocations"] = allocations(rt, p, base);
     v["name"] = json!(p.name);
+    v["has_token"] = json!(p.has_token);
     eprintln!("load: {} done", p.name);
     v
 }
@@ -238,6 +239,8 @@ fn main() {
     let v5 = rt.block_on(common::v5());
     let holidu = rt.block_on(common::holidu());
     let snap = rt.block_on(common::snap());
+    let gtr_sso = rt.block_on(common::gtr_sso());
+    let gtr_app = rt.block_on(common::gtr_app());
     let out = json!({
         "round_requests": ROUND_REQUESTS,
         "concurrency": CONCURRENCY,
@@ -248,6 +251,8 @@ fn main() {
             provider(&rt, &v5, &base),
             provider(&rt, &holidu, &base),
             provider(&rt, &snap, &base),
+            provider(&rt, &gtr_sso, &base),
+            provider(&rt, &gtr_app, &base),
         ],
     });
     let text = serde_json::to_string_pretty(&out).expect("json");

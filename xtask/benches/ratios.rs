@@ -45,6 +45,25 @@ fn cached_token<S: Signer>(c: &mut Criterion, p: &Provider<S>) {
     g.finish();
 }
 
+/// GTR's app token against one SHA-512 of its string to sign.
+fn gtr_app(c: &mut Criterion, p: &Provider<gtr::auth::AppTokenAuth>) {
+    let input = p
+        .signer
+        .token_with_nonce("03kadafd039hfa-2dasdf")
+        .secret_token_input;
+    let mut g = c.benchmark_group("gtr-app-token");
+    let mut req = p.request(BASE);
+    g.bench_function("sign", |b| {
+        b.iter(|| {
+            now(p.signer.sign(black_box(&mut req))).expect("sign");
+        })
+    });
+    g.bench_function("floor", |b| {
+        b.iter(|| sha2::Sha512::digest(black_box(input.as_bytes())))
+    });
+    g.finish();
+}
+
 fn snap(c: &mut Criterion, p: &Provider<snap_b2b::SnapAuth>) {
     let cache = p.signer.token_cache().expect("symmetric mode");
     let token = now(cache.token()).expect("warm token");
@@ -159,7 +178,11 @@ fn benches(c: &mut Criterion) {
     let v5 = rt.block_on(common::v5());
     let holidu = rt.block_on(common::holidu());
     let snap = rt.block_on(common::snap());
+    let gtr_sso = rt.block_on(common::gtr_sso());
+    let gtr_app = rt.block_on(common::gtr_app());
     let _cx = rt.enter();
+    cached_token(c, &gtr_sso);
+    self::gtr_app(c, &gtr_app);
     cached_token(c, &dragonpass);
     cached_token(c, &v5);
     cached_token(c, &holidu);

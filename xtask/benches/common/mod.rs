@@ -33,6 +33,8 @@ pub struct Provider<S: Signer> {
     pub body: Option<bytes::Bytes>,
     /// Path (and query) of the request.
     pub path: &'static str,
+    /// Whether the signer caches a fetched token (GTR's app token is computed per request).
+    pub has_token: bool,
     /// The fake, kept alive as long as the signer may fetch from it.
     _fake: Box<dyn Any>,
 }
@@ -113,6 +115,7 @@ pub async fn dragonpass() -> Provider<dragonpass::DragonPassAuth> {
         method: reqwest::Method::GET,
         body: None,
         path: API_PATH,
+        has_token: true,
         _fake: Box::new(fake),
     }
 }
@@ -143,6 +146,7 @@ pub async fn v5() -> Provider<v5_openapi::V5Auth> {
         method: reqwest::Method::GET,
         body: None,
         path: "/api/v5/anything",
+        has_token: true,
         _fake: Box::new(fake),
     }
 }
@@ -173,6 +177,7 @@ pub async fn holidu() -> Provider<holidu::HoliduAuth> {
         method: reqwest::Method::GET,
         body: None,
         path: "/properties",
+        has_token: true,
         _fake: Box::new(fake),
     }
 }
@@ -211,6 +216,72 @@ pub async fn snap() -> Provider<snap_b2b::SnapAuth> {
         method: reqwest::Method::POST,
         body: Some(bytes::Bytes::from_static(SAMPLE_BODY.as_bytes())),
         path: API_PATH,
+        has_token: true,
+        _fake: Box::new(fake),
+    }
+}
+
+/// GTR in SSO mode: a JWT from the login endpoint, cached, sent as a bearer.
+pub async fn gtr_sso() -> Provider<gtr::auth::SsoAuth> {
+    use gtr::auth::SsoAuth;
+    use gtr::mock::GtrFake;
+    let clock = clock();
+    let fake = Arc::new(GtrFake::start(clock.clone()).await);
+    let make = {
+        let fake = fake.clone();
+        move || {
+            SsoAuth::builder(fake.credentials())
+                .base_url(fake.uri())
+                .http_client(fake.http_client().expect("gtr client"))
+                .clock(clock.shared())
+                .cache_config(cache())
+                .build()
+                .expect("gtr sso auth")
+        }
+    };
+    let signer = make();
+    signer.cache().token().await.expect("warm gtr sso");
+    Provider {
+        name: "gtr-sso",
+        signer: Arc::new(signer),
+        cold: Box::new(move || Cold {
+            signer: make(),
+            fetches: Box::new(|s: &SsoAuth| s.cache().fetches_started()),
+        }),
+        method: reqwest::Method::GET,
+        body: None,
+        path: "/api/vasp/list",
+        has_token: true,
+        _fake: Box::new(fake),
+    }
+}
+
+/// GTR's app token: a fresh nonce, timestamp and SHA-512 per request, nothing cached.
+pub async fn gtr_app() -> Provider<gtr::auth::AppTokenAuth> {
+    use gtr::auth::AppTokenAuth;
+    use gtr::mock::GtrFake;
+    let clock = clock();
+    let fake = Arc::new(GtrFake::start(clock.clone()).await);
+    let make = {
+        let fake = fake.clone();
+        move || {
+            AppTokenAuth::builder(fake.credentials())
+                .clock(clock.shared())
+                .build()
+                .expect("gtr app token auth")
+        }
+    };
+    Provider {
+        name: "gtr-app-token",
+        signer: Arc::new(make()),
+        cold: Box::new(move || Cold {
+            signer: make(),
+            fetches: Box::new(|_: &AppTokenAuth| 0),
+        }),
+        method: reqwest::Method::GET,
+        body: None,
+        path: "/api/vasp/list",
+        has_token: false,
         _fake: Box::new(fake),
     }
 }
