@@ -8,6 +8,7 @@ use auth_core::conformance::{
     ConformanceTarget, Outcome, Report, run_fleet_scenario, run_scenarios,
 };
 
+mod bench;
 mod fleet;
 mod fuzz;
 mod providers;
@@ -28,6 +29,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("conformance") => conformance(&args[1..]),
+        Some("bench") => bench::run(&args[1..]),
         Some("fuzz") => fuzz::run(&args[1..]),
         Some("publish-check") => publish::run(&args[1..]),
         Some("list") => {

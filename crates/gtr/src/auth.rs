@@ -248,8 +248,17 @@ impl AppTokenAuth {
     /// The `X-Authorization` value for one request (fresh nonce, current time), marked
     /// sensitive.
     pub fn header_value(&self) -> Result<HeaderValue, AuthError> {
-        let t = self.token_with_nonce(&sign::generate_nonce());
-        let mut v = HeaderValue::from_str(&t.header_value).map_err(|_| {
+        let ts = sign::timestamp_millis(self.clock.now());
+        let header = sign::app_token_header(
+            self.hash.expose_secret(),
+            &self.access_key,
+            &sign::generate_nonce(),
+            &ts,
+            self.expires,
+            VERIFY_TYPE,
+        );
+        // From the String's own buffer: no copy.
+        let mut v = HeaderValue::try_from(header).map_err(|_| {
             AuthError::new(
                 auth_core::ErrorKind::Signing,
                 "app token is not a header value",

@@ -68,23 +68,30 @@ pub fn minify_json_into(input: &[u8], out: &mut Vec<u8>) -> Result<(), MinifyErr
     let mut p = Parser {
         s: input,
         i: 0,
+        kept_from: 0,
         out,
     };
     p.ws();
     if p.i == p.s.len() {
         return Ok(());
     }
-    p.value(0)?;
+    let parsed = p.value(0);
     p.ws();
+    p.keep();
+    parsed?;
     if p.i != p.s.len() {
         return Err(p.err("unexpected data after the JSON value"));
     }
     Ok(())
 }
 
+/// Validates while it scans; the output is copied in runs: everything between two stretches
+/// of whitespace outside strings goes to `out` with one `extend_from_slice` (`kept_from` is
+/// where the pending run starts), so tokens are never copied one by one.
 struct Parser<'a, 'o> {
     s: &'a [u8],
     i: usize,
+    kept_from: usize,
     out: &'o mut Vec<u8>,
 }
 
@@ -100,10 +107,24 @@ impl Parser<'_, '_> {
         self.s.get(self.i).copied()
     }
 
+    /// Copies the pending run `kept_from..i` to the output.
+    fn keep(&mut self) {
+        self.out.extend_from_slice(&self.s[self.kept_from..self.i]);
+        self.kept_from = self.i;
+    }
+
+    /// Skips whitespace (after flushing the pending run when there is any to skip).
     fn ws(&mut self) {
+        if !matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            return;
+        }
+        self.keep();
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
             self.i += 1;
+            // Indentation comes in runs of spaces: skip them a word at a time.
+            self.i += spaces_run(&self.s[self.i..]);
         }
+        self.kept_from = self.i;
     }
 
     fn value(&mut self, depth: usize) -> Result<(), MinifyError> {
@@ -124,11 +145,9 @@ impl Parser<'_, '_> {
         if depth > MAX_DEPTH {
             return Err(self.err("nested too deeply"));
         }
-        self.out.push(b'{');
         self.i += 1;
         self.ws();
         if self.peek() == Some(b'}') {
-            self.out.push(b'}');
             self.i += 1;
             return Ok(());
         }
@@ -142,18 +161,15 @@ impl Parser<'_, '_> {
             if self.peek() != Some(b':') {
                 return Err(self.err("expected ':' after a key"));
             }
-            self.out.push(b':');
             self.i += 1;
             self.ws();
             self.value(depth)?;
             self.ws();
             match self.peek() {
                 Some(b',') => {
-                    self.out.push(b',');
                     self.i += 1;
                 }
                 Some(b'}') => {
-                    self.out.push(b'}');
                     self.i += 1;
                     return Ok(());
                 }
@@ -166,11 +182,9 @@ impl Parser<'_, '_> {
         if depth > MAX_DEPTH {
             return Err(self.err("nested too deeply"));
         }
-        self.out.push(b'[');
         self.i += 1;
         self.ws();
         if self.peek() == Some(b']') {
-            self.out.push(b']');
             self.i += 1;
             return Ok(());
         }
@@ -180,11 +194,9 @@ impl Parser<'_, '_> {
             self.ws();
             match self.peek() {
                 Some(b',') => {
-                    self.out.push(b',');
                     self.i += 1;
                 }
                 Some(b']') => {
-                    self.out.push(b']');
                     self.i += 1;
                     return Ok(());
                 }
@@ -194,9 +206,10 @@ impl Parser<'_, '_> {
     }
 
     fn string(&mut self) -> Result<(), MinifyError> {
-        let start = self.i;
         self.i += 1; // opening quote
         loop {
+            // Plain ASCII needs no closer look: skip it a word at a time.
+            self.i += plain_string_run(&self.s[self.i..]);
             match self.peek() {
                 None => return Err(self.err("unterminated string")),
                 Some(b'"') => {
@@ -238,7 +251,6 @@ impl Parser<'_, '_> {
                 Some(_) => self.i += 1,
             }
         }
-        self.out.extend_from_slice(&self.s[start..self.i]);
         Ok(())
     }
 
@@ -251,7 +263,6 @@ impl Parser<'_, '_> {
     }
 
     fn number(&mut self) -> Result<(), MinifyError> {
-        let start = self.i;
         if self.peek() == Some(b'-') {
             self.i += 1;
         }
@@ -282,14 +293,12 @@ impl Parser<'_, '_> {
                 return Err(self.err("expected a digit in the exponent"));
             }
         }
-        self.out.extend_from_slice(&self.s[start..self.i]);
         Ok(())
     }
 
     fn literal(&mut self, word: &'static [u8]) -> Result<(), MinifyError> {
         if self.s[self.i..].starts_with(word) {
             self.i += word.len();
-            self.out.extend_from_slice(word);
             Ok(())
         } else {
             Err(self.err("unexpected word"))
@@ -297,9 +306,78 @@ impl Parser<'_, '_> {
     }
 }
 
+const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+
+/// Whether some byte of `w` is below `n` (exact as an "any" test for `n <= 0x80`).
+#[inline]
+fn any_below(w: u64, n: u8) -> bool {
+    w.wrapping_sub(ONES * u64::from(n)) & !w & HIGHS != 0
+}
+
+/// Whether some byte of `w` equals `b`.
+#[inline]
+fn any_equal(w: u64, b: u8) -> bool {
+    any_below(w ^ (ONES * u64::from(b)), 1)
+}
+
+/// How many leading bytes of `s` a JSON string can hold as they are: printable ASCII other
+/// than `"` and `\`. Checks eight bytes at a time (SWAR), then byte by byte.
+#[inline]
+fn plain_string_run(s: &[u8]) -> usize {
+    let mut n = 0;
+    for chunk in s.chunks_exact(8) {
+        let Ok(bytes) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        let w = u64::from_ne_bytes(bytes);
+        if w & HIGHS != 0 || any_below(w, 0x20) || any_equal(w, b'"') || any_equal(w, b'\\') {
+            break;
+        }
+        n += 8;
+    }
+    n + s[n..]
+        .iter()
+        .take_while(|&&b| (0x20..0x80).contains(&b) && b != b'"' && b != b'\\')
+        .count()
+}
+
+/// How many leading bytes of `s` are spaces, counted eight at a time (the rest is left to
+/// the byte-by-byte whitespace loop).
+#[inline]
+fn spaces_run(s: &[u8]) -> usize {
+    let mut n = 0;
+    for chunk in s.chunks_exact(8) {
+        if chunk != b"        " {
+            break;
+        }
+        n += 8;
+    }
+    n
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn word_at_a_time_scans_stop_at_every_special_byte() {
+        for special in [b'"', b'\\', 0x00, 0x1f, 0x7f + 1, 0xff] {
+            for at in 0..20 {
+                let mut s = vec![b'a'; 20];
+                s[at] = special;
+                assert_eq!(plain_string_run(&s), at, "byte {special:#x} at {at}");
+            }
+        }
+        assert_eq!(plain_string_run(&[b'~'; 19]), 19);
+        assert_eq!(spaces_run(b"         x"), 8);
+        assert_eq!(spaces_run(b"       x"), 0);
+        let pretty = "{\n        \"a\" :   [ 1 ,\t\"x  y\\\"z\" ],\r\n                \"b\": \"\\u00e9 é€ long enough to span words\" }";
+        assert_eq!(
+            minify_json(pretty.as_bytes()).expect("ok"),
+            "{\"a\":[1,\"x  y\\\"z\"],\"b\":\"\\u00e9 é€ long enough to span words\"}".as_bytes()
+        );
+    }
 
     #[test]
     fn deep_nesting_is_an_error_not_a_crash() {

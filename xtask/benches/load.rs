@@ -1,0 +1,263 @@
+//! Load half of `cargo xtask bench` (a plain binary: `harness = false`, no criterion):
+//! throughput of a signed client against the same unsigned client on a loopback hyper
+//! server, cold and warm concurrent bursts, and heap allocations per signed request counted
+//! by a global allocator. Writes one JSON document to `$TOLLGATE_BENCH_OUT` (or stdout);
+//! `xtask/src/bench.rs` turns it into tables.
+
+#![allow(missing_docs)]
+
+use std::alloc::System;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use auth_core::{AuthMiddleware, Signer};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use reqwest_middleware::ClientBuilder;
+use serde_json::{Value, json};
+use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
+
+mod common;
+use common::{Provider, now};
+
+#[global_allocator]
+static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+
+/// Requests per throughput round, concurrent tasks, rounds per variant.
+const ROUND_REQUESTS: usize = 3000;
+const CONCURRENCY: usize = 8;
+const ROUNDS: usize = 5;
+const BURSTS: [usize; 3] = [1, 100, 1000];
+const ALLOC_ITERATIONS: usize = 2000;
+
+/// A minimal HTTP/1.1 server: reads the whole request body, answers `200 ok`.
+async fn serve() -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let _ = stream.set_nodelay(true);
+            tokio::spawn(async move {
+                let svc = service_fn(|req: hyper::Request<Incoming>| async move {
+                    let _ = req.into_body().collect().await;
+                    Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from_static(b"ok"))))
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), svc)
+                    .await;
+            });
+        }
+    });
+    addr
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx.min(sorted.len() - 1)].as_secs_f64() * 1e6
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+trait Send2: Fn(reqwest::Request) -> futures::future::BoxFuture<'static, bool> + Send + Sync {}
+impl<T: Fn(reqwest::Request) -> futures::future::BoxFuture<'static, bool> + Send + Sync> Send2
+    for T
+{
+}
+
+/// Runs `total` requests over `CONCURRENCY` tasks; requests per second.
+async fn round(send: Arc<dyn Send2>, template: &reqwest::Request, total: usize) -> f64 {
+    let per_task = total / CONCURRENCY;
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..CONCURRENCY)
+        .map(|_| {
+            let send = send.clone();
+            let reqs: Vec<_> = (0..per_task)
+                .map(|_| template.try_clone().expect("clonable"))
+                .collect();
+            tokio::spawn(async move {
+                for r in reqs {
+                    assert!(send(r).await, "request failed");
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.expect("task");
+    }
+    (per_task * CONCURRENCY) as f64 / start.elapsed().as_secs_f64()
+}
+
+/// `n` concurrent requests; each one's latency from the burst's start, sorted.
+async fn burst(send: Arc<dyn Send2>, template: &reqwest::Request, n: usize) -> Vec<Duration> {
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..n)
+        .map(|_| {
+            let send = send.clone();
+            let r = template.try_clone().expect("clonable");
+            tokio::spawn(async move {
+                assert!(send(r).await, "request failed");
+                start.elapsed()
+            })
+        })
+        .collect();
+    let mut out = Vec::with_capacity(n);
+    for t in tasks {
+        out.push(t.await.expect("task"));
+    }
+    out.sort();
+    out
+}
+
+fn unsigned(client: reqwest::Client) -> Arc<dyn Send2> {
+    Arc::new(move |r: reqwest::Request| {
+        let c = client.clone();
+        Box::pin(async move { c.execute(r).await.is_ok_and(|r| r.status().is_success()) })
+            as futures::future::BoxFuture<'static, bool>
+    })
+}
+
+fn signed<S: Signer>(client: reqwest::Client, signer: Arc<S>) -> Arc<dyn Send2> {
+    let mw = ClientBuilder::new(client)
+        .with(AuthMiddleware::from_arc(signer))
+        .build();
+    Arc::new(move |r: reqwest::Request| {
+        let c = mw.clone();
+        Box::pin(async move { c.execute(r).await.is_ok_and(|r| r.status().is_success()) })
+            as futures::future::BoxFuture<'static, bool>
+    })
+}
+
+fn allocations<S: Signer>(rt: &tokio::runtime::Runtime, p: &Provider<S>, base: &str) -> Value {
+    let _cx = rt.enter();
+    let template = p.request(base);
+    // Warm-up (lazy statics, thread locals, the first clone of a shared header value).
+    for _ in 0..10 {
+        let mut r = template.try_clone().expect("clone");
+        now(p.signer.sign(&mut r)).expect("sign");
+    }
+    let reg = Region::new(GLOBAL);
+    for _ in 0..ALLOC_ITERATIONS {
+        let r = template.try_clone().expect("clone");
+        std::hint::black_box(r);
+    }
+    let base_stats = reg.change();
+    let reg = Region::new(GLOBAL);
+    for _ in 0..ALLOC_ITERATIONS {
+        let mut r = template.try_clone().expect("clone");
+        now(p.signer.sign(&mut r)).expect("sign");
+        std::hint::black_box(r);
+    }
+    let with = reg.change();
+    let n = ALLOC_ITERATIONS as f64;
+    json!({
+        "allocations": (with.allocations as f64 - base_stats.allocations as f64) / n,
+        "reallocations": (with.reallocations as f64 - base_stats.reallocations as f64) / n,
+        "bytes": (with.bytes_allocated as f64 - base_stats.bytes_allocated as f64) / n,
+    })
+}
+
+async fn measure<S: Signer>(p: &Provider<S>, base: &str) -> Value {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(2000)
+        .build()
+        .expect("client");
+    let template = p.request(base);
+
+    // Throughput, interleaved rounds, median of each.
+    let plain = unsigned(client.clone());
+    let sig = signed(client.clone(), p.signer.clone());
+    round(plain.clone(), &template, ROUND_REQUESTS / 3).await;
+    round(sig.clone(), &template, ROUND_REQUESTS / 3).await;
+    let (mut u, mut s) = (Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        u.push(round(plain.clone(), &template, ROUND_REQUESTS).await);
+        s.push(round(sig.clone(), &template, ROUND_REQUESTS).await);
+    }
+    let (u, s) = (median(u), median(s));
+
+    // Bursts: open the connections first (an unsigned burst), then a cold signer's burst,
+    // then the same signer's warm burst.
+    let mut bursts = Vec::new();
+    for n in BURSTS {
+        burst(plain.clone(), &template, n).await;
+        let cold = (p.cold)();
+        let signer = Arc::new(cold.signer);
+        let sig = signed(client.clone(), signer.clone());
+        let c = burst(sig.clone(), &template, n).await;
+        let fetches = (cold.fetches)(&signer);
+        let w = burst(sig, &template, n).await;
+        bursts.push(json!({
+            "n": n,
+            "fetches": fetches,
+            "cold_p50_us": percentile(&c, 0.50),
+            "cold_p99_us": percentile(&c, 0.99),
+            "warm_p50_us": percentile(&w, 0.50),
+            "warm_p99_us": percentile(&w, 0.99),
+        }));
+    }
+    json!({
+        "unsigned_rps": u,
+        "signed_rps": s,
+        "bursts": bursts,
+    })
+}
+
+fn provider<S: Signer>(rt: &tokio::runtime::Runtime, p: &Provider<S>, base: &str) -> Value {
+    let mut v = rt.block_on(measure(p, base));
+    v["allocations"] = allocations(rt, p, base);
+    v["name"] = json!(p.name);
+    v["has_token"] = json!(p.has_token);
+    eprintln!("load: {} done", p.name);
+    v
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let addr = rt.block_on(serve());
+    let base = format!("http://{addr}");
+    let dragonpass = rt.block_on(common::dragonpass());
+    let v5 = rt.block_on(common::v5());
+    let holidu = rt.block_on(common::holidu());
+    let snap = rt.block_on(common::snap());
+    let gtr_sso = rt.block_on(common::gtr_sso());
+    let gtr_app = rt.block_on(common::gtr_app());
+    let out = json!({
+        "round_requests": ROUND_REQUESTS,
+        "concurrency": CONCURRENCY,
+        "rounds": ROUNDS,
+        "alloc_iterations": ALLOC_ITERATIONS,
+        "providers": [
+            provider(&rt, &dragonpass, &base),
+            provider(&rt, &v5, &base),
+            provider(&rt, &holidu, &base),
+            provider(&rt, &snap, &base),
+            provider(&rt, &gtr_sso, &base),
+            provider(&rt, &gtr_app, &base),
+        ],
+    });
+    let text = serde_json::to_string_pretty(&out).expect("json");
+    match std::env::var_os("TOLLGATE_BENCH_OUT") {
+        Some(path) => std::fs::write(path, text).expect("write results"),
+        None => println!("{text}"),
+    }
+}
