@@ -153,6 +153,17 @@ impl AuthError {
         self.rebuild(|i| i.retry_after = Some(after))
     }
 
+    /// Honours a `Retry-After` header (in seconds), if `headers` carry one: attaches the hint
+    /// and marks the error retryable. Provider error mappers call this once on every error
+    /// built from an HTTP response.
+    #[must_use]
+    pub fn with_retry_after_from(self, headers: Option<&http::HeaderMap>) -> Self {
+        match headers.and_then(retry_after_header) {
+            Some(after) => self.with_retry_after(after).with_retryable(true),
+            None => self,
+        }
+    }
+
     /// Attaches the field this error concerns.
     #[must_use]
     pub fn with_field(self, field: &'static str) -> Self {
@@ -266,11 +277,8 @@ impl AuthError {
             500..=599 => ErrorKind::ServerError,
             _ => ErrorKind::Provider,
         };
-        let mut e = AuthError::new(kind, format!("{context}: HTTP {}", status.as_u16()));
-        if let Some(after) = headers.and_then(retry_after_header) {
-            e = e.with_retry_after(after).with_retryable(true);
-        }
-        e
+        AuthError::new(kind, format!("{context}: HTTP {}", status.as_u16()))
+            .with_retry_after_from(headers)
     }
 }
 
@@ -363,6 +371,27 @@ mod tests {
         let e = AuthError::from_status("token", http::StatusCode::UNAUTHORIZED, None);
         assert_eq!(e.kind(), ErrorKind::Unauthorized);
         assert!(!e.is_retryable());
+    }
+
+    #[test]
+    fn retry_after_from_headers_marks_retryable() {
+        let mut h = http::HeaderMap::new();
+        let plain = AuthError::new(ErrorKind::Unauthorized, "no").with_retry_after_from(Some(&h));
+        assert_eq!(plain.retry_after(), None);
+        assert!(!plain.is_retryable());
+        h.insert(
+            http::header::RETRY_AFTER,
+            http::HeaderValue::from_static("12"),
+        );
+        let e = AuthError::new(ErrorKind::Provider, "busy").with_retry_after_from(Some(&h));
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(12)));
+        assert!(e.is_retryable());
+        assert_eq!(
+            AuthError::new(ErrorKind::Provider, "x")
+                .with_retry_after_from(None)
+                .retry_after(),
+            None
+        );
     }
 
     #[test]

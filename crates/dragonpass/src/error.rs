@@ -125,11 +125,9 @@ pub fn map_error(
         text.push_str(": ");
         text.push_str(&short);
     }
-    let mut err = AuthError::new(kind, text).with_provider_code(code);
-    if let Some(after) = headers.and_then(auth_core::error::retry_after_header) {
-        err = err.with_retry_after(after).with_retryable(true);
-    }
-    err
+    AuthError::new(kind, text)
+        .with_provider_code(code)
+        .with_retry_after_from(headers)
 }
 
 /// Checks a DragonPass response and returns its `data`.

@@ -209,7 +209,7 @@ pub fn api_error(
                 .with_provider_code(code.code().to_string());
         }
     };
-    let mut e = AuthError::new(
+    AuthError::new(
         kind,
         format!(
             "{context}: HTTP {}, verifyStatus {}",
@@ -218,11 +218,8 @@ pub fn api_error(
         ),
     )
     .with_retryable(retryable)
-    .with_provider_code(code.code().to_string());
-    if let Some(after) = headers.and_then(auth_core::error::retry_after_header) {
-        e = e.with_retry_after(after).with_retryable(true);
-    }
-    e
+    .with_provider_code(code.code().to_string())
+    .with_retry_after_from(headers)
 }
 
 /// Reads a GTR API response body: `Ok(data)` when HTTP succeeded and the envelope says

@@ -175,10 +175,9 @@ pub fn error_from_response(
         500..=599 => (ErrorKind::ServerError, true),
         _ => (ErrorKind::Provider, false),
     };
-    let mut err = AuthError::new(kind, message).with_retryable(retryable);
-    if let Some(after) = auth_core::error::retry_after_header(headers) {
-        err = err.with_retry_after(after).with_retryable(true);
-    }
+    let err = AuthError::new(kind, message)
+        .with_retryable(retryable)
+        .with_retry_after_from(Some(headers));
     match (code, envelope.response_code) {
         (Some(c), _) => err.with_provider_code(c.as_str()),
         (None, Some(raw)) if raw.len() <= 16 && raw.is_ascii() => err.with_provider_code(raw),

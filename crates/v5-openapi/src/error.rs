@@ -15,7 +15,6 @@
 //!
 //! A `Retry-After` header (seconds) is honoured in every case.
 
-use auth_core::error::retry_after_header;
 use auth_core::{AuthError, ErrorKind};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -108,15 +107,12 @@ pub fn envelope_error(
         Endpoint::Token => "V5 token request",
         Endpoint::Api => "V5 API call",
     };
-    let mut e = AuthError::new(
+    AuthError::new(
         kind,
         format!("{context}: HTTP {s}, code {code}: {}", clean_msg(msg)),
     )
-    .with_provider_code(code.to_string());
-    if let Some(after) = headers.and_then(retry_after_header) {
-        e = e.with_retry_after(after).with_retryable(true);
-    }
-    e
+    .with_provider_code(code.to_string())
+    .with_retry_after_from(headers)
 }
 
 /// Reads a response body as an envelope and returns its `data`, or the typed error.
