@@ -24,6 +24,26 @@ use crate::middleware::AuthMiddleware;
 use crate::sign::BearerSigner;
 use crate::token::{FetchContext, FetchedToken, TokenSource};
 
+/// "The next `n` times": a fake arms it with [`set`](Self::set) (reject the next `n` API
+/// calls, delay the next `n` token responses…) and consumes one per request with
+/// [`take`](Self::take). Shared by every provider fake.
+#[derive(Debug, Default)]
+pub struct Countdown(AtomicU64);
+
+impl Countdown {
+    /// Arms the countdown for the next `n` takes.
+    pub fn set(&self, n: u64) {
+        self.0.store(n, Ordering::SeqCst);
+    }
+
+    /// Consumes one; `true` while the countdown was still armed.
+    pub fn take(&self) -> bool {
+        self.0
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+    }
+}
+
 /// The fault a fake's token endpoint is currently told to produce (see
 /// [`ConformanceTarget::set_token_fault`]); fakes keep one in their shared state.
 #[derive(Debug, Default)]
@@ -79,8 +99,8 @@ struct FakeState {
     fetches: AtomicU64,
     api_calls: AtomicU64,
     failing: AtomicBool,
-    reject_next: AtomicU64,
-    delay_next: AtomicU64,
+    reject_next: Countdown,
+    delay_next: Countdown,
     delay_ms: AtomicU64,
     token_requests: AtomicU64,
     fault: FaultSwitch,
@@ -94,11 +114,7 @@ struct TokenEndpoint {
 impl Respond for TokenEndpoint {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         self.state.token_requests.fetch_add(1, Ordering::SeqCst);
-        let delayed = self
-            .state
-            .delay_next
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok();
+        let delayed = self.state.delay_next.take();
         let template = self.answer(req);
         if delayed {
             template.set_delay(Duration::from_millis(
@@ -169,12 +185,7 @@ impl Respond for Api {
         let unauthorized = || {
             ResponseTemplate::new(401).set_body_json(serde_json::json!({"error": "invalid_token"}))
         };
-        if self
-            .state
-            .reject_next
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok()
-        {
+        if self.state.reject_next.take() {
             return unauthorized();
         }
         let Some(token) = req
@@ -251,7 +262,7 @@ impl ReferenceFake {
         self.state
             .delay_ms
             .store(delay.as_millis() as u64, Ordering::SeqCst);
-        self.state.delay_next.store(n, Ordering::SeqCst);
+        self.state.delay_next.set(n);
     }
 }
 
@@ -371,7 +382,7 @@ impl ConformanceTarget for ReferenceFake {
     }
 
     fn reject_next_api_calls(&self, n: u64) {
-        self.state.reject_next.store(n, Ordering::SeqCst);
+        self.state.reject_next.set(n);
     }
 
     fn secrets(&self) -> Vec<String> {
@@ -393,5 +404,23 @@ impl ConformanceTarget for ReferenceFake {
         Some(Ok(ClientBuilder::new(reqwest::Client::new())
             .with(AuthMiddleware::new(BearerSigner::new(cache, Vec::new())))
             .build()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Countdown;
+
+    #[test]
+    fn countdown_takes_exactly_n() {
+        let c = Countdown::default();
+        assert!(!c.take(), "unarmed");
+        c.set(2);
+        assert!(c.take());
+        assert!(c.take());
+        assert!(!c.take(), "spent after n takes");
+        c.set(1);
+        c.set(0);
+        assert!(!c.take(), "set replaces the count");
     }
 }

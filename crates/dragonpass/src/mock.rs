@@ -96,7 +96,7 @@ struct State {
     fetches: AtomicU64,
     api_calls: AtomicU64,
     failing: AtomicBool,
-    reject_next: AtomicU64,
+    reject_next: auth_core::mock::Countdown,
     seen: Mutex<HashSet<String>>,
     fault: FaultSwitch,
 }
@@ -205,12 +205,7 @@ impl Api {
 impl Respond for Api {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         self.state.api_calls.fetch_add(1, Ordering::SeqCst);
-        if self
-            .state
-            .reject_next
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok()
-        {
+        if self.state.reject_next.take() {
             return envelope(401, 401, "Unauthorized: token rejected");
         }
         let Some(token) = req
@@ -498,7 +493,7 @@ impl ConformanceTarget for DragonPassFake {
     }
 
     fn reject_next_api_calls(&self, n: u64) {
-        self.state.reject_next.store(n, Ordering::SeqCst);
+        self.state.reject_next.set(n);
     }
 
     fn set_token_fault(&self, fault: Option<TokenFault>) -> bool {

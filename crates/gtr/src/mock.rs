@@ -81,7 +81,7 @@ struct State {
     app_tokens_accepted: AtomicU64,
     bearer_accepted: AtomicU64,
     failing: AtomicBool,
-    reject_next: AtomicU64,
+    reject_next: auth_core::mock::Countdown,
     fault: FaultSwitch,
 }
 
@@ -248,12 +248,7 @@ impl Api {
 impl Respond for Api {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         self.state.api_calls.fetch_add(1, Ordering::SeqCst);
-        if self
-            .state
-            .reject_next
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok()
-        {
+        if self.state.reject_next.take() {
             return failure(401, 100021, "no login session");
         }
         let header = |name: &str| req.headers.get(name).and_then(|v| v.to_str().ok());
@@ -419,7 +414,7 @@ impl GtrFake {
 
     /// The next `n` API calls are answered 401 / 100021.
     pub fn reject_next_api_calls(&self, n: u64) {
-        self.state.reject_next.store(n, Ordering::SeqCst);
+        self.state.reject_next.set(n);
     }
 
     /// Logs the current SSO session out (as another login elsewhere would).

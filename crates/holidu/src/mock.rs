@@ -65,7 +65,7 @@ struct State {
     seen: Mutex<HashSet<String>>,
     valid_tokens: AtomicU64,
     api_calls: AtomicU64,
-    reject_next: AtomicU64,
+    reject_next: auth_core::mock::Countdown,
 }
 
 fn unauthorized(message: &str) -> ResponseTemplate {
@@ -85,12 +85,7 @@ struct Api {
 impl Respond for Api {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         self.state.api_calls.fetch_add(1, Ordering::SeqCst);
-        if self
-            .state
-            .reject_next
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok()
-        {
+        if self.state.reject_next.take() {
             return unauthorized("JWT rejected: token revoked");
         }
         let Some(token) = req
@@ -223,7 +218,7 @@ impl HoliduFake {
 
     /// The next `n` API calls get HTTP 401.
     pub fn reject_next_api_calls(&self, n: u64) {
-        self.state.reject_next.store(n, Ordering::SeqCst);
+        self.state.reject_next.set(n);
     }
 
     /// The clock the fake reads.

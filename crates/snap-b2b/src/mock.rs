@@ -88,7 +88,7 @@ struct FakeState {
     api_calls: AtomicU64,
     accepted: AtomicU64,
     failing: AtomicBool,
-    reject_next: AtomicU64,
+    reject_next: auth_core::mock::Countdown,
     fault: FaultSwitch,
 }
 
@@ -271,12 +271,7 @@ impl Api {
 impl Respond for Api {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         self.state.api_calls.fetch_add(1, Ordering::SeqCst);
-        if self
-            .state
-            .reject_next
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok()
-        {
+        if self.state.reject_next.take() {
             return snap(401, SERVICE_API, 1, "Invalid Token (B2B)");
         }
         match self.check(req) {
@@ -368,7 +363,7 @@ impl SnapFake {
             api_calls: AtomicU64::new(0),
             accepted: AtomicU64::new(0),
             failing: AtomicBool::new(false),
-            reject_next: AtomicU64::new(0),
+            reject_next: Default::default(),
             fault: FaultSwitch::default(),
         });
         Mock::given(method("POST"))
@@ -496,7 +491,7 @@ impl SnapFake {
 
     /// The next `n` transaction calls are answered `4012401` with HTTP 401.
     pub fn reject_next_api_calls(&self, n: u64) {
-        self.state.reject_next.store(n, Ordering::SeqCst);
+        self.state.reject_next.set(n);
     }
 }
 

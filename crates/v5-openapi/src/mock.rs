@@ -79,7 +79,7 @@ struct State {
     fetches: AtomicU64,
     api_calls: AtomicU64,
     failing: AtomicBool,
-    reject_next: AtomicU64,
+    reject_next: auth_core::mock::Countdown,
     fault: FaultSwitch,
 }
 
@@ -187,12 +187,7 @@ struct Api {
 impl Respond for Api {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         self.state.api_calls.fetch_add(1, Ordering::SeqCst);
-        if self
-            .state
-            .reject_next
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok()
-        {
+        if self.state.reject_next.take() {
             return envelope(401, codes::TOKEN_INVALID, "token expired");
         }
         let header = |name: &str| req.headers.get(name).and_then(|v| v.to_str().ok());
@@ -317,7 +312,7 @@ impl V5Fake {
 
     /// The next `n` API calls get HTTP 401 with code [`codes::TOKEN_INVALID`].
     pub fn reject_next_api_calls(&self, n: u64) {
-        self.state.reject_next.store(n, Ordering::SeqCst);
+        self.state.reject_next.set(n);
     }
 
     /// The clock the fake reads.
