@@ -5,32 +5,56 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
 use futures::FutureExt;
-use futures::future::{BoxFuture, Shared};
+use futures::future::{BoxFuture, Either, Shared};
 use rand::Rng;
 use secrecy::{ExposeSecret, SecretString};
 use tracing::Instrument;
 
 use crate::clock::{SharedClock, system_clock};
-use crate::error::{AuthError, ErrorKind};
-use crate::store::{OnUnavailable, SharedStore, StoredToken};
-use crate::token::FetchedToken;
-use crate::token::{CachedToken, FetchContext, TokenSource};
+use crate::error::{AuthError, ErrorKind, MAX_RETRY_AFTER};
+use crate::store::{OnUnavailable, SharedStore, StoredToken, TokenStore};
+use crate::token::{CachedToken, FetchContext, Timing, TokenSource, check_token_value};
 
 /// How the cache refreshes and retries.
+///
+/// Build it from [`CacheConfig::default`] with the `with_*` setters (new settings may be
+/// added in minor releases):
+///
+/// ```
+/// use std::time::Duration;
+/// use tollgate_auth_core::CacheConfig;
+/// let cfg = CacheConfig::default()
+///     .with_refresh_margin(Duration::from_secs(120))
+///     .with_expiry_buffer(Duration::from_secs(5));
+/// assert_eq!(cfg.refresh_margin, Duration::from_secs(120));
+/// ```
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct CacheConfig {
     /// Refresh this long before expiry (default 60 s). Capped at half the token's lifetime.
     pub refresh_margin: Duration,
     /// Up to this much extra, chosen at random per token, is added to the margin so that
     /// many processes do not refresh at the same instant (default 10 s).
     pub jitter: Duration,
-    /// First wait after a failed background refresh (default 1 s); doubles per failure.
+    /// Stop handing a token out this long before it expires (default 10 s, at most a
+    /// quarter of the token's lifetime): local expiry runs later than the server's by the
+    /// fetch latency, so the last seconds of a lifetime are not worth a 401.
+    pub expiry_buffer: Duration,
+    /// Longest token lifetime believed (default 24 h): a server's larger `expiresIn` is
+    /// clamped to it.
+    pub max_lifetime: Duration,
+    /// First wait after a failed fetch (default 1 s); doubles per failure.
     pub min_backoff: Duration,
-    /// Longest wait between failed background refreshes (default 60 s).
+    /// Longest wait between failed fetches (default 60 s); a longer `Retry-After` (up to
+    /// [`MAX_RETRY_AFTER`]) wins.
     pub max_backoff: Duration,
     /// Bound on one fetch, so a token endpoint that never answers cannot hang callers
     /// (default 30 s, real time).
     pub fetch_timeout: Duration,
+    /// At most one refetch caused by a rejected token per this interval (default 10 s):
+    /// an endpoint that answers 401 for a reason a new token cannot fix costs one fetch per
+    /// interval, not one (or two) per request.
+    pub rejection_cooldown: Duration,
     /// Share tokens through a store beyond this cache (other processes, a Redis fleet).
     /// `None` (the default) keeps the token in this process's memory only.
     pub shared: Option<SharedStore>,
@@ -41,9 +65,12 @@ impl Default for CacheConfig {
         CacheConfig {
             refresh_margin: Duration::from_secs(60),
             jitter: Duration::from_secs(10),
+            expiry_buffer: Duration::from_secs(10),
+            max_lifetime: Duration::from_secs(24 * 3600),
             min_backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(60),
             fetch_timeout: Duration::from_secs(30),
+            rejection_cooldown: Duration::from_secs(10),
             shared: None,
         }
     }
@@ -59,23 +86,102 @@ impl CacheConfig {
 
     /// The default configuration without jitter (deterministic; handy in tests).
     pub fn without_jitter() -> Self {
-        CacheConfig {
-            jitter: Duration::ZERO,
-            ..Self::default()
+        Self::default().with_jitter(Duration::ZERO)
+    }
+
+    /// Sets [`refresh_margin`](Self::refresh_margin).
+    #[must_use]
+    pub fn with_refresh_margin(mut self, margin: Duration) -> Self {
+        self.refresh_margin = margin;
+        self
+    }
+
+    /// Sets [`jitter`](Self::jitter).
+    #[must_use]
+    pub fn with_jitter(mut self, jitter: Duration) -> Self {
+        self.jitter = jitter;
+        self
+    }
+
+    /// Sets [`expiry_buffer`](Self::expiry_buffer).
+    #[must_use]
+    pub fn with_expiry_buffer(mut self, buffer: Duration) -> Self {
+        self.expiry_buffer = buffer;
+        self
+    }
+
+    /// Sets [`max_lifetime`](Self::max_lifetime).
+    #[must_use]
+    pub fn with_max_lifetime(mut self, max: Duration) -> Self {
+        self.max_lifetime = max;
+        self
+    }
+
+    /// Sets [`min_backoff`](Self::min_backoff) and [`max_backoff`](Self::max_backoff).
+    #[must_use]
+    pub fn with_backoff(mut self, min: Duration, max: Duration) -> Self {
+        self.min_backoff = min;
+        self.max_backoff = max.max(min);
+        self
+    }
+
+    /// Sets [`fetch_timeout`](Self::fetch_timeout).
+    #[must_use]
+    pub fn with_fetch_timeout(mut self, timeout: Duration) -> Self {
+        self.fetch_timeout = timeout;
+        self
+    }
+
+    /// Sets [`rejection_cooldown`](Self::rejection_cooldown).
+    #[must_use]
+    pub fn with_rejection_cooldown(mut self, cooldown: Duration) -> Self {
+        self.rejection_cooldown = cooldown;
+        self
+    }
+
+    fn timing(&self, jitter: Duration) -> Timing {
+        Timing {
+            refresh_ahead: self.refresh_margin.saturating_add(jitter),
+            expiry_buffer: self.expiry_buffer,
+            max_lifetime: self.max_lifetime,
         }
     }
 }
 
-type Flight = Shared<BoxFuture<'static, Result<Arc<CachedToken>, AuthError>>>;
+/// Why a flight produced no token.
+#[derive(Clone)]
+enum FlightError {
+    /// The fetch failed: the callers waiting on it get this error.
+    Failed(AuthError),
+    /// The task running the fetch ended without a result (it panicked, or its runtime shut
+    /// down): a caller starts (or joins) a new fetch.
+    Dead,
+}
+
+type Flight = Shared<BoxFuture<'static, Result<Arc<CachedToken>, FlightError>>>;
+
+struct FlightSlot {
+    generation: u64,
+    flight: Flight,
+    /// Started before the token it might return was rejected: new callers do not join it.
+    superseded: bool,
+}
 
 struct State {
-    current: Option<Arc<CachedToken>>,
-    inflight: Option<Flight>,
+    current: Option<(u64, Arc<CachedToken>)>,
+    flight: Option<FlightSlot>,
+    next_generation: u64,
     failures: u32,
-    next_background_attempt: Option<SystemTime>,
+    /// No fetch starts before this (failure backoff, `Retry-After`).
+    backoff_until: Option<SystemTime>,
+    /// The failure that set the backoff, handed to callers without a token meanwhile.
+    last_error: Option<AuthError>,
     fetches_started: u64,
-    /// The last token the server rejected: never taken back from a shared store.
+    /// The last token the server rejected: never handed out again, never taken back from
+    /// a shared store. Cleared once a different token has been fetched.
     rejected: Option<SecretString>,
+    /// When a rejection last caused a refetch.
+    last_rejection_refetch: Option<SystemTime>,
 }
 
 struct Inner<S> {
@@ -89,17 +195,25 @@ struct Inner<S> {
 /// Caches the tokens of one credential.
 ///
 /// - **Single-flight**: however many callers arrive while no token is cached, one fetch
-///   runs; the others wait for it and re-check the cache when they wake.
-/// - **Cancellation-safe**: the fetch runs on a task of its own, so dropping the caller that
-///   started it neither cancels it nor loses its result.
-/// - **Refresh ahead**: from `refresh_margin` (+ jitter) before expiry, callers keep getting
-///   the still-valid token at once while one background fetch replaces it.
-/// - **Local expiry**: a token's expiry is its lifetime counted from the cache's clock when
-///   it was received.
-/// - **Failures**: an error is handed to the callers waiting on that fetch and never stored;
-///   a valid token is never evicted by a failed refresh; background refreshes back off
-///   exponentially (honouring `Retry-After`).
-/// - [`invalidate`](Self::invalidate) drops a token the server rejected.
+///   runs; the others wait for it.
+/// - **Fetch ownership**: the fetch runs on a task of its own, so dropping the caller that
+///   started it neither cancels it nor loses its result. Each fetch carries a generation
+///   and clears exactly its own "in flight" marker when its task ends — with a result, a
+///   panic or its runtime's shutdown — so a caller never waits on a dead fetch and a cache
+///   used from several runtimes in turn keeps working.
+/// - **Refresh ahead**: from `refresh_margin` (+ jitter, at most half the lifetime) before
+///   expiry, callers keep getting the still-valid token at once while one background fetch
+///   replaces it. A token is not handed out in its last `expiry_buffer`.
+/// - **Local expiry**: a token's expiry is its lifetime (clamped to `max_lifetime`)
+///   counted from the cache's clock when it was received.
+/// - **Failures**: an error is handed to the callers waiting on that fetch; a valid token
+///   is never evicted by a failed refresh. After a failure the cache backs off
+///   exponentially (at least as long as `Retry-After`): callers with a valid token keep
+///   using it, callers without one get the failure back at once (with the time left in
+///   [`AuthError::retry_after`]), and one fetch runs per backoff window.
+/// - **Rejections**: [`reject`](Self::reject) drops a token the server refused, at most
+///   once per `rejection_cooldown`; a fetch already in flight when a token is rejected is
+///   not joined by later callers, and the rejected token is never handed out again.
 ///
 /// Cloning is cheap; clones share the cache. Must be used inside a Tokio runtime.
 pub struct TokenCache<S: TokenSource> {
@@ -119,8 +233,8 @@ impl<S: TokenSource> fmt::Debug for TokenCache<S> {
         let st = self.inner.lock();
         f.debug_struct("TokenCache")
             .field("name", &self.inner.name)
-            .field("token", &st.current)
-            .field("fetch_in_flight", &st.inflight.is_some())
+            .field("token", &st.current.as_ref().map(|(_, t)| t))
+            .field("fetch_in_flight", &st.flight.is_some())
             .field("failures", &st.failures)
             .finish()
     }
@@ -134,17 +248,76 @@ impl<S> Inner<S> {
     }
 }
 
+/// A token obtained from the source or the store, before it is cached.
+struct Obtained {
+    value: SecretString,
+    /// Life left when received.
+    remaining: Option<Duration>,
+    /// Full lifetime (longer than `remaining` for a token taken from a store).
+    full: Option<Duration>,
+}
+
+fn same_secret(a: &SecretString, b: &SecretString) -> bool {
+    crate::credentials::constant_time_eq(a.expose_secret().as_bytes(), b.expose_secret().as_bytes())
+}
+
+/// Releases a fleet fetch lock when dropped on any path (a cancelled or timed-out fetch
+/// included) unless [`release`](Self::release) already did.
+struct LockGuard {
+    store: Arc<dyn TokenStore>,
+    key: String,
+    fence: String,
+    armed: bool,
+    name: &'static str,
+}
+
+impl LockGuard {
+    async fn release(mut self) {
+        if let Err(e) = self.store.unlock(&self.key, &self.fence).await {
+            tracing::warn!(cache = self.name, error = %e, "could not release the fetch lock");
+        }
+        self.armed = false;
+    }
+}
+
+impl Drop for LockGuard {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        // Cancelled mid-fetch (the fetch timeout fired, or the runtime is going away):
+        // release the lock from a task of its own.
+        if let Ok(handle) = tokio::runtime::Handle::try_current() {
+            let store = self.store.clone();
+            let key = std::mem::take(&mut self.key);
+            let fence = std::mem::take(&mut self.fence);
+            let name = self.name;
+            handle.spawn(async move {
+                if let Err(e) = store.unlock(&key, &fence).await {
+                    tracing::warn!(cache = name, error = %e, "could not release the fetch lock");
+                }
+            });
+        }
+    }
+}
+
 impl<S: TokenSource> Inner<S> {
     /// A fresh token: from the source, or through the shared store when there is one.
+    /// `avoid` holds the values that must not come back (the rejected token, and the token
+    /// being refreshed).
     async fn obtain(
         &self,
         cx: &FetchContext,
         rejected: Option<SecretString>,
-    ) -> Result<FetchedToken, AuthError> {
+        refreshing: Option<SecretString>,
+    ) -> Result<Obtained, AuthError> {
         let Some(shared) = &self.config.shared else {
-            return self.source.fetch(cx).await;
+            return self.fetch_source(cx).await;
         };
-        match self.obtain_shared(shared, cx, rejected).await {
+        match self
+            .obtain_shared(shared, cx, rejected.as_ref(), refreshing.as_ref())
+            .await
+        {
             Err(e) if e.kind() == ErrorKind::StoreUnavailable => match shared.on_unavailable {
                 OnUnavailable::FetchLocally => {
                     tracing::warn!(
@@ -152,7 +325,7 @@ impl<S: TokenSource> Inner<S> {
                         error = %e,
                         "token store unreachable; fetching in this process"
                     );
-                    self.source.fetch(cx).await
+                    self.fetch_source(cx).await
                 }
                 OnUnavailable::Fail => Err(e),
             },
@@ -160,86 +333,125 @@ impl<S: TokenSource> Inner<S> {
         }
     }
 
+    async fn fetch_source(&self, cx: &FetchContext) -> Result<Obtained, AuthError> {
+        let f = self.source.fetch(cx).await?;
+        Ok(Obtained {
+            value: f.value,
+            remaining: f.lifetime,
+            full: f.lifetime,
+        })
+    }
+
+    /// Whether a stored token may be used: not one to avoid, a usable header value, a
+    /// time-to-live within the caps, and outside the refresh margin by the same rule as the
+    /// local cache (without this cache's jitter).
+    fn usable(&self, t: &StoredToken, avoid: &[Option<&SecretString>]) -> Option<Obtained> {
+        if avoid.iter().flatten().any(|a| same_secret(a, &t.value)) {
+            return None;
+        }
+        check_token_value(t.value.expose_secret()).ok()?;
+        let cfg = &self.config;
+        let remaining = t.remaining?;
+        let slack = Duration::from_secs(1);
+        match t.lifetime {
+            Some(full) => {
+                if full.is_zero()
+                    || full > cfg.max_lifetime
+                    || remaining > full.saturating_add(slack)
+                {
+                    return None;
+                }
+                let (_, ahead) = cfg.timing(Duration::ZERO).before_expiry(full);
+                if remaining <= ahead {
+                    return None;
+                }
+                Some(Obtained {
+                    value: t.value.clone(),
+                    remaining: Some(remaining.min(full)),
+                    full: Some(full),
+                })
+            }
+            // A token that does not expire on its own is stored for `max_lifetime`.
+            None => {
+                if remaining > cfg.max_lifetime.saturating_add(slack) {
+                    return None;
+                }
+                Some(Obtained {
+                    value: t.value.clone(),
+                    remaining: None,
+                    full: None,
+                })
+            }
+        }
+    }
+
+    async fn load_usable(
+        &self,
+        store: &dyn TokenStore,
+        key: &str,
+        avoid: &[Option<&SecretString>],
+    ) -> Result<Option<Obtained>, AuthError> {
+        let loaded = store.load(key).await?;
+        let usable = loaded.as_ref().and_then(|t| self.usable(t, avoid));
+        if loaded.is_some() && usable.is_none() {
+            tracing::debug!(
+                cache = self.name,
+                "stored token is stale, rejected or unusable; treating it as absent"
+            );
+        }
+        Ok(usable)
+    }
+
     async fn obtain_shared(
         &self,
         shared: &SharedStore,
         cx: &FetchContext,
-        rejected: Option<SecretString>,
-    ) -> Result<FetchedToken, AuthError> {
+        rejected: Option<&SecretString>,
+        refreshing: Option<&SecretString>,
+    ) -> Result<Obtained, AuthError> {
         let store = &shared.store;
         let key = shared.key.as_str();
-        if let Some(bad) = &rejected {
+        if let Some(bad) = rejected {
             store.remove_if(key, bad).await?;
         }
-        let usable = |t: &StoredToken| -> Option<FetchedToken> {
-            if rejected
-                .as_ref()
-                .is_some_and(|r| r.expose_secret() == t.value.expose_secret())
-            {
-                return None;
-            }
-            let now = self.clock.now();
-            let lifetime = match t.expires_at {
-                None => None,
-                Some(exp) => {
-                    let left = exp.duration_since(now).ok()?;
-                    // Inside the refresh margin counts as stale fleet-wide.
-                    if left <= self.config.refresh_margin {
-                        return None;
-                    }
-                    Some(left)
-                }
-            };
-            Some(FetchedToken {
-                value: t.value.clone(),
-                lifetime,
-            })
-        };
+        let avoid = [rejected, refreshing];
         let fence = format!("{:032x}", rand::random::<u128>());
         let deadline = tokio::time::Instant::now() + shared.wait_timeout;
         loop {
-            if let Some(t) = store.load(key).await?.as_ref().and_then(usable) {
+            if let Some(t) = self.load_usable(store.as_ref(), key, &avoid).await? {
                 tracing::debug!(cache = self.name, "token taken from the shared store");
                 return Ok(t);
             }
             if store.try_lock(key, &fence, shared.lock_ttl).await? {
+                let guard = LockGuard {
+                    store: store.clone(),
+                    key: key.to_string(),
+                    fence: fence.clone(),
+                    armed: true,
+                    name: self.name,
+                };
                 // Re-check: the previous holder may have stored a token just before unlocking.
-                if let Some(t) = store.load(key).await?.as_ref().and_then(usable) {
-                    store.unlock(key, &fence).await?;
-                    return Ok(t);
+                match self.load_usable(store.as_ref(), key, &avoid).await {
+                    Ok(Some(t)) => {
+                        guard.release().await;
+                        return Ok(t);
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        guard.release().await;
+                        return Err(e);
+                    }
                 }
                 tracing::debug!(
                     cache = self.name,
                     "fetch lock taken; fetching for the fleet"
                 );
-                let fetched = self.source.fetch(cx).await;
-                let result = match fetched {
-                    Ok(f) => {
-                        let now = self.clock.now();
-                        let stored = StoredToken {
-                            value: f.value.clone(),
-                            expires_at: f.lifetime.map(|l| now + l),
-                        };
-                        match store.save(key, &fence, &stored, f.lifetime).await {
-                            Ok(true) => {}
-                            Ok(false) => tracing::warn!(
-                                cache = self.name,
-                                "fetch lock expired before the token was stored; not shared"
-                            ),
-                            Err(e) => tracing::warn!(
-                                cache = self.name,
-                                error = %e,
-                                "could not store the fetched token"
-                            ),
-                        }
-                        Ok(f)
-                    }
-                    Err(e) => Err(e),
-                };
-                if let Err(e) = store.unlock(key, &fence).await {
-                    tracing::warn!(cache = self.name, error = %e, "could not release the fetch lock");
+                let fetched = self.fetch_holding_lock(shared, &fence, cx).await;
+                if let Ok(t) = &fetched {
+                    self.save_shared(shared, &fence, t).await;
                 }
-                return result;
+                guard.release().await;
+                return fetched;
             }
             if tokio::time::Instant::now() >= deadline {
                 return Err(AuthError::new(
@@ -250,7 +462,92 @@ impl<S: TokenSource> Inner<S> {
             tokio::time::sleep(shared.poll_interval).await;
         }
     }
+
+    /// Fetches from the source while renewing the fleet lock every third of its
+    /// time-to-live, so that a fetch slower than the lock keeps it.
+    async fn fetch_holding_lock(
+        &self,
+        shared: &SharedStore,
+        fence: &str,
+        cx: &FetchContext,
+    ) -> Result<Obtained, AuthError> {
+        let ttl = shared.lock_ttl;
+        let every = (ttl / 3).max(Duration::from_millis(10));
+        let renew = async {
+            loop {
+                tokio::time::sleep(every).await;
+                match shared.store.renew(&shared.key, fence, ttl).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        tracing::warn!(
+                            cache = self.name,
+                            "fetch lock lost while fetching; the token may not be shared"
+                        );
+                        return;
+                    }
+                    Err(e) => {
+                        tracing::warn!(cache = self.name, error = %e, "could not renew the fetch lock");
+                    }
+                }
+            }
+        };
+        let fetch = std::pin::pin!(self.fetch_source(cx));
+        let renew = std::pin::pin!(renew);
+        match futures::future::select(fetch, renew).await {
+            Either::Left((r, _)) => r,
+            Either::Right(((), fetch)) => fetch.await,
+        }
+    }
+
+    async fn save_shared(&self, shared: &SharedStore, fence: &str, t: &Obtained) {
+        let max = self.config.max_lifetime;
+        let ttl = t.remaining.map_or(max, |r| r.min(max));
+        if ttl.is_zero() {
+            return;
+        }
+        let stored = StoredToken {
+            value: t.value.clone(),
+            remaining: Some(ttl),
+            lifetime: t.full.map(|f| f.min(max)),
+        };
+        match shared.store.save(&shared.key, fence, &stored, ttl).await {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!(
+                cache = self.name,
+                "fetch lock expired before the token was stored; not shared"
+            ),
+            Err(e) => tracing::warn!(
+                cache = self.name,
+                error = %e,
+                "could not store the fetched token"
+            ),
+        }
+    }
 }
+
+/// Clears its fetch's "in flight" marker — and only its own — when the fetch task ends in
+/// any way, including a panic or the runtime dropping the task.
+struct FlightGuard<S: TokenSource> {
+    inner: Arc<Inner<S>>,
+    generation: u64,
+}
+
+impl<S: TokenSource> Drop for FlightGuard<S> {
+    fn drop(&mut self) {
+        let mut st = self.inner.lock();
+        if st
+            .flight
+            .as_ref()
+            .is_some_and(|f| f.generation == self.generation)
+        {
+            st.flight = None;
+        }
+    }
+}
+
+/// How many times a caller starts a new fetch after finding its fetch dead, before giving
+/// up with an internal error.
+const DEAD_FLIGHT_RETRIES: usize = 3;
 
 impl<S: TokenSource> TokenCache<S> {
     /// A cache over `source` with the system clock and default configuration.
@@ -268,11 +565,14 @@ impl<S: TokenSource> TokenCache<S> {
                 name: "token",
                 state: Mutex::new(State {
                     current: None,
-                    inflight: None,
+                    flight: None,
+                    next_generation: 1,
                     failures: 0,
-                    next_background_attempt: None,
+                    backoff_until: None,
+                    last_error: None,
                     fetches_started: 0,
                     rejected: None,
+                    last_rejection_refetch: None,
                 }),
             }),
         }
@@ -297,6 +597,11 @@ impl<S: TokenSource> TokenCache<S> {
         &self.inner.clock
     }
 
+    /// The configuration this cache runs with.
+    pub fn config(&self) -> &CacheConfig {
+        &self.inner.config
+    }
+
     /// The token source.
     pub fn source(&self) -> &S {
         &self.inner.source
@@ -309,95 +614,180 @@ impl<S: TokenSource> TokenCache<S> {
 
     /// The cached token, if any, without fetching.
     pub fn peek(&self) -> Option<Arc<CachedToken>> {
-        self.inner.lock().current.clone()
+        self.inner.lock().current.as_ref().map(|(_, t)| t.clone())
     }
 
     /// A valid token: the cached one, or a fresh one fetched (once, however many callers
     /// ask at the same time).
+    ///
+    /// Inside a backoff window after a failed fetch, a caller without a valid token gets
+    /// that failure back at once, with [`AuthError::retry_after`] set to the time left.
     pub async fn token(&self) -> Result<Arc<CachedToken>, AuthError> {
-        let flight = {
-            let mut st = self.inner.lock();
-            let now = self.inner.clock.now();
-            if let Some(tok) = &st.current {
-                if tok.is_valid_at(now) {
-                    let tok = tok.clone();
-                    if tok.needs_refresh_at(now) && st.inflight.is_none() {
-                        let due = st.next_background_attempt.is_none_or(|t| now >= t);
-                        if due {
+        for _ in 0..DEAD_FLIGHT_RETRIES {
+            let flight = {
+                let mut st = self.inner.lock();
+                let now = self.inner.clock.now();
+                if let Some((_, tok)) = &st.current {
+                    if tok.is_valid_at(now) {
+                        let tok = tok.clone();
+                        if tok.needs_refresh_at(now)
+                            && st.flight.is_none()
+                            && st.backoff_until.is_none_or(|t| now >= t)
+                        {
                             tracing::debug!(
                                 cache = self.inner.name,
                                 "refreshing token ahead of expiry"
                             );
-                            // The flight runs on its own task; this caller does not wait for it.
-                            drop(self.start_flight(&mut st));
+                            // The flight runs on its own task; this caller does not wait.
+                            drop(self.start_flight(&mut st, Some(tok.secret().clone())));
                         }
+                        return Ok(tok);
                     }
-                    return Ok(tok);
+                    tracing::debug!(cache = self.inner.name, "cached token expired");
                 }
-                tracing::debug!(cache = self.inner.name, "cached token expired");
+                match &st.flight {
+                    Some(f) if !f.superseded => f.flight.clone(),
+                    _ => {
+                        if let (Some(until), Some(err)) = (st.backoff_until, &st.last_error)
+                            && let Ok(left) = until.duration_since(now)
+                            && !left.is_zero()
+                        {
+                            return Err(err.clone().with_retry_after(left));
+                        }
+                        self.start_flight(&mut st, None)
+                    }
+                }
+            };
+            match flight.await {
+                Ok(tok) => return Ok(tok),
+                Err(FlightError::Failed(e)) => {
+                    // A newer token may have arrived meanwhile (a fetch that superseded ours).
+                    let st = self.inner.lock();
+                    let now = self.inner.clock.now();
+                    if let Some((_, tok)) = st.current.as_ref().filter(|(_, t)| t.is_valid_at(now))
+                    {
+                        return Ok(tok.clone());
+                    }
+                    return Err(e);
+                }
+                Err(FlightError::Dead) => {
+                    tracing::warn!(
+                        cache = self.inner.name,
+                        "token fetch task ended without a result; starting another"
+                    );
+                }
             }
-            match &st.inflight {
-                Some(f) => f.clone(),
-                None => self.start_flight(&mut st),
-            }
-        };
-        let result = flight.await;
-        // Re-check after waking: a newer token may have arrived meanwhile.
-        let st = self.inner.lock();
-        let now = self.inner.clock.now();
-        if let Some(tok) = st.current.as_ref().filter(|t| t.is_valid_at(now)) {
-            return Ok(tok.clone());
         }
-        result
+        Err(AuthError::new(
+            ErrorKind::Internal,
+            "token fetch tasks keep ending without a result (panicking token source?)",
+        ))
     }
 
-    /// Drops the cached token unconditionally; the next caller fetches a new one.
+    /// Drops the cached token unconditionally; the next caller fetches a new one (after
+    /// any backoff window in force). A fetch in flight is not joined by later callers.
     pub fn invalidate(&self) {
         let mut st = self.inner.lock();
-        if let Some(old) = st.current.take() {
+        if let Some((_, old)) = st.current.take() {
             st.rejected = Some(old.secret().clone());
             tracing::debug!(cache = self.inner.name, "token invalidated");
         }
-        st.next_background_attempt = None;
+        if let Some(f) = st.flight.as_mut() {
+            f.superseded = true;
+        }
     }
 
     /// Drops `token` if it is still the cached one (a newer token fetched by another request
-    /// is kept). Returns whether it was dropped.
+    /// is kept). Returns whether it was dropped. Not rate-limited: see
+    /// [`reject`](Self::reject) for the server-rejection path.
     pub fn invalidate_token(&self, token: &CachedToken) -> bool {
         let mut st = self.inner.lock();
-        if st.current.as_ref().is_some_and(|c| c.id() == token.id()) {
-            st.current = None;
-            st.rejected = Some(token.secret().clone());
-            st.next_background_attempt = None;
-            tracing::debug!(cache = self.inner.name, "rejected token invalidated");
+        if st
+            .current
+            .as_ref()
+            .is_some_and(|(_, c)| c.id() == token.id())
+        {
+            Self::drop_rejected(&mut st, token);
+            tracing::debug!(cache = self.inner.name, "token invalidated");
             true
         } else {
             false
         }
     }
 
+    /// Reports that the server rejected `token`. Returns whether a retry can get a
+    /// different token:
+    /// - `token` is no longer the cached one (another request replaced it): `true`;
+    /// - it is, and no rejection caused a refetch within `rejection_cooldown`: it is
+    ///   dropped (never to be handed out again, nor taken back from a shared store), a
+    ///   fetch already in flight is not joined by later callers, and `true`;
+    /// - it is, within the cooldown: it is kept and `false` — a stream of rejections costs
+    ///   at most one fetch per cooldown.
+    pub fn reject(&self, token: &CachedToken) -> bool {
+        let mut st = self.inner.lock();
+        let now = self.inner.clock.now();
+        if st
+            .current
+            .as_ref()
+            .is_none_or(|(_, c)| c.id() != token.id())
+        {
+            return true;
+        }
+        let cooling = st.last_rejection_refetch.is_some_and(|last| {
+            last.checked_add(self.inner.config.rejection_cooldown)
+                .is_some_and(|until| now < until)
+        });
+        if cooling {
+            tracing::debug!(
+                cache = self.inner.name,
+                "token rejected again within the rejection cooldown; keeping it"
+            );
+            return false;
+        }
+        st.last_rejection_refetch = Some(now);
+        Self::drop_rejected(&mut st, token);
+        tracing::debug!(cache = self.inner.name, "rejected token invalidated");
+        true
+    }
+
+    fn drop_rejected(st: &mut State, token: &CachedToken) {
+        st.current = None;
+        st.rejected = Some(token.secret().clone());
+        if let Some(f) = st.flight.as_mut() {
+            f.superseded = true;
+        }
+    }
+
     /// Waits for a fetch in flight, if any, to finish (its result is ignored).
     pub async fn settle(&self) {
-        let flight = self.inner.lock().inflight.clone();
+        let flight = self.inner.lock().flight.as_ref().map(|f| f.flight.clone());
         if let Some(f) = flight {
             let _ = f.await;
         }
     }
 
-    fn start_flight(&self, st: &mut State) -> Flight {
+    fn start_flight(&self, st: &mut State, refreshing: Option<SecretString>) -> Flight {
         st.fetches_started += 1;
+        let generation = st.next_generation;
+        st.next_generation += 1;
         let rejected = st.rejected.clone();
+        let rejected_at_start = rejected.clone();
         let inner = self.inner.clone();
+        let guard = FlightGuard {
+            inner: inner.clone(),
+            generation,
+        };
         let span = tracing::debug_span!("token_fetch", cache = inner.name);
         let handle = tokio::spawn(
             async move {
+                let _guard = guard;
                 let cx = FetchContext {
                     clock: inner.clock.clone(),
                 };
                 tracing::debug!(cache = inner.name, "fetching token");
                 let fetched = match tokio::time::timeout(
                     inner.config.fetch_timeout,
-                    inner.obtain(&cx, rejected),
+                    inner.obtain(&cx, rejected, refreshing),
                 )
                 .await
                 {
@@ -410,67 +800,109 @@ impl<S: TokenSource> TokenCache<S> {
                         ),
                     )),
                 };
-                let received_at = inner.clock.now();
-                let result = fetched.and_then(|f| {
-                    let jitter = if inner.config.jitter.is_zero() {
-                        Duration::ZERO
-                    } else {
-                        rand::thread_rng().gen_range(Duration::ZERO..=inner.config.jitter)
-                    };
-                    CachedToken::new(f, received_at, inner.config.refresh_margin + jitter)
-                        .map(Arc::new)
-                });
-                let mut st = inner.lock();
-                st.inflight = None;
-                match &result {
-                    Ok(tok) => {
-                        st.current = Some(tok.clone());
-                        st.failures = 0;
-                        st.next_background_attempt = None;
-                        tracing::debug!(cache = inner.name, "token fetched");
-                    }
-                    Err(e) => {
-                        st.failures = st.failures.saturating_add(1);
-                        let exp = inner
-                            .config
-                            .min_backoff
-                            .saturating_mul(1u32 << st.failures.saturating_sub(1).min(16));
-                        let mut wait = exp.min(inner.config.max_backoff);
-                        if let Some(after) = e.retry_after() {
-                            wait = wait.max(after);
-                        }
-                        st.next_background_attempt = Some(received_at + wait);
-                        tracing::warn!(
-                            cache = inner.name,
-                            error = %e,
-                            retryable = e.is_retryable(),
-                            failures = st.failures,
-                            backoff = ?wait,
-                            "token fetch failed"
-                        );
-                    }
-                }
-                result
+                Self::land(&inner, generation, rejected_at_start, fetched)
             }
             .instrument(span),
         );
-        let inner = self.inner.clone();
         let flight: Flight = async move {
             match handle.await {
-                Ok(r) => r,
-                Err(_) => {
-                    // The fetch panicked: clear the flight so the next caller starts anew.
-                    inner.lock().inflight = None;
-                    Err(AuthError::new(
-                        ErrorKind::Internal,
-                        "token fetch task ended without a result",
-                    ))
-                }
+                Ok(r) => r.map_err(FlightError::Failed),
+                Err(_) => Err(FlightError::Dead),
             }
         }
         .boxed()
         .shared();
-        st.inflight = Some(flight.clone());
+        st.flight = Some(FlightSlot {
+            generation,
+            flight: flight.clone(),
+            superseded: false,
+        });
         flight
+    }
+
+    /// Records a fetch's outcome in the cache state.
+    fn land(
+        inner: &Inner<S>,
+        generation: u64,
+        rejected_at_start: Option<SecretString>,
+        fetched: Result<Obtained, AuthError>,
+    ) -> Result<Arc<CachedToken>, AuthError> {
+        let received_at = inner.clock.now();
+        let mut st = inner.lock();
+        if st
+            .flight
+            .as_ref()
+            .is_some_and(|f| f.generation == generation)
+        {
+            st.flight = None;
+        }
+        // A fetch that started before its token was rejected (a refresh in flight at the
+        // time) must not bring that token back into the cache. A fetch started after the
+        // rejection stands: it is the source's current answer (a self-signed JWT minted in
+        // the same second is the same bytes).
+        let mut predates_rejection = false;
+        let result = fetched.and_then(|o| {
+            predates_rejection = st
+                .rejected
+                .as_ref()
+                .is_some_and(|r| same_secret(r, &o.value))
+                && !rejected_at_start
+                    .as_ref()
+                    .is_some_and(|r| same_secret(r, &o.value));
+            let jitter = if inner.config.jitter.is_zero() {
+                Duration::ZERO
+            } else {
+                rand::thread_rng().gen_range(Duration::ZERO..=inner.config.jitter)
+            };
+            CachedToken::new(
+                o.value,
+                o.remaining,
+                o.full,
+                received_at,
+                &inner.config.timing(jitter),
+            )
+            .map(Arc::new)
+        });
+        match &result {
+            Ok(_) if predates_rejection => {
+                tracing::debug!(
+                    cache = inner.name,
+                    "a fetch older than a rejection returned the rejected token; not cached"
+                );
+            }
+            Ok(tok) => {
+                // A fetch that finished late never replaces a newer token.
+                if st.current.as_ref().is_none_or(|(g, _)| *g < generation) {
+                    st.current = Some((generation, tok.clone()));
+                }
+                st.failures = 0;
+                st.backoff_until = None;
+                st.last_error = None;
+                st.rejected = None;
+                tracing::debug!(cache = inner.name, "token fetched");
+            }
+            Err(e) => {
+                st.failures = st.failures.saturating_add(1);
+                let cfg = &inner.config;
+                let exp = cfg
+                    .min_backoff
+                    .saturating_mul(1u32 << st.failures.saturating_sub(1).min(16));
+                let mut wait = exp.min(cfg.max_backoff);
+                if let Some(after) = e.retry_after() {
+                    wait = wait.max(after.min(MAX_RETRY_AFTER));
+                }
+                st.backoff_until = received_at.checked_add(wait);
+                st.last_error = Some(e.clone());
+                tracing::warn!(
+                    cache = inner.name,
+                    error = %e,
+                    retryable = e.is_retryable(),
+                    failures = st.failures,
+                    backoff = ?wait,
+                    "token fetch failed"
+                );
+            }
+        }
+        result
     }
 }

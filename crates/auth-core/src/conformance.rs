@@ -172,14 +172,11 @@ pub const COLD_BURST: usize = 500;
 
 /// The cache configuration scenarios use: 60 s margin, no jitter, short backoff.
 pub fn scenario_cache_config() -> CacheConfig {
-    CacheConfig {
-        refresh_margin: Duration::from_secs(60),
-        jitter: Duration::ZERO,
-        min_backoff: Duration::from_secs(1),
-        max_backoff: Duration::from_secs(4),
-        fetch_timeout: Duration::from_secs(10),
-        shared: None,
-    }
+    CacheConfig::default()
+        .with_refresh_margin(Duration::from_secs(60))
+        .with_jitter(Duration::ZERO)
+        .with_backoff(Duration::from_secs(1), Duration::from_secs(4))
+        .with_fetch_timeout(Duration::from_secs(10))
 }
 
 struct Run<'a> {
@@ -347,6 +344,23 @@ impl Run<'_> {
                 ensure(ae.is_retryable(), || format!("error not retryable: {ae}"))?;
             }
         }
+        // Inside the backoff window the failure comes back at once, with the time left.
+        let fetches = self.target.token_fetches();
+        let wait = match self.target.call(&c).await {
+            Ok(resp) => {
+                return Err(format!(
+                    "inside the backoff window: expected the failure again, got HTTP {}",
+                    resp.status()
+                ));
+            }
+            Err(e) => AuthError::from_middleware(&e)
+                .and_then(AuthError::retry_after)
+                .ok_or_else(|| format!("the repeated failure carries no retry_after: {e}"))?,
+        };
+        ensure(self.target.token_fetches() == fetches, || {
+            "a call inside the backoff window reached the token endpoint".to_string()
+        })?;
+        self.clock.advance(wait);
         self.call_ok(&c).await?;
         Ok(Outcome::Pass)
     }

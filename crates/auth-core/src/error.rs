@@ -9,7 +9,13 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
+
+/// The longest wait a `Retry-After` (or [`AuthError::with_retry_after`]) can impose: one
+/// hour. Larger values — a server's `Retry-After: 18446744073709551615`, a date years
+/// ahead — are clamped to it, so that no number from outside can stall a cache for good
+/// or overflow the arithmetic behind it.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
 
 /// What went wrong, in broad strokes callers can branch on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -146,16 +152,18 @@ impl AuthError {
         self.rebuild(|i| i.provider_code = Some(code))
     }
 
-    /// Attaches a `Retry-After` hint; the token cache waits at least this long before the
-    /// next background attempt.
+    /// Attaches a `Retry-After` hint (clamped to [`MAX_RETRY_AFTER`]); the token cache waits
+    /// at least this long before the next attempt.
     #[must_use]
     pub fn with_retry_after(self, after: Duration) -> Self {
+        let after = after.min(MAX_RETRY_AFTER);
         self.rebuild(|i| i.retry_after = Some(after))
     }
 
-    /// Honours a `Retry-After` header (in seconds), if `headers` carry one: attaches the hint
-    /// and marks the error retryable. Provider error mappers call this once on every error
-    /// built from an HTTP response.
+    /// Honours a `Retry-After` header (delay-seconds or HTTP-date, see
+    /// [`retry_after_header`]), if `headers` carry one: attaches the hint and marks the error
+    /// retryable. Provider error mappers call this once on every error built from an HTTP
+    /// response.
     #[must_use]
     pub fn with_retry_after_from(self, headers: Option<&http::HeaderMap>) -> Self {
         match headers.and_then(retry_after_header) {
@@ -282,10 +290,44 @@ impl AuthError {
     }
 }
 
-/// Parses a `Retry-After` header given in seconds (the HTTP-date form is ignored).
+/// Parses a `Retry-After` header in either RFC 9110 form — delay-seconds (`120`) or an
+/// HTTP-date (`Wed, 21 Oct 2015 07:28:00 GMT`, measured from the system clock) — clamped to
+/// [`MAX_RETRY_AFTER`]. A value in neither form is ignored (`None`).
+///
+/// ```
+/// use std::time::Duration;
+/// use tollgate_auth_core::error::{MAX_RETRY_AFTER, retry_after_header};
+/// let mut h = http::HeaderMap::new();
+/// h.insert("retry-after", "120".parse().unwrap());
+/// assert_eq!(retry_after_header(&h), Some(Duration::from_secs(120)));
+/// h.insert("retry-after", "18446744073709551616".parse().unwrap());
+/// assert_eq!(retry_after_header(&h), Some(MAX_RETRY_AFTER));
+/// h.insert("retry-after", "soon".parse().unwrap());
+/// assert_eq!(retry_after_header(&h), None);
+/// ```
 pub fn retry_after_header(headers: &http::HeaderMap) -> Option<Duration> {
-    let v = headers.get(http::header::RETRY_AFTER)?.to_str().ok()?;
-    v.trim().parse::<u64>().ok().map(Duration::from_secs)
+    retry_after_header_at(headers, SystemTime::now())
+}
+
+/// [`retry_after_header`] with an explicit "now" for the HTTP-date form (a date in the past
+/// means "retry now": zero).
+pub fn retry_after_header_at(headers: &http::HeaderMap, now: SystemTime) -> Option<Duration> {
+    let v = headers
+        .get(http::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
+        // All digits: too many of them for a u64 is still "a very long time".
+        let secs = v.parse::<u64>().unwrap_or(u64::MAX);
+        return Some(Duration::from_secs(secs).min(MAX_RETRY_AFTER));
+    }
+    let at = httpdate::parse_http_date(v).ok()?;
+    Some(
+        at.duration_since(now)
+            .unwrap_or(Duration::ZERO)
+            .min(MAX_RETRY_AFTER),
+    )
 }
 
 #[derive(Debug)]
@@ -392,6 +434,48 @@ mod tests {
                 .retry_after(),
             None
         );
+    }
+
+    #[test]
+    fn huge_retry_after_is_clamped_not_a_panic() {
+        let mut h = http::HeaderMap::new();
+        h.insert(
+            http::header::RETRY_AFTER,
+            http::HeaderValue::from_static("18446744073709551615"),
+        );
+        assert_eq!(retry_after_header(&h), Some(MAX_RETRY_AFTER));
+        let e = AuthError::new(ErrorKind::RateLimited, "x").with_retry_after(Duration::MAX);
+        assert_eq!(e.retry_after(), Some(MAX_RETRY_AFTER));
+    }
+
+    #[test]
+    fn retry_after_http_date_form() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_400); // 07:26:40 GMT
+        let mut h = http::HeaderMap::new();
+        h.insert(
+            http::header::RETRY_AFTER,
+            http::HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
+        assert_eq!(
+            retry_after_header_at(&h, now),
+            Some(Duration::from_secs(80))
+        );
+        // A date in the past: retry now.
+        let later = now + Duration::from_secs(3600);
+        assert_eq!(retry_after_header_at(&h, later), Some(Duration::ZERO));
+        // Years ahead: clamped.
+        h.insert(
+            http::header::RETRY_AFTER,
+            http::HeaderValue::from_static("Fri, 31 Dec 9999 23:59:59 GMT"),
+        );
+        assert_eq!(retry_after_header_at(&h, now), Some(MAX_RETRY_AFTER));
+        for bad in ["", "-5", "1.5", "tomorrow"] {
+            h.insert(
+                http::header::RETRY_AFTER,
+                http::HeaderValue::from_str(bad).expect("value"),
+            );
+            assert_eq!(retry_after_header_at(&h, now), None, "{bad:?}");
+        }
     }
 
     #[test]

@@ -29,14 +29,17 @@ pub mod middleware;
 #[cfg(feature = "mock")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub mod mock;
+pub mod scope;
 pub mod sign;
 pub mod store;
 pub mod token;
+pub mod transport;
 
 pub use cache::{CacheConfig, TokenCache};
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use error::{AuthError, ErrorKind};
 pub use middleware::{AuthMiddleware, SkipAuth};
+pub use scope::Scope;
 pub use secrecy::{ExposeSecret, SecretString};
-pub use sign::{BearerSigner, Signer, body_bytes};
+pub use sign::{BearerSigner, Signer, bearer_header, body_bytes};
 pub use token::{CachedToken, FetchContext, FetchedToken, TokenSource};

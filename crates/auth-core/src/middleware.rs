@@ -7,7 +7,10 @@ use http::Extensions;
 use reqwest::{Request, Response};
 use reqwest_middleware::{Middleware, Next};
 
-use crate::sign::Signer;
+use reqwest::ResponseBuilderExt;
+
+use crate::scope::Scope;
+use crate::sign::{MAX_INSPECTED_BODY, Signer};
 
 /// Put this in a request's extensions to send it unsigned (public endpoints).
 ///
@@ -24,27 +27,36 @@ use crate::sign::Signer;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SkipAuth;
 
-/// Signs every request with `S`; when the server rejects the credential, invalidates it and
-/// sends the request once more (only if the request can be cloned — a streaming body
-/// cannot — and never more than once). Errors come back as
-/// `reqwest_middleware::Error::Middleware` holding an [`AuthError`](crate::AuthError).
+/// Signs the requests to its [`Scope`] with `S`; when the server rejects the credential,
+/// reports it to the signer and — if the signer says a new signature can help and the
+/// request can be replayed (a streaming body cannot) — signs the *unsigned* request afresh
+/// and sends it once more. Never more than once: a rejection of the retry is passed to the
+/// caller as it is. Errors come back as `reqwest_middleware::Error::Middleware` holding an
+/// [`AuthError`](crate::AuthError).
+///
+/// Requests outside the scope (another host, port or scheme; plain HTTP off loopback) pass
+/// through unsigned. [`AuthMiddleware::new`] signs for [`Scope::any`]; provider crates
+/// build their middleware with their configured origins.
 ///
 /// ```no_run
-/// # fn demo<S: tollgate_auth_core::Signer>(signer: S) {
+/// # fn demo<S: tollgate_auth_core::Signer>(signer: S) -> Result<(), tollgate_auth_core::AuthError> {
 /// use reqwest_middleware::ClientBuilder;
-/// use tollgate_auth_core::AuthMiddleware;
+/// use tollgate_auth_core::{AuthMiddleware, Scope};
 /// let existing = reqwest::Client::new();
-/// let client = ClientBuilder::new(existing).with(AuthMiddleware::new(signer)).build();
-/// # }
+/// let mw = AuthMiddleware::new(signer).with_scope(Scope::origin("https://api.example.com")?);
+/// let client = ClientBuilder::new(existing).with(mw).build();
+/// # Ok(()) }
 /// ```
 pub struct AuthMiddleware<S> {
     signer: Arc<S>,
+    scope: Arc<Scope>,
 }
 
 impl<S> Clone for AuthMiddleware<S> {
     fn clone(&self) -> Self {
         AuthMiddleware {
             signer: self.signer.clone(),
+            scope: self.scope.clone(),
         }
     }
 }
@@ -53,26 +65,96 @@ impl<S: fmt::Debug> fmt::Debug for AuthMiddleware<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuthMiddleware")
             .field("signer", &self.signer)
+            .field("scope", &self.scope)
             .finish()
     }
 }
 
 impl<S: Signer> AuthMiddleware<S> {
-    /// Wraps `signer`.
+    /// Wraps `signer`, signing for [`Scope::any`] (narrow it with
+    /// [`with_scope`](Self::with_scope)).
     pub fn new(signer: S) -> Self {
+        Self::from_arc(Arc::new(signer))
+    }
+
+    /// Wraps a shared signer, signing for [`Scope::any`].
+    pub fn from_arc(signer: Arc<S>) -> Self {
         AuthMiddleware {
-            signer: Arc::new(signer),
+            signer,
+            scope: Arc::new(Scope::any()),
         }
     }
 
-    /// Wraps a shared signer.
-    pub fn from_arc(signer: Arc<S>) -> Self {
-        AuthMiddleware { signer }
+    /// Signs only requests to `scope`'s origins; others pass through unsigned.
+    #[must_use]
+    pub fn with_scope(mut self, scope: Scope) -> Self {
+        self.scope = Arc::new(scope);
+        self
     }
 
     /// The signer.
     pub fn signer(&self) -> &Arc<S> {
         &self.signer
+    }
+
+    /// The origins this middleware signs for.
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+}
+
+/// Lets the signer judge `resp`: from status and headers, then — when it asks and the body
+/// is announced to be small — from the body, rebuilding the response intact.
+async fn judge<S: Signer>(
+    signer: &S,
+    resp: Response,
+) -> reqwest_middleware::Result<(Response, bool)> {
+    if signer.is_rejection(resp.status(), resp.headers()) {
+        return Ok((resp, true));
+    }
+    if !signer.inspect_body(resp.status(), resp.headers()) {
+        return Ok((resp, false));
+    }
+    // Only a body of announced, bounded length: a stream or a large download is left alone.
+    if resp.content_length().is_none_or(|n| n > MAX_INSPECTED_BODY) {
+        return Ok((resp, false));
+    }
+    let status = resp.status();
+    let version = resp.version();
+    let url = resp.url().clone();
+    let headers = resp.headers().clone();
+    let body = resp.bytes().await?;
+    let rejected = signer.is_rejection_body(status, &headers, &body);
+    let mut builder = http::Response::builder()
+        .status(status)
+        .version(version)
+        .url(url);
+    if let Some(h) = builder.headers_mut() {
+        *h = headers;
+    }
+    let rebuilt = builder
+        .body(body)
+        .map_err(|e| reqwest_middleware::Error::middleware(RebuildError(e.to_string())))?;
+    Ok((Response::from(rebuilt), rejected))
+}
+
+#[derive(Debug)]
+struct RebuildError(String);
+impl fmt::Display for RebuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "could not rebuild the inspected response: {}", self.0)
+    }
+}
+impl std::error::Error for RebuildError {}
+
+/// Reads and drops a rejected response's body when it is small and announced, so the
+/// connection goes back to the pool; anything else is dropped (closing the connection).
+async fn drain(resp: Response) {
+    if resp
+        .content_length()
+        .is_some_and(|n| n <= MAX_INSPECTED_BODY)
+    {
+        let _ = resp.bytes().await;
     }
 }
 
@@ -87,29 +169,35 @@ impl<S: Signer> Middleware for AuthMiddleware<S> {
         if extensions.get::<SkipAuth>().is_some() {
             return next.run(req, extensions).await;
         }
-        let receipt = self.signer.sign(&mut req).await?;
-        let retry = if self.signer.retry_on_rejection() {
+        if !self.scope.allows(req.url()) {
+            tracing::debug!(
+                origin = %req.url().origin().ascii_serialization(),
+                "request outside the signer's scope; sent unsigned"
+            );
+            return next.run(req, extensions).await;
+        }
+        // The retry is signed afresh from the unsigned request: one-time headers (nonces,
+        // external ids, timestamps) are never replayed.
+        let unsigned = if self.signer.retry_on_rejection() {
             req.try_clone()
         } else {
             None
         };
+        let receipt = self.signer.sign(&mut req).await?;
         let resp = next.clone().run(req, extensions).await?;
-        if !self.signer.is_rejection(resp.status(), resp.headers()) {
+        let (resp, rejected) = judge(&*self.signer, resp).await?;
+        if !rejected {
             return Ok(resp);
         }
-        self.signer.on_rejected(&receipt);
-        let Some(mut again) = retry else {
-            tracing::debug!(status = %resp.status(), "credential rejected; request cannot be replayed");
+        let retry_helps = self.signer.on_rejected(&receipt);
+        let Some(mut again) = unsigned.filter(|_| retry_helps) else {
+            tracing::debug!(status = %resp.status(), retry_helps, "credential rejected; passing the response on");
             return Ok(resp);
         };
-        tracing::debug!(status = %resp.status(), "credential rejected; signing again and retrying once");
-        drop(resp);
-        let receipt = self.signer.sign(&mut again).await?;
-        let resp = next.run(again, extensions).await?;
-        if self.signer.is_rejection(resp.status(), resp.headers()) {
-            // Forget the second token too, but do not loop: the caller sees the rejection.
-            self.signer.on_rejected(&receipt);
-        }
-        Ok(resp)
+        tracing::debug!(status = %resp.status(), "credential rejected; signing afresh and retrying once");
+        drain(resp).await;
+        self.signer.sign(&mut again).await?;
+        // A rejection of the retry is not a token problem: the caller sees it as it is.
+        next.run(again, extensions).await
     }
 }

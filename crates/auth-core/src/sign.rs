@@ -29,20 +29,61 @@ pub trait Signer: Send + Sync + 'static {
         req: &'a mut Request,
     ) -> impl Future<Output = Result<Self::Receipt, AuthError>> + Send + 'a;
 
-    /// Whether a response means "the credential/token used was rejected" (default: HTTP 401).
+    /// Whether a response means "the credential/token used was rejected", judged from
+    /// status and headers (default: HTTP 401).
     fn is_rejection(&self, status: StatusCode, _headers: &http::HeaderMap) -> bool {
         status == StatusCode::UNAUTHORIZED
     }
 
+    /// Whether the middleware should read this response's body to judge it with
+    /// [`is_rejection_body`](Self::is_rejection_body) (default: never). Asked only when
+    /// [`is_rejection`](Self::is_rejection) said no. The middleware reads the body only
+    /// when the response announces a length of at most [`MAX_INSPECTED_BODY`] bytes, and
+    /// hands the caller the response intact (status, headers, URL and the whole body).
+    fn inspect_body(&self, _status: StatusCode, _headers: &http::HeaderMap) -> bool {
+        false
+    }
+
+    /// Judges a response from its body, for providers that signal a lost session in the
+    /// body (GTR's `verifyStatus`, V5's `code`, SNAP's `responseCode`). Default: no.
+    fn is_rejection_body(
+        &self,
+        _status: StatusCode,
+        _headers: &http::HeaderMap,
+        _body: &[u8],
+    ) -> bool {
+        false
+    }
+
     /// Called once when a request signed with `receipt` was rejected, before any retry
-    /// (typically invalidates the cached token).
-    fn on_rejected(&self, _receipt: &Self::Receipt) {}
+    /// (typically reports the token to the cache, see
+    /// [`TokenCache::reject`](crate::TokenCache::reject)). Returns whether signing again
+    /// can help; `false` passes the rejection to the caller without a retry. Default: `true`.
+    fn on_rejected(&self, _receipt: &Self::Receipt) -> bool {
+        true
+    }
 
     /// Whether a rejected request should be signed afresh and sent once more (default:
     /// yes). Signers with nothing to refresh may say no.
     fn retry_on_rejection(&self) -> bool {
         true
     }
+}
+
+/// The most of a response body the middleware reads to let a signer judge it
+/// ([`Signer::inspect_body`]): 64 KiB.
+pub const MAX_INSPECTED_BODY: u64 = 64 * 1024;
+
+/// `Authorization: Bearer <token>` for `token`, built once per token and marked sensitive.
+pub fn bearer_header(token: &CachedToken) -> Result<HeaderValue, AuthError> {
+    token.header_with(|t| {
+        HeaderValue::try_from(format!("Bearer {t}")).map_err(|_| {
+            AuthError::new(
+                ErrorKind::InvalidResponse,
+                "the token cannot be sent in an Authorization header",
+            )
+        })
+    })
 }
 
 /// The in-memory body of `req` (empty when there is none). A streaming body is an
@@ -112,15 +153,16 @@ impl<S: TokenSource> Signer for BearerSigner<S> {
 
     async fn sign(&self, req: &mut Request) -> Result<Arc<CachedToken>, AuthError> {
         let token = self.cache.token().await?;
+        let auth = bearer_header(&token)?;
         let headers = req.headers_mut();
-        headers.insert(http::header::AUTHORIZATION, token.bearer_header().clone());
+        headers.insert(http::header::AUTHORIZATION, auth);
         for (name, value) in self.extra.iter() {
             headers.insert(name.clone(), value.clone());
         }
         Ok(token)
     }
 
-    fn on_rejected(&self, receipt: &Arc<CachedToken>) {
-        self.cache.invalidate_token(receipt);
+    fn on_rejected(&self, receipt: &Arc<CachedToken>) -> bool {
+        self.cache.reject(receipt)
     }
 }

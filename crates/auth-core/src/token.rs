@@ -5,11 +5,13 @@ use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
+use std::sync::OnceLock;
+
 use http::HeaderValue;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::clock::SharedClock;
-use crate::error::AuthError;
+use crate::error::{AuthError, ErrorKind};
 
 /// A token as a [`TokenSource`] hands it over: the secret value and how long it lives,
 /// counted from when it is received (never from the server's clock).
@@ -69,39 +71,111 @@ pub trait TokenSource: Send + Sync + 'static {
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
-/// A token held by the cache, with the times that govern it and a ready-made
-/// `Authorization: Bearer …` header value.
+/// The longest token accepted from a server, in bytes (16 KiB): a larger "token" is an
+/// invalid response, not something to send on every request.
+pub const MAX_TOKEN_LEN: usize = 16 * 1024;
+
+/// Checks that a token handed over by a server can travel in an HTTP header: 1 to
+/// [`MAX_TOKEN_LEN`] visible ASCII characters (RFC 6750's `b64token` and every JWT fit).
+/// Anything else is the server's fault: an [`ErrorKind::InvalidResponse`] error that never
+/// repeats the value.
+pub fn check_token_value(value: &str) -> Result<(), AuthError> {
+    if value.is_empty() {
+        return Err(AuthError::new(
+            ErrorKind::InvalidResponse,
+            "the server returned an empty token",
+        ));
+    }
+    if value.len() > MAX_TOKEN_LEN {
+        return Err(AuthError::new(
+            ErrorKind::InvalidResponse,
+            format!("the server returned a token longer than {MAX_TOKEN_LEN} bytes"),
+        ));
+    }
+    if !value.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+        return Err(AuthError::new(
+            ErrorKind::InvalidResponse,
+            "the server returned a token with spaces, control or non-ASCII characters, \
+             which cannot be sent in an HTTP header",
+        ));
+    }
+    Ok(())
+}
+
+/// How a token's times are derived from its lifetime (see [`CacheConfig`](crate::CacheConfig)).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Timing {
+    /// Refresh this long before expiry (margin + this token's jitter); at most half the
+    /// lifetime.
+    pub refresh_ahead: Duration,
+    /// Stop handing the token out this long before expiry; at most a quarter of the lifetime.
+    pub expiry_buffer: Duration,
+    /// Longest lifetime believed.
+    pub max_lifetime: Duration,
+}
+
+impl Timing {
+    /// `(usable_until, refresh_at)` offsets before expiry for a token of full lifetime `full`.
+    pub(crate) fn before_expiry(&self, full: Duration) -> (Duration, Duration) {
+        let buffer = self.expiry_buffer.min(full / 4);
+        let ahead = self.refresh_ahead.min(full / 2).max(buffer);
+        (buffer, ahead)
+    }
+}
+
+/// A token held by the cache, with the times that govern it.
+///
+/// The cache knows nothing of header schemes: a signer turns the token into its header with
+/// [`header_with`](Self::header_with), which remembers the result for the token's life.
 pub struct CachedToken {
     id: u64,
     value: SecretString,
-    bearer: HeaderValue,
+    header: OnceLock<HeaderValue>,
     received_at: SystemTime,
     expires_at: Option<SystemTime>,
+    usable_until: Option<SystemTime>,
     refresh_at: Option<SystemTime>,
 }
 
 impl CachedToken {
+    /// A token received at `received_at` with `remaining` life left out of a full lifetime
+    /// of `full` (the same for a token fresh from its source; longer for one taken from a
+    /// shared store). Lifetimes are clamped to `timing.max_lifetime`; every addition is
+    /// checked.
     pub(crate) fn new(
-        fetched: FetchedToken,
+        value: SecretString,
+        remaining: Option<Duration>,
+        full: Option<Duration>,
         received_at: SystemTime,
-        refresh_ahead: Duration,
+        timing: &Timing,
     ) -> Result<Self, AuthError> {
-        let bearer = crate::credentials::bearer_header(&fetched.value)?;
-        let (expires_at, refresh_at) = match fetched.lifetime {
-            Some(life) => {
-                // Never refresh earlier than half-way through the lifetime, so a margin
-                // larger than the lifetime cannot make every request refresh.
-                let ahead = refresh_ahead.min(life / 2);
-                (Some(received_at + life), Some(received_at + (life - ahead)))
+        check_token_value(value.expose_secret())?;
+        let (expires_at, usable_until, refresh_at) = match remaining {
+            Some(left) => {
+                let left = left.min(timing.max_lifetime);
+                let full = full
+                    .unwrap_or(left)
+                    .clamp(left, timing.max_lifetime.max(left));
+                let (buffer, ahead) = timing.before_expiry(full);
+                let expires = received_at.checked_add(left).ok_or_else(|| {
+                    AuthError::new(ErrorKind::InvalidResponse, "token expiry is out of range")
+                })?;
+                let floor = |d: Duration| {
+                    expires
+                        .checked_sub(d)
+                        .map_or(received_at, |t| t.max(received_at))
+                };
+                (Some(expires), Some(floor(buffer)), Some(floor(ahead)))
             }
-            None => (None, None),
+            None => (None, None, None),
         };
         Ok(CachedToken {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
-            value: fetched.value,
-            bearer,
+            value,
+            header: OnceLock::new(),
             received_at,
             expires_at,
+            usable_until,
             refresh_at,
         })
     }
@@ -111,9 +185,19 @@ impl CachedToken {
         &self.value
     }
 
-    /// `Bearer <token>`, marked sensitive.
-    pub fn bearer_header(&self) -> &HeaderValue {
-        &self.bearer
+    /// The header value a signer derives from this token (for example `Bearer <token>`),
+    /// built by `make` on first use and remembered for the token's life. The result is
+    /// marked sensitive.
+    pub fn header_with(
+        &self,
+        make: impl FnOnce(&str) -> Result<HeaderValue, AuthError>,
+    ) -> Result<HeaderValue, AuthError> {
+        if let Some(h) = self.header.get() {
+            return Ok(h.clone());
+        }
+        let mut h = make(self.value.expose_secret())?;
+        h.set_sensitive(true);
+        Ok(self.header.get_or_init(|| h).clone())
     }
 
     /// When the token was received, by the cache's clock.
@@ -126,14 +210,21 @@ impl CachedToken {
         self.expires_at
     }
 
+    /// When the cache stops handing the token out (the expiry buffer before
+    /// [`expires_at`](Self::expires_at)).
+    pub fn usable_until(&self) -> Option<SystemTime> {
+        self.usable_until
+    }
+
     /// When the cache starts refreshing it in the background.
     pub fn refresh_at(&self) -> Option<SystemTime> {
         self.refresh_at
     }
 
-    /// Whether the token is still usable at `now`.
+    /// Whether the cache still hands the token out at `now` (before
+    /// [`usable_until`](Self::usable_until)).
     pub fn is_valid_at(&self, now: SystemTime) -> bool {
-        self.expires_at.is_none_or(|e| now < e)
+        self.usable_until.is_none_or(|e| now < e)
     }
 
     /// Whether the token should be refreshed at `now` (it may still be valid).
@@ -152,7 +243,87 @@ impl fmt::Debug for CachedToken {
             .field("value", &"[REDACTED]")
             .field("received_at", &self.received_at)
             .field("expires_at", &self.expires_at)
+            .field("usable_until", &self.usable_until)
             .field("refresh_at", &self.refresh_at)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn timing() -> Timing {
+        Timing {
+            refresh_ahead: Duration::from_secs(60),
+            expiry_buffer: Duration::from_secs(10),
+            max_lifetime: Duration::from_secs(24 * 3600),
+        }
+    }
+
+    #[test]
+    fn huge_lifetime_is_clamped_not_a_panic() {
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let tok = CachedToken::new(
+            SecretString::from("tok".to_string()),
+            Some(Duration::from_secs(u64::MAX)),
+            None,
+            t0,
+            &timing(),
+        )
+        .expect("clamped");
+        assert_eq!(tok.expires_at(), Some(t0 + Duration::from_secs(24 * 3600)));
+        // Even at the far end of SystemTime's range nothing panics.
+        let far = SystemTime::UNIX_EPOCH + Duration::from_secs(i64::MAX as u64 / 2);
+        let _ = CachedToken::new(
+            SecretString::from("tok".to_string()),
+            Some(Duration::MAX),
+            Some(Duration::MAX),
+            far,
+            &timing(),
+        );
+    }
+
+    #[test]
+    fn malformed_server_token_is_an_invalid_response() {
+        for bad in ["with space", "tab\there", "nl\n", "caf\u{e9}", ""] {
+            let e = CachedToken::new(
+                SecretString::from(bad.to_string()),
+                Some(Duration::from_secs(60)),
+                None,
+                SystemTime::UNIX_EPOCH,
+                &timing(),
+            )
+            .expect_err(bad);
+            assert_eq!(e.kind(), ErrorKind::InvalidResponse, "{bad:?}");
+            assert_eq!(e.field(), None);
+        }
+    }
+
+    #[test]
+    fn expiry_buffer_and_refresh_point() {
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let tok = CachedToken::new(
+            SecretString::from("tok".to_string()),
+            Some(Duration::from_secs(600)),
+            None,
+            t0,
+            &timing(),
+        )
+        .expect("token");
+        assert!(tok.is_valid_at(t0 + Duration::from_secs(589)));
+        assert!(!tok.is_valid_at(t0 + Duration::from_secs(590)));
+        assert_eq!(tok.refresh_at(), Some(t0 + Duration::from_secs(540)));
+        // A short token: buffer at most a quarter, refresh at most half-way.
+        let short = CachedToken::new(
+            SecretString::from("tok".to_string()),
+            Some(Duration::from_secs(20)),
+            None,
+            t0,
+            &timing(),
+        )
+        .expect("token");
+        assert_eq!(short.usable_until(), Some(t0 + Duration::from_secs(15)));
+        assert_eq!(short.refresh_at(), Some(t0 + Duration::from_secs(10)));
     }
 }

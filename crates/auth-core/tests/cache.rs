@@ -74,14 +74,11 @@ impl TokenSource for Scripted {
 const T0: u64 = 1_700_000_000;
 
 fn config(margin: u64, jitter: u64) -> CacheConfig {
-    CacheConfig {
-        refresh_margin: Duration::from_secs(margin),
-        jitter: Duration::from_secs(jitter),
-        min_backoff: Duration::from_secs(2),
-        max_backoff: Duration::from_secs(16),
-        fetch_timeout: Duration::from_secs(5),
-        shared: None,
-    }
+    CacheConfig::default()
+        .with_refresh_margin(Duration::from_secs(margin))
+        .with_jitter(Duration::from_secs(jitter))
+        .with_backoff(Duration::from_secs(2), Duration::from_secs(16))
+        .with_fetch_timeout(Duration::from_secs(5))
 }
 
 fn cache(src: &Scripted, clock: &ManualClock, cfg: CacheConfig) -> TokenCache<Scripted> {
@@ -135,7 +132,13 @@ async fn a_failed_fetch_reaches_its_waiters_and_is_not_cached() {
     // The waiter sees the failed fetch's error: nothing valid is cached.
     let err = waiter.await.expect("join").expect_err("first fetch fails");
     assert_eq!(err.kind(), ErrorKind::ServerError);
-    // The failure is not cached: the next call fetches again and succeeds.
+    // Inside the backoff window (2 s) the failure comes back at once, without a fetch.
+    let again = c.token().await.expect_err("inside the backoff window");
+    assert_eq!(again.kind(), ErrorKind::ServerError);
+    assert_eq!(again.retry_after(), Some(Duration::from_secs(2)));
+    assert_eq!(src.calls(), 1);
+    // The failure is not cached as a token: after the window the next call fetches again.
+    clock.advance(Duration::from_secs(2));
     gate.add_permits(1);
     let t = c.token().await.expect("second fetch");
     assert_eq!(value(&t), "token-2");
@@ -346,6 +349,7 @@ async fn failure_without_a_valid_token_is_returned_typed_and_not_cached() {
     assert_eq!(err.kind(), ErrorKind::Unauthorized);
     assert!(!err.is_retryable());
     assert!(c.peek().is_none());
+    clock.advance(Duration::from_secs(2));
     assert_eq!(value(&c.token().await.expect("recovers")), "token-2");
 }
 

@@ -62,6 +62,36 @@ impl Redis {
     async fn stop(&mut self) {
         let _ = self.child.kill().await;
     }
+
+    /// Moves Redis's time along with the members' injected clocks: every key under
+    /// `prefix` loses `by` of its time-to-live (and goes when nothing is left). Stored
+    /// tokens age by the store's TTL, not by any member's clock.
+    async fn age(&self, prefix: &str, by: Duration) {
+        const AGE: &str = r"
+local n = 0
+for _, k in ipairs(redis.call('KEYS', ARGV[1])) do
+  local t = redis.call('PTTL', k)
+  if t > 0 then
+    local left = t - tonumber(ARGV[2])
+    if left <= 0 then redis.call('DEL', k) else redis.call('PEXPIRE', k, left) end
+    n = n + 1
+  end
+end
+return n";
+        let client = redis::Client::open(self.url()).expect("redis url");
+        let mut c = client
+            .get_multiplexed_async_connection()
+            .await
+            .expect("connect to redis");
+        let _: i64 = redis::cmd("EVAL")
+            .arg(AGE)
+            .arg(0)
+            .arg(format!("{prefix}*"))
+            .arg(u64::try_from(by.as_millis()).expect("ms"))
+            .query_async(&mut c)
+            .await
+            .expect("age the keys");
+    }
 }
 
 fn which(bin: &str) -> Option<PathBuf> {
@@ -194,6 +224,7 @@ async fn eight_processes_share_one_fetch_and_one_refresh() {
 
     let secs = (REFERENCE_TOKEN_LIFETIME + Duration::from_secs(1)).as_secs();
     all(&mut members, &format!("advance {secs}")).await;
+    redis.age("t1:", Duration::from_secs(secs)).await;
     let answers2 = all(&mut members, "get").await;
     assert!(
         answers2

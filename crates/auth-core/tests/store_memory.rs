@@ -120,6 +120,13 @@ async fn store_outage_follows_the_configured_choice() {
     assert_eq!(fake.token_requests(), 2, "no fetch when configured to fail");
 
     store.set_available(true);
+    // Inside the backoff window the failure comes back at once; after it, recovery.
+    let again = strict[0]
+        .token()
+        .await
+        .expect_err("inside the backoff window");
+    let wait = again.retry_after().expect("the time left in the window");
+    clock.advance(wait);
     strict[0].token().await.expect("recovers");
 }
 
@@ -154,11 +161,17 @@ async fn a_dead_holder_blocks_others_only_until_its_lock_expires() {
     // The dead holder's fence can no longer store anything.
     let stale = tollgate_auth_core::store::StoredToken {
         value: "stale".to_string().into(),
-        expires_at: None,
+        remaining: None,
+        lifetime: None,
     };
     assert!(
         !store
-            .save("reference:one", "dead-holder", &stale, None)
+            .save(
+                "reference:one",
+                "dead-holder",
+                &stale,
+                Duration::from_secs(60)
+            )
             .await
             .expect("save")
     );

@@ -73,8 +73,8 @@ impl Signer for DragonPassAuth {
         self.signer.sign(req).await
     }
 
-    fn on_rejected(&self, receipt: &Arc<CachedToken>) {
-        self.signer.on_rejected(receipt);
+    fn on_rejected(&self, receipt: &Arc<CachedToken>) -> bool {
+        self.signer.on_rejected(receipt)
     }
 }
 

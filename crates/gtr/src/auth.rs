@@ -179,8 +179,8 @@ impl Signer for SsoAuth {
         self.inner.sign(req).await
     }
 
-    fn on_rejected(&self, receipt: &Arc<CachedToken>) {
-        self.inner.on_rejected(receipt);
+    fn on_rejected(&self, receipt: &Arc<CachedToken>) -> bool {
+        self.inner.on_rejected(receipt)
     }
 }
 
@@ -360,9 +360,10 @@ impl Signer for GtrAuth {
         }
     }
 
-    fn on_rejected(&self, receipt: &Self::Receipt) {
-        if let (GtrAuth::Sso(s), Some(r)) = (self, receipt) {
-            s.on_rejected(r);
+    fn on_rejected(&self, receipt: &Self::Receipt) -> bool {
+        match (self, receipt) {
+            (GtrAuth::Sso(s), Some(r)) => s.on_rejected(r),
+            _ => true,
         }
     }
 }

@@ -148,7 +148,10 @@ async fn sso_single_session_and_relogin() {
         .http_client()
         .expect("client")
         .get(&url)
-        .header("authorization", old.bearer_header().clone())
+        .header(
+            "authorization",
+            auth_core::bearer_header(&old).expect("bearer"),
+        )
         .send()
         .await
         .expect("send");
@@ -179,7 +182,10 @@ async fn sso_session_expiry_and_login_errors() {
         .http_client()
         .expect("client")
         .get(format!("{}/api/status", fake.uri()))
-        .header("authorization", tok.bearer_header().clone())
+        .header(
+            "authorization",
+            auth_core::bearer_header(&tok).expect("bearer"),
+        )
         .send()
         .await
         .expect("send");

@@ -205,7 +205,7 @@ impl Signer for HoliduAuth {
         self.signer.sign(req).await
     }
 
-    fn on_rejected(&self, receipt: &Arc<CachedToken>) {
-        self.signer.on_rejected(receipt);
+    fn on_rejected(&self, receipt: &Arc<CachedToken>) -> bool {
+        self.signer.on_rejected(receipt)
     }
 }

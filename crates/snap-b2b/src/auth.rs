@@ -462,7 +462,7 @@ impl Signer for SnapAuth {
             headers.remove(http::header::CONTENT_LENGTH);
         }
         if let Some(t) = &token {
-            headers.insert(http::header::AUTHORIZATION, t.bearer_header().clone());
+            headers.insert(http::header::AUTHORIZATION, auth_core::bearer_header(t)?);
         }
         headers.insert(X_TIMESTAMP, internal_header(&timestamp, "X-TIMESTAMP")?);
         headers.insert(X_SIGNATURE, internal_header(&signature, "X-SIGNATURE")?);
@@ -496,9 +496,10 @@ impl Signer for SnapAuth {
         status == StatusCode::UNAUTHORIZED
     }
 
-    fn on_rejected(&self, receipt: &Self::Receipt) {
-        if let (Some(token), Mode::Symmetric { cache, .. }) = (receipt, &self.inner.mode) {
-            cache.invalidate_token(token);
+    fn on_rejected(&self, receipt: &Self::Receipt) -> bool {
+        match (receipt, &self.inner.mode) {
+            (Some(token), Mode::Symmetric { cache, .. }) => cache.reject(token),
+            _ => false,
         }
     }
 

@@ -241,7 +241,19 @@ async fn rejected_token_is_refreshed_once_by_the_middleware() {
     assert_eq!(ok.status(), StatusCode::OK);
     assert_eq!(fake.token_fetches(), 2);
     assert_eq!(fake.api_calls(), 3);
-    // Rejected twice in a row: the caller sees the 401, no loop.
+    // Within the rejection cooldown a second rejected token is not refetched: one call.
+    fake.reject_next_api_calls(1);
+    let r = c
+        .post(fake.api_url())
+        .body(SAMPLE_BODY)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(fake.api_calls(), 4);
+    assert_eq!(fake.token_fetches(), 2);
+    // After it, rejected twice in a row: one retry, then the caller sees the 401, no loop.
+    clock.advance(std::time::Duration::from_secs(10));
     fake.reject_next_api_calls(2);
     let r = c
         .post(fake.api_url())
@@ -250,7 +262,8 @@ async fn rejected_token_is_refreshed_once_by_the_middleware() {
         .await
         .expect("send");
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(fake.api_calls(), 5);
+    assert_eq!(fake.api_calls(), 6);
+    assert_eq!(fake.token_fetches(), 3);
 }
 
 #[tokio::test]

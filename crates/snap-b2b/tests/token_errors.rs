@@ -101,7 +101,8 @@ async fn error_envelopes_map_to_kinds() {
             ResponseTemplate::new(200).set_body_json(
                 json!({"responseCode": "2007300", "accessToken": "a b", "expiresIn": "900"}),
             ),
-            ErrorKind::InvalidCredentials,
+            // A token that cannot travel in a header is the server's fault.
+            ErrorKind::InvalidResponse,
             false,
             None,
         ),

@@ -266,7 +266,8 @@ impl V5Auth {
     }
 
     /// `GET /api/v5/authentication/verify`: checks the current token with the provider.
-    /// A rejected token is replaced once and the call repeated.
+    /// A rejected token is replaced once (at most once per the cache's rejection cooldown)
+    /// and the call repeated.
     pub async fn verify(&self) -> Result<VerifyData, AuthError> {
         let mut attempt = 0;
         loop {
@@ -289,8 +290,20 @@ impl V5Auth {
                 .bytes()
                 .await
                 .map_err(|e| AuthError::from_reqwest("V5 verify response", e))?;
-            match self.check_response(status, &headers, &body, Some(&receipt)) {
-                Err(e) if e.kind() == ErrorKind::TokenRejected && attempt < 2 => continue,
+            match parse_envelope(
+                Endpoint::Api,
+                status,
+                &headers,
+                &body,
+                &self.rejection_codes,
+            ) {
+                // The first rejection is reported (at most one refetch per cooldown); the
+                // retry's rejection is not a token problem and is returned as it is.
+                Err(e) if e.kind() == ErrorKind::TokenRejected && attempt < 2 => {
+                    if !self.signer.on_rejected(&receipt) {
+                        return Err(e);
+                    }
+                }
                 r => return r,
             }
         }
@@ -304,8 +317,8 @@ impl Signer for V5Auth {
         self.signer.sign(req).await
     }
 
-    fn on_rejected(&self, receipt: &Arc<CachedToken>) {
-        self.signer.on_rejected(receipt);
+    fn on_rejected(&self, receipt: &Arc<CachedToken>) -> bool {
+        self.signer.on_rejected(receipt)
     }
 }
 

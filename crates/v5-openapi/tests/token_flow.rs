@@ -3,7 +3,7 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use auth_core::{ErrorKind, ManualClock};
+use auth_core::{ErrorKind, ExposeSecret, ManualClock};
 use tollgate_v5_openapi::mock::{V5Fake, codes};
 use tollgate_v5_openapi::{ExpireTimeZone, V5Auth};
 use wiremock::matchers::{method, path};
@@ -42,7 +42,6 @@ async fn verify_fetches_once_and_reuses_the_token() {
 async fn user_id_alias_in_the_builder_works_against_the_fake() {
     let clock = ManualClock::at_unix(T0);
     let fake = V5Fake::start(clock.clone()).await;
-    use auth_core::ExposeSecret;
     let auth = V5Auth::builder()
         .base_url(fake.uri())
         .user_id(fake.app_id())
@@ -113,6 +112,15 @@ async fn verify_replaces_a_rejected_token_once() {
     fake.reject_next_api_calls(1);
     auth.verify().await.expect("recovers");
     assert_eq!(fake.token_fetches(), 2);
+    // Inside the rejection cooldown a second rejection costs no fetch and no retry.
+    fake.reject_next_api_calls(1);
+    let e = auth
+        .verify()
+        .await
+        .expect_err("rejected within the cooldown");
+    assert_eq!(e.kind(), ErrorKind::TokenRejected);
+    assert_eq!(fake.token_fetches(), 2);
+    clock.advance(std::time::Duration::from_secs(10));
     fake.reject_next_api_calls(2);
     let e = auth.verify().await.expect_err("rejected twice");
     assert_eq!(e.kind(), ErrorKind::TokenRejected);
@@ -227,23 +235,19 @@ async fn configured_rejection_codes_drop_the_token() {
         .expect("auth");
     let e = auth.verify().await.expect_err("rejected");
     assert_eq!(e.kind(), ErrorKind::TokenRejected);
-    assert!(
-        auth.cache().peek().is_none(),
-        "the rejected token was dropped"
+    // The rejected token was dropped and fetched once more (this server hands out the same
+    // value); the replacement's rejection is not a token problem: no third fetch.
+    let token_requests = |reqs: &[wiremock::Request]| {
+        reqs.iter()
+            .filter(|r| r.url.path() == "/api/v5/authentication/token")
+            .count()
+    };
+    let seen = server.received_requests().await.expect("recorded");
+    assert_eq!(
+        token_requests(&seen),
+        2,
+        "the rejected token was dropped once"
     );
-    assert_eq!(auth.cache().fetches_started(), 2, "one refresh, no loop");
-
-    // Without the code configured it is a plain provider error and the token stays.
-    let auth = V5Auth::builder()
-        .base_url(server.uri())
-        .app_id("a")
-        .app_secret("b")
-        .clock(clock.shared())
-        .build()
-        .expect("auth");
-    let e = auth.verify().await.expect_err("provider error");
-    assert_eq!(e.kind(), ErrorKind::Provider);
-    assert_eq!(e.provider_code(), Some("777"));
     assert!(auth.cache().peek().is_some());
 }
 
@@ -291,7 +295,10 @@ async fn fake_requires_the_matching_app_id_header() {
     let send = |app_id: Option<&'static str>| {
         let mut req = reqwest::Client::new()
             .get(format!("{}/api/v5/authentication/verify", fake.uri()))
-            .header("authorization", tok.bearer_header().clone());
+            .header(
+                "authorization",
+                auth_core::bearer_header(&tok).expect("bearer"),
+            );
         if let Some(id) = app_id {
             req = req.header("x-app-id", id);
         }

@@ -28,10 +28,7 @@ pub const SOAK_TASKS: usize = 64;
 /// [`scenario_cache_config`](super::scenario_cache_config) with a
 /// [`FAULT_FETCH_TIMEOUT`] fetch timeout.
 pub fn fault_cache_config() -> CacheConfig {
-    CacheConfig {
-        fetch_timeout: FAULT_FETCH_TIMEOUT,
-        ..super::scenario_cache_config()
-    }
+    super::scenario_cache_config().with_fetch_timeout(FAULT_FETCH_TIMEOUT)
 }
 
 /// A loopback URL nobody listens on (a port bound and released at once), for the
@@ -261,6 +258,8 @@ impl Faults<'_> {
         let r = self.injected_inner(&c, life, &expect).await;
         self.target.set_token_fault(None);
         r?;
+        // Wait out the backoff window (and any Retry-After) the failure set.
+        self.clock.advance(BACKOFF_WAIT);
         let before = self.target.token_fetches();
         self.call_ok(&c)
             .await
@@ -315,13 +314,18 @@ impl Faults<'_> {
         let c = c.map_err(|e| format!("building the client failed: {e}"))?;
         let bound = FAULT_FETCH_TIMEOUT + Duration::from_secs(4);
         self.call_err(&c, &expect, bound).await?;
-        // And again: a failure is not cached, the next call tries (and fails) afresh.
+        // And again after the backoff window: a failure is not cached as a token, the next
+        // call tries (and fails) afresh.
+        self.clock.advance(BACKOFF_WAIT);
         self.call_err(&c, &expect, bound).await?;
         Ok(Outcome::Pass)
     }
 }
 
 const RETRY_AFTER_SECS: u64 = 7;
+
+/// Longer than any backoff window the matrix causes (max backoff 4 s, `Retry-After` 7 s).
+const BACKOFF_WAIT: Duration = Duration::from_secs(30);
 
 /// Runs the fault matrix against `target`: the token endpoint answers 500, 503 with
 /// `Retry-After`, malformed JSON, the provider's credentials-refused envelope, or never
@@ -494,11 +498,9 @@ async fn soak(target: &dyn ConformanceTarget, clock: &ManualClock) -> Check {
     let Some(life) = target.token_lifetime() else {
         return Ok(Outcome::NotApplicable("no token cache"));
     };
-    let cfg = CacheConfig {
-        refresh_margin: Duration::ZERO,
-        jitter: Duration::ZERO,
-        ..super::scenario_cache_config()
-    };
+    let cfg = super::scenario_cache_config()
+        .with_refresh_margin(Duration::ZERO)
+        .with_jitter(Duration::ZERO);
     let c = target
         .client(Creds::Valid, cfg)
         .map_err(|e| format!("building the client failed: {e}"))?;

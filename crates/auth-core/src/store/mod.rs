@@ -13,9 +13,18 @@
 //! - The lock has an expiry and a random fencing value: a holder that dies mid-fetch blocks
 //!   the others only until the lock expires, and a holder whose lock expired cannot overwrite
 //!   the token stored by its successor.
-//! - A stored token is reused while it is outside the refresh margin
-//!   (`CacheConfig::refresh_margin`), so the margin applies fleet-wide: the first process to
-//!   reach its (jittered) refresh time fetches, the others find the fresh token.
+//! - One staleness rule for the local cache and the store: a stored token is reused while
+//!   it is outside the refresh margin (`CacheConfig::refresh_margin`, capped at half the
+//!   token's full lifetime, as locally) and the expiry buffer. A cache that reaches its own
+//!   (jittered) refresh time does not take its own token back from the store: the first
+//!   process to reach its refresh time fetches, the others find the fresh token.
+//! - The lock is released on every exit path of a fetch (success, failure, timeout,
+//!   cancellation) and renewed while the fetch runs, so it lasts as long as the fetch and
+//!   no longer.
+//! - Stored values are untrusted: one that cannot be parsed, is not a usable header value,
+//!   has no time-to-live or claims more than `CacheConfig::max_lifetime` is treated as
+//!   absent and overwritten by the next fetch. The remaining life is the store's own
+//!   time-to-live, so clock skew between hosts does not matter.
 //! - When the store cannot be reached, [`OnUnavailable`] decides: fetch in this process (with
 //!   a warning) or fail with a retryable [`ErrorKind::StoreUnavailable`] error.
 //!
@@ -44,68 +53,95 @@ mod redis_store;
 pub use redis_store::RedisStore;
 
 /// A token as kept in a store.
+///
+/// Stores keep the encoded form ([`encode`](Self::encode)) with a time-to-live equal to the
+/// token's remaining life, and report the remaining life from that time-to-live (Redis
+/// `PTTL`), never from the writer's wall clock: clock skew between hosts does not matter.
 #[derive(Clone)]
 pub struct StoredToken {
     /// The token.
     pub value: SecretString,
-    /// When it expires (by the clock of the process that fetched it), if it does.
-    pub expires_at: Option<SystemTime>,
+    /// How long it still lives, by the store's own time-to-live; `None` when the store has
+    /// no expiry for it (a value no tollgate cache writes: caches treat it as absent).
+    pub remaining: Option<Duration>,
+    /// Its full lifetime when it was fetched; `None` for a token that does not expire on its
+    /// own.
+    pub lifetime: Option<Duration>,
 }
 
 impl fmt::Debug for StoredToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StoredToken")
             .field("value", &"[REDACTED]")
-            .field("expires_at", &self.expires_at)
+            .field("remaining", &self.remaining)
+            .field("lifetime", &self.lifetime)
             .finish()
     }
 }
 
 impl StoredToken {
-    /// Serialised form: `<expiry ms since epoch or ->:<token>`.
+    /// Serialised form: `<full lifetime in ms, or ->:<token>`.
     pub fn encode(&self) -> String {
-        let exp = match self.expires_at {
-            Some(t) => crate::clock::unix_millis(t).to_string(),
+        let life = match self.lifetime {
+            Some(t) => t.as_millis().to_string(),
             None => "-".to_string(),
         };
-        format!("{exp}:{}", self.value.expose_secret())
+        format!("{life}:{}", self.value.expose_secret())
     }
 
-    /// Parses [`encode`](Self::encode)'s form; anything else is `None`.
-    pub fn decode(s: &str) -> Option<Self> {
-        let (exp, value) = s.split_once(':')?;
+    /// Parses [`encode`](Self::encode)'s form, with `remaining` as the store reports it.
+    /// Anything else is `None`: a value that cannot be parsed is treated as absent.
+    pub fn decode(s: &str, remaining: Option<Duration>) -> Option<Self> {
+        let (life, value) = s.split_once(':')?;
         if value.is_empty() {
             return None;
         }
-        let expires_at = match exp {
+        let lifetime = match life {
             "-" => None,
-            ms => Some(SystemTime::UNIX_EPOCH + Duration::from_millis(ms.parse().ok()?)),
+            ms if !ms.is_empty() && ms.bytes().all(|b| b.is_ascii_digit()) => {
+                Some(Duration::from_millis(ms.parse().ok()?))
+            }
+            _ => return None,
         };
         Some(StoredToken {
             value: SecretString::from(value.to_string()),
-            expires_at,
+            remaining,
+            lifetime,
         })
     }
 }
 
 /// A place several caches share tokens through. Errors mean "the store is unreachable or
 /// misbehaving"; the cache then follows [`OnUnavailable`].
+///
+/// Every value read back is untrusted: the cache checks it (a usable header value, a
+/// remaining life within the cache's caps) and treats anything else as absent.
 pub trait TokenStore: Send + Sync + fmt::Debug + 'static {
-    /// The token stored under `key`, if any.
+    /// The token stored under `key`, if any, with its remaining life from the store's
+    /// time-to-live.
     fn load<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<StoredToken>, AuthError>>;
 
-    /// Stores `token` under `key` if the lock on `key` is still held with `fence`; `ttl`
-    /// bounds how long the store keeps it. Returns whether it was stored.
+    /// Stores `token` under `key` for `ttl` if the lock on `key` is still held with `fence`.
+    /// Returns whether it was stored.
     fn save<'a>(
         &'a self,
         key: &'a str,
         fence: &'a str,
         token: &'a StoredToken,
-        ttl: Option<Duration>,
+        ttl: Duration,
     ) -> BoxFuture<'a, Result<bool, AuthError>>;
 
     /// Takes the fetch lock on `key` for `ttl` with the fencing value `fence`, if free.
     fn try_lock<'a>(
+        &'a self,
+        key: &'a str,
+        fence: &'a str,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<bool, AuthError>>;
+
+    /// Extends the lock on `key` to `ttl` from now if it is still held with `fence`.
+    /// Returns whether it is still held.
+    fn renew<'a>(
         &'a self,
         key: &'a str,
         fence: &'a str,
@@ -161,8 +197,10 @@ impl SharedStore {
     /// Shares tokens through `store` under `key`. The key must identify the credential (for
     /// example `"snap:<client key>"`): caches with the same key share one token.
     ///
-    /// Defaults: fetch locally when the store is down, a 10 s lock, wait up to 20 s for
-    /// another process's fetch, poll every 50 ms while waiting.
+    /// Defaults: fetch locally when the store is down, a 10 s lock (renewed every third of
+    /// that while the fetch runs, so a slow fetch keeps it and a dead holder blocks the
+    /// others at most 10 s), wait up to 20 s for another process's fetch, poll every 50 ms
+    /// while waiting.
     pub fn new(store: Arc<dyn TokenStore>, key: impl Into<String>) -> Self {
         SharedStore {
             store,
@@ -181,7 +219,8 @@ impl SharedStore {
         self
     }
 
-    /// How long the fetch lock lives (real time): a holder that dies blocks others this long.
+    /// How long the fetch lock lives without renewal (real time): a holder that dies blocks
+    /// the others this long. A live holder renews it every third of this while it fetches.
     #[must_use]
     pub fn lock_ttl(mut self, ttl: Duration) -> Self {
         self.lock_ttl = ttl;
@@ -213,7 +252,8 @@ pub struct MemoryStore {
 
 #[derive(Debug, Default)]
 struct MemoryInner {
-    tokens: HashMap<String, String>,
+    /// Encoded token and when the store forgets it (by the store's clock).
+    tokens: HashMap<String, (String, Option<SystemTime>)>,
     locks: HashMap<String, (String, SystemTime)>,
     available: bool,
 }
@@ -233,6 +273,24 @@ impl MemoryStore {
     /// Simulates the store going down (`false`) or coming back (`true`).
     pub fn set_available(&self, up: bool) {
         self.lock().available = up;
+    }
+
+    /// Writes `raw` under `key` as another writer might (any bytes, any time-to-live), for
+    /// tests of what a cache does with a value it did not write.
+    pub fn insert_raw(&self, key: &str, raw: &str, ttl: Option<Duration>) {
+        let until = ttl.and_then(|t| self.clock.now().checked_add(t));
+        self.lock()
+            .tokens
+            .insert(key.to_string(), (raw.to_string(), until));
+    }
+
+    /// Whether the fetch lock on `key` is held now.
+    pub fn is_locked(&self, key: &str) -> bool {
+        let now = self.clock.now();
+        self.lock()
+            .locks
+            .get(key)
+            .is_some_and(|(_, until)| now < *until)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, MemoryInner> {
@@ -258,13 +316,28 @@ impl MemoryStore {
             .get(key)
             .is_some_and(|(f, until)| f == fence && now < *until)
     }
+
+    /// The live encoded value under `key` and its remaining life.
+    fn live(&self, inner: &MemoryInner, key: &str) -> Option<(String, Option<Duration>)> {
+        let now = self.clock.now();
+        let (raw, until) = inner.tokens.get(key)?;
+        match until {
+            None => Some((raw.clone(), None)),
+            Some(u) => {
+                let left = u.duration_since(now).ok().filter(|d| !d.is_zero())?;
+                Some((raw.clone(), Some(left)))
+            }
+        }
+    }
 }
 
 impl TokenStore for MemoryStore {
     fn load<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<StoredToken>, AuthError>> {
         Box::pin(async move {
             let g = self.guard()?;
-            Ok(g.tokens.get(key).and_then(|s| StoredToken::decode(s)))
+            Ok(self
+                .live(&g, key)
+                .and_then(|(raw, left)| StoredToken::decode(&raw, left)))
         })
     }
 
@@ -273,14 +346,15 @@ impl TokenStore for MemoryStore {
         key: &'a str,
         fence: &'a str,
         token: &'a StoredToken,
-        _ttl: Option<Duration>,
+        ttl: Duration,
     ) -> BoxFuture<'a, Result<bool, AuthError>> {
         Box::pin(async move {
             let mut g = self.guard()?;
             if !self.holds(&g, key, fence) {
                 return Ok(false);
             }
-            g.tokens.insert(key.to_string(), token.encode());
+            let until = self.clock.now().checked_add(ttl);
+            g.tokens.insert(key.to_string(), (token.encode(), until));
             Ok(true)
         })
     }
@@ -297,8 +371,26 @@ impl TokenStore for MemoryStore {
             if g.locks.get(key).is_some_and(|(_, until)| now < *until) {
                 return Ok(false);
             }
-            g.locks
-                .insert(key.to_string(), (fence.to_string(), now + ttl));
+            let until = now.checked_add(ttl).unwrap_or(now);
+            g.locks.insert(key.to_string(), (fence.to_string(), until));
+            Ok(true)
+        })
+    }
+
+    fn renew<'a>(
+        &'a self,
+        key: &'a str,
+        fence: &'a str,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<bool, AuthError>> {
+        Box::pin(async move {
+            let mut g = self.guard()?;
+            if !self.holds(&g, key, fence) {
+                return Ok(false);
+            }
+            let now = self.clock.now();
+            let until = now.checked_add(ttl).unwrap_or(now);
+            g.locks.insert(key.to_string(), (fence.to_string(), until));
             Ok(true)
         })
     }
@@ -320,10 +412,9 @@ impl TokenStore for MemoryStore {
     ) -> BoxFuture<'a, Result<(), AuthError>> {
         Box::pin(async move {
             let mut g = self.guard()?;
-            let matches = g
-                .tokens
-                .get(key)
-                .and_then(|s| StoredToken::decode(s))
+            let matches = self
+                .live(&g, key)
+                .and_then(|(raw, left)| StoredToken::decode(&raw, left))
                 .is_some_and(|t| t.value.expose_secret() == value.expose_secret());
             if matches {
                 g.tokens.remove(key);
@@ -341,23 +432,34 @@ mod tests {
     fn stored_token_round_trip() {
         let t = StoredToken {
             value: SecretString::from("a:b:c".to_string()),
-            expires_at: Some(SystemTime::UNIX_EPOCH + Duration::from_millis(1_700_000_000_123)),
+            remaining: Some(Duration::from_secs(5)),
+            lifetime: Some(Duration::from_millis(900_123)),
         };
-        let back = StoredToken::decode(&t.encode()).expect("decodes");
+        let back = StoredToken::decode(&t.encode(), Some(Duration::from_secs(4))).expect("decodes");
         assert_eq!(back.value.expose_secret(), "a:b:c");
-        assert_eq!(back.expires_at, t.expires_at);
+        assert_eq!(back.lifetime, t.lifetime);
+        assert_eq!(back.remaining, Some(Duration::from_secs(4)));
         let forever = StoredToken {
             value: SecretString::from("x".to_string()),
-            expires_at: None,
+            remaining: None,
+            lifetime: None,
         };
         assert_eq!(
-            StoredToken::decode(&forever.encode())
+            StoredToken::decode(&forever.encode(), None)
                 .expect("d")
-                .expires_at,
+                .lifetime,
             None
         );
-        for bad in ["", "nocolon", "12:", "abc:tok"] {
-            assert!(StoredToken::decode(bad).is_none(), "{bad}");
+        for bad in [
+            "",
+            "nocolon",
+            "12:",
+            "abc:tok",
+            ":tok",
+            "+5:tok",
+            "99999999999999999999999:t",
+        ] {
+            assert!(StoredToken::decode(bad, None).is_none(), "{bad}");
         }
         assert!(!format!("{t:?}").contains("a:b:c"));
     }

@@ -13,12 +13,14 @@ use crate::error::{AuthError, ErrorKind};
 
 const SAVE_IF_FENCED: &str = r"
 if redis.call('GET', KEYS[2]) == ARGV[1] then
-  if ARGV[3] == '0' then
-    redis.call('SET', KEYS[1], ARGV[2])
-  else
-    redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-  end
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
   return 1
+end
+return 0";
+
+const RENEW_IF_FENCED: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
 return 0";
 
@@ -30,10 +32,12 @@ return 0";
 
 /// Shares tokens across processes through Redis.
 ///
-/// Keys: `<prefix><key>:token` holds the token (with a TTL equal to its remaining lifetime),
-/// `<prefix><key>:lock` the fetch lock (`SET NX PX` with a random fencing value, released and
-/// checked with compare-and-delete scripts). Every command is bounded by a timeout, and a
-/// broken connection is re-opened on the next call.
+/// Keys: `<prefix>{<key>}:token` holds the token (with a TTL equal to its remaining
+/// lifetime, which is read back with `PTTL`), `<prefix>{<key>}:lock` the fetch lock (`SET NX
+/// PX` with a random fencing value, renewed, released and checked with compare-and-set
+/// scripts). The `{<key>}` hash tag puts both keys of a credential in one hash slot, so the
+/// scripts that touch both run on Redis Cluster. Every command is bounded by a timeout, and
+/// a broken connection is re-opened on the next call.
 ///
 /// ```no_run
 /// # fn demo() -> Result<(), tollgate_auth_core::AuthError> {
@@ -94,21 +98,19 @@ impl RedisStore {
         self
     }
 
-    fn token_key(&self, key: &str) -> String {
-        format!("{}{key}:token", self.prefix)
+    /// The Redis key holding the token of `key` (hash-tagged with the lock key).
+    pub fn token_key(&self, key: &str) -> String {
+        format!("{}{{{key}}}:token", self.prefix)
     }
 
-    fn lock_key(&self, key: &str) -> String {
-        format!("{}{key}:lock", self.prefix)
+    /// The Redis key holding the fetch lock of `key` (hash-tagged with the token key).
+    pub fn lock_key(&self, key: &str) -> String {
+        format!("{}{{{key}}}:lock", self.prefix)
     }
 
-    async fn run<T: redis::FromRedisValue>(
-        &self,
-        what: &str,
-        cmd: &redis::Cmd,
-    ) -> Result<T, AuthError> {
+    async fn connection(&self) -> Result<MultiplexedConnection, AuthError> {
         let mut guard = self.conn.lock().await;
-        let mut conn = match guard.as_ref() {
+        let conn = match guard.as_ref() {
             Some(c) => c.clone(),
             None => {
                 let c = tokio::time::timeout(
@@ -122,8 +124,24 @@ impl RedisStore {
                 c
             }
         };
-        drop(guard);
+        Ok(conn)
+    }
+
+    async fn run<T: redis::FromRedisValue>(
+        &self,
+        what: &str,
+        cmd: &redis::Cmd,
+    ) -> Result<T, AuthError> {
+        let mut conn = self.connection().await?;
         let result = tokio::time::timeout(self.op_timeout, cmd.query_async::<T>(&mut conn)).await;
+        self.settle(what, result).await
+    }
+
+    async fn settle<T>(
+        &self,
+        what: &str,
+        result: Result<redis::RedisResult<T>, tokio::time::error::Elapsed>,
+    ) -> Result<T, AuthError> {
         match result {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => {
@@ -143,10 +161,23 @@ impl RedisStore {
 impl TokenStore for RedisStore {
     fn load<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<StoredToken>, AuthError>> {
         Box::pin(async move {
-            let v: Option<String> = self
-                .run("GET", redis::cmd("GET").arg(self.token_key(key)))
-                .await?;
-            Ok(v.and_then(|s| StoredToken::decode(&s)))
+            let k = self.token_key(key);
+            let mut pipe = redis::pipe();
+            pipe.atomic().cmd("GET").arg(&k).cmd("PTTL").arg(&k);
+            let mut conn = self.connection().await?;
+            let result = tokio::time::timeout(
+                self.op_timeout,
+                pipe.query_async::<(Option<String>, i64)>(&mut conn),
+            )
+            .await;
+            let (value, pttl) = self.settle("GET/PTTL", result).await?;
+            // PTTL: -2 no key, -1 no expiry (never written by a cache: treated as absent by
+            // the cache's checks), else milliseconds left.
+            let remaining = u64::try_from(pttl)
+                .ok()
+                .filter(|ms| *ms > 0)
+                .map(Duration::from_millis);
+            Ok(value.and_then(|s| StoredToken::decode(&s, remaining)))
         })
     }
 
@@ -155,10 +186,10 @@ impl TokenStore for RedisStore {
         key: &'a str,
         fence: &'a str,
         token: &'a StoredToken,
-        ttl: Option<Duration>,
+        ttl: Duration,
     ) -> BoxFuture<'a, Result<bool, AuthError>> {
         Box::pin(async move {
-            let ttl_ms = ttl.map(|t| t.as_millis().max(1) as u64).unwrap_or(0);
+            let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
             let mut cmd = redis::cmd("EVAL");
             cmd.arg(SAVE_IF_FENCED)
                 .arg(2)
@@ -184,9 +215,27 @@ impl TokenStore for RedisStore {
                 .arg(fence)
                 .arg("NX")
                 .arg("PX")
-                .arg(ttl.as_millis().max(1) as u64);
+                .arg(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1));
             let r: Option<String> = self.run("lock", &cmd).await?;
             Ok(r.is_some())
+        })
+    }
+
+    fn renew<'a>(
+        &'a self,
+        key: &'a str,
+        fence: &'a str,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<bool, AuthError>> {
+        Box::pin(async move {
+            let mut cmd = redis::cmd("EVAL");
+            cmd.arg(RENEW_IF_FENCED)
+                .arg(1)
+                .arg(self.lock_key(key))
+                .arg(fence)
+                .arg(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1));
+            let n: i64 = self.run("renew", &cmd).await?;
+            Ok(n == 1)
         })
     }
 
@@ -214,7 +263,7 @@ impl TokenStore for RedisStore {
             let Some(current) = current else {
                 return Ok(());
             };
-            let same = StoredToken::decode(&current)
+            let same = StoredToken::decode(&current, None)
                 .is_some_and(|t| t.value.expose_secret() == value.expose_secret());
             if same {
                 let mut cmd = redis::cmd("EVAL");
