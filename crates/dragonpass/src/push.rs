@@ -83,7 +83,8 @@ impl PushPublicKey {
         .map_err(|_| {
             AuthError::invalid_field("push_public_key", "is not a valid RSA public key")
         })?;
-        let bits = key.size() * 8;
+        // Counted in bits: a 2047-bit modulus has the same byte length as a 2048-bit one.
+        let bits = key.n().bits();
         if bits < MIN_RSA_BITS {
             return Err(AuthError::invalid_field(
                 "push_public_key",
