@@ -3,7 +3,7 @@
 //! anchor (a pinned, CA-issued leaf), `.p12` files in the variants OpenSSL and Java write, and
 //! a `reqwest::ClientBuilder` the user already configured.
 //!
-//! The loopback server (tokio-rustls, TLS 1.3) accepts exactly the client certificates it is
+//! The loopback server (tokio-rustls, TLS 1.3 unless a test asks for 1.2) accepts exactly the client certificates it is
 //! given and checks the client's handshake signature against that certificate's public key:
 //! webpki refuses v1 certificates, a real GTR front end (OpenSSL) does not.
 
@@ -99,11 +99,29 @@ impl ClientCertVerifier for ExactClientCerts {
     }
     fn verify_tls12_signature(
         &self,
-        _message: &[u8],
-        _cert: &CertificateDer<'_>,
-        _dss: &DigitallySignedStruct,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        Err(rustls::Error::General("TLS 1.3 only".into()))
+        let spki = SubjectPublicKeyInfoDer::from(spki_of(cert));
+        let raw = webpki::RawPublicKeyEntity::try_from(&spki)
+            .map_err(|_| rustls::Error::General("bad key".into()))?;
+        let algs = self
+            .provider
+            .signature_verification_algorithms
+            .mapping
+            .iter()
+            .find(|(s, _)| *s == dss.scheme)
+            .map(|(_, a)| *a)
+            .unwrap_or(&[]);
+        if algs
+            .iter()
+            .any(|a| raw.verify_signature(*a, message, dss.signature()).is_ok())
+        {
+            Ok(HandshakeSignatureValid::assertion())
+        } else {
+            Err(rustls::Error::General("bad signature".into()))
+        }
     }
     fn verify_tls13_signature(
         &self,
@@ -133,6 +151,21 @@ async fn start_server(
     server_key: &str,
     client_certs: &[CertificateDer<'static>],
 ) -> SocketAddr {
+    start_server_on(
+        server_cert,
+        server_key,
+        client_certs,
+        &rustls::version::TLS13,
+    )
+    .await
+}
+
+async fn start_server_on(
+    server_cert: &str,
+    server_key: &str,
+    client_certs: &[CertificateDer<'static>],
+    version: &'static rustls::SupportedProtocolVersion,
+) -> SocketAddr {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let verifier = Arc::new(ExactClientCerts {
         certs: client_certs.to_vec(),
@@ -143,7 +176,7 @@ async fn start_server(
         .expect("server chain");
     let key = PrivateKeyDer::from_pem_slice(server_key.as_bytes()).expect("server key");
     let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_protocol_versions(&[&rustls::version::TLS13])
+        .with_protocol_versions(&[version])
         .expect("versions")
         .with_client_cert_verifier(verifier)
         .with_single_cert(chain, key)
@@ -418,4 +451,56 @@ async fn tls_settings_apply_to_the_users_own_client_builder() {
         .await
         .expect("body");
     assert_eq!(body, "users-header");
+}
+
+/// GTR's own samples pin TLS 1.2: pins and v1 client certificates work there too (the
+/// handshake signatures are verified with the pinned / presented public keys).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pinning_and_v1_client_certificates_over_tls12() {
+    let server_ca = ca("server CA");
+    let (cert, key) = server_leaf(&server_ca, HOST, false);
+    let addr = start_server_on(&cert, &key, &[v1_cert_der()], &rustls::version::TLS12).await;
+    let cfg = TlsConfig::new()
+        .system_roots(false)
+        .pin_server_certificate_pem(&cert)
+        .expect("pin")
+        .identity(ClientIdentity::from_pkcs12(V1_P12, PASSWORD).expect("identity"));
+    assert_eq!(get(&cfg, addr).await.expect("TLS 1.2"), "none");
+    let (other, _) = server_leaf(&server_ca, HOST, false);
+    let wrong = TlsConfig::new()
+        .system_roots(false)
+        .pin_server_certificate_pem(&other)
+        .expect("pin")
+        .identity(ClientIdentity::from_pkcs12(V1_P12, PASSWORD).expect("identity"));
+    assert!(get(&wrong, addr).await.is_err());
+}
+
+/// A damaged `.p12` is a typed error, never a panic.
+#[test]
+fn damaged_pkcs12_files_are_typed_errors() {
+    let files: [&[u8]; 4] = [
+        V1_P12,
+        include_bytes!("fixtures/keypbe-none.p12"),
+        include_bytes!("fixtures/mac-sha512.p12"),
+        include_bytes!("fixtures/pbes2-des-ede3-cbc.p12"),
+    ];
+    for der in files {
+        for cut in (0..der.len()).step_by(7) {
+            let err = ClientIdentity::from_pkcs12(&der[..cut], PASSWORD).expect_err("truncated");
+            assert!(matches!(err.field(), Some("p12" | "p12_password")), "{err}");
+        }
+        for at in (0..der.len()).step_by(5) {
+            let mut bad = der.to_vec();
+            bad[at] ^= 0x41;
+            if let Err(err) = ClientIdentity::from_pkcs12(&bad, PASSWORD) {
+                assert!(
+                    matches!(
+                        err.field(),
+                        Some("p12" | "p12_password" | "client_certificate" | "client_key")
+                    ),
+                    "{err}"
+                );
+            }
+        }
+    }
 }
