@@ -261,15 +261,22 @@ pub(crate) fn normalize(der: &[u8], password: &str) -> Result<Vec<u8>, AuthError
     for safe in safes {
         match safe.content_type {
             DATA => {
-                let bytes = OctetString::from_der(&safe.content.to_der().map_err(|_| malformed())?)
-                    .map_err(|_| malformed())?;
-                let bags = SafeContents::from_der(bytes.as_bytes()).map_err(|_| malformed())?;
+                // Plain safe contents may hold an unencrypted key bag: the copies made here
+                // are wiped (the caller's own buffer, the file as read, holds it in the clear).
+                let content = Zeroizing::new(safe.content.to_der().map_err(|_| malformed())?);
+                let bytes = Zeroizing::new(
+                    OctetString::from_der(&content)
+                        .map_err(|_| malformed())?
+                        .into_bytes(),
+                );
+                let bags = SafeContents::from_der(&bytes).map_err(|_| malformed())?;
                 let mut rewritten = Vec::with_capacity(bags.len());
-                for bag in bags {
+                for mut bag in bags {
                     let inner = bag_inner(&bag)?;
                     let (bag_id, value) = match bag.bag_id {
                         KEY_BAG => {
                             let key = Zeroizing::new(inner.to_der().map_err(|_| malformed())?);
+                            zeroize::Zeroize::zeroize(&mut bag.bag_value);
                             (SHROUDED_KEY_BAG, shroud(&key, password)?)
                         }
                         SHROUDED_KEY_BAG => {

@@ -286,7 +286,8 @@ impl ClientIdentity {
 
     /// Reads a `.p12` file and opens it with `password`.
     pub fn from_pkcs12_file(path: impl AsRef<Path>, password: &str) -> Result<Self, AuthError> {
-        let der = read_binary_file("p12", path.as_ref())?;
+        // Wiped on drop: a file with an unencrypted key bag holds the key in the clear.
+        let der = Zeroizing::new(read_binary_file("p12", path.as_ref())?);
         Self::from_pkcs12(&der, password)
     }
 
