@@ -18,6 +18,8 @@ Environment (GTR, Global Travel Rule):
                            for https URLs; plain http, as the local fake, needs none)
   GTR_CLIENT_P12_PASSWORD  its password
   GTR_CA_CERT              optional extra trusted root CA (PEM), e.g. for UAT
+  GTR_SERVER_CERT_PEM      optional pinned server certificate(s) (PEM): trusted as they are,
+                           checked for validity and host name only
   GTR_AUTH                 'app-token' (default: a fresh X-Authorization per request, no token
                            to cache, so `token` exits 2) or 'sso' (POST /api/login, cached
                            bearer JWT)";
@@ -47,6 +49,7 @@ pub fn from_env(plain: reqwest::Client) -> Result<Provider, CliError> {
         ("client_certificate", "GTR_CLIENT_P12"),
         ("client_key", "GTR_CLIENT_P12"),
         ("ca_certificate", "GTR_CA_CERT"),
+        ("server_certificate", "GTR_SERVER_CERT_PEM"),
         ("base_url", "GTR_BASE_URL"),
         ("http_client", "GTR_CLIENT_P12"),
     ]);
@@ -58,13 +61,20 @@ pub fn from_env(plain: reqwest::Client) -> Result<Provider, CliError> {
     .map_err(|e| fields.error(&e))?;
     let http = match env_opt("GTR_CLIENT_P12")? {
         Some(p12) => {
-            let password = env_opt("GTR_CLIENT_P12_PASSWORD")?.unwrap_or_default();
+            // Wiped when dropped, right after the .p12 is opened.
+            let password =
+                zeroize::Zeroizing::new(env_opt("GTR_CLIENT_P12_PASSWORD")?.unwrap_or_default());
             let identity = ClientIdentity::from_pkcs12_file(p12.trim(), &password)
                 .map_err(|e| fields.error(&e))?;
             let mut tls = TlsConfig::new().identity(identity);
             if let Some(ca) = env_opt("GTR_CA_CERT")? {
                 tls = tls
                     .add_ca_pem_file(ca.trim())
+                    .map_err(|e| fields.error(&e))?;
+            }
+            if let Some(pins) = env_opt("GTR_SERVER_CERT_PEM")? {
+                tls = tls
+                    .pin_server_certificate_pem_file(pins.trim())
                     .map_err(|e| fields.error(&e))?;
             }
             tls.build_client().map_err(|e| fields.error(&e))?

@@ -12,7 +12,10 @@ use auth_core::{
 use http::HeaderName;
 
 use crate::credentials::{Credentials, ProgramId};
-use crate::token::{DEFAULT_SELF_SIGNED_LIFETIME, DragonPassTokenSource};
+use crate::token::{
+    DEFAULT_SELF_SIGNED_LIFETIME, DragonPassTokenSource, SharedTokenResponseParser,
+    TokenResponseParser,
+};
 
 /// The header carrying the program id.
 pub const PROGRAM_ID_HEADER: &str = "x-program-id";
@@ -87,6 +90,7 @@ pub struct DragonPassAuthBuilder {
     clock: Option<SharedClock>,
     cache: Option<CacheConfig>,
     http: Option<reqwest::Client>,
+    token_response: Option<SharedTokenResponseParser>,
 }
 
 impl DragonPassAuthBuilder {
@@ -135,6 +139,17 @@ impl DragonPassAuthBuilder {
         self
     }
 
+    /// How the token API's response is read (token API mode only). The default,
+    /// [`default_token_response`](crate::token::default_token_response), expects
+    /// `{"code": 0, "data": {"accessToken" | "token" | "access_token", "expiresIn"?}}`; pass
+    /// any `Fn(StatusCode, &HeaderMap, &[u8]) -> Result<TokenResponse, AuthError>` if your
+    /// deployment answers differently.
+    #[must_use]
+    pub fn token_response(mut self, parser: impl TokenResponseParser) -> Self {
+        self.token_response = Some(SharedTokenResponseParser::new(parser));
+        self
+    }
+
     /// Validates everything and builds the signer.
     pub fn build(self) -> Result<DragonPassAuth, AuthError> {
         let credentials = self
@@ -157,9 +172,11 @@ impl DragonPassAuthBuilder {
         }
         let source = match credentials {
             Credentials::SelfSigned(c) => DragonPassTokenSource::self_signed(c, lifetime),
-            Credentials::TokenApi(c) => {
-                DragonPassTokenSource::token_api(c, self.http.unwrap_or_default())
-            }
+            Credentials::TokenApi(c) => DragonPassTokenSource::token_api_with_parser(
+                c,
+                self.http.unwrap_or_default(),
+                self.token_response.unwrap_or_default(),
+            ),
         };
         let cache = TokenCache::with_config(
             source,

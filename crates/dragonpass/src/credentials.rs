@@ -184,7 +184,8 @@ pub fn parse_rsa_private_key(
         rsa::RsaPrivateKey::from_pkcs1_pem(&pem)
             .map_err(|_| AuthError::invalid_field(field, "is not a valid PKCS#1 RSA private key"))?
     };
-    let bits = key.size() * 8;
+    // Counted in bits: a 2047-bit modulus has the same byte length as a 2048-bit one.
+    let bits = key.n().bits();
     if bits < MIN_RSA_BITS {
         return Err(AuthError::invalid_field(
             field,

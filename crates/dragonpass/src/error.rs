@@ -79,8 +79,8 @@ pub enum Origin {
 /// | any other non-zero code at the token endpoint | [`ErrorKind::Unauthorized`] (its only inputs are the credentials) | no |
 /// | any other non-zero code on an API call | [`ErrorKind::Provider`] | no |
 ///
-/// `message` is the provider's text; it is included in the error (truncated to 200
-/// characters). Callers that send secrets must scrub them from it first.
+/// `message` is the provider's text; it is included in the error with control characters
+/// removed and truncated to 200 characters (the code to 64). Callers that send secrets must scrub them from it first.
 ///
 /// ```
 /// use tollgate_dragonpass::error::{map_error, Origin};
@@ -119,9 +119,13 @@ pub fn map_error(
         Origin::TokenEndpoint => "DragonPass token request",
         Origin::Api => "DragonPass API call",
     };
+    // Provider text goes into errors and logs: control characters removed (no forged log
+    // lines or terminal escapes), length capped. snap-b2b, v5-openapi and holidu carry their
+    // own copy of this rule.
+    let code: String = code.chars().filter(|c| !c.is_control()).take(64).collect();
     let mut text = format!("{what} failed: HTTP {}, code {code}", status.as_u16());
     if let Some(m) = message.filter(|m| !m.is_empty()) {
-        let short: String = m.chars().take(200).collect();
+        let short: String = m.chars().filter(|c| !c.is_control()).take(200).collect();
         text.push_str(": ");
         text.push_str(&short);
     }
@@ -185,6 +189,20 @@ pub fn parse_response<T: DeserializeOwned>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn provider_text_loses_its_control_characters() {
+        let e = map_error(
+            Origin::Api,
+            StatusCode::BAD_REQUEST,
+            None,
+            "4001\r\n",
+            Some("bad\r\nX-Injected: 1\u{1b}[31m red\u{7f}\ttab\0"),
+        );
+        let text = e.to_string();
+        assert!(!text.chars().any(char::is_control), "{text:?}");
+        assert!(text.contains("badX-Injected: 1[31m redtab"), "{text:?}");
+    }
 
     #[test]
     fn mapping_table() {

@@ -2,14 +2,32 @@
 //!
 //! DragonPass signs every push event it sends to a receiver as an RS256 JWT whose `iss` is
 //! `"dragonpass"` and whose header `kid` names the signing key; during a key rotation two
-//! key sets are live for one to two weeks, so a [`PushVerifier`] holds up to two public keys.
+//! key sets are live for one to two weeks, so a [`PushVerifier`] holds up to two public keys
+//! (for any event type, and two per event type).
 //!
 //! Verification order (every failure is an [`ErrorKind::Verification`] error, never
 //! retryable): compact form → header → `alg` must be exactly `RS256` (so `none`, `HS256`
 //! key-confusion and every other algorithm are refused before any key is used) → no `crit`
 //! → `kid` present and configured → signature → claims are a JSON object → `iss` is
-//! `"dragonpass"` → `exp` present and `now < exp + leeway` → `nbf`, if present,
-//! `nbf <= now + leeway`. `now` comes from the injected clock.
+//! `"dragonpass"` → the freshness policy below → `nbf`, if present, `nbf <= now + leeway`.
+//! `now` comes from the injected clock.
+//!
+//! # Freshness policy ([`PushPolicy`])
+//!
+//! DragonPass's docs show `exp` but never promise it, so by default:
+//! - `iat`, if present, must not be in the future (`iat <= now + leeway`);
+//! - with `exp`: `now < exp + leeway`, and `exp` at most [`PushPolicy::max_lifetime`]
+//!   (default 24 h) after `iat` (or after `now` without `iat`): an `exp` years out is refused;
+//! - without `exp`: refused if [`PushPolicy::require_exp`] is set (default: not set);
+//!   otherwise `iat` is required and the event is accepted until `iat + max_age + leeway`
+//!   ([`PushPolicy::max_age`], default 5 minutes).
+//!
+//! # Keys
+//!
+//! Up to two keys (current and next, for the rotation overlap) for events of any type
+//! ([`PushVerifier::new`]), and up to two more per event type
+//! ([`PushVerifier::with_event_type_keys`], verified with [`PushVerifier::verify_event`]):
+//! an event type with its own keys is verified with those only.
 
 use std::fmt;
 use std::path::Path;
@@ -40,6 +58,53 @@ pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(30);
 
 /// Largest leeway accepted (5 min): the leeway is for clock skew, not for stale events.
 pub const MAX_LEEWAY: Duration = Duration::from_secs(300);
+
+/// Default [`PushPolicy::max_age`]: 5 minutes.
+pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(300);
+
+/// Default [`PushPolicy::max_lifetime`]: 24 hours.
+pub const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
+/// How fresh a push event must be; see the [module docs](self#freshness-policy).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PushPolicy {
+    /// Refuse events without `exp` (default `false`: judge them by `iat` and `max_age`).
+    pub require_exp: bool,
+    /// How long after `iat` an event without `exp` is accepted (default 5 min; 1 s – 24 h).
+    pub max_age: Duration,
+    /// The longest `exp - iat` (or `exp - now` without `iat`) accepted (default 24 h;
+    /// 1 s – 30 days).
+    pub max_lifetime: Duration,
+}
+
+impl Default for PushPolicy {
+    fn default() -> Self {
+        PushPolicy {
+            require_exp: false,
+            max_age: DEFAULT_MAX_AGE,
+            max_lifetime: DEFAULT_MAX_LIFETIME,
+        }
+    }
+}
+
+impl PushPolicy {
+    fn validate(&self) -> Result<(), AuthError> {
+        let s = Duration::from_secs;
+        if self.max_age < s(1) || self.max_age > s(24 * 3600) {
+            return Err(AuthError::invalid_field(
+                "push_policy",
+                "max_age must be between 1 second and 24 hours",
+            ));
+        }
+        if self.max_lifetime < s(1) || self.max_lifetime > s(30 * 24 * 3600) {
+            return Err(AuthError::invalid_field(
+                "push_policy",
+                "max_lifetime must be between 1 second and 30 days",
+            ));
+        }
+        Ok(())
+    }
+}
 
 /// Largest token accepted (1 MiB), checked before any decoding.
 pub const MAX_TOKEN_LEN: usize = 1 << 20;
@@ -83,7 +148,8 @@ impl PushPublicKey {
         .map_err(|_| {
             AuthError::invalid_field("push_public_key", "is not a valid RSA public key")
         })?;
-        let bits = key.size() * 8;
+        // Counted in bits: a 2047-bit modulus has the same byte length as a 2048-bit one.
+        let bits = key.n().bits();
         if bits < MIN_RSA_BITS {
             return Err(AuthError::invalid_field(
                 "push_public_key",
@@ -116,7 +182,8 @@ impl PushPublicKey {
 pub struct PushEvent {
     /// The `kid` that verified.
     pub kid: String,
-    /// `exp`, Unix seconds.
+    /// `exp`, Unix seconds; for an event without `exp`, `iat + max_age` (when it stops
+    /// being accepted).
     pub exp: u64,
     /// Every claim of the token (the event payload included).
     pub claims: Map<String, Value>,
@@ -143,13 +210,25 @@ fn b64_part(part: &str, what: &str) -> Result<Vec<u8>, AuthError> {
         .map_err(|_| reject(&format!("{what} is not base64url")))
 }
 
-/// Verifies a push-event token against `keys` at `now` (Unix seconds) with `leeway` seconds.
-/// Pure: no clock, no I/O. See the [module docs](self) for the checks and their order.
+/// Verifies a push-event token against `keys` at `now` (Unix seconds) with `leeway` seconds
+/// and the default [`PushPolicy`]. Pure: no clock, no I/O. See the [module docs](self) for
+/// the checks and their order.
 pub fn verify_push_token(
     token: &str,
     keys: &[PushPublicKey],
     now: u64,
     leeway: u64,
+) -> Result<PushEvent, AuthError> {
+    verify_push_token_with(token, keys, now, leeway, &PushPolicy::default())
+}
+
+/// [`verify_push_token`] with an explicit freshness `policy`.
+pub fn verify_push_token_with(
+    token: &str,
+    keys: &[PushPublicKey],
+    now: u64,
+    leeway: u64,
+    policy: &PushPolicy,
 ) -> Result<PushEvent, AuthError> {
     if token.len() > MAX_TOKEN_LEN {
         return Err(reject("token is too large"));
@@ -190,10 +269,38 @@ pub fn verify_push_token(
     if claims.get("iss").and_then(Value::as_str) != Some(PUSH_ISSUER) {
         return Err(reject("wrong issuer (iss must be \"dragonpass\")"));
     }
-    let exp = numeric_date(&claims, "exp")?.ok_or_else(|| reject("no exp claim"))?;
-    if now >= exp.saturating_add(leeway) {
-        return Err(reject("expired"));
+    let iat = numeric_date(&claims, "iat")?;
+    if iat.is_some_and(|iat| iat > now.saturating_add(leeway)) {
+        return Err(reject("issued in the future (iat)"));
     }
+    let exp = match numeric_date(&claims, "exp")? {
+        Some(exp) => {
+            if now >= exp.saturating_add(leeway) {
+                return Err(reject("expired"));
+            }
+            // exp - iat compares two readings of the issuer's clock; exp - now needs the
+            // skew allowance.
+            let (base, skew) = match iat {
+                Some(iat) => (iat, 0),
+                None => (now, leeway),
+            };
+            if exp.saturating_sub(base) > policy.max_lifetime.as_secs().saturating_add(skew) {
+                return Err(reject(
+                    "exp too far in the future (beyond the maximum lifetime)",
+                ));
+            }
+            exp
+        }
+        None if policy.require_exp => return Err(reject("no exp claim")),
+        None => {
+            let iat = iat.ok_or_else(|| reject("no exp claim (and no iat to judge its age)"))?;
+            let until = iat.saturating_add(policy.max_age.as_secs());
+            if now >= until.saturating_add(leeway) {
+                return Err(reject("too old (iat is older than the maximum age)"));
+            }
+            until
+        }
+    };
     if let Some(nbf) = numeric_date(&claims, "nbf")?
         && nbf > now.saturating_add(leeway)
     {
@@ -222,37 +329,88 @@ pub fn verify_push_token(
 #[derive(Debug, Clone)]
 pub struct PushVerifier {
     keys: Vec<PushPublicKey>,
+    by_event_type: std::collections::BTreeMap<String, Vec<PushPublicKey>>,
     leeway: Duration,
+    policy: PushPolicy,
     clock: SharedClock,
 }
 
+/// 1 or 2 keys with distinct `kid`s.
+fn check_key_set(keys: &[PushPublicKey]) -> Result<(), AuthError> {
+    if keys.is_empty() {
+        return Err(AuthError::invalid_field(
+            "push_keys",
+            "at least one key is required",
+        ));
+    }
+    if keys.len() > MAX_PUSH_KEYS {
+        return Err(AuthError::invalid_field(
+            "push_keys",
+            "at most two keys (current and next) may be configured",
+        ));
+    }
+    if keys.len() == 2 && keys[0].kid == keys[1].kid {
+        return Err(AuthError::invalid_field(
+            "push_keys",
+            "key ids must be distinct",
+        ));
+    }
+    Ok(())
+}
+
 impl PushVerifier {
-    /// A verifier over 1 or 2 keys with distinct `kid`s, the default leeway and the system
-    /// clock.
+    /// A verifier over 1 or 2 keys with distinct `kid`s (for events of any type), the default
+    /// leeway and policy, and the system clock.
     pub fn new(keys: Vec<PushPublicKey>) -> Result<Self, AuthError> {
-        if keys.is_empty() {
-            return Err(AuthError::invalid_field(
-                "push_keys",
-                "at least one key is required",
-            ));
-        }
-        if keys.len() > MAX_PUSH_KEYS {
-            return Err(AuthError::invalid_field(
-                "push_keys",
-                "at most two keys (current and next) may be configured",
-            ));
-        }
-        if keys.len() == 2 && keys[0].kid == keys[1].kid {
-            return Err(AuthError::invalid_field(
-                "push_keys",
-                "key ids must be distinct",
-            ));
-        }
+        check_key_set(&keys)?;
         Ok(PushVerifier {
             keys,
+            by_event_type: std::collections::BTreeMap::new(),
             leeway: DEFAULT_LEEWAY,
+            policy: PushPolicy::default(),
             clock: system_clock(),
         })
+    }
+
+    /// A verifier with keys for one event type only (add more types with
+    /// [`with_event_type_keys`](Self::with_event_type_keys)); [`verify`](Self::verify),
+    /// which has no event type, refuses everything.
+    pub fn for_event_type(
+        event_type: impl Into<String>,
+        keys: Vec<PushPublicKey>,
+    ) -> Result<Self, AuthError> {
+        PushVerifier {
+            keys: Vec::new(),
+            by_event_type: std::collections::BTreeMap::new(),
+            leeway: DEFAULT_LEEWAY,
+            policy: PushPolicy::default(),
+            clock: system_clock(),
+        }
+        .with_event_type_keys(event_type, keys)
+    }
+
+    /// Sets 1 or 2 keys (distinct `kid`s) for events of `event_type`, replacing any set
+    /// before: [`verify_event`](Self::verify_event) for that type uses these keys only.
+    pub fn with_event_type_keys(
+        mut self,
+        event_type: impl Into<String>,
+        keys: Vec<PushPublicKey>,
+    ) -> Result<Self, AuthError> {
+        check_key_set(&keys)?;
+        self.by_event_type.insert(event_type.into(), keys);
+        Ok(self)
+    }
+
+    /// Sets the freshness policy (see the [module docs](self#freshness-policy)).
+    pub fn with_policy(mut self, policy: PushPolicy) -> Result<Self, AuthError> {
+        policy.validate()?;
+        self.policy = policy;
+        Ok(self)
+    }
+
+    /// The freshness policy.
+    pub fn policy(&self) -> &PushPolicy {
+        &self.policy
     }
 
     /// Sets the `exp`/`nbf` leeway (at most [`MAX_LEEWAY`]).
@@ -279,15 +437,35 @@ impl PushVerifier {
         &self.keys
     }
 
-    /// Verifies a token (a leading `Bearer ` is stripped, surrounding whitespace ignored).
+    /// Verifies a token with the keys for events of any type (a leading `Bearer ` is
+    /// stripped, surrounding whitespace ignored).
     pub fn verify(&self, token: &str) -> Result<PushEvent, AuthError> {
+        self.verify_with_keys(&self.keys, token)
+    }
+
+    /// Verifies a token received for events of `event_type` (as your endpoint knows it):
+    /// with that type's keys if it has any, otherwise with the keys for any type.
+    pub fn verify_event(&self, event_type: &str, token: &str) -> Result<PushEvent, AuthError> {
+        let keys = self.by_event_type.get(event_type).unwrap_or(&self.keys);
+        self.verify_with_keys(keys, token)
+    }
+
+    fn verify_with_keys(
+        &self,
+        keys: &[PushPublicKey],
+        token: &str,
+    ) -> Result<PushEvent, AuthError> {
+        if keys.is_empty() {
+            return Err(reject("no keys are configured for this event type"));
+        }
         let token = token.trim();
         let token = token.strip_prefix("Bearer ").unwrap_or(token).trim();
-        verify_push_token(
+        verify_push_token_with(
             token,
-            &self.keys,
+            keys,
             unix_seconds(self.clock.now()),
             self.leeway.as_secs(),
+            &self.policy,
         )
     }
 }

@@ -19,7 +19,7 @@ use auth_core::{AuthError, ErrorKind, ExposeSecret};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
-use rsa::signature::{SignatureEncoding, Signer as _};
+use rsa::signature::{RandomizedSigner as _, SignatureEncoding};
 use serde::Serialize;
 use sha2::Sha256;
 
@@ -117,9 +117,20 @@ pub fn hs256_signature(secret: &[u8], signing_input: &str) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
-/// RSASSA-PKCS1-v1_5 SHA-256 signature of `signing_input` (deterministic).
+/// RSASSA-PKCS1-v1_5 SHA-256 signature of `signing_input`, computed with RSA blinding (the
+/// private-key operation is randomized against timing side channels, RUSTSEC-2023-0071; the
+/// signature itself is deterministic, as PKCS#1 v1.5 is).
 pub fn rs256_signature(key: &RsaSigningKey, signing_input: &str) -> Result<Vec<u8>, AuthError> {
-    key.try_sign(signing_input.as_bytes())
+    rs256_signature_with_rng(key, signing_input, &mut rand::thread_rng())
+}
+
+/// [`rs256_signature`] with the blinding randomness drawn from `rng`.
+pub fn rs256_signature_with_rng(
+    key: &RsaSigningKey,
+    signing_input: &str,
+    rng: &mut (impl rand::RngCore + rand::CryptoRng),
+) -> Result<Vec<u8>, AuthError> {
+    key.try_sign_with_rng(rng, signing_input.as_bytes())
         .map(|s| s.to_vec())
         .map_err(|_| AuthError::new(ErrorKind::Signing, "RS256 signing failed"))
 }

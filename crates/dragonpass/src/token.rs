@@ -11,7 +11,13 @@
 //! first of `data.accessToken`, `data.token`, `data.access_token`, or `data` itself when it
 //! is a string. When `data.expiresIn` (or `data.expires_in`) is a positive number of seconds
 //! it is used as the lifetime, otherwise one hour. All of this lives in
-//! [`extract_token`]: change it there if the real shape differs.
+//! [`default_token_response`] (the envelope, then [`extract_token`]).
+//!
+//! If your deployment answers differently, plug in your own reading of the response with
+//! `DragonPassAuthBuilder::token_response` (a [`TokenResponseParser`]: any
+//! `Fn(StatusCode, &HeaderMap, &[u8]) -> Result<TokenResponse, AuthError>`), without editing
+//! the crate. Whatever it returns is still checked (a non-empty, header-safe token) and its
+//! errors are scrubbed of the client secret.
 
 use std::fmt;
 use std::time::{Duration, UNIX_EPOCH};
@@ -105,6 +111,70 @@ pub fn extract_token(data: &Value) -> Result<TokenResponse, AuthError> {
     })
 }
 
+/// Reads the token API's HTTP response (status, headers, body) into a [`TokenResponse`].
+/// Implemented for every `Fn(StatusCode, &HeaderMap, &[u8]) -> Result<TokenResponse, AuthError>`;
+/// the default is [`default_token_response`].
+pub trait TokenResponseParser: Send + Sync + 'static {
+    /// Interprets one response.
+    fn parse(
+        &self,
+        status: http::StatusCode,
+        headers: &http::HeaderMap,
+        body: &[u8],
+    ) -> Result<TokenResponse, AuthError>;
+}
+
+impl<F> TokenResponseParser for F
+where
+    F: Fn(http::StatusCode, &http::HeaderMap, &[u8]) -> Result<TokenResponse, AuthError>
+        + Send
+        + Sync
+        + 'static,
+{
+    fn parse(
+        &self,
+        status: http::StatusCode,
+        headers: &http::HeaderMap,
+        body: &[u8],
+    ) -> Result<TokenResponse, AuthError> {
+        self(status, headers, body)
+    }
+}
+
+/// The assumed response shape (see the [module docs](self)): the `{"code", "data"}`
+/// envelope checked by [`parse_response`], then [`extract_token`] on `data`.
+pub fn default_token_response(
+    status: http::StatusCode,
+    headers: &http::HeaderMap,
+    body: &[u8],
+) -> Result<TokenResponse, AuthError> {
+    let data: Value = parse_response(Origin::TokenEndpoint, status, headers, body)?;
+    extract_token(&data)
+}
+
+/// A shared [`TokenResponseParser`]; `Debug` shows no internals.
+#[derive(Clone)]
+pub struct SharedTokenResponseParser(std::sync::Arc<dyn TokenResponseParser>);
+
+impl SharedTokenResponseParser {
+    /// Wraps `parser`.
+    pub fn new(parser: impl TokenResponseParser) -> Self {
+        SharedTokenResponseParser(std::sync::Arc::new(parser))
+    }
+}
+
+impl Default for SharedTokenResponseParser {
+    fn default() -> Self {
+        Self::new(default_token_response)
+    }
+}
+
+impl fmt::Debug for SharedTokenResponseParser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TokenResponseParser(..)")
+    }
+}
+
 /// A DragonPass token source (self-signed or token API).
 pub struct DragonPassTokenSource {
     kind: Kind,
@@ -118,6 +188,7 @@ enum Kind {
     TokenApi {
         creds: TokenApiCredentials,
         http: reqwest::Client,
+        parser: SharedTokenResponseParser,
     },
 }
 
@@ -145,10 +216,24 @@ impl DragonPassTokenSource {
         }
     }
 
-    /// Fetches tokens from the token API with `http` (no middleware of its own).
+    /// Fetches tokens from the token API with `http` (no middleware of its own), reading
+    /// responses with [`default_token_response`].
     pub fn token_api(creds: TokenApiCredentials, http: reqwest::Client) -> Self {
+        Self::token_api_with_parser(creds, http, SharedTokenResponseParser::default())
+    }
+
+    /// [`token_api`](Self::token_api) reading responses with `parser`.
+    pub fn token_api_with_parser(
+        creds: TokenApiCredentials,
+        http: reqwest::Client,
+        parser: SharedTokenResponseParser,
+    ) -> Self {
         DragonPassTokenSource {
-            kind: Kind::TokenApi { creds, http },
+            kind: Kind::TokenApi {
+                creds,
+                http,
+                parser,
+            },
         }
     }
 
@@ -160,6 +245,7 @@ impl DragonPassTokenSource {
     async fn fetch_from_api(
         creds: &TokenApiCredentials,
         http: &reqwest::Client,
+        parser: &SharedTokenResponseParser,
     ) -> Result<FetchedToken, AuthError> {
         let body = serde_json::to_vec(&TokenRequest {
             client_id: creds.client_id(),
@@ -181,9 +267,18 @@ impl DragonPassTokenSource {
             .await
             .map_err(|e| AuthError::from_reqwest("DragonPass token response", e))?;
         // The provider's message could in theory echo what we sent: scrub the secret.
-        let data: Value = parse_response(Origin::TokenEndpoint, status, &headers, &bytes)
+        let t = parser
+            .0
+            .parse(status, &headers, &bytes)
             .map_err(|e| scrub(e, creds.secret().expose_secret()))?;
-        let t = extract_token(&data)?;
+        if t.token.is_empty()
+            || auth_core::credentials::require_header_safe("token", &t.token).is_err()
+        {
+            return Err(AuthError::new(
+                ErrorKind::InvalidResponse,
+                "DragonPass token response gave an empty or unusable token",
+            ));
+        }
         Ok(FetchedToken::new(t.token, t.lifetime))
     }
 }
@@ -217,7 +312,11 @@ impl TokenSource for DragonPassTokenSource {
                     .unwrap_or(*lifetime);
                 Ok(FetchedToken::new(stages.token, left))
             }
-            Kind::TokenApi { creds, http } => Self::fetch_from_api(creds, http).await,
+            Kind::TokenApi {
+                creds,
+                http,
+                parser,
+            } => Self::fetch_from_api(creds, http, parser).await,
         }
     }
 }

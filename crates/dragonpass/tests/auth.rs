@@ -258,3 +258,79 @@ async fn rs256_fake_pins_its_algorithm_and_refuses_hs256_tokens() {
     let t = sign_jwt(hs.key(), hs.issuer(), None, NOW + 600).expect("sign");
     assert_eq!(send(t.token).await.expect("send").status(), 401);
 }
+
+/// The token API's response shape is not published: a deployment whose answer is, say, an
+/// OAuth-style `{"access_token", "expires_in"}` without the envelope plugs its own parser in.
+#[tokio::test]
+async fn token_api_response_shape_is_pluggable() {
+    use tollgate_dragonpass::token::{TokenResponse, default_token_response};
+    let (_s, creds) = stub(ResponseTemplate::new(200).set_body_json(
+        serde_json::json!({"access_token": "oauth.style.token", "expires_in": 1800, "token_type": "Bearer"}),
+    ))
+    .await;
+    // The default shape refuses it...
+    let err = fetch(creds.clone()).await.expect_err("no envelope");
+    assert_eq!(err.kind(), ErrorKind::InvalidResponse);
+    // ...a custom parser reads it.
+    let auth = DragonPassAuth::builder()
+        .credentials(creds.clone())
+        .clock(ManualClock::at_unix(NOW).shared())
+        .token_response(
+            |status: http::StatusCode, _h: &http::HeaderMap, body: &[u8]| {
+                if !status.is_success() {
+                    return Err(AuthError::new(ErrorKind::ServerError, "token API failed"));
+                }
+                let v: serde_json::Value = serde_json::from_slice(body)
+                    .map_err(|_| AuthError::new(ErrorKind::InvalidResponse, "not JSON"))?;
+                Ok(TokenResponse {
+                    token: v["access_token"].as_str().unwrap_or_default().to_string(),
+                    lifetime: Duration::from_secs(v["expires_in"].as_u64().unwrap_or(3600)),
+                })
+            },
+        )
+        .build()
+        .expect("auth");
+    auth.token().await.expect("custom shape");
+    let tok = auth.cache().peek().expect("token");
+    assert_eq!(tok.secret().expose_secret(), "oauth.style.token");
+    assert_eq!(
+        tok.expires_at(),
+        Some(UNIX_EPOCH + Duration::from_secs(NOW + 1800))
+    );
+    // A parser's errors are scrubbed of the secret like the default's.
+    let auth = DragonPassAuth::builder()
+        .credentials(creds.clone())
+        .clock(ManualClock::at_unix(NOW).shared())
+        .token_response(|_: http::StatusCode, _: &http::HeaderMap, _: &[u8]| {
+            Err(AuthError::new(
+                ErrorKind::Provider,
+                "rejected dpSecretKey12345",
+            ))
+        })
+        .build()
+        .expect("auth");
+    let err = auth.token().await.expect_err("parser error");
+    assert!(!err.to_string().contains("dpSecretKey12345"), "{err}");
+    // An empty token from a parser is refused rather than cached.
+    let auth = DragonPassAuth::builder()
+        .credentials(creds)
+        .clock(ManualClock::at_unix(NOW).shared())
+        .token_response(|_: http::StatusCode, _: &http::HeaderMap, _: &[u8]| {
+            Ok(TokenResponse {
+                token: String::new(),
+                lifetime: Duration::from_secs(60),
+            })
+        })
+        .build()
+        .expect("auth");
+    let err = auth.token().await.expect_err("empty token");
+    assert_eq!(err.kind(), ErrorKind::InvalidResponse);
+    // The default is reachable for parsers that only adjust it.
+    let ok = default_token_response(
+        http::StatusCode::OK,
+        &http::HeaderMap::new(),
+        br#"{"code":0,"data":{"accessToken":"a.b.c"}}"#,
+    )
+    .expect("default");
+    assert_eq!(ok.token, "a.b.c");
+}

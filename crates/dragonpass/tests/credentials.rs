@@ -308,3 +308,20 @@ fn good_inputs_and_redacted_debug() {
     assert_eq!(from_file.issuer(), ISSUER);
     PushPublicKey::from_pem_file("k2", format!("{DIR}push_key2_public.pem")).expect("file");
 }
+
+/// The minimum RSA size is counted in bits: a 2047-bit modulus has as many bytes (256) as a
+/// 2048-bit one, and must still be refused, for signing keys and push-event keys alike.
+#[test]
+fn a_2047_bit_rsa_key_is_refused() {
+    let private = include_str!("fixtures/rsa-2047.pem");
+    let public = include_str!("fixtures/rsa-2047.pub.pem");
+    let err = SelfSignedCredentials::rs256_pem(ISSUER, private).expect_err("2047-bit signing key");
+    assert_eq!(err.kind(), ErrorKind::InvalidCredentials);
+    assert_eq!(err.field(), Some("private_key"));
+    assert!(err.to_string().contains("2047 bits"), "{err}");
+    let err = PushPublicKey::from_pem("k1", public).expect_err("2047-bit push key");
+    assert_eq!(err.field(), Some("push_public_key"));
+    assert!(err.to_string().contains("2047 bits"), "{err}");
+    // 2048 bits still pass.
+    SelfSignedCredentials::rs256_pem(ISSUER, &file("client_rsa_pkcs8.pem")).expect("2048 bits");
+}

@@ -242,3 +242,153 @@ fn malformed_tokens_are_rejected() {
         "header is not a JSON object",
     );
 }
+
+fn k1_header() -> serde_json::Value {
+    json!({"alg": "RS256", "kid": "dp-2025-01"})
+}
+
+/// The docs never promise `exp`: by default an event without one is accepted when its `iat`
+/// is recent (max age), refused when it is old, missing or in the future; `require_exp`
+/// restores the strict rule.
+#[test]
+fn events_without_exp_are_judged_by_their_age() {
+    use tollgate_dragonpass::push::PushPolicy;
+    let f = fixture();
+    let fresh = jws(
+        k1_header(),
+        json!({"iss": "dragonpass", "iat": NOW - 60}),
+        &f.k1,
+    );
+    let ev = f.verifier.verify(&fresh).expect("recent iat, no exp");
+    // The effective expiry: iat + max age.
+    assert_eq!(ev.exp, NOW - 60 + PushPolicy::default().max_age.as_secs());
+    let old = jws(
+        k1_header(),
+        json!({"iss": "dragonpass", "iat": NOW - 400}),
+        &f.k1,
+    );
+    rejected(&f, &old, "too old");
+    let future = jws(
+        k1_header(),
+        json!({"iss": "dragonpass", "iat": NOW + 120}),
+        &f.k1,
+    );
+    rejected(&f, &future, "issued in the future");
+    let neither = jws(k1_header(), json!({"iss": "dragonpass"}), &f.k1);
+    rejected(&f, &neither, "no exp");
+    // Age is measured on the injected clock.
+    f.clock.advance(Duration::from_secs(300));
+    rejected(&f, &fresh, "too old");
+
+    let strict = fixture();
+    let strict = Fixture {
+        verifier: strict
+            .verifier
+            .with_policy(PushPolicy {
+                require_exp: true,
+                ..PushPolicy::default()
+            })
+            .expect("policy"),
+        ..strict
+    };
+    let t = jws(
+        k1_header(),
+        json!({"iss": "dragonpass", "iat": NOW - 1}),
+        &strict.k1,
+    );
+    rejected(&strict, &t, "no exp");
+}
+
+/// An `exp` far in the future is not a licence to replay an event for years.
+#[test]
+fn exp_beyond_the_maximum_lifetime_is_refused() {
+    use tollgate_dragonpass::push::PushPolicy;
+    let f = fixture();
+    let ten_years = NOW + 10 * 365 * 24 * 3600;
+    let t = jws(k1_header(), event(ten_years), &f.k1);
+    rejected(&f, &t, "exp too far");
+    // Just inside the default maximum lifetime: accepted.
+    let max = PushPolicy::default().max_lifetime.as_secs();
+    let t = jws(k1_header(), event(NOW + max), &f.k1);
+    f.verifier.verify(&t).expect("at the maximum lifetime");
+    // Measured from iat when there is one.
+    let t = jws(
+        k1_header(),
+        json!({"iss": "dragonpass", "iat": NOW - 10, "exp": NOW - 10 + max + 1}),
+        &f.k1,
+    );
+    rejected(&f, &t, "exp too far");
+    // Configurable.
+    let f = fixture();
+    let f = Fixture {
+        verifier: f
+            .verifier
+            .with_policy(PushPolicy {
+                max_lifetime: Duration::from_secs(600),
+                ..PushPolicy::default()
+            })
+            .expect("policy"),
+        ..f
+    };
+    let t = jws(k1_header(), event(NOW + 900), &f.k1);
+    rejected(&f, &t, "exp too far");
+    // Nonsense policies are refused.
+    let err = fixture()
+        .verifier
+        .with_policy(PushPolicy {
+            max_age: Duration::ZERO,
+            ..PushPolicy::default()
+        })
+        .expect_err("zero max age");
+    assert_eq!(err.field(), Some("push_policy"));
+}
+
+/// Two keys per event type (the docs' rotation overlap applies to each event type's keys).
+#[test]
+fn keys_per_event_type() {
+    let f = fixture();
+    let k3 = PushPublicKey::from_pem("orders-3", &file("push_key3_public.pem")).expect("k3");
+    let k2 = PushPublicKey::from_pem("orders-2", &file("push_key2_public.pem")).expect("k2");
+    let verifier = f
+        .verifier
+        .clone()
+        .with_event_type_keys("ORDER_USED", vec![k3.clone(), k2])
+        .expect("two keys for ORDER_USED");
+    // A key of ORDER_USED verifies an ORDER_USED event...
+    let t = jws(
+        json!({"alg": "RS256", "kid": "orders-3"}),
+        event(NOW + 60),
+        &f.k3,
+    );
+    let ev = verifier.verify_event("ORDER_USED", &t).expect("type key");
+    assert_eq!(ev.kid, "orders-3");
+    // ...not an event of another type, which falls back to the verifier's default keys.
+    let err = verifier.verify_event("REFUND", &t).expect_err("other type");
+    assert!(err.to_string().contains("unknown kid"), "{err}");
+    let t1 = jws(k1_header(), event(NOW + 60), &f.k1);
+    verifier.verify_event("REFUND", &t1).expect("default keys");
+    // The default keys do not verify a type that has its own.
+    let err = verifier
+        .verify_event("ORDER_USED", &t1)
+        .expect_err("default key");
+    assert!(err.to_string().contains("unknown kid"), "{err}");
+    // Still at most two per type, distinct kids.
+    let three = vec![
+        k3.clone(),
+        PushPublicKey::from_pem("x", &file("push_key1_public.pem")).expect("k"),
+        PushPublicKey::from_pem("y", &file("push_key2_public.pem")).expect("k"),
+    ];
+    let err = f
+        .verifier
+        .clone()
+        .with_event_type_keys("ORDER_USED", three)
+        .expect_err("three");
+    assert_eq!(err.field(), Some("push_keys"));
+    // A verifier can hold only per-type keys.
+    let only = PushVerifier::for_event_type("ORDER_USED", vec![k3])
+        .expect("per type")
+        .with_clock(f.clock.shared());
+    only.verify_event("ORDER_USED", &t).expect("per-type only");
+    let err = only.verify(&t).expect_err("no default keys");
+    assert_eq!(err.kind(), ErrorKind::Verification);
+}

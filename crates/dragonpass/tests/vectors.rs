@@ -96,3 +96,45 @@ fn kid_goes_into_the_header_only_when_configured() {
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// RS256 signing is blinded: the private-key operation draws randomness (rsa 0.9's
+/// `try_sign` does not, and RUSTSEC-2023-0071 is waived in deny.toml on the ground that
+/// signing is blinded). PKCS#1 v1.5 signatures are deterministic, so the bytes still equal
+/// the vector.
+#[test]
+fn rs256_signing_is_blinded_and_still_matches_the_vector() {
+    use rand::{CryptoRng, RngCore};
+    struct Counting(rand::rngs::StdRng, usize);
+    impl RngCore for Counting {
+        fn next_u32(&mut self) -> u32 {
+            self.1 += 1;
+            self.0.next_u32()
+        }
+        fn next_u64(&mut self) -> u64 {
+            self.1 += 1;
+            self.0.next_u64()
+        }
+        fn fill_bytes(&mut self, dest: &mut [u8]) {
+            self.1 += 1;
+            self.0.fill_bytes(dest)
+        }
+        fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand::Error> {
+            self.1 += 1;
+            self.0.try_fill_bytes(dest)
+        }
+    }
+    impl CryptoRng for Counting {}
+
+    let v = vector("rs256.json");
+    let pem = std::fs::read_to_string(format!("{DIR}{}", s(&v, "private_key_file"))).expect("pem");
+    let creds = SelfSignedCredentials::rs256_pem(s(&v, "issuer"), &pem).expect("rsa creds");
+    let SigningKey::Rs256(key) = creds.key() else {
+        panic!("expected an RS256 key")
+    };
+    let mut rng = Counting(rand::SeedableRng::seed_from_u64(7), 0);
+    let sig =
+        tollgate_dragonpass::sign::rs256_signature_with_rng(key, s(&v, "signing_input"), &mut rng)
+            .expect("sign");
+    assert!(rng.1 > 0, "the signature was made without blinding");
+    assert_eq!(hex(&sig), s(&v, "signature_hex"));
+}

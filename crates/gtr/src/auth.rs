@@ -37,7 +37,7 @@ use reqwest::Request;
 use crate::credentials::GtrCredentials;
 use crate::sign::{self, AppTokenStages, DEFAULT_EXPIRES_SECS, VERIFY_TYPE, X_AUTHORIZATION};
 use crate::tls::TlsConfig;
-use crate::token::LoginSource;
+use crate::token::{LoginRequest, LoginSource};
 
 /// GTR production.
 pub const PRODUCTION_URL: &str = "https://platform.globaltravelrule.com";
@@ -67,6 +67,7 @@ pub struct SsoAuthBuilder {
     http: Option<reqwest::Client>,
     tls: Option<TlsConfig>,
     expire_in_minutes: Option<u32>,
+    login_fields: serde_json::Map<String, serde_json::Value>,
     clock: SharedClock,
     cache: CacheConfig,
 }
@@ -90,6 +91,7 @@ impl SsoAuth {
             http: None,
             tls: None,
             expire_in_minutes: None,
+            login_fields: serde_json::Map::new(),
             clock: system_clock(),
             cache: CacheConfig::default(),
         }
@@ -137,6 +139,21 @@ impl SsoAuthBuilder {
         self
     }
 
+    /// Adds a further field to the login body, after the crate's own, e.g.
+    /// `.login_field("vaspPublicKey", "<curve25519 public key>")` as GTR's `login.sh` sends.
+    /// The names the crate writes itself (`vaspCode`, `accessKey`, `signedSecretKey`,
+    /// `expireInMinutes`) are refused by [`build`](Self::build). Do not put secrets here:
+    /// the body is wiped on drop, but these values are not redacted anywhere else.
+    #[must_use]
+    pub fn login_field(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<serde_json::Value>,
+    ) -> Self {
+        self.login_fields.insert(name.into(), value.into());
+        self
+    }
+
     /// The clock for token expiry.
     #[must_use]
     pub fn clock(mut self, clock: SharedClock) -> Self {
@@ -164,7 +181,9 @@ impl SsoAuthBuilder {
                 ));
             }
         };
-        let source = LoginSource::new(http, &self.base_url, &self.creds, self.expire_in_minutes)?;
+        let mut request = LoginRequest::new(&self.creds, self.expire_in_minutes);
+        request.extra = self.login_fields;
+        let source = LoginSource::from_request(http, &self.base_url, request)?;
         let cache = TokenCache::with_config(source, self.clock, self.cache).named("gtr-sso");
         Ok(SsoAuth {
             inner: BearerSigner::new(cache, Vec::new()),

@@ -35,6 +35,7 @@ pub mod error;
 #[cfg(feature = "mock")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub mod mock;
+mod p12;
 pub mod sign;
 pub mod tls;
 pub mod token;

@@ -33,6 +33,7 @@ use http::HeaderName;
 use rand::Rng as _;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha512};
+use zeroize::Zeroizing;
 
 /// The `algorithm` value GTR expects.
 pub const ALGORITHM: &str = "hmac-sha512";
@@ -62,9 +63,10 @@ pub fn signed_secret_key(secret_key: &str) -> String {
     sha512_hex(secret_key)
 }
 
-/// The input of [`vasp_secret_key_hash`]: `secretKey + vaspCode`.
-pub fn vasp_secret_key_hash_input(secret_key: &str, vasp_code: &str) -> String {
-    let mut s = String::with_capacity(secret_key.len() + vasp_code.len());
+/// The input of [`vasp_secret_key_hash`]: `secretKey + vaspCode`, in a string wiped when
+/// dropped (it contains the secret key).
+pub fn vasp_secret_key_hash_input(secret_key: &str, vasp_code: &str) -> Zeroizing<String> {
+    let mut s = Zeroizing::new(String::with_capacity(secret_key.len() + vasp_code.len()));
     s.push_str(secret_key);
     s.push_str(vasp_code);
     s
@@ -120,12 +122,33 @@ pub struct AppTokenPayload {
     pub algorithm: String,
     /// The per-request nonce.
     pub nonce: String,
-    /// 13-digit epoch milliseconds, as a string.
+    /// 13-digit epoch milliseconds, as a string. Serialized as a JSON string (GTR's Java
+    /// sample and shell tools); decoded from a string or a non-negative integer (GTR's Go
+    /// sample sends a number, and the server accepts both).
+    #[serde(deserialize_with = "string_or_integer")]
     pub timestamp: String,
     /// Validity in seconds.
     pub expires: u64,
     /// Always [`VERIFY_TYPE`].
     pub verify_type: u32,
+}
+
+/// A JSON string, or a non-negative integer rendered as its decimal digits.
+fn string_or_integer<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    struct V;
+    impl serde::de::Visitor<'_> for V {
+        type Value = String;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string or a non-negative integer")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+    }
+    d.deserialize_any(V)
 }
 
 impl fmt::Debug for AppTokenPayload {
@@ -245,12 +268,13 @@ pub fn app_token_header(
     verify_type: u32,
 ) -> String {
     use std::fmt::Write as _;
-    let mut input = String::with_capacity(
+    // Holds vaspSecretKeyHash: wiped when dropped.
+    let mut input = Zeroizing::new(String::with_capacity(
         access_key.len() + vasp_secret_key_hash.len() + nonce.len() + timestamp.len() + 32,
-    );
+    ));
     // Writing into a String cannot fail.
     let _ = write!(
-        input,
+        *input,
         "{access_key}|{vasp_secret_key_hash}|{nonce}|{timestamp}|{expires}|{verify_type}"
     );
     let mut secret_token = [0u8; 128];
@@ -361,6 +385,19 @@ mod fast_header_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn copies_of_the_secret_key_are_wiped() {
+        // The capacity is sized up front, so the string never reallocates (which would leave
+        // an unwiped copy behind) and Zeroizing clears the one buffer on drop.
+        let mut input = vasp_secret_key_hash_input("secret-key", "vasp");
+        assert_eq!(input.as_str(), "secret-keyvasp");
+        assert_eq!(input.capacity(), input.len());
+        zeroize::Zeroize::zeroize(&mut *input);
+        assert!(input.is_empty());
+        fn wiped_on_drop<T: zeroize::ZeroizeOnDrop>(_: &T) {}
+        wiped_on_drop(&input);
+    }
 
     #[test]
     fn nonces_are_fresh_ascii() {

@@ -23,7 +23,17 @@ use crate::error::{Envelope, login_error};
 /// The login path.
 pub const LOGIN_PATH: &str = "/api/login";
 
-/// The body of `POST /api/login`. `Debug` redacts `signedSecretKey`.
+/// Field names of the login body this crate writes itself; [`LoginRequest::extra`] cannot
+/// use them.
+pub const RESERVED_LOGIN_FIELDS: [&str; 4] = [
+    "vaspCode",
+    "accessKey",
+    "signedSecretKey",
+    "expireInMinutes",
+];
+
+/// The body of `POST /api/login`. `Debug` redacts `signedSecretKey`, which is wiped when the
+/// request is dropped.
 #[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct LoginRequest {
@@ -36,7 +46,26 @@ pub struct LoginRequest {
     /// Session lifetime in minutes; absent → the session lives until logout.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub expire_in_minutes: Option<u32>,
+    /// Further documented fields, sent after the ones above in insertion order (e.g.
+    /// `vaspPublicKey`, which GTR's `login.sh` sends). Names in [`RESERVED_LOGIN_FIELDS`]
+    /// are refused by [`LoginSource::from_request`].
+    #[serde(flatten, default)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
+
+impl zeroize::Zeroize for LoginRequest {
+    fn zeroize(&mut self) {
+        self.signed_secret_key.zeroize();
+    }
+}
+
+impl Drop for LoginRequest {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(self);
+    }
+}
+
+impl zeroize::ZeroizeOnDrop for LoginRequest {}
 
 impl LoginRequest {
     /// The login body for `creds`.
@@ -56,7 +85,19 @@ impl LoginRequest {
             access_key: creds.access_key().to_string(),
             signed_secret_key: creds.signed_secret_key().expose_secret().to_string(),
             expire_in_minutes,
+            extra: serde_json::Map::new(),
         }
+    }
+
+    /// Adds a further login field (e.g. `vaspPublicKey`); see [`extra`](Self::extra).
+    #[must_use]
+    pub fn with_field(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(name.into(), value.into());
+        self
     }
 }
 
@@ -67,6 +108,7 @@ impl fmt::Debug for LoginRequest {
             .field("access_key", &self.access_key)
             .field("signed_secret_key", &"[REDACTED]")
             .field("expire_in_minutes", &self.expire_in_minutes)
+            .field("extra", &self.extra.keys().collect::<Vec<_>>())
             .finish()
     }
 }
@@ -96,8 +138,24 @@ impl fmt::Debug for LoginData {
 pub struct LoginSource {
     http: reqwest::Client,
     login_url: String,
-    body: Vec<u8>,
+    /// The serialized login body (it holds `signedSecretKey`): one buffer, shared by every
+    /// login request without copying and wiped when the last reference is dropped.
+    body: bytes::Bytes,
     expire_in_minutes: Option<u32>,
+}
+
+/// A byte buffer wiped when dropped, as the owner of a shared `Bytes`.
+struct WipedBuffer(zeroize::Zeroizing<Vec<u8>>);
+
+impl AsRef<[u8]> for WipedBuffer {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// `Bytes` over `buf` whose memory is wiped when the last clone is dropped.
+pub(crate) fn wiped_bytes(buf: Vec<u8>) -> bytes::Bytes {
+    bytes::Bytes::from_owner(WipedBuffer(zeroize::Zeroizing::new(buf)))
 }
 
 impl fmt::Debug for LoginSource {
@@ -106,12 +164,6 @@ impl fmt::Debug for LoginSource {
             .field("login_url", &self.login_url)
             .field("expire_in_minutes", &self.expire_in_minutes)
             .finish_non_exhaustive()
-    }
-}
-
-impl Drop for LoginSource {
-    fn drop(&mut self) {
-        zeroize::Zeroize::zeroize(&mut self.body);
     }
 }
 
@@ -124,6 +176,27 @@ impl LoginSource {
         creds: &GtrCredentials,
         expire_in_minutes: Option<u32>,
     ) -> Result<Self, AuthError> {
+        Self::from_request(http, base_url, LoginRequest::new(creds, expire_in_minutes))
+    }
+
+    /// A source sending `request` (e.g. with [`LoginRequest::with_field`] extras).
+    pub fn from_request(
+        http: reqwest::Client,
+        base_url: &str,
+        request: LoginRequest,
+    ) -> Result<Self, AuthError> {
+        let expire_in_minutes = request.expire_in_minutes;
+        if let Some(name) = request
+            .extra
+            .keys()
+            .find(|k| RESERVED_LOGIN_FIELDS.contains(&k.as_str()))
+        {
+            tracing::debug!(field = %name, "reserved login field refused");
+            return Err(AuthError::invalid_field(
+                "login_field",
+                "names a field the crate sets itself (vaspCode, accessKey, signedSecretKey, expireInMinutes)",
+            ));
+        }
         if expire_in_minutes == Some(0) {
             return Err(AuthError::invalid_field(
                 "expireInMinutes",
@@ -139,7 +212,8 @@ impl LoginSource {
                 "must be http or https",
             ));
         }
-        let body = serde_json::to_vec(&LoginRequest::new(creds, expire_in_minutes))
+        let body = serde_json::to_vec(&request)
+            .map(wiped_bytes)
             .map_err(|_| AuthError::new(ErrorKind::Internal, "cannot serialize login body"))?;
         Ok(LoginSource {
             http,

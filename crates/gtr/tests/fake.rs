@@ -243,3 +243,42 @@ async fn runtime_chosen_mode_works_both_ways() {
     assert_eq!(fake.bearer_accepted(), 2);
     assert_eq!(fake.logins(), 2);
 }
+
+/// GTR's Go sample sends `timestamp` as a JSON number; the server accepts both forms, so the
+/// fake (and `AppTokenPayload::decode_header`) must too. The secret token is computed over
+/// the same digits either way.
+#[tokio::test]
+async fn app_token_with_a_numeric_timestamp_is_accepted() {
+    use base64::Engine as _;
+    let clock = ManualClock::at_unix(T0);
+    let fake = GtrFake::start(clock.clone()).await;
+    let now_ms = T0 * 1000;
+    let hash = sign::vasp_secret_key_hash(FAKE_SECRET_KEY, FAKE_VASP_CODE);
+    let stages = sign::app_token(
+        &hash,
+        FAKE_ACCESS_KEY,
+        "go-nonce",
+        &now_ms.to_string(),
+        15,
+        1,
+    );
+    let quoted = format!("\"timestamp\":\"{now_ms}\"");
+    assert!(stages.payload_json.contains(&quoted));
+    let numeric = stages
+        .payload_json
+        .replace(&quoted, &format!("\"timestamp\":{now_ms}"));
+    let header = base64::engine::general_purpose::STANDARD.encode(numeric.as_bytes());
+    let decoded = sign::AppTokenPayload::decode_header(&header).expect("numeric timestamp decodes");
+    assert_eq!(decoded.timestamp, now_ms.to_string());
+    let (s, body) = get_with(&fake, "x-authorization", &header).await;
+    assert_eq!(s, 200, "{body}");
+    // Not a number of 13 digits, nor a fraction: still refused.
+    for bad in ["1.5", "-1", "true"] {
+        let json = stages
+            .payload_json
+            .replace(&quoted, &format!("\"timestamp\":{bad}"));
+        let header = base64::engine::general_purpose::STANDARD.encode(json.as_bytes());
+        let (s, _) = get_with(&fake, "x-authorization", &header).await;
+        assert_eq!(s, 401, "{bad}");
+    }
+}

@@ -42,7 +42,7 @@ fn app_token_stage_by_stage() {
     let a = &v["app_token"];
     let (sk, vc, ak) = (s(a, "secretKey"), s(a, "vaspCode"), s(a, "accessKey"));
     assert_eq!(
-        sign::vasp_secret_key_hash_input(sk, vc),
+        sign::vasp_secret_key_hash_input(sk, vc).as_str(),
         s(a, "vaspSecretKeyHash_input")
     );
     let hash = sign::vasp_secret_key_hash(sk, vc);

@@ -22,13 +22,22 @@ pub const DEFAULT_BASE_URL: &str = "https://chapi.bookiplyholidu.com";
 /// The default token lifetime: the maximum Holidu accepts, one hour.
 pub const DEFAULT_TOKEN_LIFETIME: Duration = MAX_LIFETIME;
 
+/// The default `iat` skew: tokens are issued 60 s in the past (as GitHub's app JWTs), so a
+/// Holidu clock running up to a minute behind does not see them issued in the future.
+pub const DEFAULT_IAT_SKEW: Duration = Duration::from_secs(60);
+
+/// The largest `iat` skew accepted (10 minutes).
+pub const MAX_IAT_SKEW: Duration = Duration::from_secs(600);
+
 /// Mints a fresh ES256 JWT per fetch: `iat` is the injected clock's current second (rounded
-/// down, so never in the future) and `exp = iat + lifetime`. The lifetime handed to the
-/// cache is `exp` minus the precise current time, so the cache never holds a token past
-/// its `exp`.
+/// down) minus the `iat` skew (default [`DEFAULT_IAT_SKEW`]) and `exp = iat + lifetime`, so
+/// `exp - iat` never exceeds the 3600 s Holidu allows and the token is usable for
+/// `lifetime - skew` from now. The lifetime handed to the cache is `exp` minus the precise
+/// current time, so the cache never holds a token past its `exp`.
 pub struct JwtSource {
     creds: Arc<HoliduCredentials>,
     lifetime: Duration,
+    iat_skew: Duration,
 }
 
 impl fmt::Debug for JwtSource {
@@ -36,15 +45,49 @@ impl fmt::Debug for JwtSource {
         f.debug_struct("JwtSource")
             .field("creds", &self.creds)
             .field("lifetime", &self.lifetime)
+            .field("iat_skew", &self.iat_skew)
             .finish()
     }
 }
 
 impl JwtSource {
-    /// A source minting tokens valid for `lifetime` (1 s ..= 3600 s).
+    /// A source minting tokens valid for `lifetime` (1 s ..= 3600 s), issued
+    /// [`DEFAULT_IAT_SKEW`] in the past.
     pub fn new(creds: Arc<HoliduCredentials>, lifetime: Duration) -> Result<Self, AuthError> {
+        Self::with_iat_skew(creds, lifetime, DEFAULT_IAT_SKEW)
+    }
+
+    /// A source minting tokens valid for `lifetime` (1 s ..= 3600 s, `exp - iat`), issued
+    /// `iat_skew` in the past (at most [`MAX_IAT_SKEW`], and less than `lifetime` so the
+    /// token is still valid when minted).
+    pub fn with_iat_skew(
+        creds: Arc<HoliduCredentials>,
+        lifetime: Duration,
+        iat_skew: Duration,
+    ) -> Result<Self, AuthError> {
         check_lifetime(lifetime)?;
-        Ok(JwtSource { creds, lifetime })
+        if iat_skew > MAX_IAT_SKEW {
+            return Err(AuthError::invalid_field(
+                "iat_skew",
+                "must be at most 600 s (it is for clock differences)",
+            ));
+        }
+        if iat_skew.as_secs() >= lifetime.as_secs() {
+            return Err(AuthError::invalid_field(
+                "iat_skew",
+                "must be shorter than the token lifetime (the token would be expired when minted)",
+            ));
+        }
+        Ok(JwtSource {
+            creds,
+            lifetime,
+            iat_skew,
+        })
+    }
+
+    /// How far in the past `iat` is issued.
+    pub fn iat_skew(&self) -> Duration {
+        self.iat_skew
     }
 
     /// The configured lifetime.
@@ -61,7 +104,7 @@ impl JwtSource {
 impl TokenSource for JwtSource {
     async fn fetch(&self, cx: &FetchContext) -> Result<FetchedToken, AuthError> {
         let now = cx.clock.now();
-        let iat = unix_seconds(now);
+        let iat = unix_seconds(now).saturating_sub(self.iat_skew.as_secs());
         let jwt = mint(&self.creds, iat, self.lifetime, &mut rand::rngs::OsRng)?;
         let exp_at = UNIX_EPOCH + Duration::from_secs(jwt.exp);
         let lifetime = exp_at.duration_since(now).unwrap_or(Duration::ZERO);
@@ -111,6 +154,7 @@ impl fmt::Debug for HoliduAuth {
 pub struct HoliduAuthBuilder {
     credentials: Option<HoliduCredentials>,
     lifetime: Option<Duration>,
+    iat_skew: Option<Duration>,
     clock: Option<SharedClock>,
     cache_config: Option<CacheConfig>,
 }
@@ -120,6 +164,7 @@ impl fmt::Debug for HoliduAuthBuilder {
         f.debug_struct("HoliduAuthBuilder")
             .field("credentials", &self.credentials)
             .field("lifetime", &self.lifetime)
+            .field("iat_skew", &self.iat_skew)
             .finish()
     }
 }
@@ -135,6 +180,15 @@ impl HoliduAuthBuilder {
     /// [`build`](Self::build), because Holidu rejects such tokens).
     pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
         self.lifetime = Some(lifetime);
+        self
+    }
+
+    /// How far in the past `iat` is issued (default [`DEFAULT_IAT_SKEW`], 60 s; at most
+    /// [`MAX_IAT_SKEW`] and less than the lifetime): Holidu refuses tokens issued in the
+    /// future by its own clock. `exp = iat + lifetime` still, so `exp - iat` stays within
+    /// 3600 s and the token is usable for `lifetime - skew` from now.
+    pub fn iat_skew(mut self, skew: Duration) -> Self {
+        self.iat_skew = Some(skew);
         self
     }
 
@@ -156,9 +210,10 @@ impl HoliduAuthBuilder {
         let creds = self
             .credentials
             .ok_or_else(|| AuthError::invalid_field("credentials", "are required"))?;
-        let source = JwtSource::new(
+        let source = JwtSource::with_iat_skew(
             Arc::new(creds),
             self.lifetime.unwrap_or(DEFAULT_TOKEN_LIFETIME),
+            self.iat_skew.unwrap_or(DEFAULT_IAT_SKEW),
         )?;
         let cache = TokenCache::with_config(
             source,

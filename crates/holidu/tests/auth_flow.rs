@@ -40,21 +40,25 @@ async fn token_is_signed_once_and_reused_until_refresh_ahead() {
     );
     assert_eq!(auth.cache().fetches_started(), 1);
     let claims = claims_of(first.secret().expose_secret());
-    assert_eq!(claims["iat"], T0);
-    assert_eq!(claims["exp"], T0 + 3600);
+    // Issued 60 s in the past (the default iat skew), valid one hour from iat.
+    assert_eq!(claims["iat"], T0 - 60);
+    assert_eq!(claims["exp"], T0 - 60 + 3600);
     assert_eq!(claims["iss"], "NEW_PARTNER");
     // The cache never keeps it past exp.
     assert_eq!(
         first.expires_at(),
-        Some(UNIX_EPOCH + Duration::from_secs(T0 + 3600))
+        Some(UNIX_EPOCH + Duration::from_secs(T0 + 3540))
     );
     // Inside the 60 s margin a new one is minted in the background.
-    clock.set(UNIX_EPOCH + Duration::from_secs(T0 + 3600 - 30));
+    clock.set(UNIX_EPOCH + Duration::from_secs(T0 + 3540 - 30));
     let _ = auth.token().await.expect("still valid");
     auth.cache().settle().await;
     assert_eq!(auth.cache().fetches_started(), 2);
     let fresh = auth.cache().peek().expect("fresh");
-    assert_eq!(claims_of(fresh.secret().expose_secret())["iat"], T0 + 3570);
+    assert_eq!(
+        claims_of(fresh.secret().expose_secret())["iat"],
+        T0 + 3510 - 60
+    );
 }
 
 #[tokio::test]
@@ -69,8 +73,8 @@ async fn iat_is_never_in_the_future() {
         .expect("auth");
     let tok = auth.token().await.expect("token");
     let claims = claims_of(tok.secret().expose_secret());
-    assert_eq!(claims["iat"], T0);
-    assert!(tok.expires_at() <= Some(UNIX_EPOCH + Duration::from_secs(T0 + 3600)));
+    assert_eq!(claims["iat"], T0 - 60);
+    assert!(tok.expires_at() <= Some(UNIX_EPOCH + Duration::from_secs(T0 + 3540)));
 }
 
 #[tokio::test]
@@ -84,7 +88,11 @@ async fn lifetime_is_configurable_and_capped_at_an_hour() {
         .build()
         .expect("auth");
     let tok = auth.token().await.expect("token");
-    assert_eq!(claims_of(tok.secret().expose_secret())["exp"], T0 + 900);
+    // exp - iat is the lifetime; iat is 60 s in the past (the default skew).
+    assert_eq!(
+        claims_of(tok.secret().expose_secret())["exp"],
+        T0 - 60 + 900
+    );
     for bad in [
         Duration::from_secs(3601),
         Duration::ZERO,
@@ -223,4 +231,71 @@ async fn fake_checks_signature_kid_iss_lifetime_and_clock() {
     }
     // Refused tokens are not counted.
     assert_eq!(fake.token_fetches(), 1);
+}
+
+/// `iat` is issued a configurable skew in the past (default 60 s, as GitHub's app JWTs), so a
+/// Holidu clock running behind does not see a token issued in the future; `exp - iat` stays
+/// within the one-hour maximum.
+#[tokio::test]
+async fn tokens_pass_a_verifier_whose_clock_runs_20_s_behind() {
+    let clock = ManualClock::at_unix(T0);
+    let fake = HoliduFake::start(clock.clone()).await;
+    let auth = fake
+        .auth_builder()
+        .clock(clock.shared())
+        .build()
+        .expect("auth");
+    let tok = auth.token().await.expect("token");
+    let creds = fake.credentials();
+    let behind = Expectations {
+        key_id: creds.key_id(),
+        issuer: creds.issuer(),
+        now: T0 - 20,
+        leeway: 0,
+    };
+    let claims = sign::verify(tok.secret().expose_secret(), creds.verifying_key(), &behind)
+        .expect("a verifier 20 s behind accepts the token");
+    assert_eq!(claims.iat, T0 - 60);
+    assert!(claims.exp - claims.iat <= 3600);
+    assert_eq!(claims.exp, T0 - 60 + 3600);
+    // The cache never holds it past exp.
+    assert_eq!(
+        tok.expires_at(),
+        Some(UNIX_EPOCH + Duration::from_secs(T0 + 3540))
+    );
+
+    // Configurable: no skew gives iat = now; a larger one is taken from the lifetime.
+    let auth = fake
+        .auth_builder()
+        .clock(clock.shared())
+        .iat_skew(Duration::ZERO)
+        .build()
+        .expect("auth");
+    let claims = claims_of(auth.token().await.expect("token").secret().expose_secret());
+    assert_eq!(
+        (claims["iat"].as_u64(), claims["exp"].as_u64()),
+        (Some(T0), Some(T0 + 3600))
+    );
+    let auth = fake
+        .auth_builder()
+        .clock(clock.shared())
+        .iat_skew(Duration::from_secs(300))
+        .token_lifetime(Duration::from_secs(1800))
+        .build()
+        .expect("auth");
+    let claims = claims_of(auth.token().await.expect("token").secret().expose_secret());
+    assert_eq!(
+        (claims["iat"].as_u64(), claims["exp"].as_u64()),
+        (Some(T0 - 300), Some(T0 + 1500))
+    );
+    // A skew that would leave no validity, or an absurd one, is refused.
+    for (skew, life) in [(600u64, 600u64), (601, 3600)] {
+        let err = fake
+            .auth_builder()
+            .iat_skew(Duration::from_secs(skew))
+            .token_lifetime(Duration::from_secs(life))
+            .build()
+            .expect_err("bad skew");
+        assert_eq!(err.field(), Some("iat_skew"), "{skew}/{life}");
+    }
 }

@@ -116,6 +116,10 @@ pub fn envelope_error(
 }
 
 /// Reads a response body as an envelope and returns its `data`, or the typed error.
+///
+/// On an API call, `code` 0 with `data: null` or without `data` is a success when `T` accepts
+/// null (`()`, `Option<_>`, `serde_json::Value`) and an [`ErrorKind::InvalidResponse`]
+/// otherwise; the token endpoint always needs its `data`.
 pub fn parse_envelope<T: DeserializeOwned>(
     endpoint: Endpoint,
     status: http::StatusCode,
@@ -156,12 +160,22 @@ pub fn parse_envelope<T: DeserializeOwned>(
     if !status.is_success() {
         return Err(AuthError::from_status(context, status, Some(headers)));
     }
-    env.data.ok_or_else(|| {
-        AuthError::new(
+    match (env.data, endpoint) {
+        (Some(data), _) => Ok(data),
+        // An API call that succeeds with `data: null` or no `data` is a success: whether
+        // that is acceptable is the caller's type (`()`, `Option<_>`, `serde_json::Value`
+        // take it; a struct does not).
+        (None, Endpoint::Api) => T::deserialize(serde_json::Value::Null).map_err(|_| {
+            AuthError::new(
+                ErrorKind::InvalidResponse,
+                format!("{context}: code 0 without data, where data was expected"),
+            )
+        }),
+        (None, Endpoint::Token) => Err(AuthError::new(
             ErrorKind::InvalidResponse,
             format!("{context}: code 0 without data"),
-        )
-    })
+        )),
+    }
 }
 
 #[cfg(test)]
@@ -239,6 +253,39 @@ mod tests {
                 parse_envelope::<VerifyData>(*ep, st, &h, body.as_bytes(), &[77]).expect_err(body);
             assert_eq!(err.kind(), *kind, "{body}: {err}");
             assert_eq!(err.is_retryable(), *retry, "{body}: {err}");
+        }
+    }
+
+    /// `{"code":0,"msg":"success.","data":null}` (or no `data`) from an API call is a
+    /// success for callers that expect no data (`()`, `Option<T>`, `serde_json::Value`); the
+    /// token endpoint still needs its data.
+    #[test]
+    fn api_success_without_data_is_success() {
+        let h = HeaderMap::new();
+        for body in [
+            r#"{"code":0,"msg":"success.","data":null}"#,
+            r#"{"code":0,"msg":"success."}"#,
+        ] {
+            let b = body.as_bytes();
+            parse_envelope::<()>(Endpoint::Api, StatusCode::OK, &h, b, &[]).expect(body);
+            let none: Option<VerifyData> =
+                parse_envelope(Endpoint::Api, StatusCode::OK, &h, b, &[]).expect(body);
+            assert!(none.is_none());
+            let v: serde_json::Value =
+                parse_envelope(Endpoint::Api, StatusCode::OK, &h, b, &[]).expect(body);
+            assert!(v.is_null());
+            // A caller that asked for a data structure gets the typed error, not a panic.
+            let e = parse_envelope::<VerifyData>(Endpoint::Api, StatusCode::OK, &h, b, &[])
+                .expect_err(body);
+            assert_eq!(e.kind(), ErrorKind::InvalidResponse);
+            // The token endpoint needs its data.
+            let e = parse_envelope::<TokenData>(Endpoint::Token, StatusCode::OK, &h, b, &[])
+                .expect_err(body);
+            assert_eq!(e.kind(), ErrorKind::InvalidResponse);
+            let e =
+                parse_envelope::<Option<TokenData>>(Endpoint::Token, StatusCode::OK, &h, b, &[])
+                    .expect_err(body);
+            assert_eq!(e.kind(), ErrorKind::InvalidResponse);
         }
     }
 
