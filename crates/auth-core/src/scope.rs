@@ -78,6 +78,7 @@ pub fn check_endpoint_url(
 pub struct Scope {
     origins: Vec<url::Origin>,
     any: bool,
+    insecure_http: bool,
 }
 
 impl fmt::Debug for Scope {
@@ -103,6 +104,7 @@ impl Scope {
         Scope {
             origins: Vec::new(),
             any: true,
+            insecure_http: false,
         }
     }
 
@@ -118,9 +120,10 @@ impl Scope {
         self.with_url(&parsed)
     }
 
-    /// Adds the origin of a parsed `url`. It must be https, or http on loopback.
+    /// Adds the origin of a parsed `url`. It must be https, or http on loopback (or
+    /// anywhere, after [`allowing_insecure_http`](Self::allowing_insecure_http)).
     pub fn with_url(mut self, url: &Url) -> Result<Self, AuthError> {
-        check_endpoint_url("origin", url, false)?;
+        check_endpoint_url("origin", url, self.insecure_http)?;
         let origin = url.origin();
         if !self.origins.contains(&origin) {
             self.origins.push(origin);
@@ -128,10 +131,19 @@ impl Scope {
         Ok(self)
     }
 
+    /// Also signs plain-HTTP origins off loopback: an explicit opt-in for test setups that
+    /// run a fake on another host. Never for production traffic.
+    #[must_use]
+    pub fn allowing_insecure_http(mut self) -> Self {
+        self.insecure_http = true;
+        self
+    }
+
     /// Adds every origin of `other`.
     #[must_use]
     pub fn union(mut self, other: &Scope) -> Self {
         self.any |= other.any;
+        self.insecure_http |= other.insecure_http;
         for o in &other.origins {
             if !self.origins.contains(o) {
                 self.origins.push(o.clone());
@@ -142,10 +154,89 @@ impl Scope {
 
     /// Whether a request to `url` is signed: https (or loopback) and one of the origins.
     pub fn allows(&self, url: &Url) -> bool {
-        let transport_ok = url.scheme() == "https" || (url.scheme() == "http" && is_loopback(url));
+        let transport_ok = url.scheme() == "https"
+            || (url.scheme() == "http" && (self.insecure_http || is_loopback(url)));
         if !transport_ok {
             return false;
         }
         self.any || self.origins.contains(&url.origin())
+    }
+}
+
+/// The origin settings every provider builder shares: which origins its middleware signs
+/// for beyond the provider's own, and the plain-HTTP opt-in for test setups.
+///
+/// ```
+/// use tollgate_auth_core::scope::Origins;
+/// let mut o = Origins::default();
+/// o.allow("https://sandbox.example.com");
+/// let base: url::Url = "https://api.example.com/v1/".parse().unwrap();
+/// let scope = o.scope("base_url", Some(&base)).unwrap();
+/// assert!(scope.allows(&"https://sandbox.example.com/x".parse().unwrap()));
+/// assert!(scope.allows(&"https://api.example.com/y".parse().unwrap()));
+/// assert!(!scope.allows(&"https://other.example.com/".parse().unwrap()));
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Origins {
+    extra: Vec<String>,
+    insecure_http: bool,
+    any: bool,
+}
+
+impl Origins {
+    /// Also signs requests to the origin of `url`.
+    pub fn allow(&mut self, url: impl Into<String>) {
+        self.extra.push(url.into());
+    }
+
+    /// Signs requests to every https (or loopback) origin: an explicit opt-in for clients
+    /// that call nothing but the provider (a command-line tool signing the URL it was
+    /// given). Prefer [`allow`](Self::allow).
+    pub fn allow_any(&mut self, any: bool) {
+        self.any = any;
+    }
+
+    /// Accepts plain-HTTP token URLs and signs plain-HTTP origins off loopback (test setups
+    /// only).
+    pub fn allow_insecure_http(&mut self, allow: bool) {
+        self.insecure_http = allow;
+    }
+
+    /// Whether plain HTTP off loopback was allowed.
+    pub fn insecure_http(&self) -> bool {
+        self.insecure_http
+    }
+
+    /// Checks a token or login URL with [`check_endpoint_url`].
+    pub fn check_endpoint(&self, field: &'static str, url: &Url) -> Result<(), AuthError> {
+        check_endpoint_url(field, url, self.insecure_http)
+    }
+
+    /// The scope: `base` (the provider's configured API URL, if any) plus every allowed
+    /// origin. Empty is an error naming `field`: a middleware that signs nothing is a
+    /// mistake, not a configuration.
+    pub fn scope(&self, field: &'static str, base: Option<&Url>) -> Result<Scope, AuthError> {
+        let mut scope = Scope::none();
+        if self.insecure_http {
+            scope = scope.allowing_insecure_http();
+        }
+        if let Some(b) = base {
+            scope = scope
+                .with_url(b)
+                .map_err(|e| AuthError::invalid_field(field, e.message().to_string()))?;
+        }
+        for o in &self.extra {
+            scope = scope.with_origin(o)?;
+        }
+        if self.any {
+            scope = scope.union(&Scope::any());
+        }
+        if scope.origins.is_empty() && !scope.any {
+            return Err(AuthError::invalid_field(
+                field,
+                "no origin to sign for: set the provider's API URL, or allow_origin(url)",
+            ));
+        }
+        Ok(scope)
     }
 }

@@ -93,6 +93,7 @@ pub fn from_env(plain: reqwest::Client) -> Result<Provider, CliError> {
     };
     let auth: GtrAuth = match env_opt("GTR_AUTH")?.as_deref().map(str::trim) {
         None | Some("app-token") => AppTokenAuth::builder(creds)
+            .base_url(base_url.clone())
             .build()
             .map_err(|e| fields.error(&e))?
             .into(),

@@ -50,6 +50,7 @@ pub fn from_env() -> Result<Provider, CliError> {
     let base_url = env_opt("HOLIDU_BASE_URL")?.unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
     let auth = HoliduAuth::builder()
         .credentials(creds)
+        .base_url(base_url.clone())
         .build()
         .map_err(|e| fields.error(&e))?;
     Ok(Provider {

@@ -101,8 +101,10 @@ fn command() -> clap::Command {
     cmd.mut_subcommand("mock", |m| m.after_help(mock::HELP))
 }
 
+/// Token requests and signed requests alike: no redirects (a signed request or a secret
+/// must not be re-sent elsewhere), with auth-core's timeouts.
 fn http_client() -> Result<reqwest::Client, CliError> {
-    reqwest::Client::builder()
+    auth_core::transport::token_client_builder()
         .build()
         .map_err(|e| CliError::config(format!("building the HTTP client failed: {e}")))
 }

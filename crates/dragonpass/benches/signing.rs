@@ -24,6 +24,7 @@ fn benches(c: &mut Criterion) {
     let auth = DragonPassAuth::builder()
         .credentials(creds.clone())
         .program_id("1234567890123456789")
+        .allow_origin("https://api.example.com")
         .clock(clock.shared())
         .build()
         .expect("auth");

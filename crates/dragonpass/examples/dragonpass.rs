@@ -20,6 +20,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let auth = DragonPassAuth::builder()
             .credentials(fake.credentials(Creds::Valid))
             .program_id(fake.program_id())
+            .allow_origin(fake.uri())
             .clock(clock.shared())
             .build()?;
         let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())

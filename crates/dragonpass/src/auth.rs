@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use auth_core::clock::system_clock;
 use auth_core::credentials::header_value;
+use auth_core::scope::Origins;
 use auth_core::{
-    AuthError, AuthMiddleware, BearerSigner, CacheConfig, CachedToken, SharedClock, Signer,
+    AuthError, AuthMiddleware, BearerSigner, CacheConfig, CachedToken, Scope, SharedClock, Signer,
     TokenCache,
 };
 use http::HeaderName;
@@ -34,6 +35,7 @@ pub const MAX_SELF_SIGNED_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 /// let auth = DragonPassAuth::builder()
 ///     .credentials(SelfSignedCredentials::hs256("MY-ISSUER", "MY-SECRET")?)
 ///     .program_id("1234567890123456789")
+///     .allow_origin("https://api.example.com")
 ///     .build()?;
 /// let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
 ///     .with(auth.middleware())
@@ -44,6 +46,7 @@ pub const MAX_SELF_SIGNED_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 #[derive(Debug, Clone)]
 pub struct DragonPassAuth {
     signer: BearerSigner<DragonPassTokenSource>,
+    scope: Scope,
 }
 
 impl DragonPassAuth {
@@ -52,9 +55,17 @@ impl DragonPassAuth {
         DragonPassAuthBuilder::default()
     }
 
-    /// Wraps this signer in auth-core's middleware.
+    /// Wraps this signer in auth-core's middleware, signing only requests to the origins
+    /// given to [`allow_origin`](DragonPassAuthBuilder::allow_origin); requests to any other
+    /// origin pass through unsigned.
     pub fn middleware(self) -> AuthMiddleware<Self> {
-        AuthMiddleware::new(self)
+        let scope = self.scope.clone();
+        AuthMiddleware::new(self).with_scope(scope)
+    }
+
+    /// The origins the middleware signs for.
+    pub fn scope(&self) -> &Scope {
+        &self.scope
     }
 
     /// The token cache (for `peek`, `invalidate`, `fetches_started`).
@@ -91,6 +102,7 @@ pub struct DragonPassAuthBuilder {
     cache: Option<CacheConfig>,
     http: Option<reqwest::Client>,
     token_response: Option<SharedTokenResponseParser>,
+    origins: Origins,
 }
 
 impl DragonPassAuthBuilder {
@@ -131,8 +143,37 @@ impl DragonPassAuthBuilder {
         self
     }
 
-    /// The HTTP client used for the token API (default: a plain `reqwest::Client`). Do not
-    /// pass a client carrying this middleware.
+    /// The DragonPass API origin (`https://host[:port]`) whose requests the middleware
+    /// signs; repeat for more. DragonPass publishes no fixed host, so at least one is
+    /// required: requests to any other origin go out unsigned, so that the bearer token
+    /// never reaches another API the same client calls. HTTPS only, except on loopback.
+    #[must_use]
+    pub fn allow_origin(mut self, url: impl Into<String>) -> Self {
+        self.origins.allow(url);
+        self
+    }
+
+    /// Signs requests to any https (or loopback) origin instead of a list: only for a
+    /// client that calls nothing but DragonPass (a command-line tool signing the URL it was
+    /// given). Prefer [`allow_origin`](Self::allow_origin).
+    #[must_use]
+    pub fn allow_any_origin(mut self) -> Self {
+        self.origins.allow_any(true);
+        self
+    }
+
+    /// Accepts a plain-HTTP token URL and signs plain-HTTP origins off loopback. For test
+    /// setups only: it sends the client secret and tokens in clear text.
+    #[must_use]
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.origins.allow_insecure_http(allow);
+        self
+    }
+
+    /// The HTTP client used for the token API (default: auth-core's
+    /// [`token_client`](auth_core::transport::token_client): no redirects, timeouts). Do not
+    /// pass a client carrying this middleware; a client that follows redirects has its
+    /// answers refused.
     #[must_use]
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
@@ -170,13 +211,21 @@ impl DragonPassAuthBuilder {
                 header_value("program_id", id.as_str())?,
             ));
         }
+        let scope = self.origins.scope("allow_origin", None)?;
         let source = match credentials {
             Credentials::SelfSigned(c) => DragonPassTokenSource::self_signed(c, lifetime),
-            Credentials::TokenApi(c) => DragonPassTokenSource::token_api_with_parser(
-                c,
-                self.http.unwrap_or_default(),
-                self.token_response.unwrap_or_default(),
-            ),
+            Credentials::TokenApi(c) => {
+                self.origins.check_endpoint("token_url", c.token_url())?;
+                let http = match self.http {
+                    Some(h) => h,
+                    None => auth_core::transport::token_client()?,
+                };
+                DragonPassTokenSource::token_api_with_parser(
+                    c,
+                    http,
+                    self.token_response.unwrap_or_default(),
+                )
+            }
         };
         let cache = TokenCache::with_config(
             source,
@@ -186,6 +235,7 @@ impl DragonPassAuthBuilder {
         .named("dragonpass");
         Ok(DragonPassAuth {
             signer: BearerSigner::new(cache, extra),
+            scope,
         })
     }
 }

@@ -22,6 +22,7 @@
 //! let auth = DragonPassAuth::builder()
 //!     .credentials(SelfSignedCredentials::from_env()?)
 //!     .program_id("1234567890123456789")
+//!     .allow_origin("https://api.example.com") // the DragonPass API host you were given
 //!     .build()?;
 //! let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
 //!     .with(auth.middleware())

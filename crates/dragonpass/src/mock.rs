@@ -26,6 +26,7 @@
 //! let fake = DragonPassFake::start_self_signed(clock.clone()).await;
 //! let auth = DragonPassAuth::builder()
 //!     .credentials(fake.credentials(Creds::Valid))
+//!     .allow_origin(fake.uri())
 //!     .program_id(fake.program_id())
 //!     .clock(clock.shared())
 //!     .build()?;
@@ -445,6 +446,7 @@ impl ConformanceTarget for DragonPassFake {
         let auth = DragonPassAuth::builder()
             .credentials(self.credentials(creds))
             .program_id(FAKE_PROGRAM_ID)
+            .allow_origin(self.uri())
             .token_lifetime(SELF_SIGNED_LIFETIME)
             .clock(self.clock.shared())
             .cache_config(cache)
@@ -515,6 +517,7 @@ impl ConformanceTarget for DragonPassFake {
             let auth = DragonPassAuth::builder()
                 .credentials(Credentials::from(creds))
                 .program_id(FAKE_PROGRAM_ID)
+                .allow_origin(self.uri())
                 .clock(self.clock.shared())
                 .cache_config(cache)
                 .build()?;

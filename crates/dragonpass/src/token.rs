@@ -252,20 +252,15 @@ impl DragonPassTokenSource {
             secret: creds.secret().expose_secret(),
         })
         .map_err(|_| AuthError::new(ErrorKind::Internal, "cannot encode the token request"))?;
-        let resp = http
-            .post(creds.token_url().clone())
-            .header(http::header::CONTENT_TYPE, "application/json")
-            .header(http::header::ACCEPT, "application/json")
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| AuthError::from_reqwest("DragonPass token request", e))?;
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| AuthError::from_reqwest("DragonPass token response", e))?;
+        let resp = auth_core::transport::send_token_request(
+            http.post(creds.token_url().clone())
+                .header(http::header::CONTENT_TYPE, "application/json")
+                .header(http::header::ACCEPT, "application/json")
+                .body(body),
+            "DragonPass token request",
+        )
+        .await?;
+        let (status, headers, bytes) = (resp.status, resp.headers, resp.body);
         // The provider's message could in theory echo what we sent: scrub the secret.
         let t = parser
             .0

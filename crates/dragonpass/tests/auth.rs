@@ -36,6 +36,7 @@ async fn self_signed_token_is_signed_once_and_reused() {
     let fake = DragonPassFake::start_self_signed(clock.clone()).await;
     let auth = DragonPassAuth::builder()
         .credentials(fake.credentials(Creds::Valid))
+        .allow_origin(fake.uri())
         .program_id(fake.program_id())
         .token_lifetime(Duration::from_secs(900))
         .clock(clock.shared())
@@ -66,6 +67,7 @@ async fn program_id_header_is_sent_verbatim_and_required_by_the_fake() {
     let fake = DragonPassFake::start_self_signed(clock.clone()).await;
     let without = DragonPassAuth::builder()
         .credentials(fake.credentials(Creds::Valid))
+        .allow_origin(fake.uri())
         .clock(clock.shared())
         .build()
         .expect("auth");
@@ -89,7 +91,9 @@ async fn program_id_header_is_sent_verbatim_and_required_by_the_fake() {
         .await;
     let auth = DragonPassAuth::builder()
         .credentials(fake.credentials(Creds::Valid))
+        .allow_origin(fake.uri())
         .program_id("0000000000000000019")
+        .allow_origin(server.uri())
         .clock(clock.shared())
         .build()
         .expect("auth");
@@ -135,6 +139,7 @@ async fn token_api_errors_are_typed() {
     let build = |creds: Creds| {
         DragonPassAuth::builder()
             .credentials(fake.credentials(creds))
+            .allow_origin(fake.uri())
             .clock(clock.shared())
             .build()
             .expect("auth")
@@ -179,6 +184,7 @@ async fn stub(response: ResponseTemplate) -> (MockServer, TokenApiCredentials) {
 async fn fetch(creds: TokenApiCredentials) -> Result<DragonPassAuth, AuthError> {
     let auth = DragonPassAuth::builder()
         .credentials(creds)
+        .allow_origin("https://api.example.com")
         .clock(ManualClock::at_unix(NOW).shared())
         .build()?;
     auth.token().await?;
@@ -274,6 +280,7 @@ async fn token_api_response_shape_is_pluggable() {
     // ...a custom parser reads it.
     let auth = DragonPassAuth::builder()
         .credentials(creds.clone())
+        .allow_origin("https://api.example.com")
         .clock(ManualClock::at_unix(NOW).shared())
         .token_response(
             |status: http::StatusCode, _h: &http::HeaderMap, body: &[u8]| {
@@ -300,6 +307,7 @@ async fn token_api_response_shape_is_pluggable() {
     // A parser's errors are scrubbed of the secret like the default's.
     let auth = DragonPassAuth::builder()
         .credentials(creds.clone())
+        .allow_origin("https://api.example.com")
         .clock(ManualClock::at_unix(NOW).shared())
         .token_response(|_: http::StatusCode, _: &http::HeaderMap, _: &[u8]| {
             Err(AuthError::new(
@@ -314,6 +322,7 @@ async fn token_api_response_shape_is_pluggable() {
     // An empty token from a parser is refused rather than cached.
     let auth = DragonPassAuth::builder()
         .credentials(creds)
+        .allow_origin("https://api.example.com")
         .clock(ManualClock::at_unix(NOW).shared())
         .token_response(|_: http::StatusCode, _: &http::HeaderMap, _: &[u8]| {
             Ok(TokenResponse {

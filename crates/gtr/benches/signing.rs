@@ -38,6 +38,7 @@ fn benches(c: &mut Criterion) {
     });
 
     let app = AppTokenAuth::builder(fake.credentials())
+        .base_url(fake.uri())
         .clock(clock.shared())
         .build()
         .expect("app token auth");

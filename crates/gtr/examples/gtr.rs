@@ -17,6 +17,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // App token: a fresh X-Authorization header on every request.
     let app = AppTokenAuth::builder(fake.credentials())
+        .base_url(fake.uri())
         .clock(clock.shared())
         .build()?;
     let client = reqwest_middleware::ClientBuilder::new(fake.http_client()?)

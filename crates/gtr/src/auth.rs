@@ -27,9 +27,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use auth_core::clock::system_clock;
+use auth_core::scope::Origins;
 use auth_core::{
-    AuthError, AuthMiddleware, BearerSigner, CacheConfig, CachedToken, ExposeSecret, SecretString,
-    SharedClock, Signer, TokenCache,
+    AuthError, AuthMiddleware, BearerSigner, CacheConfig, CachedToken, ExposeSecret, Scope,
+    SecretString, SharedClock, Signer, TokenCache,
 };
 use http::HeaderValue;
 use reqwest::Request;
@@ -50,6 +51,7 @@ pub const UAT_URL: &str = "https://uat-platform.globaltravelrule.com";
 #[derive(Clone)]
 pub struct SsoAuth {
     inner: BearerSigner<LoginSource>,
+    scope: Scope,
 }
 
 impl fmt::Debug for SsoAuth {
@@ -70,6 +72,7 @@ pub struct SsoAuthBuilder {
     login_fields: serde_json::Map<String, serde_json::Value>,
     clock: SharedClock,
     cache: CacheConfig,
+    origins: Origins,
 }
 
 impl fmt::Debug for SsoAuthBuilder {
@@ -94,6 +97,7 @@ impl SsoAuth {
             login_fields: serde_json::Map::new(),
             clock: system_clock(),
             cache: CacheConfig::default(),
+            origins: Origins::default(),
         }
     }
 
@@ -102,9 +106,16 @@ impl SsoAuth {
         self.inner.cache()
     }
 
-    /// This signer as middleware.
+    /// This signer as middleware: it signs only requests to the base URL's origin (and
+    /// those added with [`allow_origin`](SsoAuthBuilder::allow_origin)).
     pub fn middleware(self) -> AuthMiddleware<SsoAuth> {
-        AuthMiddleware::new(self)
+        let scope = self.scope.clone();
+        AuthMiddleware::new(self).with_scope(scope)
+    }
+
+    /// The origins the middleware signs for.
+    pub fn scope(&self) -> &Scope {
+        &self.scope
     }
 }
 
@@ -116,8 +127,25 @@ impl SsoAuthBuilder {
         self
     }
 
-    /// The HTTP client used for `/api/login`; it must carry the mTLS identity. Prefer
-    /// [`tls`](Self::tls) unless you build clients yourself.
+    /// Also signs requests to the origin of `url`; repeat for more. HTTPS only, except on
+    /// loopback.
+    #[must_use]
+    pub fn allow_origin(mut self, url: impl Into<String>) -> Self {
+        self.origins.allow(url);
+        self
+    }
+
+    /// Accepts a plain-HTTP base URL off loopback. For test setups only.
+    #[must_use]
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.origins.allow_insecure_http(allow);
+        self
+    }
+
+    /// The HTTP client used for `/api/login`; it must carry the mTLS identity and must not
+    /// follow redirects (a login answered through a redirect is refused). Prefer
+    /// [`tls`](Self::tls), which builds it on auth-core's
+    /// [`token_client_builder`](auth_core::transport::token_client_builder).
     #[must_use]
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
@@ -171,9 +199,22 @@ impl SsoAuthBuilder {
     /// Validates and builds. Without [`http_client`](Self::http_client) or
     /// [`tls`](Self::tls) this fails: GTR requires mutual TLS.
     pub fn build(self) -> Result<SsoAuth, AuthError> {
+        let base = reqwest::Url::parse(self.base_url.trim_end_matches('/'))
+            .map_err(|_| AuthError::invalid_field("base_url", "is not a valid URL"))?;
+        self.origins.check_endpoint("base_url", &base)?;
+        let scope = self.origins.scope("base_url", Some(&base))?;
         let http = match (self.http, self.tls) {
             (Some(c), _) => c,
-            (None, Some(tls)) => tls.build_client()?,
+            (None, Some(tls)) => tls
+                .apply_to(auth_core::transport::token_client_builder())?
+                .build()
+                .map_err(|e| {
+                    AuthError::new(
+                        auth_core::ErrorKind::Internal,
+                        "cannot build the GTR login client",
+                    )
+                    .with_source(e.without_url())
+                })?,
             (None, None) => {
                 return Err(AuthError::invalid_field(
                     "http_client",
@@ -187,6 +228,7 @@ impl SsoAuthBuilder {
         let cache = TokenCache::with_config(source, self.clock, self.cache).named("gtr-sso");
         Ok(SsoAuth {
             inner: BearerSigner::new(cache, Vec::new()),
+            scope,
         })
     }
 }
@@ -213,6 +255,7 @@ pub struct AppTokenAuth {
     hash: SecretString,
     expires: u64,
     clock: SharedClock,
+    scope: Scope,
 }
 
 impl fmt::Debug for AppTokenAuth {
@@ -231,6 +274,8 @@ pub struct AppTokenAuthBuilder {
     creds: GtrCredentials,
     expires: u64,
     clock: SharedClock,
+    base_url: String,
+    origins: Origins,
 }
 
 impl AppTokenAuth {
@@ -248,6 +293,8 @@ impl AppTokenAuth {
             creds,
             expires: DEFAULT_EXPIRES_SECS,
             clock: system_clock(),
+            base_url: PRODUCTION_URL.to_string(),
+            origins: Origins::default(),
         }
     }
 
@@ -292,9 +339,16 @@ impl AppTokenAuth {
         Duration::from_secs(self.expires)
     }
 
-    /// This signer as middleware.
+    /// This signer as middleware: it signs only requests to the base URL's origin (and
+    /// those added with [`allow_origin`](AppTokenAuthBuilder::allow_origin)).
     pub fn middleware(self) -> AuthMiddleware<AppTokenAuth> {
-        AuthMiddleware::new(self)
+        let scope = self.scope.clone();
+        AuthMiddleware::new(self).with_scope(scope)
+    }
+
+    /// The origins the middleware signs for.
+    pub fn scope(&self) -> &Scope {
+        &self.scope
     }
 }
 
@@ -314,6 +368,29 @@ impl AppTokenAuthBuilder {
         self
     }
 
+    /// The GTR base URL whose requests get an app token ([`PRODUCTION_URL`] by default,
+    /// [`UAT_URL`] or a fake's).
+    #[must_use]
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// Also signs requests to the origin of `url`; repeat for more. HTTPS only, except on
+    /// loopback.
+    #[must_use]
+    pub fn allow_origin(mut self, url: impl Into<String>) -> Self {
+        self.origins.allow(url);
+        self
+    }
+
+    /// Signs plain-HTTP origins off loopback. For test setups only.
+    #[must_use]
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.origins.allow_insecure_http(allow);
+        self
+    }
+
     /// Validates and precomputes `vaspSecretKeyHash`.
     pub fn build(self) -> Result<AppTokenAuth, AuthError> {
         if !(1..=3600).contains(&self.expires) {
@@ -322,11 +399,15 @@ impl AppTokenAuthBuilder {
                 "must be between 1 and 3600 seconds",
             ));
         }
+        let base = reqwest::Url::parse(self.base_url.trim_end_matches('/'))
+            .map_err(|_| AuthError::invalid_field("base_url", "is not a valid URL"))?;
+        let scope = self.origins.scope("base_url", Some(&base))?;
         Ok(AppTokenAuth {
             access_key: self.creds.access_key().to_string(),
             hash: self.creds.vasp_secret_key_hash(),
             expires: self.expires,
             clock: self.clock,
+            scope,
         })
     }
 }
@@ -351,9 +432,13 @@ pub enum GtrAuth {
 }
 
 impl GtrAuth {
-    /// This signer as middleware.
+    /// This signer as middleware, scoped like the mode's own middleware.
     pub fn middleware(self) -> AuthMiddleware<GtrAuth> {
-        AuthMiddleware::new(self)
+        let scope = match &self {
+            GtrAuth::Sso(s) => s.scope.clone(),
+            GtrAuth::AppToken(a) => a.scope.clone(),
+        };
+        AuthMiddleware::new(self).with_scope(scope)
     }
 }
 

@@ -21,7 +21,10 @@
 //! use tollgate_gtr::{auth::AppTokenAuth, mock::GtrFake};
 //! let clock = ManualClock::at_unix(1_701_734_400);
 //! let fake = GtrFake::start(clock.clone()).await;
-//! let auth = AppTokenAuth::builder(fake.credentials()).clock(clock.shared()).build()?;
+//! let auth = AppTokenAuth::builder(fake.credentials())
+//!     .base_url(fake.uri())
+//!     .clock(clock.shared())
+//!     .build()?;
 //! let client = reqwest_middleware::ClientBuilder::new(fake.http_client()?)
 //!     .with(auth.middleware())
 //!     .build();
@@ -550,6 +553,7 @@ impl ConformanceTarget for GtrSsoTarget {
             let http = self.fake.http_client()?;
             let auth = SsoAuth::builder(self.fake.creds(Creds::Valid))
                 .base_url(token_base)
+                .allow_origin(self.fake.uri())
                 .http_client(http.clone())
                 .expire_in_minutes(CONFORMANCE_EXPIRE_MINUTES)
                 .clock(self.fake.clock.shared())
@@ -575,6 +579,7 @@ impl ConformanceTarget for GtrAppTokenTarget {
 
     fn client(&self, creds: Creds, _cache: CacheConfig) -> Result<ClientWithMiddleware, AuthError> {
         let auth = AppTokenAuth::builder(self.fake.creds(creds))
+            .base_url(self.fake.uri())
             .clock(self.fake.clock.shared())
             .build()?;
         Ok(ClientBuilder::new(self.fake.http_client()?)

@@ -262,20 +262,15 @@ pub fn parse_login_response(
 
 impl TokenSource for LoginSource {
     async fn fetch(&self, _cx: &FetchContext) -> Result<FetchedToken, AuthError> {
-        let resp = self
-            .http
-            .post(&self.login_url)
-            .header(http::header::CONTENT_TYPE, "application/json")
-            .body(self.body.clone())
-            .send()
-            .await
-            .map_err(|e| AuthError::from_reqwest("GTR login request", e))?;
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| AuthError::from_reqwest("GTR login response", e))?;
+        let resp = auth_core::transport::send_token_request(
+            self.http
+                .post(&self.login_url)
+                .header(http::header::CONTENT_TYPE, "application/json")
+                .body(self.body.clone()),
+            "GTR login request",
+        )
+        .await?;
+        let (status, headers, bytes) = (resp.status, resp.headers, resp.body);
         let data = parse_login_response(status, Some(&headers), &bytes)?;
         auth_core::credentials::require_header_safe("jwt", &data.jwt).map_err(|_| {
             AuthError::new(

@@ -78,6 +78,7 @@ async fn app_token_checks() {
 
     // Through the signer: a token the clock moved past is refused by the fake...
     let auth = AppTokenAuth::builder(fake.credentials())
+        .base_url(fake.uri())
         .clock(clock.shared())
         .build()
         .expect("auth");
@@ -217,6 +218,7 @@ async fn runtime_chosen_mode_works_both_ways() {
     let fake = GtrFake::start(clock.clone()).await;
     let modes: [GtrAuth; 2] = [
         AppTokenAuth::builder(fake.credentials())
+            .base_url(fake.uri())
             .clock(clock.shared())
             .build()
             .expect("app")

@@ -253,6 +253,7 @@ async fn app_token_over_mutual_tls() {
     let signed = reqwest_middleware::ClientBuilder::new(http)
         .with(
             AppTokenAuth::builder(creds)
+                .base_url(url(server.addr))
                 .build()
                 .expect("auth")
                 .middleware(),

@@ -7,9 +7,10 @@ use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
 use auth_core::clock::{system_clock, unix_seconds};
+use auth_core::scope::Origins;
 use auth_core::{
     AuthError, AuthMiddleware, BearerSigner, CacheConfig, CachedToken, FetchContext, FetchedToken,
-    SharedClock, Signer, TokenCache, TokenSource,
+    Scope, SharedClock, Signer, TokenCache, TokenSource,
 };
 use http::HeaderValue;
 
@@ -138,6 +139,7 @@ impl TokenSource for JwtSource {
 #[derive(Clone)]
 pub struct HoliduAuth {
     signer: BearerSigner<JwtSource>,
+    scope: Scope,
 }
 
 impl fmt::Debug for HoliduAuth {
@@ -157,6 +159,8 @@ pub struct HoliduAuthBuilder {
     iat_skew: Option<Duration>,
     clock: Option<SharedClock>,
     cache_config: Option<CacheConfig>,
+    base_url: Option<String>,
+    origins: Origins,
 }
 
 impl fmt::Debug for HoliduAuthBuilder {
@@ -205,8 +209,33 @@ impl HoliduAuthBuilder {
         self
     }
 
+    /// The Channel API base URL whose requests are signed (default [`DEFAULT_BASE_URL`]).
+    #[must_use]
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Also signs requests to the origin of `url`; repeat for more. HTTPS only, except on
+    /// loopback.
+    #[must_use]
+    pub fn allow_origin(mut self, url: impl Into<String>) -> Self {
+        self.origins.allow(url);
+        self
+    }
+
+    /// Signs plain-HTTP origins off loopback. For test setups only.
+    #[must_use]
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.origins.allow_insecure_http(allow);
+        self
+    }
+
     /// Validates and builds.
     pub fn build(self) -> Result<HoliduAuth, AuthError> {
+        let base = reqwest::Url::parse(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))
+            .map_err(|_| AuthError::invalid_field("base_url", "is not a valid URL"))?;
+        let scope = self.origins.scope("base_url", Some(&base))?;
         let creds = self
             .credentials
             .ok_or_else(|| AuthError::invalid_field("credentials", "are required"))?;
@@ -227,6 +256,7 @@ impl HoliduAuthBuilder {
         );
         Ok(HoliduAuth {
             signer: BearerSigner::new(cache, vec![accept]),
+            scope,
         })
     }
 }
@@ -237,9 +267,17 @@ impl HoliduAuth {
         HoliduAuthBuilder::default()
     }
 
-    /// This signer as a `reqwest_middleware` middleware.
+    /// This signer as a `reqwest_middleware` middleware. It signs only requests to the
+    /// base URL's origin ([`DEFAULT_BASE_URL`] unless set) and those added with
+    /// [`allow_origin`](HoliduAuthBuilder::allow_origin); others pass through unsigned.
     pub fn middleware(self) -> AuthMiddleware<HoliduAuth> {
-        AuthMiddleware::new(self)
+        let scope = self.scope.clone();
+        AuthMiddleware::new(self).with_scope(scope)
+    }
+
+    /// The origins the middleware signs for.
+    pub fn scope(&self) -> &Scope {
+        &self.scope
     }
 
     /// The token cache (`peek`, `invalidate`, counters).

@@ -203,7 +203,9 @@ impl HoliduFake {
 
     /// A builder preset with valid credentials (add a clock).
     pub fn auth_builder(&self) -> HoliduAuthBuilder {
-        HoliduAuth::builder().credentials(self.credentials())
+        HoliduAuth::builder()
+            .credentials(self.credentials())
+            .base_url(self.uri())
     }
 
     /// Distinct valid tokens seen so far.
@@ -247,6 +249,7 @@ impl ConformanceTarget for HoliduFake {
         };
         let auth = HoliduAuth::builder()
             .credentials(creds)
+            .base_url(self.uri())
             .token_lifetime(DEFAULT_TOKEN_LIFETIME)
             .clock(self.clock.shared())
             .cache_config(cache)

@@ -122,6 +122,7 @@ async fn requests_carry_bearer_and_accept_json() {
     let fake = HoliduFake::start(clock.clone()).await;
     let auth = fake
         .auth_builder()
+        .allow_origin(server.uri())
         .clock(clock.shared())
         .build()
         .expect("auth");

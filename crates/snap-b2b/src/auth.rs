@@ -14,9 +14,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use auth_core::clock::system_clock;
+use auth_core::scope::Origins;
 use auth_core::{
-    AuthError, AuthMiddleware, CacheConfig, CachedToken, ErrorKind, ExposeSecret, SharedClock,
-    Signer, TokenCache, body_bytes,
+    AuthError, AuthMiddleware, CacheConfig, CachedToken, ErrorKind, ExposeSecret, Scope,
+    SharedClock, Signer, TokenCache, body_bytes,
 };
 use http::{HeaderName, HeaderValue, StatusCode};
 use reqwest::Request;
@@ -140,6 +141,7 @@ struct Inner {
     origin: Option<HeaderValue>,
     client_key: String,
     external_ids: ExternalIds,
+    scope: Scope,
 }
 
 /// Signs SNAP B2B transactions; implements [`Signer`] for auth-core's middleware. Cheap to
@@ -190,6 +192,7 @@ pub struct SnapAuthBuilder {
     clock: Option<SharedClock>,
     cache: CacheConfig,
     config: SnapConfig,
+    origins: Origins,
 }
 
 impl fmt::Debug for SnapAuthBuilder {
@@ -295,25 +298,53 @@ impl SnapAuthBuilder {
         };
         let url = Url::parse(&raw)
             .map_err(|_| AuthError::invalid_field("base_url", "is not a valid absolute URL"))?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(AuthError::invalid_field(
-                "base_url",
-                "must be http or https",
-            ));
-        }
+        let field = if self.token_url.is_some() {
+            "token_url"
+        } else {
+            "base_url"
+        };
+        self.origins.check_endpoint(field, &url)?;
         Ok(url)
+    }
+
+    /// Also signs requests to the origin of `url` (a second host of the same provider);
+    /// repeat for more. HTTPS only, except on loopback.
+    pub fn allow_origin(mut self, url: impl Into<String>) -> Self {
+        self.origins.allow(url);
+        self
+    }
+
+    /// Accepts plain-HTTP base and token URLs off loopback. For test setups only: it sends
+    /// signatures and tokens in clear text.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.origins.allow_insecure_http(allow);
+        self
     }
 
     /// Validates the settings and builds the signer.
     pub fn build(self) -> Result<SnapAuth, AuthError> {
         let clock = self.clock.clone().unwrap_or_else(system_clock);
+        let base = self
+            .base_url
+            .as_deref()
+            .map(|b| {
+                Url::parse(b).map_err(|_| {
+                    AuthError::invalid_field("base_url", "is not a valid absolute URL")
+                })
+            })
+            .transpose()?;
+        let scope = self.origins.scope("base_url", base.as_ref())?;
         let creds = &self.credentials;
         let key = Arc::new(creds.private_key().clone());
         let mode = match self.config.signing {
             TransactionSigning::Symmetric => {
                 let secret = creds.client_secret().ok_or_else(missing_secret)?;
+                let http = match &self.http {
+                    Some(h) => h.clone(),
+                    None => auth_core::transport::token_client()?,
+                };
                 let source = SnapTokenSource::new(
-                    self.http.clone().unwrap_or_default(),
+                    http,
                     self.resolve_token_url()?,
                     creds.client_key(),
                     key,
@@ -340,6 +371,7 @@ impl SnapAuthBuilder {
                 client_key: creds.client_key().to_string(),
                 config: self.config,
                 external_ids: ExternalIds::new(),
+                scope,
             }),
         })
     }
@@ -356,12 +388,21 @@ impl SnapAuth {
             clock: None,
             cache: CacheConfig::default(),
             config: SnapConfig::default(),
+            origins: Origins::default(),
         }
     }
 
-    /// The middleware to attach to a `reqwest_middleware` client.
+    /// The middleware to attach to a `reqwest_middleware` client. It signs only requests
+    /// to the base URL's origin (and those added with
+    /// [`allow_origin`](SnapAuthBuilder::allow_origin)); others pass through unsigned.
     pub fn middleware(self) -> AuthMiddleware<SnapAuth> {
-        AuthMiddleware::new(self)
+        let scope = self.inner.scope.clone();
+        AuthMiddleware::new(self).with_scope(scope)
+    }
+
+    /// The origins the middleware signs for.
+    pub fn scope(&self) -> &Scope {
+        &self.inner.scope
     }
 
     /// The settings in use.

@@ -560,6 +560,7 @@ impl ConformanceTarget for SnapFake {
         Some(
             SnapAuth::builder(self.credentials())
                 .base_url(base)
+                .allow_origin(self.base_url())
                 .clock(self.clock.shared())
                 .cache_config(cache)
                 .build()

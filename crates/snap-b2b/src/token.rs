@@ -215,23 +215,18 @@ impl TokenSource for SnapTokenSource {
             .map_err(|_| AuthError::new(ErrorKind::Internal, "timestamp is not a header value"))?;
         let sig_header = HeaderValue::from_str(&signature)
             .map_err(|_| AuthError::new(ErrorKind::Internal, "signature is not a header value"))?;
-        let resp = self
-            .http
-            .post(self.token_url.clone())
-            .header(http::header::CONTENT_TYPE, "application/json")
-            .header(X_TIMESTAMP, ts_header)
-            .header(X_CLIENT_KEY, self.client_key_header.clone())
-            .header(X_SIGNATURE, sig_header)
-            .body(access_token_request_body(self.grant_type))
-            .send()
-            .await
-            .map_err(|e| AuthError::from_reqwest("SNAP access token request", e))?;
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let body = resp
-            .bytes()
-            .await
-            .map_err(|e| AuthError::from_reqwest("SNAP access token response", e))?;
+        let resp = auth_core::transport::send_token_request(
+            self.http
+                .post(self.token_url.clone())
+                .header(http::header::CONTENT_TYPE, "application/json")
+                .header(X_TIMESTAMP, ts_header)
+                .header(X_CLIENT_KEY, self.client_key_header.clone())
+                .header(X_SIGNATURE, sig_header)
+                .body(access_token_request_body(self.grant_type)),
+            "SNAP access token request",
+        )
+        .await?;
+        let (status, headers, body) = (resp.status, resp.headers, resp.body);
         if !status.is_success() {
             return Err(error_from_response(
                 "SNAP access token request",

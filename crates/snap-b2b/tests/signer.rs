@@ -395,9 +395,16 @@ async fn asymmetric_signing_needs_no_token() {
         .build()
         .expect_err("needs secret");
     assert_eq!(err.field(), Some("client_secret"));
+    // Without a base URL there is no origin to sign for: refused, naming the field.
+    let err = SnapAuth::builder(no_secret.clone())
+        .transaction_signing(TransactionSigning::Asymmetric)
+        .build()
+        .expect_err("no origin");
+    assert_eq!(err.field(), Some("base_url"));
     assert!(
         SnapAuth::builder(no_secret)
             .transaction_signing(TransactionSigning::Asymmetric)
+            .base_url(fake.base_url())
             .build()
             .is_ok()
     );

@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use auth_core::clock::system_clock;
 use auth_core::credentials::header_value;
+use auth_core::scope::Origins;
 use auth_core::{
-    AuthError, AuthMiddleware, BearerSigner, CacheConfig, CachedToken, ErrorKind, SharedClock,
-    Signer, TokenCache,
+    AuthError, AuthMiddleware, BearerSigner, CacheConfig, CachedToken, ErrorKind, Scope,
+    SharedClock, Signer, TokenCache,
 };
 use secrecy::SecretString;
 use url::Url;
@@ -53,6 +54,7 @@ pub struct V5Auth {
     http: reqwest::Client,
     verify_url: Url,
     rejection_codes: Arc<[i64]>,
+    scope: Scope,
 }
 
 impl fmt::Debug for V5Auth {
@@ -79,6 +81,7 @@ pub struct V5AuthBuilder {
     lifetime: Option<Duration>,
     zone: ExpireTimeZone,
     rejection_codes: Vec<i64>,
+    origins: Origins,
 }
 
 impl fmt::Debug for V5AuthBuilder {
@@ -171,6 +174,22 @@ impl V5AuthBuilder {
         self
     }
 
+    /// Also signs requests to the origin of `url`; repeat for more. HTTPS only, except on
+    /// loopback.
+    #[must_use]
+    pub fn allow_origin(mut self, url: impl Into<String>) -> Self {
+        self.origins.allow(url);
+        self
+    }
+
+    /// Accepts a plain-HTTP base URL off loopback. For test setups only: the signed token
+    /// request and the tokens travel in clear text.
+    #[must_use]
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.origins.allow_insecure_http(allow);
+        self
+    }
+
     /// Validates everything and builds the signer.
     pub fn build(self) -> Result<V5Auth, AuthError> {
         let base = self
@@ -184,6 +203,8 @@ impl V5AuthBuilder {
                 "must be an http(s) URL",
             ));
         }
+        self.origins.check_endpoint("base_url", &base)?;
+        let scope = self.origins.scope("base_url", Some(&base))?;
         let creds = match (self.credentials, self.app_id, self.app_secret) {
             (Some(c), None, None) => c,
             (Some(_), _, _) => {
@@ -208,7 +229,10 @@ impl V5AuthBuilder {
             ));
         }
         let app_id_header = header_value("app_id", creds.app_id())?;
-        let http = self.http.unwrap_or_default();
+        let http = match self.http {
+            Some(h) => h,
+            None => auth_core::transport::token_client()?,
+        };
         let source = V5TokenSource::new(http.clone(), &base, Arc::new(creds), lifetime, self.zone)?;
         let cache = TokenCache::with_config(
             source,
@@ -221,6 +245,7 @@ impl V5AuthBuilder {
             http,
             verify_url: join(&base, VERIFY_PATH)?,
             rejection_codes: self.rejection_codes.into(),
+            scope,
         })
     }
 }
@@ -231,9 +256,17 @@ impl V5Auth {
         V5AuthBuilder::default()
     }
 
-    /// This signer as a `reqwest_middleware` middleware.
+    /// This signer as a `reqwest_middleware` middleware. It signs only requests to the
+    /// base URL's origin (and those added with
+    /// [`allow_origin`](V5AuthBuilder::allow_origin)); others pass through unsigned.
     pub fn middleware(self) -> AuthMiddleware<V5Auth> {
-        AuthMiddleware::new(self)
+        let scope = self.scope.clone();
+        AuthMiddleware::new(self).with_scope(scope)
+    }
+
+    /// The origins the middleware signs for.
+    pub fn scope(&self) -> &Scope {
+        &self.scope
     }
 
     /// The token cache (for `peek`, `invalidate`, counters).
@@ -345,16 +378,16 @@ mod tests {
                 "base_url",
             ),
             (
-                V5Auth::builder().base_url("http://x").app_secret("b"),
+                V5Auth::builder().base_url("https://x").app_secret("b"),
                 "app_id",
             ),
             (
-                V5Auth::builder().base_url("http://x").user_id("a"),
+                V5Auth::builder().base_url("https://x").user_id("a"),
                 "app_secret",
             ),
             (
                 V5Auth::builder()
-                    .base_url("http://x")
+                    .base_url("https://x")
                     .app_id("a")
                     .app_secret("b")
                     .token_lifetime(Duration::ZERO),
@@ -366,7 +399,7 @@ mod tests {
             assert_eq!(e.field(), Some(field), "{e}");
         }
         let ok = V5Auth::builder()
-            .base_url("http://x")
+            .base_url("https://x")
             .user_id("a")
             .user_api_secret("secret-value")
             .build()

@@ -390,6 +390,7 @@ impl ConformanceTarget for V5Fake {
         Some(
             V5Auth::builder()
                 .base_url(token_base)
+                .allow_origin(self.uri())
                 .app_id(APP_ID)
                 .app_secret(APP_SECRET)
                 .clock(self.clock.shared())

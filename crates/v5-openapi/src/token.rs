@@ -240,24 +240,19 @@ impl TokenSource for V5TokenSource {
         let time_stamp = unix_seconds(cx.clock.now());
         let req = crate::sign::token_request(&self.creds, time_stamp);
         let body = crate::sign::token_request_body(&req)?;
-        let resp = self
-            .http
-            .post(self.token_url.clone())
-            .header(
-                http::header::CONTENT_TYPE,
-                "application/json; charset=utf-8",
-            )
-            .header(http::header::ACCEPT, "application/json")
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| AuthError::from_reqwest("V5 token request", e))?;
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| AuthError::from_reqwest("V5 token response", e))?;
+        let resp = auth_core::transport::send_token_request(
+            self.http
+                .post(self.token_url.clone())
+                .header(
+                    http::header::CONTENT_TYPE,
+                    "application/json; charset=utf-8",
+                )
+                .header(http::header::ACCEPT, "application/json")
+                .body(body),
+            "V5 token request",
+        )
+        .await?;
+        let (status, headers, bytes) = (resp.status, resp.headers, resp.body);
         let data: TokenData = parse_envelope(Endpoint::Token, status, &headers, &bytes, &[])?;
         if data.token.is_empty() {
             return Err(AuthError::new(

@@ -96,6 +96,7 @@ pub async fn dragonpass() -> Provider<dragonpass::DragonPassAuth> {
         move || {
             DragonPassAuth::builder()
                 .credentials(fake.credentials(auth_core::conformance::Creds::Valid))
+                .allow_origin(fake.uri())
                 .program_id(FAKE_PROGRAM_ID)
                 .clock(clock.shared())
                 .cache_config(cache())
@@ -266,6 +267,7 @@ pub async fn gtr_app() -> Provider<gtr::auth::AppTokenAuth> {
         let fake = fake.clone();
         move || {
             AppTokenAuth::builder(fake.credentials())
+                .base_url(fake.uri())
                 .clock(clock.shared())
                 .build()
                 .expect("gtr app token auth")
