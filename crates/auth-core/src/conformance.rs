@@ -16,6 +16,7 @@ use crate::clock::ManualClock;
 use crate::error::{AuthError, ErrorKind};
 
 mod faults;
+mod hostile;
 pub use faults::{
     FAULT_FETCH_TIMEOUT, SOAK_LIFETIMES, SOAK_REQUESTS, SOAK_TASKS, StalledServer,
     closed_loopback_url, fault_cache_config, run_fault_matrix, run_soak, secret_forms, text_leaks,
@@ -68,6 +69,49 @@ pub trait ConformanceTarget: Send + Sync {
         false
     }
 
+    /// Token-endpoint requests the fake received, failed ones included (`None` when the
+    /// fake does not count them; rows that need the count are then not applicable).
+    fn token_requests(&self) -> Option<u64> {
+        None
+    }
+
+    /// Sends the same API call as [`call`](Self::call), but to `base` (another origin,
+    /// e.g. `http://127.0.0.1:PORT`) instead of the fake. `None` when not supported.
+    fn call_to<'a>(
+        &'a self,
+        client: &'a ClientWithMiddleware,
+        base: &'a str,
+    ) -> Option<BoxFuture<'a, Result<reqwest::Response, reqwest_middleware::Error>>> {
+        let _ = (client, base);
+        None
+    }
+
+    /// Headers of the most recent API calls the fake received, oldest first.
+    fn recent_api_headers(&self) -> Vec<http::HeaderMap> {
+        Vec::new()
+    }
+
+    /// Requests the fake refused because their token had expired by its clock (`None`
+    /// when it does not count them).
+    fn expired_tokens_seen(&self) -> Option<u64> {
+        None
+    }
+
+    /// Headers that must change between a rejected request and its retry (one-time
+    /// values: nonces, external ids, a freshly fetched token). Empty when the provider
+    /// signs deterministically (a self-minted JWT minted again in the same second).
+    fn one_time_headers(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// Makes a share of API calls (in percent) answer with the provider's "token
+    /// rejected" response, at random, until called again with 0. Returns `false` when not
+    /// supported.
+    fn reject_api_calls_at_random(&self, percent: u8) -> bool {
+        let _ = percent;
+        false
+    }
+
     /// A client like [`client`](Self::client) with valid credentials, except that its
     /// token requests go to `token_base` (a loopback URL such as `http://127.0.0.1:PORT`,
     /// standing in for the fake's base URL) while API calls still go to the fake. `None`
@@ -103,6 +147,19 @@ pub enum TokenFault {
     /// The response is held back far longer than any sensible fetch timeout
     /// ([`STALL`]), so only the client's timeout ends the wait.
     Stall,
+    /// A successful token response whose lifetime is the largest number the provider's
+    /// field can carry (`"expiresIn": 18446744073709551615`). Fakes whose provider does not
+    /// send a lifetime refuse this fault.
+    HugeLifetime,
+    /// A successful token response followed by 1 MiB of JSON whitespace: valid, and far
+    /// larger than any token response should be.
+    Oversized,
+    /// `307 Temporary Redirect` to `http://127.0.0.1:<port>/captured`: a token request must
+    /// not follow it (and so must not re-send its secret).
+    Redirect {
+        /// The loopback port of the redirect target.
+        port: u16,
+    },
 }
 
 /// How long a [`TokenFault::Stall`] response is held back (real time).

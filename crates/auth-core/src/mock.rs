@@ -26,38 +26,145 @@ use crate::token::{FetchContext, FetchedToken, TokenSource};
 
 /// "The next `n` times": a fake arms it with [`set`](Self::set) (reject the next `n` API
 /// calls, delay the next `n` token responses…) and consumes one per request with
-/// [`take`](Self::take). Shared by every provider fake.
+/// [`take`](Self::take). Shared by every provider fake. It can also fire at random, a
+/// given share of the takes ([`set_chance`](Self::set_chance)), for chaos runs.
 #[derive(Debug, Default)]
-pub struct Countdown(AtomicU64);
+pub struct Countdown {
+    left: AtomicU64,
+    percent: AtomicU64,
+    fired: AtomicU64,
+}
 
 impl Countdown {
     /// Arms the countdown for the next `n` takes.
     pub fn set(&self, n: u64) {
-        self.0.store(n, Ordering::SeqCst);
+        self.left.store(n, Ordering::SeqCst);
     }
 
-    /// Consumes one; `true` while the countdown was still armed.
+    /// Also fires on `percent` % of the takes, at random (0 turns it off).
+    pub fn set_chance(&self, percent: u8) {
+        self.percent
+            .store(u64::from(percent.min(100)), Ordering::SeqCst);
+    }
+
+    /// Consumes one; `true` while the countdown was still armed (or the random chance hit).
     pub fn take(&self) -> bool {
-        self.0
+        let armed = self
+            .left
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok()
+            .is_ok();
+        let pct = self.percent.load(Ordering::SeqCst);
+        let fired = armed || (pct > 0 && rand::random::<u64>() % 100 < pct);
+        if fired {
+            self.fired.fetch_add(1, Ordering::SeqCst);
+        }
+        fired
+    }
+
+    /// How many takes fired so far.
+    pub fn fired(&self) -> u64 {
+        self.fired.load(Ordering::SeqCst)
+    }
+}
+
+/// What a fake's API route saw: the headers of its recent calls (for the "retry signed
+/// afresh" row) and how many tokens it refused as expired (for the soaks).
+#[derive(Debug, Default)]
+pub struct RequestLog {
+    recent: Mutex<std::collections::VecDeque<http::HeaderMap>>,
+    expired: AtomicU64,
+}
+
+impl RequestLog {
+    /// How many calls' headers are kept.
+    pub const KEEP: usize = 16;
+
+    /// Records one API call's headers.
+    pub fn record(&self, req: &Request) {
+        let mut q = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+        if q.len() == Self::KEEP {
+            q.pop_front();
+        }
+        q.push_back(req.headers.clone());
+    }
+
+    /// Notes a call refused because its token had expired.
+    pub fn note_expired(&self) {
+        self.expired.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// The recorded headers, oldest first.
+    pub fn recent(&self) -> Vec<http::HeaderMap> {
+        self.recent
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .cloned()
+            .collect()
+    }
+
+    /// Calls refused as expired so far.
+    pub fn expired(&self) -> u64 {
+        self.expired.load(Ordering::SeqCst)
     }
 }
 
 /// The fault a fake's token endpoint is currently told to produce (see
 /// [`ConformanceTarget::set_token_fault`]); fakes keep one in their shared state.
 #[derive(Debug, Default)]
-pub struct FaultSwitch(Mutex<Option<TokenFault>>);
+pub struct FaultSwitch {
+    fault: Mutex<Option<TokenFault>>,
+    attempts: AtomicU64,
+    /// Chaos: percent of token requests answered 500, and percent stalled.
+    chaos: Mutex<(u8, u8)>,
+}
+
+/// How much whitespace [`TokenFault::Oversized`] adds (1 MiB).
+pub const OVERSIZED_PADDING: usize = 1024 * 1024;
 
 impl FaultSwitch {
     /// Sets (or clears, with `None`) the fault.
     pub fn set(&self, fault: Option<TokenFault>) {
-        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = fault;
+        *self.fault.lock().unwrap_or_else(|p| p.into_inner()) = fault;
     }
 
     /// The current fault.
     pub fn get(&self) -> Option<TokenFault> {
-        *self.0.lock().unwrap_or_else(|p| p.into_inner())
+        *self.fault.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Chaos: from now on `server_error_percent` % of token requests answer the provider's
+    /// 500 and `stall_percent` % stall for [`STALL`], at random (0, 0 turns it off).
+    pub fn set_chaos(&self, server_error_percent: u8, stall_percent: u8) {
+        *self.chaos.lock().unwrap_or_else(|p| p.into_inner()) =
+            (server_error_percent.min(100), stall_percent.min(100));
+    }
+
+    /// Token requests seen by [`respond`](Self::respond) (every one, failed or not).
+    pub fn attempts(&self) -> u64 {
+        self.attempts.load(Ordering::SeqCst)
+    }
+
+    /// The success response of a fake's token endpoint, shaped by the current fault:
+    /// [`TokenFault::HugeLifetime`] lets `huge` rewrite the lifetime field, and
+    /// [`TokenFault::Oversized`] pads the body with [`OVERSIZED_PADDING`] bytes of
+    /// whitespace (still valid JSON).
+    pub fn success(
+        &self,
+        mut body: serde_json::Value,
+        huge: impl FnOnce(&mut serde_json::Value),
+    ) -> ResponseTemplate {
+        let fault = self.get();
+        if fault == Some(TokenFault::HugeLifetime) {
+            huge(&mut body);
+        }
+        let mut text = body.to_string();
+        if fault == Some(TokenFault::Oversized) {
+            text.push_str(&" ".repeat(OVERSIZED_PADDING));
+        }
+        ResponseTemplate::new(200)
+            .insert_header("content-type", "application/json")
+            .set_body_string(text)
     }
 
     /// The response for the current fault, if any: the provider-independent faults are
@@ -69,6 +176,21 @@ impl FaultSwitch {
         server_error: impl FnOnce() -> ResponseTemplate,
         refused: impl FnOnce() -> ResponseTemplate,
     ) -> Option<ResponseTemplate> {
+        self.attempts.fetch_add(1, Ordering::SeqCst);
+        let (errors, stalls) = *self.chaos.lock().unwrap_or_else(|p| p.into_inner());
+        if errors > 0 || stalls > 0 {
+            let roll = rand::random::<u8>() % 100;
+            if roll < errors {
+                return Some(server_error());
+            }
+            if roll < errors.saturating_add(stalls) {
+                return Some(
+                    ResponseTemplate::new(200)
+                        .set_body_string("{}")
+                        .set_delay(STALL),
+                );
+            }
+        }
         Some(match self.get()? {
             TokenFault::ServerError => server_error(),
             TokenFault::CredentialsRefused => refused(),
@@ -83,6 +205,12 @@ impl FaultSwitch {
                 .insert_header("content-type", "application/json")
                 .set_body_string("{}")
                 .set_delay(STALL),
+            TokenFault::Redirect { port } => ResponseTemplate::new(307).insert_header(
+                "location",
+                format!("http://127.0.0.1:{port}/captured").as_str(),
+            ),
+            // Shaped on the fake's own success path by `success`.
+            TokenFault::HugeLifetime | TokenFault::Oversized => return None,
         })
     }
 }
@@ -104,6 +232,7 @@ struct FakeState {
     delay_ms: AtomicU64,
     token_requests: AtomicU64,
     fault: FaultSwitch,
+    log: RequestLog,
 }
 
 struct TokenEndpoint {
@@ -167,10 +296,13 @@ impl TokenEndpoint {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert(token.clone(), expires);
-        ResponseTemplate::new(200).set_body_json(serde_json::json!({
-            "access_token": token,
-            "expires_in": REFERENCE_TOKEN_LIFETIME.as_secs(),
-        }))
+        self.state.fault.success(
+            serde_json::json!({
+                "access_token": token,
+                "expires_in": REFERENCE_TOKEN_LIFETIME.as_secs(),
+            }),
+            |b| b["expires_in"] = serde_json::json!(u64::MAX),
+        )
     }
 }
 
@@ -182,6 +314,7 @@ struct Api {
 impl Respond for Api {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         self.state.api_calls.fetch_add(1, Ordering::SeqCst);
+        self.state.log.record(req);
         let unauthorized = || {
             ResponseTemplate::new(401).set_body_json(serde_json::json!({"error": "invalid_token"}))
         };
@@ -201,7 +334,11 @@ impl Respond for Api {
             Some(exp) if self.clock.now() < *exp => {
                 ResponseTemplate::new(200).set_body_json(serde_json::json!({"ok": true}))
             }
-            _ => unauthorized(),
+            Some(_) => {
+                self.state.log.note_expired();
+                unauthorized()
+            }
+            None => unauthorized(),
         }
     }
 }
@@ -290,7 +427,9 @@ impl ReferenceSource {
             Creds::Wrong => "wrong-secret-9876543210".to_string(),
         };
         ReferenceSource {
-            http: reqwest::Client::new(),
+            // A client that cannot be built (no TLS backend at all) falls back to the
+            // default one; send_token_request still refuses redirects and large bodies.
+            http: crate::transport::token_client().unwrap_or_default(),
             token_url: format!("{}/token", base_uri.trim_end_matches('/')),
             client_id: CLIENT_ID.to_string(),
             client_secret: SecretString::from(secret),
@@ -304,26 +443,22 @@ impl TokenSource for ReferenceSource {
             "client_id": self.client_id,
             "client_secret": self.client_secret.expose_secret(),
         });
-        let resp = self
-            .http
-            .post(&self.token_url)
-            .header("content-type", "application/json")
-            .body(body.to_string())
-            .send()
-            .await
-            .map_err(|e| AuthError::from_reqwest("reference token request", e))?;
-        let status = resp.status();
-        if !status.is_success() {
+        let resp = crate::transport::send_token_request(
+            self.http
+                .post(&self.token_url)
+                .header("content-type", "application/json")
+                .body(body.to_string()),
+            "reference token request",
+        )
+        .await?;
+        if !resp.status.is_success() {
             return Err(AuthError::from_status(
                 "reference token request",
-                status,
-                Some(resp.headers()),
+                resp.status,
+                Some(&resp.headers),
             ));
         }
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| AuthError::from_reqwest("reference token response", e))?;
+        let bytes = resp.body;
         let parsed: TokenResponse = serde_json::from_slice(&bytes).map_err(|_| {
             AuthError::new(
                 ErrorKind::InvalidResponse,
@@ -354,8 +489,9 @@ impl ConformanceTarget for ReferenceFake {
         let cache = TokenCache::with_config(self.source(creds), self.clock.shared(), cache)
             .named("reference");
         let signer = BearerSigner::new(cache, Vec::new());
+        let scope = crate::scope::Scope::origin(&self.server.uri())?;
         Ok(ClientBuilder::new(reqwest::Client::new())
-            .with(AuthMiddleware::new(signer))
+            .with(AuthMiddleware::new(signer).with_scope(scope))
             .build())
     }
 
@@ -394,16 +530,53 @@ impl ConformanceTarget for ReferenceFake {
         true
     }
 
+    fn token_requests(&self) -> Option<u64> {
+        Some(self.state.fault.attempts())
+    }
+
+    fn call_to<'a>(
+        &'a self,
+        client: &'a ClientWithMiddleware,
+        base: &'a str,
+    ) -> Option<BoxFuture<'a, Result<reqwest::Response, reqwest_middleware::Error>>> {
+        Some(client.get(format!("{base}/api/resource")).send().boxed())
+    }
+
+    fn recent_api_headers(&self) -> Vec<http::HeaderMap> {
+        self.state.log.recent()
+    }
+
+    fn expired_tokens_seen(&self) -> Option<u64> {
+        Some(self.state.log.expired())
+    }
+
+    fn one_time_headers(&self) -> &'static [&'static str] {
+        &["authorization"]
+    }
+
+    fn reject_api_calls_at_random(&self, percent: u8) -> bool {
+        self.state.reject_next.set_chance(percent);
+        true
+    }
+
     fn client_with_token_base(
         &self,
         token_base: &str,
         cache: CacheConfig,
     ) -> Option<Result<ClientWithMiddleware, AuthError>> {
-        let source = ReferenceSource::for_uri(token_base, Creds::Valid);
-        let cache = TokenCache::with_config(source, self.clock.shared(), cache).named("reference");
-        Some(Ok(ClientBuilder::new(reqwest::Client::new())
-            .with(AuthMiddleware::new(BearerSigner::new(cache, Vec::new())))
-            .build()))
+        let build = || {
+            let url = url::Url::parse(token_base)
+                .map_err(|_| AuthError::invalid_field("token_url", "is not a valid URL"))?;
+            crate::scope::check_endpoint_url("token_url", &url, false)?;
+            let source = ReferenceSource::for_uri(token_base, Creds::Valid);
+            let cache =
+                TokenCache::with_config(source, self.clock.shared(), cache).named("reference");
+            let scope = crate::scope::Scope::origin(&self.server.uri())?;
+            Ok(ClientBuilder::new(reqwest::Client::new())
+                .with(AuthMiddleware::new(BearerSigner::new(cache, Vec::new())).with_scope(scope))
+                .build())
+        };
+        Some(build())
     }
 }
 

@@ -100,6 +100,7 @@ struct State {
     reject_next: auth_core::mock::Countdown,
     seen: Mutex<HashSet<String>>,
     fault: FaultSwitch,
+    log: auth_core::mock::RequestLog,
 }
 
 fn envelope(status: u16, code: u16, message: &str) -> ResponseTemplate {
@@ -155,11 +156,14 @@ impl Respond for TokenEndpoint {
             &claims,
             &EncodingKey::from_secret(FAKE_SECRET.as_bytes()),
         ) {
-            Ok(token) => ResponseTemplate::new(200).set_body_json(serde_json::json!({
-                "code": 0,
-                "message": "success",
-                "data": {"accessToken": token, "expiresIn": TOKEN_API_LIFETIME.as_secs()},
-            })),
+            Ok(token) => self.state.fault.success(
+                serde_json::json!({
+                    "code": 0,
+                    "message": "success",
+                    "data": {"accessToken": token, "expiresIn": TOKEN_API_LIFETIME.as_secs()},
+                }),
+                |b| b["data"]["expiresIn"] = serde_json::json!(u64::MAX),
+            ),
             Err(_) => envelope(500, 500, "system error, please retry later"),
         }
     }
@@ -197,6 +201,7 @@ impl Api {
             return Err("wrong issuer");
         }
         if unix_seconds(self.clock.now()) >= data.claims.exp {
+            self.state.log.note_expired();
             return Err("token expired");
         }
         Ok(())
@@ -206,6 +211,7 @@ impl Api {
 impl Respond for Api {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         self.state.api_calls.fetch_add(1, Ordering::SeqCst);
+        self.state.log.record(req);
         if self.state.reject_next.take() {
             return envelope(401, 401, "Unauthorized: token rejected");
         }
@@ -501,6 +507,41 @@ impl ConformanceTarget for DragonPassFake {
     fn set_token_fault(&self, fault: Option<TokenFault>) -> bool {
         self.state.fault.set(fault);
         self.mode == FakeMode::TokenApi
+    }
+
+    fn token_requests(&self) -> Option<u64> {
+        (self.mode == FakeMode::TokenApi).then(|| self.state.fault.attempts())
+    }
+
+    fn call_to<'a>(
+        &'a self,
+        client: &'a ClientWithMiddleware,
+        base: &'a str,
+    ) -> Option<BoxFuture<'a, Result<reqwest::Response, reqwest_middleware::Error>>> {
+        Some(client.get(format!("{base}{API_PATH}")).send().boxed())
+    }
+
+    fn recent_api_headers(&self) -> Vec<http::HeaderMap> {
+        self.state.log.recent()
+    }
+
+    fn expired_tokens_seen(&self) -> Option<u64> {
+        Some(self.state.log.expired())
+    }
+
+    /// Token-API mode fetches a new token for the retry; self-signed JWTs are minted
+    /// again byte for byte within the same second.
+    fn one_time_headers(&self) -> &'static [&'static str] {
+        if self.mode == FakeMode::TokenApi {
+            &["authorization"]
+        } else {
+            &[]
+        }
+    }
+
+    fn reject_api_calls_at_random(&self, percent: u8) -> bool {
+        self.state.reject_next.set_chance(percent);
+        true
     }
 
     fn client_with_token_base(

@@ -86,6 +86,7 @@ struct State {
     failing: AtomicBool,
     reject_next: auth_core::mock::Countdown,
     fault: FaultSwitch,
+    log: auth_core::mock::RequestLog,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -169,13 +170,17 @@ impl Respond for Login {
             jwt: jwt.clone(),
             expires_at,
         });
-        ResponseTemplate::new(200).set_body_json(json!({
-            "data": {"jwt": jwt, "vaspCode": FAKE_VASP_CODE},
-            "verifyMessage": "success",
-            // A string, as in GTR's own login example.
-            "verifyStatus": "100000",
-            "success": true,
-        }))
+        // The session lifetime is the client's expireInMinutes: nothing to make huge.
+        self.state.fault.success(
+            json!({
+                "data": {"jwt": jwt, "vaspCode": FAKE_VASP_CODE},
+                "verifyMessage": "success",
+                // A string, as in GTR's own login example.
+                "verifyStatus": "100000",
+                "success": true,
+            }),
+            |_| {},
+        )
     }
 }
 
@@ -239,6 +244,7 @@ impl Api {
         match &*session {
             Some(s) if constant_time_eq(s.jwt.as_bytes(), jwt.as_bytes()) => match s.expires_at {
                 Some(exp) if self.clock.now() >= exp => {
+                    self.state.log.note_expired();
                     Err(reject(401, 100014, "login session expired"))
                 }
                 _ => Ok(()),
@@ -251,6 +257,7 @@ impl Api {
 impl Respond for Api {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         self.state.api_calls.fetch_add(1, Ordering::SeqCst);
+        self.state.log.record(req);
         if self.state.reject_next.take() {
             return failure(401, 100021, "no login session");
         }
@@ -371,7 +378,8 @@ impl GtrFake {
         .map_err(|_| AuthError::new(ErrorKind::Internal, "rustls protocol setup failed"))?
         .with_root_certificates(rustls::RootCertStore::empty())
         .with_no_client_auth();
-        reqwest::Client::builder()
+        // Built like every login client should be: no redirects, auth-core's timeouts.
+        auth_core::transport::token_client_builder()
             .tls_backend_preconfigured(config)
             .build()
             .map_err(|e| {
@@ -438,10 +446,15 @@ impl GtrFake {
         &'a self,
         client: &'a ClientWithMiddleware,
     ) -> BoxFuture<'a, Result<reqwest::Response, reqwest_middleware::Error>> {
-        client
-            .get(format!("{}/api/vasp/list", self.server.uri()))
-            .send()
-            .boxed()
+        self.api_call_to(client, self.server.uri())
+    }
+
+    fn api_call_to<'a>(
+        &'a self,
+        client: &'a ClientWithMiddleware,
+        base: String,
+    ) -> BoxFuture<'a, Result<reqwest::Response, reqwest_middleware::Error>> {
+        client.get(format!("{base}/api/vasp/list")).send().boxed()
     }
 }
 
@@ -540,7 +553,39 @@ impl ConformanceTarget for GtrSsoTarget {
     }
 
     fn set_token_fault(&self, fault: Option<TokenFault>) -> bool {
+        if fault == Some(TokenFault::HugeLifetime) {
+            return false;
+        }
         self.fake.state.fault.set(fault);
+        true
+    }
+
+    fn token_requests(&self) -> Option<u64> {
+        Some(self.fake.state.fault.attempts())
+    }
+
+    fn call_to<'a>(
+        &'a self,
+        client: &'a ClientWithMiddleware,
+        base: &'a str,
+    ) -> Option<BoxFuture<'a, Result<reqwest::Response, reqwest_middleware::Error>>> {
+        Some(self.fake.api_call_to(client, base.to_string()))
+    }
+
+    fn recent_api_headers(&self) -> Vec<http::HeaderMap> {
+        self.fake.state.log.recent()
+    }
+
+    fn expired_tokens_seen(&self) -> Option<u64> {
+        Some(self.fake.state.log.expired())
+    }
+
+    fn one_time_headers(&self) -> &'static [&'static str] {
+        &["authorization"]
+    }
+
+    fn reject_api_calls_at_random(&self, percent: u8) -> bool {
+        self.fake.state.reject_next.set_chance(percent);
         true
     }
 
@@ -608,6 +653,27 @@ impl ConformanceTarget for GtrAppTokenTarget {
 
     fn reject_next_api_calls(&self, n: u64) {
         self.fake.reject_next_api_calls(n);
+    }
+
+    fn call_to<'a>(
+        &'a self,
+        client: &'a ClientWithMiddleware,
+        base: &'a str,
+    ) -> Option<BoxFuture<'a, Result<reqwest::Response, reqwest_middleware::Error>>> {
+        Some(self.fake.api_call_to(client, base.to_string()))
+    }
+
+    fn recent_api_headers(&self) -> Vec<http::HeaderMap> {
+        self.fake.state.log.recent()
+    }
+
+    fn one_time_headers(&self) -> &'static [&'static str] {
+        &["x-authorization"]
+    }
+
+    fn reject_api_calls_at_random(&self, percent: u8) -> bool {
+        self.fake.state.reject_next.set_chance(percent);
+        true
     }
 
     fn secrets(&self) -> Vec<String> {

@@ -66,6 +66,7 @@ struct State {
     valid_tokens: AtomicU64,
     api_calls: AtomicU64,
     reject_next: auth_core::mock::Countdown,
+    log: auth_core::mock::RequestLog,
 }
 
 fn unauthorized(message: &str) -> ResponseTemplate {
@@ -85,6 +86,7 @@ struct Api {
 impl Respond for Api {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         self.state.api_calls.fetch_add(1, Ordering::SeqCst);
+        self.state.log.record(req);
         if self.state.reject_next.take() {
             return unauthorized("JWT rejected: token revoked");
         }
@@ -103,6 +105,9 @@ impl Respond for Api {
             leeway: CLOCK_LEEWAY.as_secs(),
         };
         if let Err(e) = verify(token, &self.key, &expect) {
+            if e.message().contains("expired") {
+                self.state.log.note_expired();
+            }
             return unauthorized(e.message());
         }
         let new = self
@@ -257,6 +262,27 @@ impl ConformanceTarget for HoliduFake {
         Ok(ClientBuilder::new(reqwest::Client::new())
             .with(auth.middleware())
             .build())
+    }
+
+    fn call_to<'a>(
+        &'a self,
+        client: &'a ClientWithMiddleware,
+        base: &'a str,
+    ) -> Option<BoxFuture<'a, Result<reqwest::Response, reqwest_middleware::Error>>> {
+        Some(client.get(format!("{base}/properties")).send().boxed())
+    }
+
+    fn recent_api_headers(&self) -> Vec<http::HeaderMap> {
+        self.state.log.recent()
+    }
+
+    fn expired_tokens_seen(&self) -> Option<u64> {
+        Some(self.state.log.expired())
+    }
+
+    fn reject_api_calls_at_random(&self, percent: u8) -> bool {
+        self.state.reject_next.set_chance(percent);
+        true
     }
 
     fn call<'a>(

@@ -220,8 +220,11 @@ impl SnapAuthBuilder {
         self
     }
 
-    /// The client used for token requests (default `reqwest::Client::new()`, with HTTPS
-    /// through the `rustls` feature, on by default, or `native-tls`).
+    /// The client used for token requests (default: auth-core's
+    /// [`token_client`](auth_core::transport::token_client) — no redirects, timeouts — with
+    /// HTTPS through the `rustls` feature, on by default, or `native-tls`). Your own client
+    /// must not follow redirects: the token request carries `X-SIGNATURE`, and an answer
+    /// reached through a redirect is refused.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self

@@ -90,6 +90,7 @@ struct FakeState {
     failing: AtomicBool,
     reject_next: auth_core::mock::Countdown,
     fault: FaultSwitch,
+    log: auth_core::mock::RequestLog,
 }
 
 fn snap(http: u16, service: u8, case: u8, message: &str) -> ResponseTemplate {
@@ -178,14 +179,17 @@ impl Respond for TokenEndpoint {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert(token.clone(), self.clock.now() + TOKEN_LIFETIME);
-        ResponseTemplate::new(200).set_body_json(serde_json::json!({
-            "responseCode": "2007300",
-            "responseMessage": "Successful",
-            "accessToken": token,
-            "tokenType": "Bearer",
-            "expiresIn": TOKEN_LIFETIME.as_secs().to_string(),
-            "additionalInfo": {},
-        }))
+        self.state.fault.success(
+            serde_json::json!({
+                "responseCode": "2007300",
+                "responseMessage": "Successful",
+                "accessToken": token,
+                "tokenType": "Bearer",
+                "expiresIn": TOKEN_LIFETIME.as_secs().to_string(),
+                "additionalInfo": {},
+            }),
+            |b| b["expiresIn"] = serde_json::json!(u64::MAX.to_string()),
+        )
     }
 }
 
@@ -211,7 +215,11 @@ impl Api {
             let issued = state.issued.lock().unwrap_or_else(|p| p.into_inner());
             match issued.get(token) {
                 Some(exp) if self.clock.now() < *exp => {}
-                _ => return Err((401, 1, "Invalid Token (B2B)")),
+                Some(_) => {
+                    state.log.note_expired();
+                    return Err((401, 1, "Invalid Token (B2B)"));
+                }
+                None => return Err((401, 1, "Invalid Token (B2B)")),
             }
         }
         let (Some(ts), Some(sig)) = (header(req, "x-timestamp"), header(req, "x-signature")) else {
@@ -271,6 +279,7 @@ impl Api {
 impl Respond for Api {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         self.state.api_calls.fetch_add(1, Ordering::SeqCst);
+        self.state.log.record(req);
         if self.state.reject_next.take() {
             return snap(401, SERVICE_API, 1, "Invalid Token (B2B)");
         }
@@ -365,6 +374,7 @@ impl SnapFake {
             failing: AtomicBool::new(false),
             reject_next: Default::default(),
             fault: FaultSwitch::default(),
+            log: Default::default(),
         });
         Mock::given(method("POST"))
             .and(path(format!("{PREFIX}/v1.0/access-token/b2b")))
@@ -548,6 +558,41 @@ impl ConformanceTarget for SnapFake {
 
     fn set_token_fault(&self, fault: Option<TokenFault>) -> bool {
         self.state.fault.set(fault);
+        true
+    }
+
+    fn token_requests(&self) -> Option<u64> {
+        Some(self.state.fault.attempts())
+    }
+
+    fn call_to<'a>(
+        &'a self,
+        client: &'a ClientWithMiddleware,
+        base: &'a str,
+    ) -> Option<BoxFuture<'a, Result<reqwest::Response, reqwest_middleware::Error>>> {
+        Some(
+            client
+                .post(format!("{base}{API_PATH}?lang=id"))
+                .body(SAMPLE_BODY)
+                .send()
+                .boxed(),
+        )
+    }
+
+    fn recent_api_headers(&self) -> Vec<http::HeaderMap> {
+        self.state.log.recent()
+    }
+
+    fn expired_tokens_seen(&self) -> Option<u64> {
+        Some(self.state.log.expired())
+    }
+
+    fn one_time_headers(&self) -> &'static [&'static str] {
+        &["x-external-id", "authorization"]
+    }
+
+    fn reject_api_calls_at_random(&self, percent: u8) -> bool {
+        self.state.reject_next.set_chance(percent);
         true
     }
 

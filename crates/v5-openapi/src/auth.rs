@@ -136,7 +136,10 @@ impl V5AuthBuilder {
         self.app_secret(secret)
     }
 
-    /// The reqwest client used for token and verify calls (default: a new one).
+    /// The reqwest client used for token and verify calls (default: auth-core's
+    /// [`token_client`](auth_core::transport::token_client) — no redirects, timeouts). Your
+    /// own client must not follow redirects: the token request is signed, and an answer
+    /// reached through a redirect is refused.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self

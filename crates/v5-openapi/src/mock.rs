@@ -81,6 +81,7 @@ struct State {
     failing: AtomicBool,
     reject_next: auth_core::mock::Countdown,
     fault: FaultSwitch,
+    log: auth_core::mock::RequestLog,
 }
 
 fn envelope(status: u16, code: i64, msg: &str) -> ResponseTemplate {
@@ -171,11 +172,16 @@ impl Respond for TokenEndpoint {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert(token.clone(), (app_id.to_string(), expires));
-        ResponseTemplate::new(200).set_body_json(json!({
-            "code": 0,
-            "msg": "success.",
-            "data": {"token": token, "expire_time": naive_utc(expires)},
-        }))
+        // The client keeps its own lifetime (expire_time is never trusted), so there is no
+        // lifetime to make huge: HugeLifetime is refused in `set_token_fault`.
+        self.state.fault.success(
+            json!({
+                "code": 0,
+                "msg": "success.",
+                "data": {"token": token, "expire_time": naive_utc(expires)},
+            }),
+            |_| {},
+        )
     }
 }
 
@@ -187,6 +193,7 @@ struct Api {
 impl Respond for Api {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         self.state.api_calls.fetch_add(1, Ordering::SeqCst);
+        self.state.log.record(req);
         if self.state.reject_next.take() {
             return envelope(401, codes::TOKEN_INVALID, "token expired");
         }
@@ -199,7 +206,11 @@ impl Respond for Api {
             let issued = self.state.issued.lock().unwrap_or_else(|p| p.into_inner());
             match issued.get(token) {
                 Some((app, exp)) if now < *exp => app.clone(),
-                _ => return envelope(401, codes::TOKEN_INVALID, "invalid or expired token"),
+                Some(_) => {
+                    self.state.log.note_expired();
+                    return envelope(401, codes::TOKEN_INVALID, "invalid or expired token");
+                }
+                None => return envelope(401, codes::TOKEN_INVALID, "invalid or expired token"),
             }
         };
         if header("x-app-id") != Some(owner.as_str()) {
@@ -378,7 +389,39 @@ impl ConformanceTarget for V5Fake {
     }
 
     fn set_token_fault(&self, fault: Option<TokenFault>) -> bool {
+        if fault == Some(TokenFault::HugeLifetime) {
+            return false;
+        }
         self.state.fault.set(fault);
+        true
+    }
+
+    fn token_requests(&self) -> Option<u64> {
+        Some(self.state.fault.attempts())
+    }
+
+    fn call_to<'a>(
+        &'a self,
+        client: &'a ClientWithMiddleware,
+        base: &'a str,
+    ) -> Option<BoxFuture<'a, Result<reqwest::Response, reqwest_middleware::Error>>> {
+        Some(client.get(format!("{base}{VERIFY_PATH}")).send().boxed())
+    }
+
+    fn recent_api_headers(&self) -> Vec<http::HeaderMap> {
+        self.state.log.recent()
+    }
+
+    fn expired_tokens_seen(&self) -> Option<u64> {
+        Some(self.state.log.expired())
+    }
+
+    fn one_time_headers(&self) -> &'static [&'static str] {
+        &["authorization"]
+    }
+
+    fn reject_api_calls_at_random(&self, percent: u8) -> bool {
+        self.state.reject_next.set_chance(percent);
         true
     }
 

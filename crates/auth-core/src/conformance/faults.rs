@@ -460,6 +460,7 @@ pub async fn run_fault_matrix(target: &dyn ConformanceTarget, clock: &ManualCloc
         )
         .await
     );
+    results.extend(super::hostile::run_hostile(target, clock, &mut run.texts).await);
     let leaks = text_leaks(&target.secrets(), &run.texts);
     results.push(ScenarioResult {
         scenario: "fault: no secrets in errors",
