@@ -9,6 +9,7 @@ use auth_core::conformance::{
 };
 
 mod bench;
+mod file_fleet;
 mod fleet;
 mod fuzz;
 mod providers;
@@ -92,6 +93,7 @@ fn conformance(only: &[String]) -> ExitCode {
                     }
                 }
             }
+            report.results.extend(file_fleet::run(p.name).await);
             reports.push(report);
             faults.push(reliability::run(p).await);
         }

@@ -32,8 +32,11 @@ pub struct Provider {
 }
 
 /// Reads the environment (see [`ENV_HELP`]) and builds the signer with `http` for the token
-/// API.
-pub fn from_env(http: reqwest::Client) -> Result<Provider, CliError> {
+/// API and `cache` (the token cache shared between runs) when given.
+pub fn from_env(
+    http: reqwest::Client,
+    cache: Option<auth_core::CacheConfig>,
+) -> Result<Provider, CliError> {
     let (creds, fields): (Credentials, FieldMap) = if env_opt("DRAGONPASS_CLIENT_ID")?.is_some() {
         let fields = FieldMap::new(&[
             ("client_id", "DRAGONPASS_CLIENT_ID"),
@@ -81,6 +84,9 @@ pub fn from_env(http: reqwest::Client) -> Result<Provider, CliError> {
         .http_client(http);
     if let Some(id) = env_opt("DRAGONPASS_PROGRAM_ID")? {
         builder = builder.program_id(id);
+    }
+    if let Some(cache) = cache {
+        builder = builder.cache_config(cache);
     }
     let auth = builder.build().map_err(|e| fields.error(&e))?;
     Ok(Provider { auth, fields })

@@ -37,8 +37,12 @@ pub struct Provider {
 }
 
 /// Reads the environment (see [`ENV_HELP`]). `plain` is the client used when no client
-/// certificate is configured (http URLs only).
-pub fn from_env(plain: reqwest::Client) -> Result<Provider, CliError> {
+/// certificate is configured (http URLs only); `cache` (the token cache shared between
+/// runs) applies to the SSO login.
+pub fn from_env(
+    plain: reqwest::Client,
+    cache: Option<auth_core::CacheConfig>,
+) -> Result<Provider, CliError> {
     let fields = FieldMap::new(&[
         ("api_key.csv", "GTR_API_KEY_CSV"),
         ("vaspCode", "GTR_API_KEY_CSV (vaspCode)"),
@@ -97,12 +101,15 @@ pub fn from_env(plain: reqwest::Client) -> Result<Provider, CliError> {
             .build()
             .map_err(|e| fields.error(&e))?
             .into(),
-        Some("sso") => SsoAuth::builder(creds)
-            .base_url(base_url.clone())
-            .http_client(http.clone())
-            .build()
-            .map_err(|e| fields.error(&e))?
-            .into(),
+        Some("sso") => {
+            let mut builder = SsoAuth::builder(creds)
+                .base_url(base_url.clone())
+                .http_client(http.clone());
+            if let Some(cache) = cache {
+                builder = builder.cache_config(cache);
+            }
+            builder.build().map_err(|e| fields.error(&e))?.into()
+        }
         Some(_) => {
             return Err(CliError::config(
                 "invalid credentials: GTR_AUTH: must be 'app-token' or 'sso'",

@@ -28,8 +28,9 @@ pub struct Provider {
     pub fields: FieldMap,
 }
 
-/// Reads the environment (see [`ENV_HELP`]).
-pub fn from_env() -> Result<Provider, CliError> {
+/// Reads the environment (see [`ENV_HELP`]); `cache` is the token cache shared between
+/// runs, when given.
+pub fn from_env(cache: Option<auth_core::CacheConfig>) -> Result<Provider, CliError> {
     let fields = FieldMap::new(&[
         ("account_info.json", "HOLIDU_ACCOUNT_INFO"),
         ("keyId", "HOLIDU_ACCOUNT_INFO (keyId)"),
@@ -48,11 +49,13 @@ pub fn from_env() -> Result<Provider, CliError> {
     }
     .map_err(|e| fields.error(&e))?;
     let base_url = env_opt("HOLIDU_BASE_URL")?.unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
-    let auth = HoliduAuth::builder()
+    let mut builder = HoliduAuth::builder()
         .credentials(creds)
-        .base_url(base_url.clone())
-        .build()
-        .map_err(|e| fields.error(&e))?;
+        .base_url(base_url.clone());
+    if let Some(cache) = cache {
+        builder = builder.cache_config(cache);
+    }
+    let auth = builder.build().map_err(|e| fields.error(&e))?;
     Ok(Provider {
         auth,
         base_url,

@@ -8,6 +8,7 @@
 //! secret).
 #![deny(missing_docs)]
 
+mod cache;
 mod common;
 mod dragonpass;
 mod gtr;
@@ -30,9 +31,22 @@ use common::{CliError, EXIT_OK, RequestArgs};
     long_about = None,
     after_help = "Exit codes: 0 success (2xx for send), 1 HTTP status outside 2xx, \
                   2 configuration/credential/token/network error.\n\
-                  Run `tollgate <provider> --help` for the environment variables each provider reads."
+                  Run `tollgate <provider> --help` for the environment variables each provider reads.\n\
+                  Tokens are cached between runs: see `tollgate cache --help`."
 )]
 struct Cli {
+    /// Do not keep tokens between runs: fetch (or mint) a token every time. Also set by
+    /// TOLLGATE_NO_CACHE=1.
+    #[arg(
+        long,
+        global = true,
+        env = "TOLLGATE_NO_CACHE",
+        value_parser = clap::builder::FalseyValueParser::new(),
+        default_value_t = false,
+        num_args = 0,
+        default_missing_value = "true"
+    )]
+    no_cache: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -66,6 +80,22 @@ enum Command {
     },
     /// Run a provider's fake on loopback (prints its URL and the environment to use it).
     Mock(mock::MockArgs),
+    /// The token cache shared between runs.
+    Cache {
+        #[command(subcommand)]
+        action: CacheAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CacheAction {
+    /// Remove the cached tokens (of one provider, or of all).
+    Clear {
+        /// Only this provider's tokens.
+        provider: Option<mock::MockProvider>,
+    },
+    /// Print the cache directory.
+    Dir,
 }
 
 #[derive(Debug, Subcommand)]
@@ -99,6 +129,7 @@ fn command() -> clap::Command {
         });
     }
     cmd.mut_subcommand("mock", |m| m.after_help(mock::HELP))
+        .mut_subcommand("cache", |m| m.after_help(cache::HELP))
 }
 
 /// Token requests and signed requests alike: no redirects (a signed request or a secret
@@ -110,11 +141,17 @@ fn http_client() -> Result<reqwest::Client, CliError> {
 }
 
 async fn run(cli: Cli) -> Result<u8, CliError> {
+    use mock::MockProvider as P;
+    let cache = |p| cache::config(cli.no_cache, p);
     match cli.command {
         Command::Mock(args) => mock::run(&args).await,
+        Command::Cache { action } => match action {
+            CacheAction::Clear { provider } => cache::clear(provider),
+            CacheAction::Dir => cache::print_dir(),
+        },
         Command::Dragonpass { action } => {
             let http = http_client()?;
-            let p = dragonpass::from_env(http.clone())?;
+            let p = dragonpass::from_env(http.clone(), cache(P::Dragonpass)?)?;
             let token = async { p.token().await };
             act(
                 action,
@@ -129,7 +166,7 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
         }
         Command::Snap { action } => {
             let http = http_client()?;
-            let p = snap::from_env(http.clone())?;
+            let p = snap::from_env(http.clone(), cache(P::Snap)?)?;
             let token = async { p.token().await };
             let base = p.base_url.as_deref();
             act(
@@ -144,7 +181,7 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
             .await
         }
         Command::Gtr { action } => {
-            let p = gtr::from_env(http_client()?)?;
+            let p = gtr::from_env(http_client()?, cache(P::Gtr)?)?;
             let token = async { p.token().await };
             let base = Some(p.base_url.as_str());
             let http = p.http.clone();
@@ -161,7 +198,7 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
         }
         Command::V5 { action } => {
             let http = http_client()?;
-            let p = v5::from_env(http.clone())?;
+            let p = v5::from_env(http.clone(), cache(P::V5)?)?;
             let token = async { p.token().await };
             let base = Some(p.base_url.as_str());
             act(
@@ -177,7 +214,7 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
         }
         Command::Holidu { action } => {
             let http = http_client()?;
-            let p = holidu::from_env()?;
+            let p = holidu::from_env(cache(P::Holidu)?)?;
             let token = async { p.token().await };
             let base = Some(p.base_url.as_str());
             act(

@@ -33,6 +33,10 @@ Prints the fake's base URL on the first line, then shell lines to paste (or eval
   holidu:     export HOLIDU_ACCOUNT_INFO (an account_info.json written to a temporary
               directory, removed on exit), HOLIDU_BASE_URL
 and a last line starting with '# ready'. Reads no environment variable itself.
+Standard input takes commands, one a line (for scripts and tests):
+  fetches     prints 'fetches N': tokens the fake has issued (DragonPass token API, SNAP,
+              V5), logins (GTR), distinct valid tokens seen (Holidu)
+  reject N    the next N API calls get HTTP 401 (not DragonPass); prints 'rejecting N'
 Credentials printed are the fake's test-only credentials. Runs until Ctrl-C (or SIGTERM).
 
 Example:
@@ -96,28 +100,28 @@ pub async fn run(args: &MockArgs) -> Result<u8, CliError> {
         std::fs::create_dir_all(&dir)
             .map_err(|e| CliError::config(format!("creating {}: {}", dir.display(), e.kind())))
     };
-    let (fake, lines): (Box<dyn std::any::Any + Send>, Vec<String>) = match args.provider {
+    let (fake, lines): (Fake, Vec<String>) = match args.provider {
         MockProvider::Dragonpass => {
             let (fake, lines) = crate::dragonpass::start_mock(listener, clock).await;
-            (Box::new(fake), lines)
+            (Fake::Dragonpass(fake), lines)
         }
         MockProvider::Snap => {
             make_dir()?;
             let (fake, lines) = crate::snap::start_mock(listener, clock, &dir).await?;
-            (Box::new(fake), lines)
+            (Fake::Snap(fake), lines)
         }
         MockProvider::Gtr => {
             let (fake, lines) = crate::gtr::start_mock(listener, clock).await;
-            (Box::new(fake), lines)
+            (Fake::Gtr(fake), lines)
         }
         MockProvider::V5 => {
             let (fake, lines) = crate::v5::start_mock(listener, clock).await;
-            (Box::new(fake), lines)
+            (Fake::V5(fake), lines)
         }
         MockProvider::Holidu => {
             make_dir()?;
             let (fake, lines) = crate::holidu::start_mock(listener, clock, &dir).await?;
-            (Box::new(fake), lines)
+            (Fake::Holidu(fake), lines)
         }
     };
     {
@@ -128,13 +132,86 @@ pub async fn run(args: &MockArgs) -> Result<u8, CliError> {
         let _ = writeln!(out, "# ready: serving until Ctrl-C");
         let _ = out.flush();
     }
-    wait_for_shutdown().await;
+    let commands = read_commands();
+    tokio::select! {
+        () = wait_for_shutdown() => {}
+        () = serve_commands(&fake, commands) => {}
+    }
     ticker.abort();
     drop(fake);
     if dir.exists() {
         let _ = std::fs::remove_dir_all(&dir);
     }
     Ok(EXIT_OK)
+}
+
+/// A running fake.
+enum Fake {
+    Dragonpass(tollgate_dragonpass::mock::DragonPassFake),
+    Snap(tollgate_snap_b2b::mock::SnapFake),
+    Gtr(tollgate_gtr::mock::GtrFake),
+    V5(tollgate_v5_openapi::mock::V5Fake),
+    Holidu(tollgate_holidu::mock::HoliduFake),
+}
+
+impl Fake {
+    /// Tokens issued (or logins, or distinct tokens seen: see [`HELP`]).
+    fn fetches(&self) -> u64 {
+        match self {
+            Fake::Dragonpass(f) => f.tokens_issued(),
+            Fake::Snap(f) => f.token_fetches(),
+            Fake::Gtr(f) => f.logins(),
+            Fake::V5(f) => f.token_fetches(),
+            Fake::Holidu(f) => f.token_fetches(),
+        }
+    }
+
+    /// Makes the next `n` API calls fail with 401; `false` if the fake cannot.
+    fn reject(&self, n: u64) -> bool {
+        match self {
+            Fake::Dragonpass(_) => return false,
+            Fake::Snap(f) => f.reject_next_api_calls(n),
+            Fake::Gtr(f) => f.reject_next_api_calls(n),
+            Fake::V5(f) => f.reject_next_api_calls(n),
+            Fake::Holidu(f) => f.reject_next_api_calls(n),
+        }
+        true
+    }
+}
+
+/// Standard input, line by line, from a thread of its own (a blocked read must not hold
+/// up the runtime's shutdown).
+fn read_commands() -> tokio::sync::mpsc::UnboundedReceiver<String> {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::stdin().lock().lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// Answers the commands on standard input; at its end, waits forever (the fake keeps
+/// serving until a signal).
+async fn serve_commands(fake: &Fake, mut commands: tokio::sync::mpsc::UnboundedReceiver<String>) {
+    while let Some(line) = commands.recv().await {
+        let mut words = line.split_whitespace();
+        let reply = match (words.next(), words.next().map(str::parse::<u64>)) {
+            (Some("fetches"), None) => format!("fetches {}", fake.fetches()),
+            (Some("reject"), Some(Ok(n))) if fake.reject(n) => format!("rejecting {n}"),
+            (Some("reject"), Some(Ok(_))) => "error: this fake cannot reject calls".into(),
+            (None, _) => continue,
+            _ => "error: unknown command (fetches | reject N)".into(),
+        };
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{reply}");
+        let _ = out.flush();
+    }
+    std::future::pending::<()>().await;
 }
 
 async fn wait_for_shutdown() {

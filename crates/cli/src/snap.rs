@@ -33,8 +33,11 @@ pub struct Provider {
 }
 
 /// Reads the environment (see [`ENV_HELP`]) and builds the signer with `http` for the token
-/// endpoint.
-pub fn from_env(http: reqwest::Client) -> Result<Provider, CliError> {
+/// endpoint and `cache` (the token cache shared between runs) when given.
+pub fn from_env(
+    http: reqwest::Client,
+    cache: Option<auth_core::CacheConfig>,
+) -> Result<Provider, CliError> {
     let key_var = if env_opt("SNAP_PRIVATE_KEY")?.is_some() {
         "SNAP_PRIVATE_KEY"
     } else {
@@ -73,6 +76,9 @@ pub fn from_env(http: reqwest::Client) -> Result<Provider, CliError> {
     }
     if let Some(path) = env_opt("SNAP_TOKEN_PATH")? {
         builder = builder.token_path(path);
+    }
+    if let Some(cache) = cache {
+        builder = builder.cache_config(cache);
     }
     let auth = builder.build().map_err(|e| fields.error(&e))?;
     Ok(Provider {

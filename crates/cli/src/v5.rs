@@ -25,8 +25,12 @@ pub struct Provider {
     pub fields: FieldMap,
 }
 
-/// Reads the environment (see [`ENV_HELP`]).
-pub fn from_env(http: reqwest::Client) -> Result<Provider, CliError> {
+/// Reads the environment (see [`ENV_HELP`]); `cache` is the token cache shared between
+/// runs, when given.
+pub fn from_env(
+    http: reqwest::Client,
+    cache: Option<auth_core::CacheConfig>,
+) -> Result<Provider, CliError> {
     let fields = FieldMap::new(&[
         ("app_id", "V5_APP_ID"),
         ("app_secret", "V5_APP_SECRET"),
@@ -34,12 +38,14 @@ pub fn from_env(http: reqwest::Client) -> Result<Provider, CliError> {
     ]);
     let base_url = env_req("V5_BASE_URL")?;
     let creds = V5Credentials::from_env().map_err(|e| fields.error(&e))?;
-    let auth = V5Auth::builder()
+    let mut builder = V5Auth::builder()
         .base_url(base_url.clone())
         .credentials(creds)
-        .http_client(http)
-        .build()
-        .map_err(|e| fields.error(&e))?;
+        .http_client(http);
+    if let Some(cache) = cache {
+        builder = builder.cache_config(cache);
+    }
+    let auth = builder.build().map_err(|e| fields.error(&e))?;
     Ok(Provider {
         auth,
         base_url,

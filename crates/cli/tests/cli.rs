@@ -113,9 +113,14 @@ impl Drop for Mock {
 }
 
 fn tollgate(args: &[&str], env: &HashMap<String, String>) -> Output {
+    // The token cache of these runs: a directory of this test binary's own, never the
+    // user's (the cache tests themselves are in tests/cache.rs).
+    let cache = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("cli-token-cache-{}", std::process::id()));
     Command::new(BIN)
         .args(args)
         .env_clear()
+        .env("TOLLGATE_CACHE_DIR", cache)
         .envs(env)
         .stdin(Stdio::null())
         .output()

@@ -8,6 +8,8 @@
 //!
 //! - [`MemoryStore`]: an in-process store (several caches in one process; tests).
 //! - `RedisStore` (feature `redis`): a fleet of processes on one Redis.
+//! - `FileStore` (feature `file-store`): processes on one host, through files in a private
+//!   directory (the `tollgate` command line shares tokens between its runs this way).
 //!
 //! # Semantics
 //! - The lock has an expiry and a random fencing value: a holder that dies mid-fetch blocks
@@ -46,8 +48,13 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::clock::SharedClock;
 use crate::error::{AuthError, ErrorKind};
 
+#[cfg(feature = "file-store")]
+mod file_store;
 #[cfg(feature = "redis")]
 mod redis_store;
+#[cfg(feature = "file-store")]
+#[cfg_attr(docsrs, doc(cfg(feature = "file-store")))]
+pub use file_store::{FileStore, FileStoreError};
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use redis_store::RedisStore;
