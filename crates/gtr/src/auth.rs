@@ -243,6 +243,43 @@ impl Signer for SsoAuth {
     fn on_rejected(&self, receipt: &Arc<CachedToken>) -> bool {
         self.inner.on_rejected(receipt)
     }
+
+    /// GTR may signal a lost session in a body sent with HTTP 200: every small JSON
+    /// response is judged.
+    fn inspect_body(&self, status: http::StatusCode, _headers: &http::HeaderMap) -> bool {
+        status != http::StatusCode::UNAUTHORIZED
+    }
+
+    /// `verifyStatus` 100014 (session expired), 100020 (no authentication) or 100021 (no
+    /// login session, e.g. another login replaced it): log in again, once.
+    fn is_rejection_body(
+        &self,
+        _status: http::StatusCode,
+        _headers: &http::HeaderMap,
+        body: &[u8],
+    ) -> bool {
+        session_lost(body)
+    }
+}
+
+/// Whether a GTR response body says the login session is gone (`verifyStatus` 100014,
+/// 100020 or 100021, as a number or a string).
+pub fn session_lost(body: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Status {
+        #[serde(rename = "verifyStatus")]
+        verify_status: Option<crate::error::VerifyStatus>,
+    }
+    serde_json::from_slice::<Status>(body).is_ok_and(|s| {
+        matches!(
+            s.verify_status,
+            Some(
+                crate::error::VerifyStatus::SessionExpired
+                    | crate::error::VerifyStatus::NoAuth
+                    | crate::error::VerifyStatus::NoLoginSession
+            )
+        )
+    })
 }
 
 /// App-token mode: every request gets `X-Authorization` = base64 of a JSON payload with a
@@ -461,6 +498,25 @@ impl Signer for GtrAuth {
         match self {
             GtrAuth::Sso(s) => s.sign(req).await.map(Some),
             GtrAuth::AppToken(a) => a.sign(req).await.map(|()| None),
+        }
+    }
+
+    fn inspect_body(&self, status: http::StatusCode, headers: &http::HeaderMap) -> bool {
+        match self {
+            GtrAuth::Sso(s) => s.inspect_body(status, headers),
+            GtrAuth::AppToken(_) => false,
+        }
+    }
+
+    fn is_rejection_body(
+        &self,
+        status: http::StatusCode,
+        headers: &http::HeaderMap,
+        body: &[u8],
+    ) -> bool {
+        match self {
+            GtrAuth::Sso(s) => s.is_rejection_body(status, headers, body),
+            GtrAuth::AppToken(_) => false,
         }
     }
 

@@ -85,6 +85,7 @@ struct State {
     bearer_accepted: AtomicU64,
     failing: AtomicBool,
     reject_next: auth_core::mock::Countdown,
+    reject_next_in_body: auth_core::mock::Countdown,
     fault: FaultSwitch,
     log: auth_core::mock::RequestLog,
 }
@@ -261,6 +262,10 @@ impl Respond for Api {
         if self.state.reject_next.take() {
             return failure(401, 100021, "no login session");
         }
+        if self.state.reject_next_in_body.take() {
+            // GTR also signals a lost session in the body of an HTTP 200.
+            return failure(200, 100021, "no login session");
+        }
         let header = |name: &str| req.headers.get(name).and_then(|v| v.to_str().ok());
         let (mode, result) = if let Some(app) = header("x-authorization") {
             let r = self.check_app_token(app);
@@ -426,6 +431,11 @@ impl GtrFake {
     /// The next `n` API calls are answered 401 / 100021.
     pub fn reject_next_api_calls(&self, n: u64) {
         self.state.reject_next.set(n);
+    }
+
+    /// The next `n` API calls are answered HTTP 200 with `verifyStatus` 100021 in the body.
+    pub fn reject_next_api_calls_in_body(&self, n: u64) {
+        self.state.reject_next_in_body.set(n);
     }
 
     /// Logs the current SSO session out (as another login elsewhere would).

@@ -284,3 +284,51 @@ async fn app_token_with_a_numeric_timestamp_is_accepted() {
         assert_eq!(s, 401, "{bad}");
     }
 }
+
+#[tokio::test]
+async fn sso_logs_in_again_once_on_a_session_lost_in_a_200_body() {
+    let clock = ManualClock::at_unix(1_700_000_000);
+    let fake = GtrFake::start(clock.clone()).await;
+    let sso = SsoAuth::builder(fake.credentials())
+        .base_url(fake.uri())
+        .http_client(fake.http_client().expect("client"))
+        .clock(clock.shared())
+        .build()
+        .expect("sso");
+    let client = reqwest_middleware::ClientBuilder::new(fake.http_client().expect("client"))
+        .with(sso.middleware())
+        .build();
+    let url = format!("{}/api/vasp/list", fake.uri());
+    let first = client.get(&url).send().await.expect("call");
+    assert_eq!(first.status(), 200);
+    assert_eq!(fake.logins(), 1);
+    let calls = fake.api_calls();
+    fake.reject_next_api_calls_in_body(1);
+    let r = client.get(&url).send().await.expect("call");
+    assert_eq!(r.status(), 200);
+    let body: Value = serde_json::from_slice(&r.bytes().await.expect("body")).expect("json");
+    assert_eq!(
+        body["verifyStatus"], 100000,
+        "the caller receives the retried response: {body}"
+    );
+    assert_eq!(fake.logins(), 2, "logged in again exactly once");
+    assert_eq!(fake.api_calls() - calls, 2);
+    // The status codes that mean "log in again", as numbers or strings.
+    for lost in [
+        r#"{"verifyStatus":100014,"success":false}"#,
+        r#"{"verifyStatus":"100020","success":false}"#,
+        r#"{"verifyStatus":100021,"data":null}"#,
+    ] {
+        assert!(tollgate_gtr::auth::session_lost(lost.as_bytes()), "{lost}");
+    }
+    for other in [
+        r#"{"verifyStatus":100000,"success":true}"#,
+        r#"{"verifyStatus":100006}"#,
+        "not json",
+    ] {
+        assert!(
+            !tollgate_gtr::auth::session_lost(other.as_bytes()),
+            "{other}"
+        );
+    }
+}

@@ -28,9 +28,11 @@ use crate::token::{
 ///
 /// A response with HTTP 401 marks the token rejected: it is dropped from the cache and the
 /// request is retried once with a fresh token (by the middleware, for replayable bodies).
-/// The middleware sees only status and headers; provider codes that mean "token rejected"
-/// inside a non-401 envelope (see [`V5AuthBuilder::rejection_codes`]) are honoured by
-/// [`verify`](Self::verify) and by [`check_response`](Self::check_response).
+/// Provider codes that mean "token rejected" inside a non-401 envelope (see
+/// [`V5AuthBuilder::rejection_codes`]) are honoured the same way: the middleware reads
+/// small JSON answers (announced length up to 64 KiB), and on such a code drops the token,
+/// signs the request afresh and sends it once more, handing you the retried response.
+/// [`verify`](Self::verify) and [`check_response`](Self::check_response) honour them too.
 ///
 /// ```no_run
 /// use tollgate_v5_openapi::V5Auth;
@@ -355,6 +357,23 @@ impl Signer for V5Auth {
 
     fn on_rejected(&self, receipt: &Arc<CachedToken>) -> bool {
         self.signer.on_rejected(receipt)
+    }
+
+    /// Bodies are judged when rejection codes are configured (they arrive without HTTP 401).
+    fn inspect_body(&self, status: http::StatusCode, _headers: &http::HeaderMap) -> bool {
+        !self.rejection_codes.is_empty() && status != http::StatusCode::UNAUTHORIZED
+    }
+
+    /// An envelope whose `code` is one of the configured rejection codes: the token is
+    /// dropped and the request signed afresh and sent once more.
+    fn is_rejection_body(
+        &self,
+        _status: http::StatusCode,
+        _headers: &http::HeaderMap,
+        body: &[u8],
+    ) -> bool {
+        serde_json::from_slice::<crate::error::Envelope<serde::de::IgnoredAny>>(body)
+            .is_ok_and(|env| self.rejection_codes.contains(&env.code))
     }
 }
 

@@ -318,3 +318,47 @@ async fn fake_requires_the_matching_app_id_header() {
 }
 
 const APP: &str = tollgate_v5_openapi::mock::APP_ID;
+
+#[tokio::test]
+async fn body_coded_rejection_is_refetched_and_retried_by_the_middleware() {
+    let server = server_with_expire_time("2099-01-01T00:00:00").await;
+    Mock::given(method("GET"))
+        .and(path("/api/v5/things"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "code": 777, "msg": "token kicked", "data": null
+        })))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v5/things"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "code": 0, "msg": "success.", "data": {"n": 1}
+        })))
+        .mount(&server)
+        .await;
+    let clock = ManualClock::at_unix(T0);
+    let auth = V5Auth::builder()
+        .base_url(server.uri())
+        .app_id("a")
+        .app_secret("b")
+        .clock(clock.shared())
+        .rejection_codes([777])
+        .build()
+        .expect("auth");
+    let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+        .with(auth.middleware())
+        .build();
+    let r = client
+        .get(format!("{}/api/v5/things", server.uri()))
+        .send()
+        .await
+        .expect("call");
+    let body: serde_json::Value =
+        serde_json::from_slice(&r.bytes().await.expect("body")).expect("json");
+    assert_eq!(body["code"], 0, "the caller receives the retried response");
+    let seen = server.received_requests().await.expect("recorded");
+    let count = |p: &str| seen.iter().filter(|r| r.url.path() == p).count();
+    assert_eq!(count("/api/v5/authentication/token"), 2);
+    assert_eq!(count("/api/v5/things"), 2);
+}
