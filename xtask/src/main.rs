@@ -82,9 +82,19 @@ fn conformance(only: &[String]) -> ExitCode {
                 {
                     let key = format!("conformance:{}", p.name);
                     match redis.store() {
-                        Ok(store) => report
-                            .results
-                            .push(run_fleet_scenario(target.as_ref(), store, &key).await),
+                        Ok(store) => {
+                            report.results.push(
+                                run_fleet_scenario(target.as_ref(), store.clone(), &key).await,
+                            );
+                            report.results.extend(
+                                auth_core::conformance::run_fleet_faults(
+                                    target.as_ref(),
+                                    store,
+                                    &key,
+                                )
+                                .await,
+                            );
+                        }
                         Err(e) => report.results.push(auth_core::conformance::ScenarioResult {
                             scenario: "fleet: 8 caches -> 1 fetch",
                             outcome: Outcome::Fail(e),
@@ -138,8 +148,10 @@ fn print_table(reports: &[Report]) {
         for s in &r.results {
             let result = match &s.outcome {
                 Outcome::Pass => "pass".to_string(),
+                Outcome::Measured(figures) => format!("pass ({figures})"),
                 Outcome::Fail(_) => "FAIL".to_string(),
                 Outcome::NotApplicable(why) => format!("n/a ({why})"),
+                other => format!("{other:?}"),
             };
             println!(
                 "| {} | {} | {} | {} |",

@@ -2,7 +2,7 @@
 //! fake (see `auth_core::conformance::{run_fault_matrix, run_soak}`).
 
 use auth_core::ManualClock;
-use auth_core::conformance::{Report, run_fault_matrix, run_soak};
+use auth_core::conformance::{Report, run_chaos_soak, run_fault_matrix, run_soak};
 
 use crate::providers::Provider;
 
@@ -12,5 +12,8 @@ pub async fn run(p: &Provider) -> Report {
     let target = (p.start)(clock.clone()).await;
     let mut report = run_fault_matrix(target.as_ref(), &clock).await;
     report.results.push(run_soak(target.as_ref(), &clock).await);
+    report
+        .results
+        .push(run_chaos_soak(target.as_ref(), &clock).await);
     report
 }

@@ -16,11 +16,14 @@ use crate::clock::ManualClock;
 use crate::error::{AuthError, ErrorKind};
 
 mod faults;
+mod fleet_faults;
 mod hostile;
 pub use faults::{
-    FAULT_FETCH_TIMEOUT, SOAK_LIFETIMES, SOAK_REQUESTS, SOAK_TASKS, StalledServer,
-    closed_loopback_url, fault_cache_config, run_fault_matrix, run_soak, secret_forms, text_leaks,
+    CHAOS_REJECTIONS, CHAOS_SERVER_ERRORS, CHAOS_STALLS, FAULT_FETCH_TIMEOUT, SOAK_LIFETIMES,
+    SOAK_REQUESTS, SOAK_TASKS, StalledServer, closed_loopback_url, fault_cache_config,
+    run_chaos_soak, run_fault_matrix, run_soak, secret_forms, text_leaks,
 };
+pub use fleet_faults::run_fleet_faults;
 
 /// Which credentials a conformance client is built with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +107,14 @@ pub trait ConformanceTarget: Send + Sync {
         &[]
     }
 
+    /// Chaos at the token endpoint: `server_error_percent` % of token requests answer the
+    /// provider's HTTP 500 and `stall_percent` % stall for [`STALL`], at random, until
+    /// called again with zeros. Returns `false` when not supported.
+    fn set_token_chaos(&self, server_error_percent: u8, stall_percent: u8) -> bool {
+        let _ = (server_error_percent, stall_percent);
+        false
+    }
+
     /// Makes a share of API calls (in percent) answer with the provider's "token
     /// rejected" response, at random, until called again with 0. Returns `false` when not
     /// supported.
@@ -160,6 +171,11 @@ pub enum TokenFault {
         /// The loopback port of the redirect target.
         port: u16,
     },
+    /// A successful token response, sent after this many milliseconds (a slow login).
+    Delay {
+        /// The delay in milliseconds.
+        millis: u64,
+    },
 }
 
 /// How long a [`TokenFault::Stall`] response is held back (real time).
@@ -167,6 +183,7 @@ pub const STALL: Duration = Duration::from_secs(30);
 
 /// The outcome of one scenario.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Outcome {
     /// The scenario passed.
     Pass,
@@ -174,6 +191,8 @@ pub enum Outcome {
     Fail(String),
     /// The scenario does not apply to this provider, with the reason.
     NotApplicable(&'static str),
+    /// The scenario passed; the figures it measured.
+    Measured(String),
 }
 
 /// One row of the report.
@@ -211,6 +230,7 @@ impl fmt::Display for Report {
         for r in &self.results {
             let (status, detail) = match &r.outcome {
                 Outcome::Pass => ("pass", String::new()),
+                Outcome::Measured(figures) => ("pass", figures.clone()),
                 Outcome::Fail(why) => ("FAIL", why.clone()),
                 Outcome::NotApplicable(why) => ("n/a", (*why).to_string()),
             };

@@ -162,9 +162,13 @@ impl FaultSwitch {
         if fault == Some(TokenFault::Oversized) {
             text.push_str(&" ".repeat(OVERSIZED_PADDING));
         }
-        ResponseTemplate::new(200)
+        let r = ResponseTemplate::new(200)
             .insert_header("content-type", "application/json")
-            .set_body_string(text)
+            .set_body_string(text);
+        match fault {
+            Some(TokenFault::Delay { millis }) => r.set_delay(Duration::from_millis(millis)),
+            _ => r,
+        }
     }
 
     /// The response for the current fault, if any: the provider-independent faults are
@@ -210,7 +214,9 @@ impl FaultSwitch {
                 format!("http://127.0.0.1:{port}/captured").as_str(),
             ),
             // Shaped on the fake's own success path by `success`.
-            TokenFault::HugeLifetime | TokenFault::Oversized => return None,
+            TokenFault::HugeLifetime | TokenFault::Oversized | TokenFault::Delay { .. } => {
+                return None;
+            }
         })
     }
 }
@@ -556,6 +562,13 @@ impl ConformanceTarget for ReferenceFake {
 
     fn reject_api_calls_at_random(&self, percent: u8) -> bool {
         self.state.reject_next.set_chance(percent);
+        true
+    }
+
+    fn set_token_chaos(&self, server_error_percent: u8, stall_percent: u8) -> bool {
+        self.state
+            .fault
+            .set_chaos(server_error_percent, stall_percent);
         true
     }
 

@@ -544,6 +544,13 @@ impl ConformanceTarget for DragonPassFake {
         true
     }
 
+    fn set_token_chaos(&self, server_error_percent: u8, stall_percent: u8) -> bool {
+        self.state
+            .fault
+            .set_chaos(server_error_percent, stall_percent);
+        self.mode == FakeMode::TokenApi
+    }
+
     fn client_with_token_base(
         &self,
         token_base: &str,

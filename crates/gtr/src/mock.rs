@@ -599,6 +599,14 @@ impl ConformanceTarget for GtrSsoTarget {
         true
     }
 
+    fn set_token_chaos(&self, server_error_percent: u8, stall_percent: u8) -> bool {
+        self.fake
+            .state
+            .fault
+            .set_chaos(server_error_percent, stall_percent);
+        true
+    }
+
     fn client_with_token_base(
         &self,
         token_base: &str,

@@ -596,6 +596,13 @@ impl ConformanceTarget for SnapFake {
         true
     }
 
+    fn set_token_chaos(&self, server_error_percent: u8, stall_percent: u8) -> bool {
+        self.state
+            .fault
+            .set_chaos(server_error_percent, stall_percent);
+        true
+    }
+
     fn client_with_token_base(
         &self,
         token_base: &str,

@@ -1,7 +1,7 @@
 //! The fault matrix, the soak and the secret canaries: what must hold when the token
 //! endpoint misbehaves, under sustained concurrent load, and in every text a run produces.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -495,23 +495,37 @@ pub async fn run_soak(target: &dyn ConformanceTarget, clock: &ManualClock) -> Sc
     }
 }
 
-async fn soak(target: &dyn ConformanceTarget, clock: &ManualClock) -> Check {
-    let Some(life) = target.token_lifetime() else {
-        return Ok(Outcome::NotApplicable("no token cache"));
-    };
-    let cfg = super::scenario_cache_config()
-        .with_refresh_margin(Duration::ZERO)
-        .with_jitter(Duration::ZERO);
+/// What one soak run saw.
+struct SoakRun {
+    failed: u64,
+    /// Failures by reason (HTTP status or error kind), for the report.
+    reasons: std::collections::BTreeMap<String, u64>,
+    first_failure: Option<String>,
+    calls: u64,
+    fetches: u64,
+}
+
+/// Sends [`SOAK_REQUESTS`] requests from [`SOAK_TASKS`] tasks while the clock crosses
+/// [`SOAK_LIFETIMES`] lifetimes in quarter-lifetime steps, through one client built with
+/// `cfg`.
+async fn soak_run(
+    target: &dyn ConformanceTarget,
+    clock: &ManualClock,
+    life: Duration,
+    cfg: CacheConfig,
+) -> Result<SoakRun, String> {
     let c = target
         .client(Creds::Valid, cfg)
         .map_err(|e| format!("building the client failed: {e}"))?;
-    let steps_per_life: u32 = if life.as_millis() % 4 == 0 { 4 } else { 1 };
+    let steps_per_life: u32 = if life.as_millis().is_multiple_of(4) { 4 } else { 1 };
     let step = life / steps_per_life;
     let rounds = (SOAK_LIFETIMES * steps_per_life + 1) as usize;
     let fetches0 = target.token_fetches();
     let calls0 = target.api_calls();
-    let failed = AtomicU64::new(0);
-    let first_failure = std::sync::Mutex::new(None::<String>);
+    let failures = std::sync::Mutex::new((
+        std::collections::BTreeMap::<String, u64>::new(),
+        None::<String>,
+    ));
     for r in 0..rounds {
         let budget = SOAK_REQUESTS * (r + 1) / rounds - SOAK_REQUESTS * r / rounds;
         let remaining = AtomicUsize::new(budget);
@@ -520,16 +534,31 @@ async fn soak(target: &dyn ConformanceTarget, clock: &ManualClock) -> Check {
                 .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
                 .is_ok()
             {
-                let why = match target.call(&c).await {
+                let (reason, why) = match target.call(&c).await {
                     Ok(resp) if resp.status().is_success() => continue,
-                    Ok(resp) => format!("HTTP {}", resp.status()),
-                    Err(e) => e.to_string(),
+                    Ok(resp) => (
+                        format!("HTTP {}", resp.status().as_u16()),
+                        resp.status().to_string(),
+                    ),
+                    Err(e) => match AuthError::from_middleware(&e) {
+                        Some(a) => (
+                            format!(
+                                "{:?}{}",
+                                a.kind(),
+                                if a.is_retryable() {
+                                    ""
+                                } else {
+                                    " (not retryable)"
+                                }
+                            ),
+                            e.to_string(),
+                        ),
+                        None => ("transport".to_string(), e.to_string()),
+                    },
                 };
-                failed.fetch_add(1, Ordering::SeqCst);
-                first_failure
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .get_or_insert(why);
+                let mut f = failures.lock().unwrap_or_else(|p| p.into_inner());
+                *f.0.entry(reason).or_default() += 1;
+                f.1.get_or_insert(why);
             }
         });
         futures::future::join_all(tasks).await;
@@ -537,18 +566,32 @@ async fn soak(target: &dyn ConformanceTarget, clock: &ManualClock) -> Check {
             clock.advance(step);
         }
     }
-    let failed = failed.load(Ordering::SeqCst);
+    let (reasons, first_failure) = failures.into_inner().unwrap_or_else(|p| p.into_inner());
+    Ok(SoakRun {
+        failed: reasons.values().sum(),
+        reasons,
+        first_failure,
+        calls: target.api_calls() - calls0,
+        fetches: target.token_fetches() - fetches0,
+    })
+}
+
+async fn soak(target: &dyn ConformanceTarget, clock: &ManualClock) -> Check {
+    let Some(life) = target.token_lifetime() else {
+        return Ok(Outcome::NotApplicable("no token cache"));
+    };
+    let cfg = super::scenario_cache_config()
+        .with_refresh_margin(Duration::ZERO)
+        .with_jitter(Duration::ZERO);
+    let run = soak_run(target, clock, life, cfg).await?;
+    let failed = run.failed;
     ensure(failed == 0, || {
         format!(
             "{failed} of {SOAK_REQUESTS} requests failed, first: {}",
-            first_failure
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .clone()
-                .unwrap_or_default()
+            run.first_failure.clone().unwrap_or_default()
         )
     })?;
-    let calls = target.api_calls() - calls0;
+    let calls = run.calls;
     ensure(calls == SOAK_REQUESTS as u64, || {
         format!(
             "the fake saw {calls} API calls for {SOAK_REQUESTS} requests: {} were rejected \
@@ -556,12 +599,97 @@ async fn soak(target: &dyn ConformanceTarget, clock: &ManualClock) -> Check {
             calls.saturating_sub(SOAK_REQUESTS as u64)
         )
     })?;
-    let fetched = target.token_fetches() - fetches0;
+    let fetched = run.fetches;
     let expected = u64::from(SOAK_LIFETIMES) + 1;
     ensure(fetched == expected, || {
         format!("{fetched} token fetches, expected lifetimes + 1 = {expected}")
     })?;
     Ok(Outcome::Pass)
+}
+
+/// Chaos at the token endpoint of the soak: share of token requests answered 500.
+pub const CHAOS_SERVER_ERRORS: u8 = 10;
+/// Share of token requests that stall past the fetch timeout.
+pub const CHAOS_STALLS: u8 = 5;
+/// Share of API calls answered "token rejected".
+pub const CHAOS_REJECTIONS: u8 = 5;
+
+/// The soak again, with chaos: [`CHAOS_SERVER_ERRORS`] % of token requests answer 500,
+/// [`CHAOS_STALLS`] % stall past the fetch timeout ([`FAULT_FETCH_TIMEOUT`]) and
+/// [`CHAOS_REJECTIONS`] % of API calls are answered "token rejected". Requests may fail
+/// (typed, retryable), but no expired token is ever sent, nothing panics, and token
+/// fetches stay bounded: one per lifetime plus at most one rejection-driven refetch per
+/// round of requests. The figures are printed in the row.
+pub async fn run_chaos_soak(target: &dyn ConformanceTarget, clock: &ManualClock) -> ScenarioResult {
+    let before = target.token_fetches();
+    let outcome = chaos_soak(target, clock)
+        .await
+        .unwrap_or_else(Outcome::Fail);
+    target.set_token_chaos(0, 0);
+    target.reject_api_calls_at_random(0);
+    ScenarioResult {
+        scenario: "soak with chaos: 10k req, 50 lifetimes",
+        outcome,
+        fetches: target.token_fetches() - before,
+    }
+}
+
+async fn chaos_soak(target: &dyn ConformanceTarget, clock: &ManualClock) -> Check {
+    let Some(life) = target.token_lifetime() else {
+        return Ok(Outcome::NotApplicable("no token cache"));
+    };
+    if !target.has_token_endpoint() {
+        return Ok(Outcome::NotApplicable(
+            "tokens are minted locally: no token endpoint",
+        ));
+    }
+    let Some(expired0) = target.expired_tokens_seen() else {
+        return Ok(Outcome::NotApplicable(
+            "the fake does not count expired tokens",
+        ));
+    };
+    if !target.set_token_chaos(CHAOS_SERVER_ERRORS, CHAOS_STALLS)
+        || !target.reject_api_calls_at_random(CHAOS_REJECTIONS)
+    {
+        return Ok(Outcome::NotApplicable("the fake cannot inject chaos"));
+    }
+    let requests0 = target.token_requests();
+    let cfg = fault_cache_config()
+        .with_refresh_margin(Duration::ZERO)
+        .with_jitter(Duration::ZERO);
+    let run = soak_run(target, clock, life, cfg).await?;
+    let expired = target.expired_tokens_seen().unwrap_or(expired0) - expired0;
+    ensure(expired == 0, || {
+        format!("{expired} requests were sent with an expired token")
+    })?;
+    let not_retryable: u64 = run
+        .reasons
+        .iter()
+        .filter(|(k, _)| k.contains("not retryable") || k.as_str() == "transport")
+        .map(|(_, n)| *n)
+        .sum();
+    ensure(not_retryable == 0, || {
+        format!(
+            "{not_retryable} failures were not typed and retryable: {:?} (first: {})",
+            run.reasons,
+            run.first_failure.clone().unwrap_or_default()
+        )
+    })?;
+    let steps_per_life: u64 = if life.as_millis().is_multiple_of(4) { 4 } else { 1 };
+    let rounds = u64::from(SOAK_LIFETIMES) * steps_per_life + 1;
+    let bound = u64::from(SOAK_LIFETIMES) + 1 + rounds;
+    ensure(run.fetches <= bound, || {
+        format!("{} token fetches, more than the bound {bound}", run.fetches)
+    })?;
+    let requests = match (requests0, target.token_requests()) {
+        (Some(a), Some(b)) => format!("{}", b - a),
+        _ => "?".to_string(),
+    };
+    Ok(Outcome::Measured(format!(
+        "token requests {requests}, tokens issued {} (bound {bound}), expired sent 0, \
+         failed {} of {SOAK_REQUESTS}: {:?}",
+        run.fetches, run.failed, run.reasons
+    )))
 }
 
 #[cfg(test)]
