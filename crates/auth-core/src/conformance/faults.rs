@@ -517,7 +517,11 @@ async fn soak_run(
     let c = target
         .client(Creds::Valid, cfg)
         .map_err(|e| format!("building the client failed: {e}"))?;
-    let steps_per_life: u32 = if life.as_millis().is_multiple_of(4) { 4 } else { 1 };
+    let steps_per_life: u32 = if life.as_millis().is_multiple_of(4) {
+        4
+    } else {
+        1
+    };
     let step = life / steps_per_life;
     let rounds = (SOAK_LIFETIMES * steps_per_life + 1) as usize;
     let fetches0 = target.token_fetches();
@@ -675,7 +679,11 @@ async fn chaos_soak(target: &dyn ConformanceTarget, clock: &ManualClock) -> Chec
             run.first_failure.clone().unwrap_or_default()
         )
     })?;
-    let steps_per_life: u64 = if life.as_millis().is_multiple_of(4) { 4 } else { 1 };
+    let steps_per_life: u64 = if life.as_millis().is_multiple_of(4) {
+        4
+    } else {
+        1
+    };
     let rounds = u64::from(SOAK_LIFETIMES) * steps_per_life + 1;
     let bound = u64::from(SOAK_LIFETIMES) + 1 + rounds;
     ensure(run.fetches <= bound, || {
