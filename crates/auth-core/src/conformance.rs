@@ -15,6 +15,24 @@ use crate::cache::CacheConfig;
 use crate::clock::ManualClock;
 use crate::error::{AuthError, ErrorKind};
 
+/// Runs one scenario check (an expression of type `Result<Outcome, String>`) and pushes its
+/// row, with the token fetches it caused, onto `results`. Defined before the submodules so
+/// that every table records its rows the same way.
+macro_rules! record_row {
+    ($results:ident, $target:expr, $name:literal, $call:expr) => {{
+        let before = $target.token_fetches();
+        let outcome = match $call {
+            Ok(o) => o,
+            Err(why) => Outcome::Fail(why),
+        };
+        $results.push(ScenarioResult {
+            scenario: $name,
+            outcome,
+            fetches: $target.token_fetches() - before,
+        });
+    }};
+}
+
 mod faults;
 mod fleet_faults;
 mod hostile;
@@ -576,28 +594,49 @@ pub async fn run_scenarios(target: &dyn ConformanceTarget, clock: &ManualClock) 
         texts: Vec::new(),
     };
     let mut results = Vec::new();
-    macro_rules! scenario {
-        ($name:literal, $call:expr) => {{
-            let before = run.target.token_fetches();
-            let outcome = match $call {
-                Ok(o) => o,
-                Err(why) => Outcome::Fail(why),
-            };
-            results.push(ScenarioResult {
-                scenario: $name,
-                outcome,
-                fetches: run.target.token_fetches() - before,
-            });
-        }};
-    }
-    scenario!("signatures accepted", run.signatures_accepted().await);
-    scenario!("cold burst -> 1 fetch", run.cold_burst().await);
-    scenario!("expiry -> 1 refresh", run.expiry().await);
-    scenario!("outage, valid token", run.outage_with_valid_token().await);
-    scenario!("outage, no token", run.outage_without_token().await);
-    scenario!("rejected token -> 1 retry", run.rejected_token().await);
-    scenario!("wrong credentials", run.wrong_credentials().await);
-    scenario!("no secrets in output", run.no_leaks());
+    record_row!(
+        results,
+        run.target,
+        "signatures accepted",
+        run.signatures_accepted().await
+    );
+    record_row!(
+        results,
+        run.target,
+        "cold burst -> 1 fetch",
+        run.cold_burst().await
+    );
+    record_row!(
+        results,
+        run.target,
+        "expiry -> 1 refresh",
+        run.expiry().await
+    );
+    record_row!(
+        results,
+        run.target,
+        "outage, valid token",
+        run.outage_with_valid_token().await
+    );
+    record_row!(
+        results,
+        run.target,
+        "outage, no token",
+        run.outage_without_token().await
+    );
+    record_row!(
+        results,
+        run.target,
+        "rejected token -> 1 retry",
+        run.rejected_token().await
+    );
+    record_row!(
+        results,
+        run.target,
+        "wrong credentials",
+        run.wrong_credentials().await
+    );
+    record_row!(results, run.target, "no secrets in output", run.no_leaks());
     Report {
         provider: target.name().to_string(),
         results,

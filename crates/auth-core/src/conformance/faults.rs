@@ -352,22 +352,10 @@ pub async fn run_fault_matrix(target: &dyn ConformanceTarget, clock: &ManualCloc
         texts: Vec::new(),
     };
     let mut results = Vec::new();
-    macro_rules! row {
-        ($name:literal, $call:expr) => {{
-            let before = run.target.token_fetches();
-            let outcome = match $call {
-                Ok(o) => o,
-                Err(why) => Outcome::Fail(why),
-            };
-            results.push(ScenarioResult {
-                scenario: $name,
-                outcome,
-                fetches: run.target.token_fetches() - before,
-            });
-        }};
-    }
     use ErrorKind as K;
-    row!(
+    record_row!(
+        results,
+        run.target,
         "fault: HTTP 500",
         run.injected(
             TokenFault::ServerError,
@@ -379,7 +367,9 @@ pub async fn run_fault_matrix(target: &dyn ConformanceTarget, clock: &ManualCloc
         )
         .await
     );
-    row!(
+    record_row!(
+        results,
+        run.target,
         "fault: 503 + Retry-After",
         run.injected(
             TokenFault::Unavailable {
@@ -393,7 +383,9 @@ pub async fn run_fault_matrix(target: &dyn ConformanceTarget, clock: &ManualCloc
         )
         .await
     );
-    row!(
+    record_row!(
+        results,
+        run.target,
         "fault: malformed JSON",
         run.injected(
             TokenFault::MalformedJson,
@@ -405,7 +397,9 @@ pub async fn run_fault_matrix(target: &dyn ConformanceTarget, clock: &ManualCloc
         )
         .await
     );
-    row!(
+    record_row!(
+        results,
+        run.target,
         "fault: error envelope",
         run.injected(
             TokenFault::CredentialsRefused,
@@ -417,7 +411,9 @@ pub async fn run_fault_matrix(target: &dyn ConformanceTarget, clock: &ManualCloc
         )
         .await
     );
-    row!(
+    record_row!(
+        results,
+        run.target,
         "fault: response stalls",
         run.injected(
             TokenFault::Stall,
@@ -430,7 +426,9 @@ pub async fn run_fault_matrix(target: &dyn ConformanceTarget, clock: &ManualCloc
         .await
     );
     let stalled = StalledServer::start().await;
-    row!(
+    record_row!(
+        results,
+        run.target,
         "fault: body never finishes",
         match &stalled {
             Ok(s) => {
@@ -448,7 +446,9 @@ pub async fn run_fault_matrix(target: &dyn ConformanceTarget, clock: &ManualCloc
         }
     );
     drop(stalled);
-    row!(
+    record_row!(
+        results,
+        run.target,
         "fault: connection refused",
         run.redirected(
             &closed_loopback_url(),

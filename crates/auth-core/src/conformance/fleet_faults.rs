@@ -216,24 +216,27 @@ pub async fn run_fleet_faults(
         prefix,
     };
     let mut results = Vec::new();
-    macro_rules! row {
-        ($name:literal, $call:expr) => {{
-            let before = f.target.token_fetches();
-            let outcome = match $call {
-                Ok(o) => o,
-                Err(why) => Outcome::Fail(why),
-            };
-            results.push(ScenarioResult {
-                scenario: $name,
-                outcome,
-                fetches: f.target.token_fetches() - before,
-            });
-        }};
-    }
-    row!("fleet: short-lived token shared", f.short_lived().await);
-    row!("fleet: fetch outlives lock", f.fetch_outlives_lock().await);
-    row!("fleet: poisoned stored value", f.poisoned().await);
-    row!(
+    record_row!(
+        results,
+        f.target,
+        "fleet: short-lived token shared",
+        f.short_lived().await
+    );
+    record_row!(
+        results,
+        f.target,
+        "fleet: fetch outlives lock",
+        f.fetch_outlives_lock().await
+    );
+    record_row!(
+        results,
+        f.target,
+        "fleet: poisoned stored value",
+        f.poisoned().await
+    );
+    record_row!(
+        results,
+        f.target,
         "fleet: lock released on timeout",
         f.lock_released_on_timeout().await
     );

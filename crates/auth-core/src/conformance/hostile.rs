@@ -429,33 +429,66 @@ pub(super) async fn run_hostile(
         texts,
     };
     let mut results = Vec::new();
-    macro_rules! row {
-        ($name:literal, $call:expr) => {{
-            let before = h.target.token_fetches();
-            let outcome = match $call {
-                Ok(o) => o,
-                Err(why) => Outcome::Fail(why),
-            };
-            results.push(ScenarioResult {
-                scenario: $name,
-                outcome,
-                fetches: h.target.token_fetches() - before,
-            });
-        }};
-    }
-    row!("hostile: huge expiresIn", h.huge_expires_in().await);
-    row!("hostile: huge Retry-After", h.huge_retry_after().await);
-    row!("hostile: token redirect", h.token_redirect().await);
-    row!("hostile: oversized token response", h.oversized().await);
-    row!("hostile: plain-http token URL", h.plain_http().await);
-    row!("hostile: other origin unsigned", h.other_origin().await);
-    row!("fault: refresh task dies", h.refresh_task_dies().await);
-    row!(
+    record_row!(
+        results,
+        h.target,
+        "hostile: huge expiresIn",
+        h.huge_expires_in().await
+    );
+    record_row!(
+        results,
+        h.target,
+        "hostile: huge Retry-After",
+        h.huge_retry_after().await
+    );
+    record_row!(
+        results,
+        h.target,
+        "hostile: token redirect",
+        h.token_redirect().await
+    );
+    record_row!(
+        results,
+        h.target,
+        "hostile: oversized token response",
+        h.oversized().await
+    );
+    record_row!(
+        results,
+        h.target,
+        "hostile: plain-http token URL",
+        h.plain_http().await
+    );
+    record_row!(
+        results,
+        h.target,
+        "hostile: other origin unsigned",
+        h.other_origin().await
+    );
+    record_row!(
+        results,
+        h.target,
+        "fault: refresh task dies",
+        h.refresh_task_dies().await
+    );
+    record_row!(
+        results,
+        h.target,
         "fault: rate-limited cold start",
         h.rate_limited_cold_start().await
     );
-    row!("fault: permanent 401", h.permanent_401().await);
-    row!("fault: retry signed afresh", h.retry_signed_afresh().await);
+    record_row!(
+        results,
+        h.target,
+        "fault: permanent 401",
+        h.permanent_401().await
+    );
+    record_row!(
+        results,
+        h.target,
+        "fault: retry signed afresh",
+        h.retry_signed_afresh().await
+    );
     let _ = FAULT_FETCH_TIMEOUT;
     results
 }
