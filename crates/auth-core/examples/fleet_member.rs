@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! fleet_member <redis-url> <key-prefix> <reference-fake-url> <start-unix-secs> <lock-ttl-ms> <fetch|fail> [<store-op-timeout-ms>]
+//! fleet_member --manifest-dir      (prints the crate directory it was built from)
 //! stdin:  get | send | advance <secs> | quit
 //! stdout: ready | ok <token-fingerprint> | sent <http-status> | err <kind> retryable=<bool> | advanced
 //! ```
@@ -27,6 +28,11 @@ use tollgate_auth_core::{
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().is_some_and(|a| a == "--manifest-dir") {
+        // Which checkout this binary was built from (for drivers sharing a target directory).
+        println!("{}", env!("CARGO_MANIFEST_DIR"));
+        return;
+    }
     if !(6..=7).contains(&args.len()) {
         eprintln!(
             "usage: fleet_member <redis-url> <prefix> <fake-url> <start-unix> <lock-ttl-ms> <fetch|fail> [<store-op-timeout-ms>]"

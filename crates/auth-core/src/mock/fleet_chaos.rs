@@ -64,12 +64,13 @@ pub fn unavailable() -> Option<&'static str> {
     (!on_path("redis-server")).then_some("redis-server not found (apt-get install redis-server)")
 }
 
-/// The `fleet_member` example as cargo built it into the target directory of `exe` (a test
-/// binary in `target/<profile>/deps/`, or a binary in `target/<profile>/`): the newest
-/// `examples/fleet_member[-<hash>]`. (A member older than this driver answers `send` with
-/// `err unknown-command`, which fails the run with that answer.)
-pub fn member_binary_near(exe: &Path) -> Option<PathBuf> {
-    let mut best: Option<(std::time::SystemTime, PathBuf)> = None;
+/// The `fleet_member` example of the auth-core crate at `crate_dir`, as cargo built it into
+/// the target directory of `exe` (a test binary in `target/<profile>/deps/`, or a binary in
+/// `target/<profile>/`): the newest `examples/fleet_member[-<hash>]` that says it was built
+/// from `crate_dir` (`fleet_member --manifest-dir`). Checkouts sharing a target directory
+/// each leave their own build there.
+pub fn member_binary_near(exe: &Path, crate_dir: &Path) -> Option<PathBuf> {
+    let mut found: Vec<(std::time::SystemTime, PathBuf)> = Vec::new();
     for dir in exe.ancestors().skip(1).take(2) {
         let Ok(entries) = std::fs::read_dir(dir.join("examples")) else {
             continue;
@@ -81,15 +82,23 @@ pub fn member_binary_near(exe: &Path) -> Option<PathBuf> {
             if !named || path.extension().is_some() {
                 continue;
             }
-            let Ok(modified) = entry.metadata().and_then(|m| m.modified()) else {
-                continue;
-            };
-            if best.as_ref().is_none_or(|(t, _)| modified > *t) {
-                best = Some((modified, path));
+            if let Ok(modified) = entry.metadata().and_then(|m| m.modified()) {
+                found.push((modified, path));
             }
         }
     }
-    best.map(|(_, p)| p)
+    found.sort_by_key(|f| std::cmp::Reverse(f.0));
+    let want = crate_dir.canonicalize().ok()?;
+    found.into_iter().map(|(_, p)| p).find(|p| {
+        std::process::Command::new(p)
+            .arg("--manifest-dir")
+            .stderr(Stdio::null())
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+            .and_then(|dir| Path::new(dir.trim()).canonicalize().ok())
+            .is_some_and(|dir| dir == want)
+    })
 }
 
 /// A `redis-server` owned by the driver, on a fixed loopback port that survives restarts.
