@@ -510,7 +510,11 @@ impl<S: TokenSource> Inner<S> {
 
     async fn save_shared(&self, shared: &SharedStore, fence: &str, t: &Obtained) {
         let max = self.config.max_lifetime;
-        let ttl = t.remaining.map_or(max, |r| r.min(max));
+        // The life left now, not at the request: the fetch took time.
+        let spent = self.clock.now().duration_since(t.as_of).unwrap_or_default();
+        let ttl = t
+            .remaining
+            .map_or(max, |r| r.min(max).saturating_sub(spent));
         if ttl.is_zero() {
             return;
         }
