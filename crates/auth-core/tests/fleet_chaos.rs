@@ -155,3 +155,30 @@ async fn unreachable_with_fetch_locally_keeps_requests_flowing_at_a_cost_in_logi
     );
     assert!(f.logins > f.floor, "each process logs in for itself: {f}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restart_with_fetch_locally_sends_no_expired_token() {
+    let Some(bin) = setup() else { return };
+    let _one = SERIAL.lock().await;
+    let f = fleet_chaos::restart(
+        &bin,
+        MEMBERS,
+        RESTART_LIFETIMES,
+        OnUnavailable::FetchLocally,
+    )
+    .await
+    .expect("scenario ran");
+    report(&f);
+    f.check().expect("targets");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stall_with_fetch_locally_sends_no_expired_token() {
+    let Some(bin) = setup() else { return };
+    let _one = SERIAL.lock().await;
+    let f = fleet_chaos::stall(&bin, MEMBERS, OnUnavailable::FetchLocally)
+        .await
+        .expect("scenario ran");
+    report(&f);
+    f.check().expect("targets");
+}
