@@ -4,11 +4,12 @@
 //! ```text
 //! fleet_member <redis-url> <key-prefix> <reference-fake-url> <start-unix-secs> <lock-ttl-ms> <fetch|fail> [<store-op-timeout-ms>]
 //! fleet_member --manifest-dir      (prints the crate directory it was built from)
-//! stdin:  get | send | advance <secs> | quit
-//! stdout: ready | ok <token-fingerprint> | sent <http-status> | err <kind> retryable=<bool> | advanced
+//! stdin:  get | send | settle | advance <secs> | quit
+//! stdout: ready | ok <token-fingerprint> | sent <http-status> | err <kind> retryable=<bool> | settled | advanced
 //! ```
 //! `get` asks the token cache; `send` calls the fake's API through the auth middleware (which
-//! retries once, with a fresh token, after a 401) and prints the final status. The store's
+//! retries once, with a fresh token, after a 401) and prints the final status; `settle` waits for
+//! the cache's fetch in flight, if any. The store's
 //! operation timeout defaults to 500 ms; `FLEET_MEMBER_TRACE=1` logs auth-core's debug events to
 //! stderr (which never include a token). The fingerprint is a hash of the token, so the tests
 //! can compare tokens across processes without printing them.
@@ -128,6 +129,10 @@ fn main() {
                         println!("err Transport retryable=true")
                     }
                 },
+                Some("settle") => {
+                    cache.settle().await;
+                    println!("settled");
+                }
                 Some("advance") => {
                     let secs: u64 = words.next().and_then(|w| w.parse().ok()).unwrap_or(0);
                     clock.advance(Duration::from_secs(secs));

@@ -510,6 +510,12 @@ impl Chaos {
     /// Moves every clock by `by`: the fake's, each member's, and (while the server is up)
     /// the stored keys' TTLs. `age_redis = false` when the TTLs were aged ahead of time.
     pub async fn advance(&mut self, by: Duration, age_redis: bool) -> Result<(), String> {
+        // No fetch may be in flight while the clocks move one after the other: a token saved
+        // between the TTL aging and its member's clock moving would be stored a step too long.
+        let settled = self.all("settle").await?;
+        if let Some(bad) = settled.iter().find(|a| *a != "settled") {
+            return Err(format!("a member answered {bad:?} to settle"));
+        }
         if age_redis && self.redis.is_up() {
             self.redis.age(PREFIX, by).await?;
         }
