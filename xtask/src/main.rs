@@ -11,6 +11,7 @@ use auth_core::conformance::{
 mod bench;
 mod file_fleet;
 mod fleet;
+mod fleet_chaos;
 mod fuzz;
 mod providers;
 mod publish;
@@ -104,6 +105,7 @@ fn conformance(only: &[String]) -> ExitCode {
                 }
             }
             report.results.extend(file_fleet::run(p.name).await);
+            report.results.extend(fleet_chaos::run(p.name).await);
             reports.push(report);
             faults.push(reliability::run(p).await);
         }

@@ -205,7 +205,9 @@ struct Inner<S> {
 ///   expiry, callers keep getting the still-valid token at once while one background fetch
 ///   replaces it. A token is not handed out in its last `expiry_buffer`.
 /// - **Local expiry**: a token's expiry is its lifetime (clamped to `max_lifetime`)
-///   counted from the cache's clock when it was received.
+///   counted by the cache's clock from when its request was sent (the server counts from
+///   some moment after that, so a slow answer cannot carry the token past the server's
+///   expiry), or for a stored token its store time-to-live from when it was read.
 /// - **Failures**: an error is handed to the callers waiting on that fetch; a valid token
 ///   is never evicted by a failed refresh. After a failure the cache backs off
 ///   exponentially (at least as long as `Retry-After`): callers with a valid token keep
@@ -251,6 +253,9 @@ impl<S> Inner<S> {
 /// A token obtained from the source or the store, before it is cached.
 struct Obtained {
     value: SecretString,
+    /// The moment `remaining` counts from: when the request to the source was sent (the
+    /// server counts the lifetime from some moment after it), or when the store was read.
+    as_of: SystemTime,
     /// Life left when received.
     remaining: Option<Duration>,
     /// Full lifetime (longer than `remaining` for a token taken from a store).
@@ -334,9 +339,11 @@ impl<S: TokenSource> Inner<S> {
     }
 
     async fn fetch_source(&self, cx: &FetchContext) -> Result<Obtained, AuthError> {
+        let as_of = self.clock.now();
         let f = self.source.fetch(cx).await?;
         Ok(Obtained {
             value: f.value,
+            as_of,
             remaining: f.lifetime,
             full: f.lifetime,
         })
@@ -367,6 +374,7 @@ impl<S: TokenSource> Inner<S> {
                 }
                 Some(Obtained {
                     value: t.value.clone(),
+                    as_of: self.clock.now(),
                     remaining: Some(remaining.min(full)),
                     full: Some(full),
                 })
@@ -378,6 +386,7 @@ impl<S: TokenSource> Inner<S> {
                 }
                 Some(Obtained {
                     value: t.value.clone(),
+                    as_of: self.clock.now(),
                     remaining: None,
                     full: None,
                 })
@@ -501,7 +510,11 @@ impl<S: TokenSource> Inner<S> {
 
     async fn save_shared(&self, shared: &SharedStore, fence: &str, t: &Obtained) {
         let max = self.config.max_lifetime;
-        let ttl = t.remaining.map_or(max, |r| r.min(max));
+        // The life left now, not at the request: the fetch took time.
+        let spent = self.clock.now().duration_since(t.as_of).unwrap_or_default();
+        let ttl = t
+            .remaining
+            .map_or(max, |r| r.min(max).saturating_sub(spent));
         if ttl.is_zero() {
             return;
         }
@@ -858,7 +871,7 @@ impl<S: TokenSource> TokenCache<S> {
                 o.value,
                 o.remaining,
                 o.full,
-                received_at,
+                o.as_of.min(received_at),
                 &inner.config.timing(jitter),
             )
             .map(Arc::new)

@@ -24,6 +24,9 @@ use crate::middleware::AuthMiddleware;
 use crate::sign::BearerSigner;
 use crate::token::{FetchContext, FetchedToken, TokenSource};
 
+#[cfg(feature = "redis")]
+pub mod fleet_chaos;
+
 /// "The next `n` times": a fake arms it with [`set`](Self::set) (reject the next `n` API
 /// calls, delay the next `n` token responses…) and consumes one per request with
 /// [`take`](Self::take). Shared by every provider fake. It can also fire at random, a
@@ -68,11 +71,13 @@ impl Countdown {
 }
 
 /// What a fake's API route saw: the headers of its recent calls (for the "retry signed
-/// afresh" row) and how many tokens it refused as expired (for the soaks).
+/// afresh" row), how many tokens it refused as expired (for the soaks) and how many it
+/// refused because a later login ended their session (single sign-on).
 #[derive(Debug, Default)]
 pub struct RequestLog {
     recent: Mutex<std::collections::VecDeque<http::HeaderMap>>,
     expired: AtomicU64,
+    superseded: AtomicU64,
 }
 
 impl RequestLog {
@@ -91,6 +96,17 @@ impl RequestLog {
     /// Notes a call refused because its token had expired.
     pub fn note_expired(&self) {
         self.expired.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Notes a call refused because a later login ended its token's session (single
+    /// sign-on), not because the token had expired.
+    pub fn note_superseded(&self) {
+        self.superseded.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Calls refused as superseded so far.
+    pub fn superseded(&self) -> u64 {
+        self.superseded.load(Ordering::SeqCst)
     }
 
     /// The recorded headers, oldest first.
@@ -229,7 +245,10 @@ const CLIENT_SECRET: &str = "reference-secret-0123456789";
 
 #[derive(Debug, Default)]
 struct FakeState {
-    issued: Mutex<HashMap<String, SystemTime>>,
+    /// Each issued token's expiry and login number.
+    issued: Mutex<HashMap<String, (SystemTime, u64)>>,
+    /// Single sign-on: only the token of the latest login is accepted.
+    single_sign_on: bool,
     fetches: AtomicU64,
     api_calls: AtomicU64,
     failing: AtomicBool,
@@ -301,7 +320,7 @@ impl TokenEndpoint {
             .issued
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(token.clone(), expires);
+            .insert(token.clone(), (expires, n));
         self.state.fault.success(
             serde_json::json!({
                 "access_token": token,
@@ -337,13 +356,18 @@ impl Respond for Api {
         };
         let issued = self.state.issued.lock().unwrap_or_else(|p| p.into_inner());
         match issued.get(token) {
-            Some(exp) if self.clock.now() < *exp => {
-                ResponseTemplate::new(200).set_body_json(serde_json::json!({"ok": true}))
-            }
-            Some(_) => {
+            Some((exp, _)) if self.clock.now() >= *exp => {
                 self.state.log.note_expired();
                 unauthorized()
             }
+            Some((_, login))
+                if self.state.single_sign_on
+                    && *login != self.state.fetches.load(Ordering::SeqCst) =>
+            {
+                self.state.log.note_superseded();
+                unauthorized()
+            }
+            Some(_) => ResponseTemplate::new(200).set_body_json(serde_json::json!({"ok": true})),
             None => unauthorized(),
         }
     }
@@ -360,8 +384,22 @@ pub struct ReferenceFake {
 impl ReferenceFake {
     /// Starts the fake on loopback; it reads `clock` for token expiry.
     pub async fn start(clock: ManualClock) -> Self {
+        Self::start_with(clock, false).await
+    }
+
+    /// Starts the fake in single sign-on mode, like GTR's login: each login ends every
+    /// earlier session, so a token from an older login is refused with 401 (counted by
+    /// [`superseded_rejections`](Self::superseded_rejections)) even before it expires.
+    pub async fn start_single_sign_on(clock: ManualClock) -> Self {
+        Self::start_with(clock, true).await
+    }
+
+    async fn start_with(clock: ManualClock, single_sign_on: bool) -> Self {
         let server = MockServer::start().await;
-        let state = Arc::new(FakeState::default());
+        let state = Arc::new(FakeState {
+            single_sign_on,
+            ..FakeState::default()
+        });
         Mock::given(method("POST"))
             .and(path("/token"))
             .respond_with(TokenEndpoint {
@@ -397,6 +435,12 @@ impl ReferenceFake {
     /// Token requests received, answered or not (including ones still being delayed).
     pub fn token_requests(&self) -> u64 {
         self.state.token_requests.load(Ordering::SeqCst)
+    }
+
+    /// API calls refused because a later login ended their token's session (single
+    /// sign-on mode only; an expired token counts as expired, not here).
+    pub fn superseded_rejections(&self) -> u64 {
+        self.state.log.superseded()
     }
 
     /// The next `n` token responses are held back for `delay` (real time), to simulate a

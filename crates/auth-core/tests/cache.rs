@@ -242,7 +242,7 @@ async fn jitter_stays_within_bounds() {
 }
 
 #[tokio::test]
-async fn expiry_counts_from_local_receive_time() {
+async fn expiry_counts_from_when_the_fetch_was_sent_by_the_local_clock() {
     let (src, gate) = Scripted::gated(vec![]);
     let clock = ManualClock::at_unix(T0);
     let c = cache(&src, &clock, config(60, 0));
@@ -253,13 +253,24 @@ async fn expiry_counts_from_local_receive_time() {
     while src.calls() == 0 {
         tokio::task::yield_now().await;
     }
-    // The fetch takes 100 s (by the clock) to answer: expiry is counted from the answer.
+    // The fetch takes 100 s (by the clock) to answer. The server counted the lifetime from
+    // some moment in between, so only counting from the request keeps local expiry no
+    // later than the server's: from the answer, the token would go out for 90 s after it
+    // expired (the 10 s expiry buffer covers latency up to 10 s, no more).
     clock.advance(Duration::from_secs(100));
     gate.add_permits(1);
     let t = waiter.await.expect("join").expect("token");
-    let received = SystemTime::UNIX_EPOCH + Duration::from_secs(T0 + 100);
-    assert_eq!(t.received_at(), received);
-    assert_eq!(t.expires_at(), Some(received + Duration::from_secs(600)));
+    let sent = SystemTime::UNIX_EPOCH + Duration::from_secs(T0);
+    assert_eq!(t.expires_at(), Some(sent + Duration::from_secs(600)));
+    assert_eq!(t.usable_until(), Some(sent + Duration::from_secs(590)));
+    clock.advance(Duration::from_secs(490));
+    gate.add_permits(1);
+    let again = c.token().await.expect("token");
+    assert_ne!(
+        value(&again),
+        value(&t),
+        "not handed out past the server's expiry"
+    );
 }
 
 #[tokio::test]

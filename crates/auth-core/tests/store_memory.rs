@@ -236,3 +236,46 @@ impl tollgate_auth_core::conformance::ConformanceTarget for Unshared {
         self.0.secrets()
     }
 }
+
+/// A token source whose answer takes 5 s by the clock (within the 10 s fetch lock).
+struct SlowSource {
+    clock: ManualClock,
+}
+
+impl tollgate_auth_core::TokenSource for SlowSource {
+    async fn fetch(
+        &self,
+        _cx: &tollgate_auth_core::FetchContext,
+    ) -> Result<tollgate_auth_core::FetchedToken, tollgate_auth_core::AuthError> {
+        self.clock.advance(Duration::from_secs(5));
+        Ok(tollgate_auth_core::FetchedToken::new(
+            "slow-token".to_string(),
+            Duration::from_secs(600),
+        ))
+    }
+}
+
+#[tokio::test]
+async fn a_slow_fetch_is_stored_with_the_life_it_has_left_not_its_full_lifetime() {
+    use tollgate_auth_core::store::TokenStore;
+    let clock = ManualClock::at_unix(T0);
+    let store = MemoryStore::new(clock.shared());
+    let cfg = CacheConfig::without_jitter()
+        .with_shared_store(SharedStore::new(Arc::new(store.clone()), "slow"));
+    let cache = TokenCache::with_config(
+        SlowSource {
+            clock: clock.clone(),
+        },
+        clock.shared(),
+        cfg,
+    );
+    let t = cache.token().await.expect("token");
+    let stored = store.load("slow").await.expect("load").expect("stored");
+    // Requested at T0, answered at T0 + 5: the server's 600 s end by T0 + 600, so the
+    // fleet must not be told the token lives until T0 + 605.
+    assert_eq!(stored.remaining, Some(Duration::from_secs(595)));
+    assert_eq!(
+        t.expires_at(),
+        Some(clock.shared().now() + Duration::from_secs(595))
+    );
+}
