@@ -25,6 +25,7 @@ pub mod clock;
 pub mod conformance;
 pub mod credentials;
 pub mod error;
+pub mod jwt;
 pub mod middleware;
 #[cfg(feature = "mock")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
