@@ -190,7 +190,8 @@ pub fn encode<S: AsRef<[u8]>, E>(
 }
 
 /// Why a token was refused: a short description that never contains the token.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{problem}")]
 pub struct JwtError {
     problem: Cow<'static, str>,
 }
@@ -217,14 +218,6 @@ impl JwtError {
         )
     }
 }
-
-impl fmt::Display for JwtError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.problem)
-    }
-}
-
-impl std::error::Error for JwtError {}
 
 fn segment(part: &str, what: &str) -> Result<Vec<u8>, JwtError> {
     URL_SAFE_NO_PAD

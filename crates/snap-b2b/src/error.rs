@@ -82,16 +82,9 @@ impl ResponseCode {
 }
 
 /// A `responseCode` that is not seven ASCII digits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a SNAP responseCode is seven digits HHHSSCC")]
 pub struct InvalidResponseCode;
-
-impl fmt::Display for InvalidResponseCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a SNAP responseCode is seven digits HHHSSCC")
-    }
-}
-
-impl std::error::Error for InvalidResponseCode {}
 
 impl FromStr for ResponseCode {
     type Err = InvalidResponseCode;

@@ -6,7 +6,6 @@
 //! want milliseconds. [`TimestampFormat`] covers every combination; [`parse_timestamp`]
 //! accepts all of them.
 
-use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
@@ -115,16 +114,9 @@ fn signed_millis(t: SystemTime) -> i64 {
 }
 
 /// Why an `X-TIMESTAMP` value could not be read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("malformed X-TIMESTAMP: {0}")]
 pub struct TimestampError(&'static str);
-
-impl fmt::Display for TimestampError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "malformed X-TIMESTAMP: {}", self.0)
-    }
-}
-
-impl std::error::Error for TimestampError {}
 
 /// Reads an `X-TIMESTAMP` in any of the forms providers use: `yyyy-MM-ddTHH:mm:ss`,
 /// optionally followed by a fraction (`.S` to `.SSSSSSSSS`, read to the millisecond), then
