@@ -380,7 +380,7 @@ impl std::error::Error for AuthError {
 
 impl From<AuthError> for reqwest_middleware::Error {
     fn from(e: AuthError) -> Self {
-        reqwest_middleware::Error::Middleware(anyhow::Error::new(e))
+        reqwest_middleware::Error::middleware(e)
     }
 }
 

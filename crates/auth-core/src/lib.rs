@@ -24,7 +24,9 @@ pub mod clock;
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub mod conformance;
 pub mod credentials;
+pub mod envelope;
 pub mod error;
+pub mod jwt;
 pub mod middleware;
 #[cfg(feature = "mock")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]

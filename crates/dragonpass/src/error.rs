@@ -4,10 +4,11 @@
 //! `code` `0` is success, anything else is an error. The public pages do not list the error
 //! codes, so the mapping is deliberately conservative and documented on [`map_error`].
 
+use auth_core::envelope::{clean_message, clean_text};
 use auth_core::{AuthError, ErrorKind};
 use http::{HeaderMap, StatusCode};
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer};
 
 /// The DragonPass response envelope.
 ///
@@ -25,7 +26,7 @@ use serde::{Deserialize, Deserializer};
 #[derive(Debug, Clone, Deserialize)]
 pub struct Envelope<T> {
     /// `"0"` on success, the provider's error code otherwise.
-    #[serde(deserialize_with = "code_as_string")]
+    #[serde(deserialize_with = "auth_core::envelope::string_or_number")]
     pub code: String,
     /// The provider's human-readable message (`message` or `msg`), if any.
     #[serde(default, alias = "msg")]
@@ -43,16 +44,6 @@ impl<T> Envelope<T> {
     /// Whether `code` means success (`0`).
     pub fn is_success(&self) -> bool {
         self.code == "0"
-    }
-}
-
-fn code_as_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    match serde_json::Value::deserialize(d)? {
-        serde_json::Value::Number(n) => Ok(n.to_string()),
-        serde_json::Value::String(s) => Ok(s),
-        _ => Err(serde::de::Error::custom(
-            "code must be a number or a string",
-        )),
     }
 }
 
@@ -80,7 +71,8 @@ pub enum Origin {
 /// | any other non-zero code on an API call | [`ErrorKind::Provider`] | no |
 ///
 /// `message` is the provider's text; it is included in the error with control characters
-/// removed and truncated to 200 characters (the code to 64). Callers that send secrets must scrub them from it first.
+/// removed and truncated to [`MESSAGE_LIMIT`](auth_core::envelope::MESSAGE_LIMIT) (200)
+/// characters (the code to 64). Callers that send secrets must scrub them from it first.
 ///
 /// ```
 /// use tollgate_dragonpass::error::{map_error, Origin};
@@ -120,14 +112,12 @@ pub fn map_error(
         Origin::Api => "DragonPass API call",
     };
     // Provider text goes into errors and logs: control characters removed (no forged log
-    // lines or terminal escapes), length capped. snap-b2b, v5-openapi and holidu carry their
-    // own copy of this rule.
-    let code: String = code.chars().filter(|c| !c.is_control()).take(64).collect();
+    // lines or terminal escapes), length capped.
+    let code = clean_text(code, 64);
     let mut text = format!("{what} failed: HTTP {}, code {code}", status.as_u16());
     if let Some(m) = message.filter(|m| !m.is_empty()) {
-        let short: String = m.chars().filter(|c| !c.is_control()).take(200).collect();
         text.push_str(": ");
-        text.push_str(&short);
+        text.push_str(&clean_message(m));
     }
     AuthError::new(kind, text)
         .with_provider_code(code)

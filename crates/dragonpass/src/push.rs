@@ -5,7 +5,7 @@
 //! key sets are live for one to two weeks, so a [`PushVerifier`] holds up to two public keys
 //! (for any event type, and two per event type).
 //!
-//! Verification order (every failure is an [`ErrorKind::Verification`] error, never
+//! Verification order (every failure is an [`auth_core::ErrorKind::Verification`] error, never
 //! retryable): compact form → header → `alg` must be exactly `RS256` (so `none`, `HS256`
 //! key-confusion and every other algorithm are refused before any key is used) → no `crit`
 //! → `kid` present and configured → signature → claims are a JSON object → `iss` is
@@ -35,9 +35,8 @@ use std::time::Duration;
 
 use auth_core::clock::{system_clock, unix_seconds};
 use auth_core::credentials::{pem_label, read_text_file, require_header_safe, unescape_newlines};
-use auth_core::{AuthError, ErrorKind, ExposeSecret, SharedClock};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use auth_core::jwt::{Algorithm, Jws, JwtError};
+use auth_core::{AuthError, ExposeSecret, SharedClock};
 use rsa::pkcs1::DecodeRsaPublicKey;
 use rsa::pkcs8::DecodePublicKey;
 use rsa::signature::Verifier as _;
@@ -109,11 +108,12 @@ impl PushPolicy {
 /// Largest token accepted (1 MiB), checked before any decoding.
 pub const MAX_TOKEN_LEN: usize = 1 << 20;
 
+fn rejected(err: JwtError) -> AuthError {
+    err.into_auth_error("DragonPass push event rejected")
+}
+
 fn reject(problem: &str) -> AuthError {
-    AuthError::new(
-        ErrorKind::Verification,
-        format!("DragonPass push event rejected: {problem}"),
-    )
+    rejected(JwtError::new(problem.to_string()))
 }
 
 /// One DragonPass public key with its `kid`.
@@ -204,12 +204,6 @@ fn numeric_date(claims: &Map<String, Value>, name: &str) -> Result<Option<u64>, 
     }
 }
 
-fn b64_part(part: &str, what: &str) -> Result<Vec<u8>, AuthError> {
-    URL_SAFE_NO_PAD
-        .decode(part)
-        .map_err(|_| reject(&format!("{what} is not base64url")))
-}
-
 /// Verifies a push-event token against `keys` at `now` (Unix seconds) with `leeway` seconds
 /// and the default [`PushPolicy`]. Pure: no clock, no I/O. See the [module docs](self) for
 /// the checks and their order.
@@ -233,39 +227,24 @@ pub fn verify_push_token_with(
     if token.len() > MAX_TOKEN_LEN {
         return Err(reject("token is too large"));
     }
-    let mut parts = token.split('.');
-    let (Some(h), Some(c), Some(s), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(reject("not a compact JWS (three dot-separated parts)"));
-    };
-    let header: Map<String, Value> = serde_json::from_slice(&b64_part(h, "header")?)
-        .map_err(|_| reject("header is not a JSON object"))?;
-    match header.get("alg").and_then(Value::as_str) {
-        Some("RS256") => {}
-        Some(_) => return Err(reject("algorithm not allowed (only RS256 is accepted)")),
-        None => return Err(reject("header has no alg")),
-    }
-    if header.contains_key("crit") {
-        return Err(reject("critical header extensions are not supported"));
-    }
-    let kid = header
-        .get("kid")
-        .and_then(Value::as_str)
-        .ok_or_else(|| reject("header has no kid"))?;
+    let jws = Jws::decode(token, Algorithm::Rs256).map_err(rejected)?;
+    let kid = jws.kid().ok_or_else(|| reject("header has no kid"))?;
     let key = keys
         .iter()
         .find(|k| k.kid == kid)
         .ok_or_else(|| reject("unknown kid"))?;
-    let sig_bytes = b64_part(s, "signature")?;
-    let signature = rsa::pkcs1v15::Signature::try_from(sig_bytes.as_slice())
-        .map_err(|_| reject("bad signature"))?;
-    let signed = &token[..h.len() + 1 + c.len()];
-    key.key
-        .verify(signed.as_bytes(), &signature)
-        .map_err(|_| reject("bad signature"))?;
-    let claims: Map<String, Value> = serde_json::from_slice(&b64_part(c, "claims")?)
-        .map_err(|_| reject("claims are not a JSON object"))?;
+    let kid = kid.to_string();
+    let claims = jws
+        .verify(|signed, sig| {
+            let signature = rsa::pkcs1v15::Signature::try_from(sig)
+                .map_err(|_| JwtError::new("bad signature"))?;
+            key.key
+                .verify(signed, &signature)
+                .map_err(|_| JwtError::new("bad signature"))
+        })
+        .map_err(rejected)?;
+    let claims: Map<String, Value> =
+        serde_json::from_slice(&claims).map_err(|_| reject("claims are not a JSON object"))?;
     if claims.get("iss").and_then(Value::as_str) != Some(PUSH_ISSUER) {
         return Err(reject("wrong issuer (iss must be \"dragonpass\")"));
     }
@@ -306,11 +285,7 @@ pub fn verify_push_token_with(
     {
         return Err(reject("not valid yet (nbf)"));
     }
-    Ok(PushEvent {
-        kid: kid.to_string(),
-        exp,
-        claims,
-    })
+    Ok(PushEvent { kid, exp, claims })
 }
 
 /// Verifies DragonPass push events with one or two configured public keys.

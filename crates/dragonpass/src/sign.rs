@@ -13,17 +13,15 @@
 //! ```
 //! (`b64url` is base64url without padding.)
 
-use std::fmt;
-
+use auth_core::jwt;
 use auth_core::{AuthError, ErrorKind, ExposeSecret};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use rsa::signature::{RandomizedSigner as _, SignatureEncoding};
-use serde::Serialize;
 use sha2::Sha256;
 
 use crate::credentials::{RsaSigningKey, SelfSignedCredentials, SigningKey};
+
+pub use auth_core::jwt::{JwtStages, b64url};
 
 /// The JWT algorithms DragonPass accepts for self-generated tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,25 +35,17 @@ pub enum Algorithm {
 impl Algorithm {
     /// The JOSE name (`"HS256"`, `"RS256"`).
     pub fn name(self) -> &'static str {
-        match self {
-            Algorithm::Hs256 => "HS256",
-            Algorithm::Rs256 => "RS256",
-        }
+        jwt::Algorithm::from(self).name()
     }
 }
 
-#[derive(Serialize)]
-struct Header<'a> {
-    alg: &'a str,
-    typ: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    kid: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct Claims<'a> {
-    iss: &'a str,
-    exp: u64,
+impl From<Algorithm> for jwt::Algorithm {
+    fn from(alg: Algorithm) -> Self {
+        match alg {
+            Algorithm::Hs256 => jwt::Algorithm::Hs256,
+            Algorithm::Rs256 => jwt::Algorithm::Rs256,
+        }
+    }
 }
 
 /// The JOSE header, compact JSON in the order `alg`, `typ`, `kid`.
@@ -66,13 +56,7 @@ struct Claims<'a> {
 /// assert_eq!(header_json(Algorithm::Rs256, Some("k1")), r#"{"alg":"RS256","typ":"JWT","kid":"k1"}"#);
 /// ```
 pub fn header_json(alg: Algorithm, kid: Option<&str>) -> String {
-    let h = Header {
-        alg: alg.name(),
-        typ: "JWT",
-        kid,
-    };
-    // Serialising a struct of strings cannot fail.
-    serde_json::to_string(&h).unwrap_or_default()
+    jwt::header_json(alg.into(), kid)
 }
 
 /// The claims, compact JSON in the order `iss`, `exp`.
@@ -84,21 +68,12 @@ pub fn header_json(alg: Algorithm, kid: Option<&str>) -> String {
 /// );
 /// ```
 pub fn claims_json(issuer: &str, exp: u64) -> String {
-    serde_json::to_string(&Claims { iss: issuer, exp }).unwrap_or_default()
-}
-
-/// base64url without padding.
-pub fn b64url(data: impl AsRef<[u8]>) -> String {
-    URL_SAFE_NO_PAD.encode(data)
+    jwt::claims_json(issuer, None, exp)
 }
 
 /// `b64url(header_json) + "." + b64url(claims_json)`.
 pub fn signing_input(header_b64: &str, claims_b64: &str) -> String {
-    let mut s = String::with_capacity(header_b64.len() + 1 + claims_b64.len());
-    s.push_str(header_b64);
-    s.push('.');
-    s.push_str(claims_b64);
-    s
+    jwt::join_segments(header_b64, claims_b64)
 }
 
 /// HMAC-SHA256 of `signing_input` keyed with `secret`.
@@ -135,38 +110,6 @@ pub fn rs256_signature_with_rng(
         .map_err(|_| AuthError::new(ErrorKind::Signing, "RS256 signing failed"))
 }
 
-/// Every stage of one signed token. `Debug` hides the signature and the token.
-#[derive(Clone, PartialEq, Eq)]
-pub struct JwtStages {
-    /// The JOSE header JSON.
-    pub header_json: String,
-    /// `b64url(header_json)`.
-    pub header_b64: String,
-    /// The claims JSON.
-    pub claims_json: String,
-    /// `b64url(claims_json)`.
-    pub claims_b64: String,
-    /// `header_b64 + "." + claims_b64`.
-    pub signing_input: String,
-    /// The raw signature.
-    pub signature: Vec<u8>,
-    /// `b64url(signature)`.
-    pub signature_b64: String,
-    /// The compact token (a bearer credential: keep it secret).
-    pub token: String,
-}
-
-impl fmt::Debug for JwtStages {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JwtStages")
-            .field("header_json", &self.header_json)
-            .field("claims_json", &self.claims_json)
-            .field("signature", &"[REDACTED]")
-            .field("token", &"[REDACTED]")
-            .finish()
-    }
-}
-
 /// Signs a token with `key` for `issuer`, expiring at `exp` (Unix seconds), returning every
 /// stage.
 ///
@@ -188,29 +131,16 @@ pub fn sign_jwt(
         SigningKey::Hs256(_) => Algorithm::Hs256,
         SigningKey::Rs256(_) => Algorithm::Rs256,
     };
-    let header_json = header_json(alg, kid);
-    let claims_json = claims_json(issuer, exp);
-    let header_b64 = b64url(&header_json);
-    let claims_b64 = b64url(&claims_json);
-    let signing_input = signing_input(&header_b64, &claims_b64);
-    let signature = match key {
-        SigningKey::Hs256(secret) => {
-            hs256_signature(secret.expose_secret().as_bytes(), &signing_input).to_vec()
-        }
-        SigningKey::Rs256(k) => rs256_signature(k, &signing_input)?,
-    };
-    let signature_b64 = b64url(&signature);
-    let token = format!("{signing_input}.{signature_b64}");
-    Ok(JwtStages {
-        header_json,
-        header_b64,
-        claims_json,
-        claims_b64,
-        signing_input,
-        signature,
-        signature_b64,
-        token,
-    })
+    jwt::encode(
+        header_json(alg, kid),
+        claims_json(issuer, exp),
+        |input| match key {
+            SigningKey::Hs256(secret) => {
+                Ok(hs256_signature(secret.expose_secret().as_bytes(), input).to_vec())
+            }
+            SigningKey::Rs256(k) => rs256_signature(k, input),
+        },
+    )
 }
 
 /// Signs a token with self-signed credentials (see [`sign_jwt`]).

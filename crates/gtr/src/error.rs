@@ -125,20 +125,7 @@ impl Serialize for VerifyStatus {
 
 impl<'de> Deserialize<'de> for VerifyStatus {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Num(u64),
-            Str(String),
-        }
-        match Raw::deserialize(d)? {
-            Raw::Num(n) => Ok(VerifyStatus::from_code(n)),
-            Raw::Str(s) => s
-                .trim()
-                .parse::<u64>()
-                .map(VerifyStatus::from_code)
-                .map_err(|_| serde::de::Error::custom("verifyStatus is not a number")),
-        }
+        auth_core::envelope::number_or_string(d).map(VerifyStatus::from_code)
     }
 }
 

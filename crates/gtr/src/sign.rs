@@ -123,32 +123,15 @@ pub struct AppTokenPayload {
     /// The per-request nonce.
     pub nonce: String,
     /// 13-digit epoch milliseconds, as a string. Serialized as a JSON string (GTR's Java
-    /// sample and shell tools); decoded from a string or a non-negative integer (GTR's Go
-    /// sample sends a number, and the server accepts both).
-    #[serde(deserialize_with = "string_or_integer")]
+    /// sample and shell tools); decoded from a string or a JSON number, kept as its JSON text
+    /// (GTR's Go sample sends a number, and the server accepts both). Whoever checks the
+    /// payload checks the 13 digits, as the fake does.
+    #[serde(deserialize_with = "auth_core::envelope::string_or_number")]
     pub timestamp: String,
     /// Validity in seconds.
     pub expires: u64,
     /// Always [`VERIFY_TYPE`].
     pub verify_type: u32,
-}
-
-/// A JSON string, or a non-negative integer rendered as its decimal digits.
-fn string_or_integer<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    struct V;
-    impl serde::de::Visitor<'_> for V {
-        type Value = String;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a string or a non-negative integer")
-        }
-        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<String, E> {
-            Ok(v.to_string())
-        }
-        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<String, E> {
-            Ok(v.to_string())
-        }
-    }
-    d.deserialize_any(V)
 }
 
 impl fmt::Debug for AppTokenPayload {

@@ -12,6 +12,7 @@
 //! | 5xx | [`ServerError`](ErrorKind::ServerError) | yes |
 //! | other 4xx | [`Provider`](ErrorKind::Provider) | no |
 
+use auth_core::envelope::clean_message;
 use auth_core::{AuthError, ErrorKind};
 use serde::{Deserialize, Serialize};
 
@@ -30,7 +31,8 @@ pub struct ErrorBody {
 }
 
 /// The typed error for a non-success Holidu response (see the module table). The body's
-/// `message`, if any, is appended (control characters removed, at most 200 characters).
+/// `message`, if any, is appended, cleaned by [`clean_message`] (control characters removed,
+/// at most [`MESSAGE_LIMIT`](auth_core::envelope::MESSAGE_LIMIT) characters).
 ///
 /// ```
 /// use tollgate_holidu::error::response_error;
@@ -56,10 +58,7 @@ pub fn response_error(
     let detail = serde_json::from_slice::<ErrorBody>(body)
         .ok()
         .and_then(|b| b.message)
-        .map(|m| {
-            let m: String = m.chars().filter(|c| !c.is_control()).take(200).collect();
-            format!(": {m}")
-        })
+        .map(|m| format!(": {}", clean_message(&m)))
         .unwrap_or_default();
     let mut e = AuthError::new(kind, format!("{}{detail}", base.message()))
         .with_retryable(base.is_retryable());

@@ -23,9 +23,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use auth_core::jwt::{self, Algorithm, Jws, JwtError};
 use auth_core::{AuthError, ErrorKind, SecretString};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use p256::ecdsa::signature::{RandomizedSigner, Verifier};
 use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
 use rand::{CryptoRng, RngCore};
@@ -36,38 +35,26 @@ use crate::credentials::HoliduCredentials;
 /// The longest validity Holidu accepts: `exp - iat` at most one hour.
 pub const MAX_LIFETIME: Duration = Duration::from_secs(3600);
 
-fn json_string(s: &str) -> String {
-    // Serialising a &str cannot fail.
-    serde_json::to_string(s).unwrap_or_else(|_| String::from("\"\""))
-}
-
 /// The JWT header: `{"alg":"ES256","typ":"JWT","kid":"<key_id>"}`.
 pub fn header_json(key_id: &str) -> String {
-    format!(
-        r#"{{"alg":"ES256","typ":"JWT","kid":{}}}"#,
-        json_string(key_id)
-    )
+    jwt::header_json(Algorithm::Es256, Some(key_id))
 }
 
 /// The claims: `{"iss":"<issuer>","iat":<iat>,"exp":<exp>}` (Unix seconds).
 pub fn claims_json(issuer: &str, iat: u64, exp: u64) -> String {
-    format!(
-        r#"{{"iss":{},"iat":{iat},"exp":{exp}}}"#,
-        json_string(issuer)
-    )
+    jwt::claims_json(issuer, Some(iat), exp)
 }
 
 /// Base64url without padding, as JWT segments use.
 pub fn b64url(bytes: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
+    jwt::b64url(bytes)
 }
 
 /// `base64url(header) "." base64url(claims)`: the bytes the signature covers.
 pub fn signing_input(header_json: &str, claims_json: &str) -> String {
-    format!(
-        "{}.{}",
-        b64url(header_json.as_bytes()),
-        b64url(claims_json.as_bytes())
+    jwt::join_segments(
+        &b64url(header_json.as_bytes()),
+        &b64url(claims_json.as_bytes()),
     )
 }
 
@@ -153,19 +140,19 @@ pub fn mint(
 ) -> Result<MintedJwt, AuthError> {
     let secs = check_lifetime(lifetime)?;
     let exp = iat.saturating_add(secs);
-    let header_json = header_json(creds.key_id());
-    let claims_json = claims_json(creds.issuer(), iat, exp);
-    let signing_input = signing_input(&header_json, &claims_json);
-    let signature = sign_es256(creds.signing_key(), &signing_input, rng)?;
-    let token = SecretString::from(format!("{signing_input}.{}", b64url(&signature)));
+    let stages = jwt::encode(
+        header_json(creds.key_id()),
+        claims_json(creds.issuer(), iat, exp),
+        |input| sign_es256(creds.signing_key(), input, rng),
+    )?;
     Ok(MintedJwt {
-        header_json,
-        claims_json,
-        signing_input,
-        signature,
+        header_json: stages.header_json,
+        claims_json: stages.claims_json,
+        signing_input: stages.signing_input,
+        signature: stages.signature,
         iat,
         exp,
-        token,
+        token: SecretString::from(stages.token),
     })
 }
 
@@ -178,13 +165,6 @@ pub struct Claims {
     pub iat: u64,
     /// Expires at (Unix seconds).
     pub exp: u64,
-}
-
-#[derive(Deserialize)]
-struct Header {
-    alg: String,
-    #[serde(default)]
-    kid: Option<String>,
 }
 
 /// What [`verify`] expects of a token.
@@ -201,17 +181,16 @@ pub struct Expectations<'a> {
     pub leeway: u64,
 }
 
+fn rejected(err: JwtError) -> AuthError {
+    err.into_auth_error("JWT rejected")
+}
+
 fn fail(why: &str) -> AuthError {
-    AuthError::new(ErrorKind::Verification, format!("JWT rejected: {why}"))
+    rejected(JwtError::new(why.to_string()))
 }
 
-fn segment(s: &str, what: &str) -> Result<Vec<u8>, AuthError> {
-    URL_SAFE_NO_PAD
-        .decode(s)
-        .map_err(|_| fail(&format!("{what} is not base64url")))
-}
-
-/// Verifies a compact ES256 JWT the way Holidu does: structure, `alg == ES256`, `kid`, the
+/// Verifies a compact ES256 JWT the way Holidu does: structure, `alg == ES256` (and no
+/// `crit` header), `kid`, the
 /// signature with `key`, `iss`, `exp > iat`, `exp - iat <= 3600`, `iat` not in the future
 /// and `exp` not passed (both within `leeway`). Errors are
 /// [`Verification`](ErrorKind::Verification) and say which check failed.
@@ -220,27 +199,19 @@ pub fn verify(
     key: &VerifyingKey,
     expect: &Expectations<'_>,
 ) -> Result<Claims, AuthError> {
-    let mut parts = token.split('.');
-    let (Some(h), Some(c), Some(s), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(fail("not a compact JWS (three segments)"));
-    };
-    let header: Header = serde_json::from_slice(&segment(h, "header")?)
-        .map_err(|_| fail("header is not the expected JSON"))?;
-    if header.alg != "ES256" {
-        return Err(fail("alg is not ES256"));
-    }
-    if header.kid.as_deref() != Some(expect.key_id) {
+    let jws = Jws::decode(token, Algorithm::Es256).map_err(rejected)?;
+    if jws.kid() != Some(expect.key_id) {
         return Err(fail("unknown kid"));
     }
-    let sig_bytes = segment(s, "signature")?;
-    let sig =
-        Signature::from_slice(&sig_bytes).map_err(|_| fail("signature is not 64 bytes r||s"))?;
-    let input_len = h.len() + 1 + c.len();
-    key.verify(&token.as_bytes()[..input_len], &sig)
-        .map_err(|_| fail("bad signature"))?;
-    let claims: Claims = serde_json::from_slice(&segment(c, "claims")?)
+    let claims = jws
+        .verify(|signed, sig| {
+            let sig = Signature::from_slice(sig)
+                .map_err(|_| JwtError::new("signature is not 64 bytes r||s"))?;
+            key.verify(signed, &sig)
+                .map_err(|_| JwtError::new("bad signature"))
+        })
+        .map_err(rejected)?;
+    let claims: Claims = serde_json::from_slice(&claims)
         .map_err(|_| fail("claims are not the expected JSON (iss, iat, exp)"))?;
     if claims.iss != expect.issuer {
         return Err(fail("unknown iss"));

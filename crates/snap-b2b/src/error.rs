@@ -82,16 +82,9 @@ impl ResponseCode {
 }
 
 /// A `responseCode` that is not seven ASCII digits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a SNAP responseCode is seven digits HHHSSCC")]
 pub struct InvalidResponseCode;
-
-impl fmt::Display for InvalidResponseCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a SNAP responseCode is seven digits HHHSSCC")
-    }
-}
-
-impl std::error::Error for InvalidResponseCode {}
 
 impl FromStr for ResponseCode {
     type Err = InvalidResponseCode;
@@ -141,8 +134,10 @@ impl SnapEnvelope {
 /// [`AuthError`]. The kind comes from the HTTP status (it wins over the body): 401/403
 /// unauthorized (token rejected for `401xx01`/`401xx03`), 429 rate limited, 504 timeout,
 /// other 5xx server error (retryable), anything else a provider error (not retryable). The
-/// `responseCode` is attached as the provider code and the first 120 characters of
-/// `responseMessage` are quoted.
+/// `responseCode` is attached as the provider code and `responseMessage` is quoted, cleaned
+/// by [`clean_message`](auth_core::envelope::clean_message) (control characters removed, at
+/// most [`MESSAGE_LIMIT`](auth_core::envelope::MESSAGE_LIMIT) characters, as every provider
+/// crate quotes provider text).
 ///
 /// ```
 /// use http::{HeaderMap, StatusCode};
@@ -164,8 +159,7 @@ pub fn error_from_response(
     let code = envelope.code();
     let mut message = format!("{context}: HTTP {}", status.as_u16());
     if let Some(m) = envelope.response_message.as_deref() {
-        let m: String = m.chars().take(120).filter(|c| !c.is_control()).collect();
-        message.push_str(&format!(" ({m})"));
+        message.push_str(&format!(" ({})", auth_core::envelope::clean_message(m)));
     }
     let (kind, retryable) = match status.as_u16() {
         401 if code.is_some_and(|c| c.is_token_rejection()) => (ErrorKind::TokenRejected, false),

@@ -8,33 +8,20 @@
 //! same single pass (invalid JSON is an error, never signed). The signer then sends exactly
 //! the bytes it hashed.
 
-use std::fmt;
-
 use auth_core::{AuthError, ErrorKind};
 
 /// Deepest nesting of arrays/objects accepted (guards the recursive parser's stack).
 pub const MAX_DEPTH: usize = 256;
 
 /// Why a body is not valid JSON: the byte offset and a short reason (never the content).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("request body is not valid JSON (byte {offset}: {reason})")]
 pub struct MinifyError {
     /// Byte offset in the input where the problem was found.
     pub offset: usize,
     /// What is wrong there.
     pub reason: &'static str,
 }
-
-impl fmt::Display for MinifyError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "request body is not valid JSON (byte {}: {})",
-            self.offset, self.reason
-        )
-    }
-}
-
-impl std::error::Error for MinifyError {}
 
 impl From<MinifyError> for AuthError {
     fn from(e: MinifyError) -> Self {

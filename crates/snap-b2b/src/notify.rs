@@ -23,14 +23,21 @@ use crate::timestamp::parse_timestamp;
 pub const DEFAULT_WINDOW: Duration = Duration::from_secs(300);
 
 /// Why a notification was refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum NotificationError {
     /// A required header is missing or not visible ASCII.
+    #[error("notification lacks the {0} header")]
     MissingHeader(&'static str),
     /// `X-TIMESTAMP` cannot be read.
+    #[error("notification X-TIMESTAMP is malformed")]
     MalformedTimestamp,
     /// `X-TIMESTAMP` lies outside the window around the local clock.
+    #[error(
+        "notification X-TIMESTAMP is {}s {} the local clock, outside the window",
+        skew.as_secs(),
+        if *in_future { "ahead of" } else { "behind" }
+    )]
     StaleTimestamp {
         /// How far it is from the local clock.
         skew: Duration,
@@ -38,38 +45,15 @@ pub enum NotificationError {
         in_future: bool,
     },
     /// `X-SIGNATURE` is not valid base64 (or hex).
+    #[error("notification X-SIGNATURE is not decodable")]
     MalformedSignature,
     /// The body is not valid JSON, so it cannot be minified and hashed.
+    #[error("notification body: {0}")]
     InvalidBody(MinifyError),
     /// The signature does not verify with the provider's key.
+    #[error("notification signature does not verify")]
     BadSignature,
 }
-
-impl fmt::Display for NotificationError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            NotificationError::MissingHeader(h) => write!(f, "notification lacks the {h} header"),
-            NotificationError::MalformedTimestamp => {
-                f.write_str("notification X-TIMESTAMP is malformed")
-            }
-            NotificationError::StaleTimestamp { skew, in_future } => write!(
-                f,
-                "notification X-TIMESTAMP is {}s {} the local clock, outside the window",
-                skew.as_secs(),
-                if *in_future { "ahead of" } else { "behind" }
-            ),
-            NotificationError::MalformedSignature => {
-                f.write_str("notification X-SIGNATURE is not decodable")
-            }
-            NotificationError::InvalidBody(e) => write!(f, "notification body: {e}"),
-            NotificationError::BadSignature => {
-                f.write_str("notification signature does not verify")
-            }
-        }
-    }
-}
-
-impl std::error::Error for NotificationError {}
 
 impl From<NotificationError> for AuthError {
     fn from(e: NotificationError) -> Self {

@@ -1,4 +1,4 @@
-//! `X-TIMESTAMP` formatting and parsing, without a date crate.
+//! `X-TIMESTAMP` formatting and parsing; the calendar is the `time` crate's.
 //!
 //! SNAP signs the `X-TIMESTAMP` header value byte for byte, so the format must match what
 //! the provider expects exactly. Providers differ: most want Jakarta local time with an
@@ -6,8 +6,9 @@
 //! want milliseconds. [`TimestampFormat`] covers every combination; [`parse_timestamp`]
 //! accepts all of them.
 
-use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
 /// The zone designator of `X-TIMESTAMP`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -28,6 +29,11 @@ impl Zone {
             Zone::Utc => 0,
             Zone::Offset(m) => m.clamp(-(24 * 60 - 1), 24 * 60 - 1),
         }
+    }
+
+    fn offset(self) -> UtcOffset {
+        // Within ±23:59 after the clamp, so always a valid offset.
+        UtcOffset::from_whole_seconds(self.minutes() * 60).unwrap_or(UtcOffset::UTC)
     }
 }
 
@@ -60,32 +66,46 @@ impl Default for TimestampFormat {
 }
 
 impl TimestampFormat {
-    /// Writes `t` in this format.
+    /// Writes `t` in this format (read to the millisecond; a reading beyond the years
+    /// `time` represents is written as the nearest one it does).
     pub fn format(&self, t: SystemTime) -> String {
-        let ms = signed_millis(t);
-        let offset = i64::from(self.zone.minutes());
-        let local_ms = ms + offset * 60_000;
-        let days = local_ms.div_euclid(86_400_000);
-        let ms_of_day = local_ms.rem_euclid(86_400_000);
-        let (y, m, d) = civil_from_days(days);
-        let secs = ms_of_day / 1000;
-        let (hh, mm, ss) = (secs / 3600, (secs / 60) % 60, secs % 60);
-        let mut out = format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}");
+        let offset = self.zone.offset();
+        let local = OffsetDateTime::UNIX_EPOCH
+            .checked_add(time::Duration::milliseconds(signed_millis(t)))
+            .and_then(|utc| utc.checked_to_offset(offset))
+            .unwrap_or_else(|| {
+                let edge = if t < UNIX_EPOCH {
+                    PrimitiveDateTime::MIN
+                } else {
+                    PrimitiveDateTime::MAX
+                };
+                edge.assume_offset(offset)
+            });
+        let mut out = format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+            local.year(),
+            u8::from(local.month()),
+            local.day(),
+            local.hour(),
+            local.minute(),
+            local.second()
+        );
         if self.millis {
-            out.push_str(&format!(".{:03}", ms_of_day % 1000));
+            out.push_str(&format!(".{:03}", local.millisecond()));
         }
         match self.zone {
             Zone::Utc => out.push('Z'),
             Zone::Offset(_) => {
-                let sign = if offset < 0 { '-' } else { '+' };
-                let a = offset.abs();
-                out.push_str(&format!("{sign}{:02}:{:02}", a / 60, a % 60));
+                let sign = if offset.is_negative() { '-' } else { '+' };
+                let (h, m, _) = offset.as_hms();
+                out.push_str(&format!("{sign}{:02}:{:02}", h.abs(), m.abs()));
             }
         }
         out
     }
 }
 
+/// Whole milliseconds since the epoch, truncated toward the epoch.
 fn signed_millis(t: SystemTime) -> i64 {
     match t.duration_since(UNIX_EPOCH) {
         Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
@@ -93,53 +113,10 @@ fn signed_millis(t: SystemTime) -> i64 {
     }
 }
 
-/// Days since 1970-01-01 → (year, month, day) in the proleptic Gregorian calendar
-/// (Howard Hinnant's `civil_from_days`).
-pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097); // [0, 146096]
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365; // [0, 399]
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // [0, 365]
-    let mp = (5 * doy + 2) / 153; // [0, 11]
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
-/// (year, month, day) → days since 1970-01-01 (inverse of [`civil_from_days`]).
-pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let m = i64::from(m);
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn days_in_month(y: i64, m: u32) -> u32 {
-    match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        _ => 28,
-    }
-}
-
 /// Why an `X-TIMESTAMP` value could not be read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("malformed X-TIMESTAMP: {0}")]
 pub struct TimestampError(&'static str);
-
-impl fmt::Display for TimestampError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "malformed X-TIMESTAMP: {}", self.0)
-    }
-}
-
-impl std::error::Error for TimestampError {}
 
 /// Reads an `X-TIMESTAMP` in any of the forms providers use: `yyyy-MM-ddTHH:mm:ss`,
 /// optionally followed by a fraction (`.S` to `.SSSSSSSSS`, read to the millisecond), then
@@ -174,7 +151,7 @@ pub fn parse_timestamp(s: &str) -> Result<SystemTime, TimestampError> {
             Err(TimestampError("unexpected separator"))
         }
     };
-    let year = i64::from(num(0..4)?);
+    let year = num(0..4)?;
     sep(4, b'-')?;
     let month = num(5..7)?;
     sep(7, b'-')?;
@@ -185,12 +162,13 @@ pub fn parse_timestamp(s: &str) -> Result<SystemTime, TimestampError> {
     let minute = num(14..16)?;
     sep(16, b':')?;
     let second = num(17..19)?;
-    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
-        return Err(TimestampError("no such date"));
-    }
-    if hour > 23 || minute > 59 || second > 59 {
-        return Err(TimestampError("no such time"));
-    }
+    let month = u8::try_from(month)
+        .ok()
+        .and_then(|m| Month::try_from(m).ok())
+        .ok_or(TimestampError("no such date"))?;
+    // Four digits: always a year `time` represents.
+    let date = Date::from_calendar_date(year as i32, month, day as u8)
+        .map_err(|_| TimestampError("no such date"))?;
     let mut i = 19;
     let mut millis = 0u32;
     if b[i] == b'.' {
@@ -230,10 +208,10 @@ pub fn parse_timestamp(s: &str) -> Result<SystemTime, TimestampError> {
         }
         _ => return Err(TimestampError("expected Z or ±HH:MM after the time")),
     };
-    let days = days_from_civil(year, month, day);
-    let local_secs =
-        days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second);
-    let utc_ms = (local_secs - offset_minutes * 60) * 1000 + i64::from(millis);
+    let time = Time::from_hms_milli(hour as u8, minute as u8, second as u8, millis as u16)
+        .map_err(|_| TimestampError("no such time"))?;
+    let at = PrimitiveDateTime::new(date, time).assume_offset(UtcOffset::UTC);
+    let utc_ms = (at.unix_timestamp_nanos() / 1_000_000) as i64 - offset_minutes * 60_000;
     Ok(if utc_ms >= 0 {
         UNIX_EPOCH + Duration::from_millis(utc_ms as u64)
     } else {
@@ -246,13 +224,38 @@ mod tests {
     use super::*;
 
     #[test]
-    fn civil_round_trip_over_centuries() {
-        for days in (-800_000i64..800_000).step_by(97) {
-            let (y, m, d) = civil_from_days(days);
-            assert_eq!(days_from_civil(y, m, d), days, "{y}-{m}-{d}");
+    fn formats_across_the_calendar() {
+        let f = TimestampFormat {
+            zone: Zone::Utc,
+            millis: false,
+        };
+        assert_eq!(f.format(UNIX_EPOCH), "1970-01-01T00:00:00Z");
+        let leap = UNIX_EPOCH + Duration::from_secs(11_016 * 86_400);
+        assert_eq!(f.format(leap), "2000-02-29T00:00:00Z");
+        let before = UNIX_EPOCH - Duration::from_millis(1);
+        let ms = TimestampFormat {
+            zone: Zone::Offset(-90),
+            millis: true,
+        };
+        assert_eq!(ms.format(before), "1969-12-31T22:29:59.999-01:30");
+        assert_eq!(parse_timestamp(&ms.format(before)).expect("parse"), before);
+        assert_eq!(
+            parse_timestamp("0000-03-01T00:00:00Z").expect("year 0"),
+            UNIX_EPOCH - Duration::from_secs(719_468 * 86_400)
+        );
+        for y in [1900, 2000, 2023, 2024, 2100] {
+            for m in 1..=12u8 {
+                let month = Month::try_from(m).expect("month");
+                let last = month.length(y);
+                let ok = format!("{y:04}-{m:02}-{last:02}T12:00:00Z");
+                assert!(parse_timestamp(&ok).is_ok(), "{ok}");
+                let bad = format!("{y:04}-{m:02}-{:02}T12:00:00Z", last + 1);
+                assert!(parse_timestamp(&bad).is_err(), "{bad}");
+            }
         }
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+        // Far beyond the representable years: written, not a panic.
+        let far = UNIX_EPOCH + Duration::from_secs(u64::MAX / 4);
+        assert!(f.format(far).ends_with("-12-31T23:59:59Z"));
     }
 
     #[test]

@@ -32,7 +32,7 @@ pub enum Endpoint {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Envelope<T> {
     /// `0` on success.
-    #[serde(deserialize_with = "code_number_or_string")]
+    #[serde(deserialize_with = "auth_core::envelope::number_or_string")]
     pub code: i64,
     /// A human-readable message (never compared).
     #[serde(default)]
@@ -46,30 +46,9 @@ fn none<T>() -> Option<T> {
     None
 }
 
-fn code_number_or_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Code {
-        N(i64),
-        S(String),
-    }
-    match Code::deserialize(d)? {
-        Code::N(n) => Ok(n),
-        Code::S(s) => s
-            .trim()
-            .parse()
-            .map_err(|_| serde::de::Error::custom("code is not a number")),
-    }
-}
-
 /// Keeps the provider's message short and printable for our error text.
 fn clean_msg(msg: Option<&str>) -> String {
-    let m: String = msg
-        .unwrap_or("")
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(200)
-        .collect();
+    let m = auth_core::envelope::clean_message(msg.unwrap_or(""));
     if m.is_empty() {
         "(no message)".into()
     } else {

@@ -15,6 +15,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use auth_core::clock::unix_seconds;
 use auth_core::{AuthError, FetchContext, FetchedToken, TokenSource};
 use serde::{Deserialize, Serialize};
+use time::{Date, Month, PrimitiveDateTime, Time};
 use url::Url;
 
 use crate::credentials::V5Credentials;
@@ -108,7 +109,7 @@ pub fn parse_naive_datetime(s: &str, zone: ExpireTimeZone) -> Option<SystemTime>
     if b[13] != b':' || b[16] != b':' {
         return None;
     }
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+    let num = |r: std::ops::Range<usize>| -> Option<u16> {
         let part = b.get(r)?;
         if part.is_empty() || !part.iter().all(u8::is_ascii_digit) {
             return None;
@@ -117,12 +118,16 @@ pub fn parse_naive_datetime(s: &str, zone: ExpireTimeZone) -> Option<SystemTime>
     };
     let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
-        return None;
-    }
-    if hour > 23 || minute > 59 || second > 60 {
-        return None;
-    }
+    let month = Month::try_from(u8::try_from(month).ok()?).ok()?;
+    let date = Date::from_calendar_date(i32::from(year), month, u8::try_from(day).ok()?).ok()?;
+    // A leap second (`:60`) is read as the first second of the next minute.
+    let leap = second == 60;
+    let time = Time::from_hms(
+        u8::try_from(hour).ok()?,
+        u8::try_from(minute).ok()?,
+        u8::try_from(if leap { 59 } else { second }).ok()?,
+    )
+    .ok()?;
     let mut micros: i64 = 0;
     if b.len() > 19 {
         if b[19] != b'.' || b.len() == 20 {
@@ -136,35 +141,13 @@ pub fn parse_naive_datetime(s: &str, zone: ExpireTimeZone) -> Option<SystemTime>
             micros = micros * 10 + frac.get(i).map_or(0, |d| i64::from(d - b'0'));
         }
     }
-    let days = days_from_civil(year, month, day);
-    let secs = days * 86_400 + hour * 3600 + minute * 60 + second - zone.offset_seconds();
+    let local = PrimitiveDateTime::new(date, time)
+        .assume_utc()
+        .unix_timestamp();
+    let secs = local + i64::from(leap) - zone.offset_seconds();
     let total = secs.checked_mul(1_000_000)?.checked_add(micros)?;
     let total = u64::try_from(total).ok()?;
     Some(UNIX_EPOCH + Duration::from_micros(total))
-}
-
-fn is_leap(y: i64) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-}
-
-fn days_in_month(y: i64, m: i64) -> i64 {
-    match m {
-        2 if is_leap(y) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-pub(crate) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 /// Fetches tokens from `POST /api/v5/authentication/token`.
@@ -298,6 +281,15 @@ mod tests {
             );
         }
         assert!(parse_naive_datetime("2024-02-29 12:00:00", ExpireTimeZone::Utc).is_some());
+        assert!(parse_naive_datetime("2100-02-29T00:00:00", ExpireTimeZone::Utc).is_none());
+        assert_eq!(
+            parse_naive_datetime("2016-12-31T23:59:60", ExpireTimeZone::Utc),
+            parse_naive_datetime("2017-01-01T00:00:00", ExpireTimeZone::Utc)
+        );
+        assert_eq!(
+            parse_naive_datetime("1970-01-01T08:00:00", ExpireTimeZone::FixedOffset(8 * 3600)),
+            Some(UNIX_EPOCH)
+        );
     }
 
     #[test]
