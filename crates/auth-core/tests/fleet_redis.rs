@@ -312,3 +312,118 @@ async fn redis_stopped_mid_run_follows_the_configured_choice() {
     assert_eq!(b, vec!["err StoreUnavailable retryable=true".to_string()]);
     assert_eq!(fake.token_requests(), 3, "the strict process did not fetch");
 }
+
+/// A one-node Redis Cluster (cluster mode on, every slot assigned to this node), so that the
+/// cluster client's slot routing and `MOVED` handling are exercised against a real server.
+#[cfg(feature = "redis-cluster")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_cluster_shares_one_fetch() {
+    use std::sync::Arc;
+    use tollgate_auth_core::conformance::Creds;
+    use tollgate_auth_core::mock::ReferenceSource;
+    use tollgate_auth_core::store::{OnUnavailable, RedisStore, SharedStore, TokenStore};
+    use tollgate_auth_core::{CacheConfig, TokenCache};
+
+    if which("redis-server").is_none() || which("redis-cli").is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "redis-server and redis-cli are required under CI (.ci/run installs them)"
+        );
+        eprintln!("SKIPPED: redis-server/redis-cli not found");
+        return;
+    }
+    let port = free_port();
+    let dir = std::env::temp_dir().join(format!("tollgate-cluster-{port}"));
+    std::fs::create_dir_all(&dir).expect("cluster dir");
+    let mut server = Command::new("redis-server")
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+        .args([
+            "--cluster-enabled",
+            "yes",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .arg("--cluster-config-file")
+        .arg(dir.join("nodes.conf"))
+        .arg("--dir")
+        .arg(&dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start redis-server in cluster mode");
+    let cli = |args: &[&str]| {
+        std::process::Command::new("redis-cli")
+            .args(["-p", &port.to_string()])
+            .args(args)
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).to_string())
+            .unwrap_or_default()
+    };
+    let mut ready = false;
+    for _ in 0..200 {
+        if cli(&["PING"]).contains("PONG") {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(ready, "redis-server (cluster mode) did not start");
+    assert!(cli(&["CLUSTER", "ADDSLOTSRANGE", "0", "16383"]).contains("OK"));
+    let mut ok = false;
+    for _ in 0..200 {
+        if cli(&["CLUSTER", "INFO"]).contains("cluster_state:ok") {
+            ok = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(ok, "the one-node cluster did not become ready");
+
+    let url = format!("redis://127.0.0.1:{port}/");
+    let store: Arc<dyn TokenStore> =
+        Arc::new(RedisStore::open_cluster(&[url.as_str()], "tollgate:").expect("cluster store"));
+    // Both keys of a credential live in one slot: the fenced scripts run.
+    assert!(
+        store
+            .try_lock("gtr:VASP", "f1", Duration::from_secs(5))
+            .await
+            .expect("lock")
+    );
+    assert!(
+        store
+            .renew("gtr:VASP", "f1", Duration::from_secs(5))
+            .await
+            .expect("renew")
+    );
+    store.unlock("gtr:VASP", "f1").await.expect("unlock");
+
+    let clock = ManualClock::at_unix(T0);
+    let fake = ReferenceFake::start(clock.clone()).await;
+    let caches: Vec<_> = (0..3)
+        .map(|_| {
+            let cfg = CacheConfig::without_jitter().with_shared_store(
+                SharedStore::new(store.clone(), "reference:cluster")
+                    .on_unavailable(OnUnavailable::Fail)
+                    .poll_interval(Duration::from_millis(5)),
+            );
+            TokenCache::with_config(
+                ReferenceSource::for_uri(&fake.uri(), Creds::Valid),
+                clock.shared(),
+                cfg,
+            )
+        })
+        .collect();
+    for c in &caches {
+        c.token().await.expect("token through the cluster");
+    }
+    assert_eq!(
+        fake.token_requests(),
+        1,
+        "three caches on a cluster, one fetch"
+    );
+    let _ = server.kill().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

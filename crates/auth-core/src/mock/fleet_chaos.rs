@@ -12,7 +12,7 @@
 //!
 //! The auth-core tests (`tests/fleet_chaos.rs`) and `cargo xtask conformance` (rows named
 //! `fleet chaos: …`) both run the scenarios here: [`restart`], [`stall`] and
-//! [`unreachable`]. Each returns the [`ChaosFigures`] of its run; [`ChaosFigures::check`]
+//! [`unreachable()`]. Each returns the [`ChaosFigures`] of its run; [`ChaosFigures::check`]
 //! holds the targets.
 
 use std::collections::BTreeMap;
@@ -643,9 +643,9 @@ pub async fn healthy(
 pub const RESTART: &str = "fleet chaos: restart";
 /// Row name of [`stall`].
 pub const STALL: &str = "fleet chaos: stall";
-/// Row name of [`unreachable`] with [`OnUnavailable::Fail`].
+/// Row name of [`unreachable()`] with [`OnUnavailable::Fail`].
 pub const UNREACHABLE_FAIL: &str = "fleet chaos: unreachable (Fail)";
-/// Row name of [`unreachable`] with [`OnUnavailable::FetchLocally`].
+/// Row name of [`unreachable()`] with [`OnUnavailable::FetchLocally`].
 pub const UNREACHABLE_FETCH_LOCALLY: &str = "fleet chaos: unreachable (FetchLocally)";
 
 /// `members` processes send a request per [`STEP`] for `lifetimes` token lifetimes; Redis is

@@ -18,6 +18,10 @@ if redis.call('GET', KEYS[2]) == ARGV[1] then
 end
 return 0";
 
+/// The token and its remaining life in one round trip (one key: runs on Cluster too).
+const GET_WITH_PTTL: &str = r"
+return {redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1])}";
+
 const RENEW_IF_FENCED: &str = r"
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('PEXPIRE', KEYS[1], ARGV[2])
@@ -52,20 +56,46 @@ return 0";
 /// # let _ = cache; Ok(()) }
 /// ```
 pub struct RedisStore {
-    client: redis::Client,
+    client: Client,
     prefix: String,
     op_timeout: Duration,
-    conn: Mutex<Option<MultiplexedConnection>>,
+    conn: Mutex<Option<Conn>>,
+}
+
+/// One Redis, or a Redis Cluster (feature `redis-cluster`).
+enum Client {
+    Single(redis::Client),
+    #[cfg(feature = "redis-cluster")]
+    Cluster(Box<redis::cluster::ClusterClient>),
+}
+
+#[derive(Clone)]
+enum Conn {
+    Single(MultiplexedConnection),
+    #[cfg(feature = "redis-cluster")]
+    Cluster(redis::cluster_async::ClusterConnection),
+}
+
+impl Conn {
+    async fn query<T: redis::FromRedisValue>(&mut self, cmd: &redis::Cmd) -> redis::RedisResult<T> {
+        match self {
+            Conn::Single(c) => cmd.query_async(c).await,
+            #[cfg(feature = "redis-cluster")]
+            Conn::Cluster(c) => cmd.query_async(c).await,
+        }
+    }
 }
 
 impl fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The URL may carry a password: show only the address.
-        let info = self.client.get_connection_info();
-        f.debug_struct("RedisStore")
-            .field("addr", &info.addr().to_string())
-            .field("prefix", &self.prefix)
-            .finish()
+        let mut d = f.debug_struct("RedisStore");
+        match &self.client {
+            Client::Single(c) => d.field("addr", &c.get_connection_info().addr().to_string()),
+            #[cfg(feature = "redis-cluster")]
+            Client::Cluster(_) => d.field("addr", &"cluster"),
+        };
+        d.field("prefix", &self.prefix).finish()
     }
 }
 
@@ -84,7 +114,30 @@ impl RedisStore {
         let client = redis::Client::open(url)
             .map_err(|_| AuthError::invalid_field("redis_url", "is not a valid Redis URL"))?;
         Ok(RedisStore {
-            client,
+            client: Client::Single(client),
+            prefix: prefix.into(),
+            op_timeout: Duration::from_secs(2),
+            conn: Mutex::new(None),
+        })
+    }
+
+    /// A store on a Redis Cluster reached through any of `urls` (its seed nodes), with keys
+    /// under `prefix` (feature `redis-cluster`). The token and lock keys of a credential
+    /// share a hash slot, so every script runs on the node that owns it. Nothing is
+    /// connected until first use.
+    #[cfg(feature = "redis-cluster")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "redis-cluster")))]
+    pub fn open_cluster(urls: &[&str], prefix: impl Into<String>) -> Result<Self, AuthError> {
+        if urls.is_empty() {
+            return Err(AuthError::invalid_field(
+                "redis_url",
+                "a cluster needs at least one seed node",
+            ));
+        }
+        let client = redis::cluster::ClusterClient::new(urls.to_vec())
+            .map_err(|_| AuthError::invalid_field("redis_url", "is not a valid Redis URL"))?;
+        Ok(RedisStore {
+            client: Client::Cluster(Box::new(client)),
             prefix: prefix.into(),
             op_timeout: Duration::from_secs(2),
             conn: Mutex::new(None),
@@ -108,18 +161,24 @@ impl RedisStore {
         format!("{}{{{key}}}:lock", self.prefix)
     }
 
-    async fn connection(&self) -> Result<MultiplexedConnection, AuthError> {
+    async fn connection(&self) -> Result<Conn, AuthError> {
         let mut guard = self.conn.lock().await;
         let conn = match guard.as_ref() {
             Some(c) => c.clone(),
             None => {
-                let c = tokio::time::timeout(
-                    self.op_timeout,
-                    self.client.get_multiplexed_async_connection(),
-                )
-                .await
-                .map_err(|_| store_error("connect", "timed out"))?
-                .map_err(|e| store_error("connect", e.kind()))?;
+                let connect = async {
+                    match &self.client {
+                        Client::Single(c) => {
+                            c.get_multiplexed_async_connection().await.map(Conn::Single)
+                        }
+                        #[cfg(feature = "redis-cluster")]
+                        Client::Cluster(c) => c.get_async_connection().await.map(Conn::Cluster),
+                    }
+                };
+                let c = tokio::time::timeout(self.op_timeout, connect)
+                    .await
+                    .map_err(|_| store_error("connect", "timed out"))?
+                    .map_err(|e| store_error("connect", e.kind()))?;
                 *guard = Some(c.clone());
                 c
             }
@@ -133,7 +192,7 @@ impl RedisStore {
         cmd: &redis::Cmd,
     ) -> Result<T, AuthError> {
         let mut conn = self.connection().await?;
-        let result = tokio::time::timeout(self.op_timeout, cmd.query_async::<T>(&mut conn)).await;
+        let result = tokio::time::timeout(self.op_timeout, conn.query::<T>(cmd)).await;
         self.settle(what, result).await
     }
 
@@ -161,16 +220,9 @@ impl RedisStore {
 impl TokenStore for RedisStore {
     fn load<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<StoredToken>, AuthError>> {
         Box::pin(async move {
-            let k = self.token_key(key);
-            let mut pipe = redis::pipe();
-            pipe.atomic().cmd("GET").arg(&k).cmd("PTTL").arg(&k);
-            let mut conn = self.connection().await?;
-            let result = tokio::time::timeout(
-                self.op_timeout,
-                pipe.query_async::<(Option<String>, i64)>(&mut conn),
-            )
-            .await;
-            let (value, pttl) = self.settle("GET/PTTL", result).await?;
+            let mut cmd = redis::cmd("EVAL");
+            cmd.arg(GET_WITH_PTTL).arg(1).arg(self.token_key(key));
+            let (value, pttl): (Option<String>, i64) = self.run("GET/PTTL", &cmd).await?;
             // PTTL: -2 no key, -1 no expiry (never written by a cache: treated as absent by
             // the cache's checks), else milliseconds left.
             let remaining = u64::try_from(pttl)
