@@ -13,84 +13,24 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 use tollgate_auth_core::ManualClock;
+use tollgate_auth_core::mock::fleet_chaos::{RedisServer, member_binary_near};
 use tollgate_auth_core::mock::{REFERENCE_TOKEN_LIFETIME, ReferenceFake};
 
 const T0: u64 = 1_700_000_000;
 
-struct Redis {
-    child: Child,
-    port: u16,
-}
-
-impl Redis {
-    async fn start() -> Option<Redis> {
-        if which("redis-server").is_none() {
+/// The driver's redis-server (shared with the fleet chaos tests), or `None` with a message
+/// when it is not installed — which fails the test under CI (`.ci/run` installs it).
+async fn start_redis() -> Option<RedisServer> {
+    match RedisServer::start().await {
+        Ok(r) => Some(r),
+        Err(why) => {
             assert!(
                 std::env::var_os("CI").is_none(),
-                "redis-server is required under CI (.ci/run installs it)"
+                "redis-server is required under CI (.ci/run installs it): {why}"
             );
-            eprintln!("SKIPPED: redis-server not found; install it to run the fleet tests");
-            return None;
+            eprintln!("SKIPPED: {why}; install it to run the fleet tests");
+            None
         }
-        let port = free_port();
-        let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("start redis-server");
-        let r = Redis { child, port };
-        // Wait (bounded) until it accepts connections.
-        for _ in 0..200 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
-            {
-                return Some(r);
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        panic!("redis-server did not start on port {port}");
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/", self.port)
-    }
-
-    async fn stop(&mut self) {
-        let _ = self.child.kill().await;
-    }
-
-    /// Moves Redis's time along with the members' injected clocks: every key under
-    /// `prefix` loses `by` of its time-to-live (and goes when nothing is left). Stored
-    /// tokens age by the store's TTL, not by any member's clock.
-    async fn age(&self, prefix: &str, by: Duration) {
-        const AGE: &str = r"
-local n = 0
-for _, k in ipairs(redis.call('KEYS', ARGV[1])) do
-  local t = redis.call('PTTL', k)
-  if t > 0 then
-    local left = t - tonumber(ARGV[2])
-    if left <= 0 then redis.call('DEL', k) else redis.call('PEXPIRE', k, left) end
-    n = n + 1
-  end
-end
-return n";
-        let client = redis::Client::open(self.url()).expect("redis url");
-        let mut c = client
-            .get_multiplexed_async_connection()
-            .await
-            .expect("connect to redis");
-        let _: i64 = redis::cmd("EVAL")
-            .arg(AGE)
-            .arg(0)
-            .arg(format!("{prefix}*"))
-            .arg(u64::try_from(by.as_millis()).expect("ms"))
-            .query_async(&mut c)
-            .await
-            .expect("age the keys");
     }
 }
 
@@ -110,17 +50,12 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// The example binary, built by `cargo test` next to this test's executable.
+/// The example binary this checkout built, next to this test's executable.
 fn member_binary() -> PathBuf {
     let exe = std::env::current_exe().expect("test exe");
-    let dir = exe.parent().and_then(|d| d.parent()).expect("target dir");
-    let bin = dir.join("examples").join("fleet_member");
-    assert!(
-        bin.is_file(),
-        "{} not built: run with --all-features (cargo test builds examples)",
-        bin.display()
-    );
-    bin
+    member_binary_near(&exe, std::path::Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap_or_else(
+        || panic!("fleet_member not built: run with --all-features (cargo test builds examples)"),
+    )
 }
 
 struct Member {
@@ -207,7 +142,7 @@ async fn all(members: &mut [Member], cmd: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn eight_processes_share_one_fetch_and_one_refresh() {
-    let Some(mut redis) = Redis::start().await else {
+    let Some(redis) = start_redis().await else {
         return;
     };
     let clock = ManualClock::at_unix(T0);
@@ -224,7 +159,10 @@ async fn eight_processes_share_one_fetch_and_one_refresh() {
 
     let secs = (REFERENCE_TOKEN_LIFETIME + Duration::from_secs(1)).as_secs();
     all(&mut members, &format!("advance {secs}")).await;
-    redis.age("t1:", Duration::from_secs(secs)).await;
+    redis
+        .age("t1:", Duration::from_secs(secs))
+        .await
+        .expect("age the stored tokens");
     let answers2 = all(&mut members, "get").await;
     assert!(
         answers2
@@ -243,7 +181,7 @@ async fn eight_processes_share_one_fetch_and_one_refresh() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_holder_killed_mid_fetch_is_replaced_after_its_lock_expires() {
-    let Some(mut redis) = Redis::start().await else {
+    let Some(redis) = start_redis().await else {
         return;
     };
     let clock = ManualClock::at_unix(T0);
@@ -280,7 +218,7 @@ async fn a_holder_killed_mid_fetch_is_replaced_after_its_lock_expires() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_stopped_mid_run_follows_the_configured_choice() {
-    let Some(mut redis) = Redis::start().await else {
+    let Some(redis) = start_redis().await else {
         return;
     };
     let clock = ManualClock::at_unix(T0);

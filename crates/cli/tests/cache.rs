@@ -4,13 +4,14 @@
 //! own (`TOLLGATE_CACHE_DIR`).
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-const BIN: &str = env!("CARGO_BIN_EXE_tollgate");
+mod common;
+use common::BIN;
 
 /// A running `tollgate mock <provider>` child that takes commands on standard input.
 struct Mock {
@@ -23,50 +24,9 @@ struct Mock {
 
 impl Mock {
     fn start(provider: &str) -> Mock {
-        let mut child = Command::new(BIN)
-            .args(["mock", provider, "--port", "0"])
-            .env_clear()
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn tollgate mock");
-        let stdin = child.stdin.take().expect("piped stdin");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut printed = Vec::new();
-        loop {
-            // A generous cap so a broken child fails the test instead of hanging it.
-            let line = rx
-                .recv_timeout(Duration::from_secs(60))
-                .unwrap_or_else(|_| panic!("mock {provider} printed no ready line: {printed:?}"));
-            let done = line.starts_with("# ready");
-            printed.push(line);
-            if done {
-                break;
-            }
-        }
-        assert!(printed[0].starts_with("http://127.0.0.1:"), "{printed:?}");
-        let env = printed
-            .iter()
-            .filter_map(|l| l.strip_prefix("export "))
-            .map(|kv| {
-                let (k, v) = kv.split_once('=').expect("NAME=value");
-                let v = v
-                    .strip_prefix('\'')
-                    .and_then(|v| v.strip_suffix('\''))
-                    .expect("single-quoted value");
-                (k.to_string(), v.to_string())
-            })
-            .collect();
+        let mut started = common::start_mock(provider, &["--port", "0"], Stdio::piped());
+        let stdin = started.child.stdin.take().expect("piped stdin");
+        let (child, env, rx) = (started.child, started.env, started.rest);
         Mock {
             child,
             stdin,

@@ -3,12 +3,10 @@
 //! configure the other commands.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
 
-const BIN: &str = env!("CARGO_BIN_EXE_tollgate");
+mod common;
+use common::BIN;
 
 /// A running `tollgate mock <provider>` child.
 struct Mock {
@@ -24,53 +22,9 @@ impl Mock {
     }
 
     fn start_with(provider: &str, extra: &[&str]) -> Mock {
-        let mut child = Command::new(BIN)
-            .arg("mock")
-            .arg(provider)
-            .args(extra)
-            .env_clear()
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn tollgate mock");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut lines = Vec::new();
-        loop {
-            // Bounded wait for the child's output (not a timing assumption: a generous cap
-            // so a broken child fails the test instead of hanging it).
-            let line = rx
-                .recv_timeout(Duration::from_secs(60))
-                .unwrap_or_else(|_| panic!("mock {provider} printed no ready line: {lines:?}"));
-            let done = line.starts_with("# ready");
-            lines.push(line);
-            if done {
-                break;
-            }
-        }
+        let started = common::start_mock(provider, extra, Stdio::null());
+        let (child, env, lines) = (started.child, started.env, started.printed);
         let base = lines[0].clone();
-        assert!(base.starts_with("http://127.0.0.1:"), "first line: {base}");
-        let env = lines
-            .iter()
-            .filter_map(|l| l.strip_prefix("export "))
-            .map(|kv| {
-                let (k, v) = kv.split_once('=').expect("NAME=value");
-                let v = v
-                    .strip_prefix('\'')
-                    .and_then(|v| v.strip_suffix('\''))
-                    .expect("single-quoted value");
-                (k.to_string(), v.to_string())
-            })
-            .collect();
         Mock {
             child,
             base,
