@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use reqwest_middleware::ClientWithMiddleware;
 
-use super::faults::{FAULT_FETCH_TIMEOUT, fault_cache_config};
+use super::faults::fault_cache_config;
 use super::{ConformanceTarget, Creds, Outcome, ScenarioResult, TokenFault};
 use crate::clock::ManualClock;
 use crate::error::{AuthError, ErrorKind, MAX_RETRY_AFTER};
@@ -489,6 +489,5 @@ pub(super) async fn run_hostile(
         "fault: retry signed afresh",
         h.retry_signed_afresh().await
     );
-    let _ = FAULT_FETCH_TIMEOUT;
     results
 }
