@@ -64,6 +64,37 @@ pub fn check_endpoint_url(
     }
 }
 
+/// One origin as the middleware compares it: scheme, host and port (the scheme's default
+/// when the URL names none), matched against each request without allocating.
+#[derive(Clone, PartialEq, Eq)]
+struct SignedOrigin {
+    scheme: String,
+    host: String,
+    port: u16,
+}
+
+impl SignedOrigin {
+    fn of(url: &Url) -> Option<Self> {
+        Some(SignedOrigin {
+            scheme: url.scheme().to_string(),
+            host: url.host_str()?.to_string(),
+            port: url.port_or_known_default()?,
+        })
+    }
+
+    fn matches(&self, url: &Url) -> bool {
+        url.scheme() == self.scheme
+            && url.host_str() == Some(self.host.as_str())
+            && url.port_or_known_default() == Some(self.port)
+    }
+}
+
+impl fmt::Debug for SignedOrigin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}://{}:{}", self.scheme, self.host, self.port)
+    }
+}
+
 /// The origins a middleware signs requests for.
 ///
 /// ```
@@ -76,7 +107,7 @@ pub fn check_endpoint_url(
 /// ```
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Scope {
-    origins: Vec<url::Origin>,
+    origins: Vec<SignedOrigin>,
     any: bool,
     insecure_http: bool,
 }
@@ -86,9 +117,7 @@ impl fmt::Debug for Scope {
         if self.any {
             return f.write_str("Scope(any https or loopback origin)");
         }
-        f.debug_list()
-            .entries(self.origins.iter().map(|o| o.ascii_serialization()))
-            .finish()
+        f.debug_list().entries(self.origins.iter()).finish()
     }
 }
 
@@ -124,7 +153,8 @@ impl Scope {
     /// anywhere, after [`allowing_insecure_http`](Self::allowing_insecure_http)).
     pub fn with_url(mut self, url: &Url) -> Result<Self, AuthError> {
         check_endpoint_url("origin", url, self.insecure_http)?;
-        let origin = url.origin();
+        let origin = SignedOrigin::of(url)
+            .ok_or_else(|| AuthError::invalid_field("origin", "must name a host"))?;
         if !self.origins.contains(&origin) {
             self.origins.push(origin);
         }
@@ -159,7 +189,7 @@ impl Scope {
         if !transport_ok {
             return false;
         }
-        self.any || self.origins.contains(&url.origin())
+        self.any || self.origins.iter().any(|o| o.matches(url))
     }
 }
 
@@ -238,5 +268,33 @@ impl Origins {
             ));
         }
         Ok(scope)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).expect("url")
+    }
+
+    #[test]
+    fn origins_match_by_scheme_host_and_effective_port() {
+        let scope = Scope::origin("https://api.example.com/base/").expect("scope");
+        assert!(scope.allows(&url("https://api.example.com:443/other?q=1")));
+        assert!(
+            scope.allows(&url("https://API.example.com/x")),
+            "hosts are case-folded"
+        );
+        assert!(!scope.allows(&url("https://api.example.com:8443/x")));
+        assert!(!scope.allows(&url("https://api.example.com.evil.net/x")));
+        assert!(!scope.allows(&url("https://evil.net/api.example.com")));
+        let local = Scope::origin("http://127.0.0.1:8080").expect("loopback");
+        assert!(local.allows(&url("http://127.0.0.1:8080/x")));
+        assert!(!local.allows(&url("http://127.0.0.1:8081/x")));
+        let v6 = Scope::origin("http://[::1]:9000").expect("v6");
+        assert!(v6.allows(&url("http://[::1]:9000/x")));
+        assert!(Scope::origin("data:text/plain,hi").is_err());
     }
 }
