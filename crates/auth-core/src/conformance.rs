@@ -90,10 +90,18 @@ pub trait ConformanceTarget: Send + Sync {
         false
     }
 
+    /// The fake's shared switches and records ([`FakeCore`](crate::mock::FakeCore)), if
+    /// it keeps them there: the counting, logging and chaos methods below read it by default.
+    fn fake_core(&self) -> Option<&crate::mock::FakeCore> {
+        None
+    }
+
     /// Token-endpoint requests the fake received, failed ones included (`None` when the
     /// fake does not count them; rows that need the count are then not applicable).
     fn token_requests(&self) -> Option<u64> {
-        None
+        self.fake_core()
+            .filter(|_| self.has_token_endpoint())
+            .map(|c| c.fault.attempts())
     }
 
     /// Sends the same API call as [`call`](Self::call), but to `base` (another origin,
@@ -109,13 +117,13 @@ pub trait ConformanceTarget: Send + Sync {
 
     /// Headers of the most recent API calls the fake received, oldest first.
     fn recent_api_headers(&self) -> Vec<http::HeaderMap> {
-        Vec::new()
+        self.fake_core().map(|c| c.log.recent()).unwrap_or_default()
     }
 
     /// Requests the fake refused because their token had expired by its clock (`None`
     /// when it does not count them).
     fn expired_tokens_seen(&self) -> Option<u64> {
-        None
+        self.fake_core().map(|c| c.log.expired())
     }
 
     /// Headers that must change between a rejected request and its retry (one-time
@@ -129,16 +137,26 @@ pub trait ConformanceTarget: Send + Sync {
     /// provider's HTTP 500 and `stall_percent` % stall for [`STALL`], at random, until
     /// called again with zeros. Returns `false` when not supported.
     fn set_token_chaos(&self, server_error_percent: u8, stall_percent: u8) -> bool {
-        let _ = (server_error_percent, stall_percent);
-        false
+        match self.fake_core().filter(|_| self.has_token_endpoint()) {
+            Some(c) => {
+                c.fault.set_chaos(server_error_percent, stall_percent);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Makes a share of API calls (in percent) answer with the provider's "token
     /// rejected" response, at random, until called again with 0. Returns `false` when not
     /// supported.
     fn reject_api_calls_at_random(&self, percent: u8) -> bool {
-        let _ = percent;
-        false
+        match self.fake_core() {
+            Some(c) => {
+                c.reject_next.set_chance(percent);
+                true
+            }
+            None => false,
+        }
     }
 
     /// A client like [`client`](Self::client) with valid credentials, except that its

@@ -125,6 +125,21 @@ impl RequestLog {
     }
 }
 
+/// The switches and records every fake keeps: the token endpoint's fault switch (which
+/// also counts token requests and injects chaos), the "reject the next API calls"
+/// countdown (which can also fire at random) and the API request log. A fake that hands it
+/// out through [`ConformanceTarget::fake_core`] gets the trait's counting, logging and
+/// chaos methods for free.
+#[derive(Debug, Default)]
+pub struct FakeCore {
+    /// The token endpoint's fault switch.
+    pub fault: FaultSwitch,
+    /// API calls to answer with the provider's "token rejected" response.
+    pub reject_next: Countdown,
+    /// What the API route saw.
+    pub log: RequestLog,
+}
+
 /// The fault a fake's token endpoint is currently told to produce (see
 /// [`ConformanceTarget::set_token_fault`]); fakes keep one in their shared state.
 #[derive(Debug, Default)]
@@ -252,12 +267,10 @@ struct FakeState {
     fetches: AtomicU64,
     api_calls: AtomicU64,
     failing: AtomicBool,
-    reject_next: Countdown,
+    core: FakeCore,
     delay_next: Countdown,
     delay_ms: AtomicU64,
     token_requests: AtomicU64,
-    fault: FaultSwitch,
-    log: RequestLog,
 }
 
 struct TokenEndpoint {
@@ -285,7 +298,7 @@ impl TokenEndpoint {
         let invalid_client = || {
             ResponseTemplate::new(401).set_body_json(serde_json::json!({"error": "invalid_client"}))
         };
-        if let Some(r) = self.state.fault.respond(
+        if let Some(r) = self.state.core.fault.respond(
             || {
                 ResponseTemplate::new(500)
                     .set_body_json(serde_json::json!({"error": "server_error"}))
@@ -321,7 +334,7 @@ impl TokenEndpoint {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert(token.clone(), (expires, n));
-        self.state.fault.success(
+        self.state.core.fault.success(
             serde_json::json!({
                 "access_token": token,
                 "expires_in": REFERENCE_TOKEN_LIFETIME.as_secs(),
@@ -339,11 +352,11 @@ struct Api {
 impl Respond for Api {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         self.state.api_calls.fetch_add(1, Ordering::SeqCst);
-        self.state.log.record(req);
+        self.state.core.log.record(req);
         let unauthorized = || {
             ResponseTemplate::new(401).set_body_json(serde_json::json!({"error": "invalid_token"}))
         };
-        if self.state.reject_next.take() {
+        if self.state.core.reject_next.take() {
             return unauthorized();
         }
         let Some(token) = req
@@ -357,14 +370,14 @@ impl Respond for Api {
         let issued = self.state.issued.lock().unwrap_or_else(|p| p.into_inner());
         match issued.get(token) {
             Some((exp, _)) if self.clock.now() >= *exp => {
-                self.state.log.note_expired();
+                self.state.core.log.note_expired();
                 unauthorized()
             }
             Some((_, login))
                 if self.state.single_sign_on
                     && *login != self.state.fetches.load(Ordering::SeqCst) =>
             {
-                self.state.log.note_superseded();
+                self.state.core.log.note_superseded();
                 unauthorized()
             }
             Some(_) => ResponseTemplate::new(200).set_body_json(serde_json::json!({"ok": true})),
@@ -440,7 +453,7 @@ impl ReferenceFake {
     /// API calls refused because a later login ended their token's session (single
     /// sign-on mode only; an expired token counts as expired, not here).
     pub fn superseded_rejections(&self) -> u64 {
-        self.state.log.superseded()
+        self.state.core.log.superseded()
     }
 
     /// The next `n` token responses are held back for `delay` (real time), to simulate a
@@ -523,6 +536,10 @@ impl TokenSource for ReferenceSource {
 }
 
 impl ConformanceTarget for ReferenceFake {
+    fn fake_core(&self) -> Option<&FakeCore> {
+        Some(&self.state.core)
+    }
+
     fn name(&self) -> &str {
         "reference"
     }
@@ -568,7 +585,7 @@ impl ConformanceTarget for ReferenceFake {
     }
 
     fn reject_next_api_calls(&self, n: u64) {
-        self.state.reject_next.set(n);
+        self.state.core.reject_next.set(n);
     }
 
     fn secrets(&self) -> Vec<String> {
@@ -576,12 +593,8 @@ impl ConformanceTarget for ReferenceFake {
     }
 
     fn set_token_fault(&self, fault: Option<TokenFault>) -> bool {
-        self.state.fault.set(fault);
+        self.state.core.fault.set(fault);
         true
-    }
-
-    fn token_requests(&self) -> Option<u64> {
-        Some(self.state.fault.attempts())
     }
 
     fn call_to<'a>(
@@ -592,28 +605,8 @@ impl ConformanceTarget for ReferenceFake {
         Some(client.get(format!("{base}/api/resource")).send().boxed())
     }
 
-    fn recent_api_headers(&self) -> Vec<http::HeaderMap> {
-        self.state.log.recent()
-    }
-
-    fn expired_tokens_seen(&self) -> Option<u64> {
-        Some(self.state.log.expired())
-    }
-
     fn one_time_headers(&self) -> &'static [&'static str] {
         &["authorization"]
-    }
-
-    fn reject_api_calls_at_random(&self, percent: u8) -> bool {
-        self.state.reject_next.set_chance(percent);
-        true
-    }
-
-    fn set_token_chaos(&self, server_error_percent: u8, stall_percent: u8) -> bool {
-        self.state
-            .fault
-            .set_chaos(server_error_percent, stall_percent);
-        true
     }
 
     fn client_with_token_base(

@@ -45,7 +45,6 @@ use std::time::Duration;
 use auth_core::clock::unix_seconds;
 use auth_core::conformance::{ConformanceTarget, Creds, TokenFault};
 use auth_core::credentials::constant_time_eq;
-use auth_core::mock::FaultSwitch;
 use auth_core::{AuthError, CacheConfig, Clock, ManualClock};
 use futures::FutureExt;
 use futures::future::BoxFuture;
@@ -97,10 +96,8 @@ struct State {
     fetches: AtomicU64,
     api_calls: AtomicU64,
     failing: AtomicBool,
-    reject_next: auth_core::mock::Countdown,
+    core: auth_core::mock::FakeCore,
     seen: Mutex<HashSet<String>>,
-    fault: FaultSwitch,
-    log: auth_core::mock::RequestLog,
 }
 
 fn envelope(status: u16, code: u16, message: &str) -> ResponseTemplate {
@@ -129,7 +126,7 @@ impl Respond for TokenEndpoint {
         if self.state.failing.load(Ordering::SeqCst) {
             return envelope(500, 500, "system error, please retry later");
         }
-        if let Some(r) = self.state.fault.respond(
+        if let Some(r) = self.state.core.fault.respond(
             || envelope(500, 500, "system error, please retry later"),
             || envelope(401, 401, "invalid clientId or secret"),
         ) {
@@ -156,7 +153,7 @@ impl Respond for TokenEndpoint {
             &claims,
             &EncodingKey::from_secret(FAKE_SECRET.as_bytes()),
         ) {
-            Ok(token) => self.state.fault.success(
+            Ok(token) => self.state.core.fault.success(
                 serde_json::json!({
                     "code": 0,
                     "message": "success",
@@ -201,7 +198,7 @@ impl Api {
             return Err("wrong issuer");
         }
         if unix_seconds(self.clock.now()) >= data.claims.exp {
-            self.state.log.note_expired();
+            self.state.core.log.note_expired();
             return Err("token expired");
         }
         Ok(())
@@ -211,8 +208,8 @@ impl Api {
 impl Respond for Api {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         self.state.api_calls.fetch_add(1, Ordering::SeqCst);
-        self.state.log.record(req);
-        if self.state.reject_next.take() {
+        self.state.core.log.record(req);
+        if self.state.core.reject_next.take() {
             return envelope(401, 401, "Unauthorized: token rejected");
         }
         let Some(token) = req
@@ -429,6 +426,10 @@ impl DragonPassFake {
 }
 
 impl ConformanceTarget for DragonPassFake {
+    fn fake_core(&self) -> Option<&auth_core::mock::FakeCore> {
+        Some(&self.state.core)
+    }
+
     fn name(&self) -> &str {
         match self.mode {
             FakeMode::TokenApi => "dragonpass",
@@ -501,16 +502,12 @@ impl ConformanceTarget for DragonPassFake {
     }
 
     fn reject_next_api_calls(&self, n: u64) {
-        self.state.reject_next.set(n);
+        self.state.core.reject_next.set(n);
     }
 
     fn set_token_fault(&self, fault: Option<TokenFault>) -> bool {
-        self.state.fault.set(fault);
+        self.state.core.fault.set(fault);
         self.mode == FakeMode::TokenApi
-    }
-
-    fn token_requests(&self) -> Option<u64> {
-        (self.mode == FakeMode::TokenApi).then(|| self.state.fault.attempts())
     }
 
     fn call_to<'a>(
@@ -521,14 +518,6 @@ impl ConformanceTarget for DragonPassFake {
         Some(client.get(format!("{base}{API_PATH}")).send().boxed())
     }
 
-    fn recent_api_headers(&self) -> Vec<http::HeaderMap> {
-        self.state.log.recent()
-    }
-
-    fn expired_tokens_seen(&self) -> Option<u64> {
-        Some(self.state.log.expired())
-    }
-
     /// Token-API mode fetches a new token for the retry; self-signed JWTs are minted
     /// again byte for byte within the same second.
     fn one_time_headers(&self) -> &'static [&'static str] {
@@ -537,18 +526,6 @@ impl ConformanceTarget for DragonPassFake {
         } else {
             &[]
         }
-    }
-
-    fn reject_api_calls_at_random(&self, percent: u8) -> bool {
-        self.state.reject_next.set_chance(percent);
-        true
-    }
-
-    fn set_token_chaos(&self, server_error_percent: u8, stall_percent: u8) -> bool {
-        self.state
-            .fault
-            .set_chaos(server_error_percent, stall_percent);
-        self.mode == FakeMode::TokenApi
     }
 
     fn client_with_token_base(

@@ -40,7 +40,6 @@ use std::time::{Duration, SystemTime};
 
 use auth_core::conformance::{ConformanceTarget, Creds, TokenFault};
 use auth_core::credentials::constant_time_eq;
-use auth_core::mock::FaultSwitch;
 use auth_core::{AuthError, CacheConfig, Clock, ErrorKind, ManualClock};
 use base64::Engine as _;
 use futures::FutureExt as _;
@@ -84,10 +83,8 @@ struct State {
     app_tokens_accepted: AtomicU64,
     bearer_accepted: AtomicU64,
     failing: AtomicBool,
-    reject_next: auth_core::mock::Countdown,
+    core: auth_core::mock::FakeCore,
     reject_next_in_body: auth_core::mock::Countdown,
-    fault: FaultSwitch,
-    log: auth_core::mock::RequestLog,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -130,7 +127,7 @@ impl Respond for Login {
         if self.state.failing.load(Ordering::SeqCst) {
             return failure(500, 100006, "GTR server fail, please retry later");
         }
-        if let Some(r) = self.state.fault.respond(
+        if let Some(r) = self.state.core.fault.respond(
             || failure(500, 100006, "GTR server fail, please retry later"),
             || failure(401, 100020, "no auth: login refused"),
         ) {
@@ -172,7 +169,7 @@ impl Respond for Login {
             expires_at,
         });
         // The session lifetime is the client's expireInMinutes: nothing to make huge.
-        self.state.fault.success(
+        self.state.core.fault.success(
             json!({
                 "data": {"jwt": jwt, "vaspCode": FAKE_VASP_CODE},
                 "verifyMessage": "success",
@@ -245,7 +242,7 @@ impl Api {
         match &*session {
             Some(s) if constant_time_eq(s.jwt.as_bytes(), jwt.as_bytes()) => match s.expires_at {
                 Some(exp) if self.clock.now() >= exp => {
-                    self.state.log.note_expired();
+                    self.state.core.log.note_expired();
                     Err(reject(401, 100014, "login session expired"))
                 }
                 _ => Ok(()),
@@ -258,8 +255,8 @@ impl Api {
 impl Respond for Api {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         self.state.api_calls.fetch_add(1, Ordering::SeqCst);
-        self.state.log.record(req);
-        if self.state.reject_next.take() {
+        self.state.core.log.record(req);
+        if self.state.core.reject_next.take() {
             return failure(401, 100021, "no login session");
         }
         if self.state.reject_next_in_body.take() {
@@ -430,7 +427,7 @@ impl GtrFake {
 
     /// The next `n` API calls are answered 401 / 100021.
     pub fn reject_next_api_calls(&self, n: u64) {
-        self.state.reject_next.set(n);
+        self.state.core.reject_next.set(n);
     }
 
     /// The next `n` API calls are answered HTTP 200 with `verifyStatus` 100021 in the body.
@@ -509,6 +506,10 @@ impl GtrAppTokenTarget {
 }
 
 impl ConformanceTarget for GtrSsoTarget {
+    fn fake_core(&self) -> Option<&auth_core::mock::FakeCore> {
+        Some(&self.fake.state.core)
+    }
+
     fn name(&self) -> &str {
         "gtr-sso"
     }
@@ -566,12 +567,8 @@ impl ConformanceTarget for GtrSsoTarget {
         if fault == Some(TokenFault::HugeLifetime) {
             return false;
         }
-        self.fake.state.fault.set(fault);
+        self.fake.state.core.fault.set(fault);
         true
-    }
-
-    fn token_requests(&self) -> Option<u64> {
-        Some(self.fake.state.fault.attempts())
     }
 
     fn call_to<'a>(
@@ -582,29 +579,8 @@ impl ConformanceTarget for GtrSsoTarget {
         Some(self.fake.api_call_to(client, base.to_string()))
     }
 
-    fn recent_api_headers(&self) -> Vec<http::HeaderMap> {
-        self.fake.state.log.recent()
-    }
-
-    fn expired_tokens_seen(&self) -> Option<u64> {
-        Some(self.fake.state.log.expired())
-    }
-
     fn one_time_headers(&self) -> &'static [&'static str] {
         &["authorization"]
-    }
-
-    fn reject_api_calls_at_random(&self, percent: u8) -> bool {
-        self.fake.state.reject_next.set_chance(percent);
-        true
-    }
-
-    fn set_token_chaos(&self, server_error_percent: u8, stall_percent: u8) -> bool {
-        self.fake
-            .state
-            .fault
-            .set_chaos(server_error_percent, stall_percent);
-        true
     }
 
     fn client_with_token_base(
@@ -628,6 +604,10 @@ impl ConformanceTarget for GtrSsoTarget {
 }
 
 impl ConformanceTarget for GtrAppTokenTarget {
+    fn fake_core(&self) -> Option<&auth_core::mock::FakeCore> {
+        Some(&self.fake.state.core)
+    }
+
     fn name(&self) -> &str {
         "gtr-app-token"
     }
@@ -681,17 +661,8 @@ impl ConformanceTarget for GtrAppTokenTarget {
         Some(self.fake.api_call_to(client, base.to_string()))
     }
 
-    fn recent_api_headers(&self) -> Vec<http::HeaderMap> {
-        self.fake.state.log.recent()
-    }
-
     fn one_time_headers(&self) -> &'static [&'static str] {
         &["x-authorization"]
-    }
-
-    fn reject_api_calls_at_random(&self, percent: u8) -> bool {
-        self.fake.state.reject_next.set_chance(percent);
-        true
     }
 
     fn secrets(&self) -> Vec<String> {

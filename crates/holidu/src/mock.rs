@@ -65,8 +65,7 @@ struct State {
     seen: Mutex<HashSet<String>>,
     valid_tokens: AtomicU64,
     api_calls: AtomicU64,
-    reject_next: auth_core::mock::Countdown,
-    log: auth_core::mock::RequestLog,
+    core: auth_core::mock::FakeCore,
 }
 
 fn unauthorized(message: &str) -> ResponseTemplate {
@@ -86,8 +85,8 @@ struct Api {
 impl Respond for Api {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         self.state.api_calls.fetch_add(1, Ordering::SeqCst);
-        self.state.log.record(req);
-        if self.state.reject_next.take() {
+        self.state.core.log.record(req);
+        if self.state.core.reject_next.take() {
             return unauthorized("JWT rejected: token revoked");
         }
         let Some(token) = req
@@ -106,7 +105,7 @@ impl Respond for Api {
         };
         if let Err(e) = verify(token, &self.key, &expect) {
             if e.message().contains("expired") {
-                self.state.log.note_expired();
+                self.state.core.log.note_expired();
             }
             return unauthorized(e.message());
         }
@@ -225,7 +224,7 @@ impl HoliduFake {
 
     /// The next `n` API calls get HTTP 401.
     pub fn reject_next_api_calls(&self, n: u64) {
-        self.state.reject_next.set(n);
+        self.state.core.reject_next.set(n);
     }
 
     /// The clock the fake reads.
@@ -235,6 +234,10 @@ impl HoliduFake {
 }
 
 impl ConformanceTarget for HoliduFake {
+    fn fake_core(&self) -> Option<&auth_core::mock::FakeCore> {
+        Some(&self.state.core)
+    }
+
     fn name(&self) -> &str {
         "holidu"
     }
@@ -270,19 +273,6 @@ impl ConformanceTarget for HoliduFake {
         base: &'a str,
     ) -> Option<BoxFuture<'a, Result<reqwest::Response, reqwest_middleware::Error>>> {
         Some(client.get(format!("{base}/properties")).send().boxed())
-    }
-
-    fn recent_api_headers(&self) -> Vec<http::HeaderMap> {
-        self.state.log.recent()
-    }
-
-    fn expired_tokens_seen(&self) -> Option<u64> {
-        Some(self.state.log.expired())
-    }
-
-    fn reject_api_calls_at_random(&self, percent: u8) -> bool {
-        self.state.reject_next.set_chance(percent);
-        true
     }
 
     fn call<'a>(

@@ -22,7 +22,6 @@ use std::time::{Duration, SystemTime};
 
 use auth_core::SecretString;
 use auth_core::conformance::{ConformanceTarget, Creds, TokenFault};
-use auth_core::mock::FaultSwitch;
 use auth_core::{AuthError, CacheConfig, Clock, ManualClock};
 use futures::FutureExt;
 use futures::future::BoxFuture;
@@ -88,9 +87,7 @@ struct FakeState {
     api_calls: AtomicU64,
     accepted: AtomicU64,
     failing: AtomicBool,
-    reject_next: auth_core::mock::Countdown,
-    fault: FaultSwitch,
-    log: auth_core::mock::RequestLog,
+    core: auth_core::mock::FakeCore,
 }
 
 fn snap(http: u16, service: u8, case: u8, message: &str) -> ResponseTemplate {
@@ -127,7 +124,7 @@ impl Respond for TokenEndpoint {
         if self.state.failing.load(Ordering::SeqCst) {
             return snap(500, s, 0, "General Error");
         }
-        if let Some(r) = self.state.fault.respond(
+        if let Some(r) = self.state.core.fault.respond(
             || snap(500, s, 0, "General Error"),
             || snap(401, s, 0, "Unauthorized. [Signature]"),
         ) {
@@ -179,7 +176,7 @@ impl Respond for TokenEndpoint {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert(token.clone(), self.clock.now() + TOKEN_LIFETIME);
-        self.state.fault.success(
+        self.state.core.fault.success(
             serde_json::json!({
                 "responseCode": "2007300",
                 "responseMessage": "Successful",
@@ -216,7 +213,7 @@ impl Api {
             match issued.get(token) {
                 Some(exp) if self.clock.now() < *exp => {}
                 Some(_) => {
-                    state.log.note_expired();
+                    state.core.log.note_expired();
                     return Err((401, 1, "Invalid Token (B2B)"));
                 }
                 None => return Err((401, 1, "Invalid Token (B2B)")),
@@ -279,8 +276,8 @@ impl Api {
 impl Respond for Api {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         self.state.api_calls.fetch_add(1, Ordering::SeqCst);
-        self.state.log.record(req);
-        if self.state.reject_next.take() {
+        self.state.core.log.record(req);
+        if self.state.core.reject_next.take() {
             return snap(401, SERVICE_API, 1, "Invalid Token (B2B)");
         }
         match self.check(req) {
@@ -372,9 +369,7 @@ impl SnapFake {
             api_calls: AtomicU64::new(0),
             accepted: AtomicU64::new(0),
             failing: AtomicBool::new(false),
-            reject_next: Default::default(),
-            fault: FaultSwitch::default(),
-            log: Default::default(),
+            core: Default::default(),
         });
         Mock::given(method("POST"))
             .and(path(format!("{PREFIX}/v1.0/access-token/b2b")))
@@ -501,11 +496,15 @@ impl SnapFake {
 
     /// The next `n` transaction calls are answered `4012401` with HTTP 401.
     pub fn reject_next_api_calls(&self, n: u64) {
-        self.state.reject_next.set(n);
+        self.state.core.reject_next.set(n);
     }
 }
 
 impl ConformanceTarget for SnapFake {
+    fn fake_core(&self) -> Option<&auth_core::mock::FakeCore> {
+        Some(&self.state.core)
+    }
+
     fn name(&self) -> &str {
         "snap-b2b"
     }
@@ -557,12 +556,8 @@ impl ConformanceTarget for SnapFake {
     }
 
     fn set_token_fault(&self, fault: Option<TokenFault>) -> bool {
-        self.state.fault.set(fault);
+        self.state.core.fault.set(fault);
         true
-    }
-
-    fn token_requests(&self) -> Option<u64> {
-        Some(self.state.fault.attempts())
     }
 
     fn call_to<'a>(
@@ -579,28 +574,8 @@ impl ConformanceTarget for SnapFake {
         )
     }
 
-    fn recent_api_headers(&self) -> Vec<http::HeaderMap> {
-        self.state.log.recent()
-    }
-
-    fn expired_tokens_seen(&self) -> Option<u64> {
-        Some(self.state.log.expired())
-    }
-
     fn one_time_headers(&self) -> &'static [&'static str] {
         &["x-external-id", "authorization"]
-    }
-
-    fn reject_api_calls_at_random(&self, percent: u8) -> bool {
-        self.state.reject_next.set_chance(percent);
-        true
-    }
-
-    fn set_token_chaos(&self, server_error_percent: u8, stall_percent: u8) -> bool {
-        self.state
-            .fault
-            .set_chaos(server_error_percent, stall_percent);
-        true
     }
 
     fn client_with_token_base(

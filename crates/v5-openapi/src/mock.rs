@@ -34,7 +34,6 @@ use std::time::{Duration, SystemTime};
 use auth_core::clock::unix_seconds;
 use auth_core::conformance::{ConformanceTarget, Creds, TokenFault};
 use auth_core::credentials::constant_time_eq;
-use auth_core::mock::FaultSwitch;
 use auth_core::{AuthError, CacheConfig, Clock, ManualClock, SecretString};
 use futures::FutureExt;
 use futures::future::BoxFuture;
@@ -79,9 +78,7 @@ struct State {
     fetches: AtomicU64,
     api_calls: AtomicU64,
     failing: AtomicBool,
-    reject_next: auth_core::mock::Countdown,
-    fault: FaultSwitch,
-    log: auth_core::mock::RequestLog,
+    core: auth_core::mock::FakeCore,
 }
 
 fn envelope(status: u16, code: i64, msg: &str) -> ResponseTemplate {
@@ -125,7 +122,7 @@ impl Respond for TokenEndpoint {
         if self.state.failing.load(Ordering::SeqCst) {
             return envelope(500, codes::INTERNAL, "internal server error");
         }
-        if let Some(r) = self.state.fault.respond(
+        if let Some(r) = self.state.core.fault.respond(
             || envelope(500, codes::INTERNAL, "internal server error"),
             || envelope(200, codes::BAD_SIGNATURE, "signature verification failed"),
         ) {
@@ -174,7 +171,7 @@ impl Respond for TokenEndpoint {
             .insert(token.clone(), (app_id.to_string(), expires));
         // The client keeps its own lifetime (expire_time is never trusted), so there is no
         // lifetime to make huge: HugeLifetime is refused in `set_token_fault`.
-        self.state.fault.success(
+        self.state.core.fault.success(
             json!({
                 "code": 0,
                 "msg": "success.",
@@ -193,8 +190,8 @@ struct Api {
 impl Respond for Api {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         self.state.api_calls.fetch_add(1, Ordering::SeqCst);
-        self.state.log.record(req);
-        if self.state.reject_next.take() {
+        self.state.core.log.record(req);
+        if self.state.core.reject_next.take() {
             return envelope(401, codes::TOKEN_INVALID, "token expired");
         }
         let header = |name: &str| req.headers.get(name).and_then(|v| v.to_str().ok());
@@ -207,7 +204,7 @@ impl Respond for Api {
             match issued.get(token) {
                 Some((app, exp)) if now < *exp => app.clone(),
                 Some(_) => {
-                    self.state.log.note_expired();
+                    self.state.core.log.note_expired();
                     return envelope(401, codes::TOKEN_INVALID, "invalid or expired token");
                 }
                 None => return envelope(401, codes::TOKEN_INVALID, "invalid or expired token"),
@@ -323,7 +320,7 @@ impl V5Fake {
 
     /// The next `n` API calls get HTTP 401 with code [`codes::TOKEN_INVALID`].
     pub fn reject_next_api_calls(&self, n: u64) {
-        self.state.reject_next.set(n);
+        self.state.core.reject_next.set(n);
     }
 
     /// The clock the fake reads.
@@ -333,6 +330,10 @@ impl V5Fake {
 }
 
 impl ConformanceTarget for V5Fake {
+    fn fake_core(&self) -> Option<&auth_core::mock::FakeCore> {
+        Some(&self.state.core)
+    }
+
     fn name(&self) -> &str {
         "v5-openapi"
     }
@@ -392,12 +393,8 @@ impl ConformanceTarget for V5Fake {
         if fault == Some(TokenFault::HugeLifetime) {
             return false;
         }
-        self.state.fault.set(fault);
+        self.state.core.fault.set(fault);
         true
-    }
-
-    fn token_requests(&self) -> Option<u64> {
-        Some(self.state.fault.attempts())
     }
 
     fn call_to<'a>(
@@ -408,28 +405,8 @@ impl ConformanceTarget for V5Fake {
         Some(client.get(format!("{base}{VERIFY_PATH}")).send().boxed())
     }
 
-    fn recent_api_headers(&self) -> Vec<http::HeaderMap> {
-        self.state.log.recent()
-    }
-
-    fn expired_tokens_seen(&self) -> Option<u64> {
-        Some(self.state.log.expired())
-    }
-
     fn one_time_headers(&self) -> &'static [&'static str] {
         &["authorization"]
-    }
-
-    fn reject_api_calls_at_random(&self, percent: u8) -> bool {
-        self.state.reject_next.set_chance(percent);
-        true
-    }
-
-    fn set_token_chaos(&self, server_error_percent: u8, stall_percent: u8) -> bool {
-        self.state
-            .fault
-            .set_chaos(server_error_percent, stall_percent);
-        true
     }
 
     fn client_with_token_base(
