@@ -138,8 +138,8 @@ pub struct CachedToken {
 }
 
 impl CachedToken {
-    /// A token received at `received_at` with `remaining` life left out of a full lifetime
-    /// of `full` (the same for a token fresh from its source; longer for one taken from a
+    /// A token with `remaining` life left, counted from `received_at` (see
+    /// [`received_at`](Self::received_at)), out of a full lifetime of `full` (the same for a token fresh from its source; longer for one taken from a
     /// shared store). Lifetimes are clamped to `timing.max_lifetime`; every addition is
     /// checked.
     pub(crate) fn new(
@@ -200,7 +200,9 @@ impl CachedToken {
         Ok(self.header.get_or_init(|| h).clone())
     }
 
-    /// When the token was received, by the cache's clock.
+    /// The moment its lifetime counts from, by the cache's clock: when its request was sent
+    /// (the server counts from some moment after that, so a slow answer cannot carry the
+    /// token past the server's expiry), or when it was read from a shared store.
     pub fn received_at(&self) -> SystemTime {
         self.received_at
     }
