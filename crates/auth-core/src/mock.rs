@@ -35,7 +35,6 @@ pub mod fleet_chaos;
 pub struct Countdown {
     left: AtomicU64,
     percent: AtomicU64,
-    fired: AtomicU64,
 }
 
 impl Countdown {
@@ -57,16 +56,7 @@ impl Countdown {
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
             .is_ok();
         let pct = self.percent.load(Ordering::SeqCst);
-        let fired = armed || (pct > 0 && rand::random::<u64>() % 100 < pct);
-        if fired {
-            self.fired.fetch_add(1, Ordering::SeqCst);
-        }
-        fired
-    }
-
-    /// How many takes fired so far.
-    pub fn fired(&self) -> u64 {
-        self.fired.load(Ordering::SeqCst)
+        armed || (pct > 0 && rand::random::<u64>() % 100 < pct)
     }
 }
 
