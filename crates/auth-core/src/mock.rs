@@ -636,4 +636,23 @@ mod tests {
         c.set(0);
         assert!(!c.take(), "set replaces the count");
     }
+
+    #[test]
+    fn countdown_chance_fires_at_the_given_rate() {
+        let c = Countdown::default();
+        c.set_chance(100);
+        assert!((0..50).all(|_| c.take()), "100 % always fires");
+        c.set_chance(0);
+        assert!((0..50).all(|_| !c.take()), "0 % never fires");
+        c.set_chance(30);
+        let fired = (0..10_000).filter(|_| c.take()).count();
+        assert!(
+            (2_000..4_000).contains(&fired),
+            "30 % fired {fired} of 10 000"
+        );
+        // An armed count still fires first, whatever the chance.
+        c.set_chance(0);
+        c.set(2);
+        assert!(c.take() && c.take() && !c.take());
+    }
 }
