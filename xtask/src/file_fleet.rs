@@ -11,7 +11,7 @@ use std::sync::mpsc;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use auth_core::conformance::{Outcome, ScenarioResult};
+use testkit::conformance::{Outcome, ScenarioResult};
 
 /// The row's name.
 pub const SCENARIO: &str = "fleet: file store, 8 processes -> 1 fetch";

@@ -1,18 +1,18 @@
 //! The conformance rows `fleet chaos: …` (issue 22): eight `fleet_member` processes share
 //! tokens through a `redis-server` that is restarted, stalled and stopped under them,
 //! against the reference fake in single sign-on mode. The scenarios and their targets live in
-//! `auth_core::mock::fleet_chaos` (the auth-core tests run the same ones); this file builds
+//! `testkit::mock::fleet_chaos` (the auth-core tests run the same ones); this file builds
 //! the member binary, runs them, and prints their figures.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use auth_core::conformance::{Outcome, ScenarioResult};
-use auth_core::mock::fleet_chaos::{
+use auth_core::store::OnUnavailable;
+use testkit::conformance::{Outcome, ScenarioResult};
+use testkit::mock::fleet_chaos::{
     self, ChaosFigures, MEMBERS, RESTART, RESTART_LIFETIMES, STALL, UNREACHABLE_FAIL,
     UNREACHABLE_FETCH_LOCALLY,
 };
-use auth_core::store::OnUnavailable;
 
 /// The rows for the conformance provider `name` (the scenarios drive the reference fake, so
 /// only `reference` gets them).
@@ -125,11 +125,11 @@ fn member_binary() -> Result<PathBuf, String> {
         "build",
         "--quiet",
         "--package",
-        "tollgate-auth-core",
+        "tollgate-testkit",
         "--example",
         "fleet_member",
         "--features",
-        "mock,redis",
+        "redis",
     ]);
     if let Some(target) = profile_dir.parent() {
         build.env("CARGO_TARGET_DIR", target);
@@ -142,7 +142,7 @@ fn member_binary() -> Result<PathBuf, String> {
             "cargo build --example fleet_member failed: {status}"
         ));
     }
-    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/auth-core");
+    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/testkit");
     fleet_chaos::member_binary_near(&exe, &crate_dir)
         .ok_or_else(|| "fleet_member not found after the build".to_string())
 }

@@ -4,9 +4,7 @@
 use std::process::ExitCode;
 
 use auth_core::ManualClock;
-use auth_core::conformance::{
-    ConformanceTarget, Outcome, Report, run_fleet_scenario, run_scenarios,
-};
+use testkit::conformance::{ConformanceTarget, Outcome, Report, run_fleet_scenario, run_scenarios};
 
 mod bench;
 mod file_fleet;
@@ -88,7 +86,7 @@ fn conformance(only: &[String]) -> ExitCode {
                                 run_fleet_scenario(target.as_ref(), store.clone(), &key).await,
                             );
                             report.results.extend(
-                                auth_core::conformance::run_fleet_faults(
+                                testkit::conformance::run_fleet_faults(
                                     target.as_ref(),
                                     store,
                                     &key,
@@ -96,7 +94,7 @@ fn conformance(only: &[String]) -> ExitCode {
                                 .await,
                             );
                         }
-                        Err(e) => report.results.push(auth_core::conformance::ScenarioResult {
+                        Err(e) => report.results.push(testkit::conformance::ScenarioResult {
                             scenario: "fleet: 8 caches -> 1 fetch",
                             outcome: Outcome::Fail(e),
                             fetches: 0,

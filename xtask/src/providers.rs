@@ -1,10 +1,10 @@
 //! The providers `cargo xtask conformance` knows. Each entry starts that provider's fake
-//! (from its crate's `mock` feature) on a manual clock.
+//! (from its crate's `test-util` feature) on a manual clock.
 
 use auth_core::ManualClock;
-use auth_core::conformance::ConformanceTarget;
 use std::future::Future;
 use std::pin::Pin;
+use testkit::conformance::ConformanceTarget;
 
 type Start = fn(ManualClock) -> Pin<Box<dyn Future<Output = Box<dyn ConformanceTarget>>>>;
 
@@ -29,7 +29,7 @@ pub const ALL: &[Provider] = &[
     Provider {
         name: "reference",
         start: |clock| {
-            Box::pin(async move { boxed(auth_core::mock::ReferenceFake::start(clock).await) })
+            Box::pin(async move { boxed(testkit::mock::ReferenceFake::start(clock).await) })
         },
     },
     Provider {
@@ -102,7 +102,7 @@ impl ConformanceTarget for StartFailed {
     }
     fn client(
         &self,
-        _creds: auth_core::conformance::Creds,
+        _creds: testkit::conformance::Creds,
         _cache: auth_core::CacheConfig,
     ) -> Result<reqwest_middleware::ClientWithMiddleware, auth_core::AuthError> {
         Err(auth_core::AuthError::new(

@@ -1,8 +1,8 @@
 //! The second conformance table: the fault matrix and the soak, each provider on a fresh
-//! fake (see `auth_core::conformance::{run_fault_matrix, run_soak}`).
+//! fake (see `testkit::conformance::{run_fault_matrix, run_soak}`).
 
 use auth_core::ManualClock;
-use auth_core::conformance::{Report, run_chaos_soak, run_fault_matrix, run_soak};
+use testkit::conformance::{Report, run_chaos_soak, run_fault_matrix, run_soak};
 
 use crate::providers::Provider;
 

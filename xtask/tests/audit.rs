@@ -3,7 +3,7 @@
 //! never with `==` / `!=`, whose running time reveals the length of the matching prefix.
 
 const FILES: &[&str] = &[
-    "crates/auth-core/src/mock.rs",
+    "crates/testkit/src/mock.rs",
     "crates/dragonpass/src/mock.rs",
     "crates/dragonpass/src/push.rs",
     "crates/gtr/src/mock.rs",

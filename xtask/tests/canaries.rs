@@ -1,6 +1,6 @@
 //! Secret canaries: every registered provider's conformance scenarios and fault matrix run
 //! with tracing captured at TRACE; no credential value, nor its hex or base64 form
-//! (`auth_core::conformance::secret_forms`), may appear in the logs or the reports (which
+//! (`testkit::conformance::secret_forms`), may appear in the logs or the reports (which
 //! carry every failure reason). The scenarios themselves already check the error, body and
 //! `Debug` texts they collect the same way (the `no secrets in output` rows).
 
@@ -8,7 +8,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use auth_core::ManualClock;
-use auth_core::conformance::{run_fault_matrix, run_scenarios, text_leaks};
+use testkit::conformance::{run_fault_matrix, run_scenarios, text_leaks};
 
 #[allow(dead_code)]
 #[path = "../src/providers.rs"]

@@ -620,6 +620,8 @@ impl<S: TokenSource> TokenCache<S> {
         &self.inner.source
     }
 
+    #[cfg(feature = "test-util")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
     /// How many fetches this cache has started.
     pub fn fetches_started(&self) -> u64 {
         self.inner.lock().fetches_started
@@ -771,6 +773,8 @@ impl<S: TokenSource> TokenCache<S> {
         }
     }
 
+    #[cfg(feature = "test-util")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
     /// Waits for a fetch in flight, if any, to finish (its result is ignored).
     pub async fn settle(&self) {
         let flight = self.inner.lock().flight.as_ref().map(|f| f.flight.clone());

@@ -20,17 +20,11 @@
 
 pub mod cache;
 pub mod clock;
-#[cfg(feature = "mock")]
-#[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
-pub mod conformance;
 pub mod credentials;
 pub mod envelope;
 pub mod error;
 pub mod jwt;
 pub mod middleware;
-#[cfg(feature = "mock")]
-#[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
-pub mod mock;
 pub mod scope;
 pub mod sign;
 pub mod store;

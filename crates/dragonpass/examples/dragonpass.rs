@@ -3,9 +3,9 @@
 //!
 //! `cargo run -p tollgate-dragonpass --example dragonpass --features mock`
 
+use testkit::conformance::Creds;
 use tollgate_dragonpass::DragonPassAuth;
 use tollgate_dragonpass::auth_core::ManualClock;
-use tollgate_dragonpass::auth_core::conformance::Creds;
 use tollgate_dragonpass::error::{Origin, parse_response};
 use tollgate_dragonpass::mock::DragonPassFake;
 

@@ -37,7 +37,7 @@
 //! # Ok(()) }
 //! ```
 //!
-//! With the `mock` feature, [`mock::DragonPassFake`] is a local fake of DragonPass for
+//! With the `test-util` feature, [`mock::DragonPassFake`] is a local fake of DragonPass for
 //! offline tests.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
@@ -45,8 +45,8 @@
 pub mod auth;
 pub mod credentials;
 pub mod error;
-#[cfg(feature = "mock")]
-#[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod mock;
 pub mod push;
 pub mod sign;

@@ -1,4 +1,4 @@
-//! A wiremock fake of DragonPass for offline tests (feature `mock`).
+//! A wiremock fake of DragonPass for offline tests (feature `test-util`).
 //!
 //! The fake verifies bearer JWTs the way DragonPass does, with an implementation independent
 //! of this crate's signer (`jsonwebtoken`): HS256 with the account secret (self-generated
@@ -18,7 +18,8 @@
 //! published) and `GET /v2/transport-hubs` (a protected API call).
 //!
 //! ```no_run
-//! use tollgate_dragonpass::auth_core::{ManualClock, conformance::Creds};
+//! use tollgate_dragonpass::auth_core::ManualClock;
+//! use tollgate_dragonpass::mock::Creds;
 //! use tollgate_dragonpass::DragonPassAuth;
 //! use tollgate_dragonpass::mock::DragonPassFake;
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -37,13 +38,15 @@
 //! # Ok(()) }
 //! ```
 
+/// The conformance contract this fake implements, and the credential variants it hands out.
+pub use testkit::conformance::{ConformanceTarget, Creds};
+
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use auth_core::clock::unix_seconds;
-use auth_core::conformance::{ConformanceTarget, Creds, TokenFault};
 use auth_core::credentials::constant_time_eq;
 use auth_core::{AuthError, CacheConfig, Clock, ManualClock};
 use futures::FutureExt;
@@ -52,6 +55,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
 use rsa::traits::PublicKeyParts;
 use serde::{Deserialize, Serialize};
+use testkit::conformance::TokenFault;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -96,7 +100,7 @@ struct State {
     fetches: AtomicU64,
     api_calls: AtomicU64,
     failing: AtomicBool,
-    core: auth_core::mock::FakeCore,
+    core: testkit::mock::FakeCore,
     seen: Mutex<HashSet<String>>,
 }
 
@@ -426,7 +430,7 @@ impl DragonPassFake {
 }
 
 impl ConformanceTarget for DragonPassFake {
-    fn fake_core(&self) -> Option<&auth_core::mock::FakeCore> {
+    fn fake_core(&self) -> Option<&testkit::mock::FakeCore> {
         Some(&self.state.core)
     }
 

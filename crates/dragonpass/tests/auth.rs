@@ -1,12 +1,12 @@
 //! The auth type and token sources end to end against the fake (and small wiremock stubs
 //! for response shapes the fake does not produce).
-#![cfg(feature = "mock")]
+#![cfg(feature = "test-util")]
 
 use std::time::{Duration, UNIX_EPOCH};
 
 use base64::Engine as _;
+use testkit::conformance::Creds;
 use tollgate_dragonpass::DragonPassAuth;
-use tollgate_dragonpass::auth_core::conformance::Creds;
 use tollgate_dragonpass::auth_core::{AuthError, ErrorKind, ExposeSecret, ManualClock};
 use tollgate_dragonpass::credentials::{SelfSignedCredentials, TokenApiCredentials};
 use tollgate_dragonpass::mock::{DragonPassFake, FAKE_ISSUER, FAKE_SECRET};

@@ -1,8 +1,8 @@
 //! The shared conformance scenarios against the DragonPass fake, in every mode.
-#![cfg(feature = "mock")]
+#![cfg(feature = "test-util")]
 
+use testkit::conformance::{Outcome, Report, run_scenarios};
 use tollgate_dragonpass::auth_core::ManualClock;
-use tollgate_dragonpass::auth_core::conformance::{Outcome, Report, run_scenarios};
 use tollgate_dragonpass::mock::DragonPassFake;
 
 const DIR: &str = concat!(

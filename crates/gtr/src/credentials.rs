@@ -83,7 +83,7 @@ impl GtrCredentials {
     }
 
     /// Builds without validation, for constants known to be valid (the fake's).
-    #[cfg(feature = "mock")]
+    #[cfg(feature = "test-util")]
     pub(crate) fn from_trusted_parts(vasp_code: &str, access_key: &str, secret_key: &str) -> Self {
         GtrCredentials {
             vasp_code: vasp_code.to_string(),

@@ -10,7 +10,7 @@
 //!   (recommended by GTR for distributed servers).
 //! - [`sign`]: the pure hashing/encoding stages, checked against GTR's worked example.
 //! - [`error`]: GTR's `verifyStatus` codes as typed errors.
-//! - `mock` (feature `mock`): a wiremock fake of GTR that verifies both modes.
+//! - `mock` (feature `test-util`): a wiremock fake of GTR that verifies both modes.
 //!
 //! ```no_run
 //! use tollgate_gtr::{auth::SsoAuth, credentials::GtrCredentials, tls::{ClientIdentity, TlsConfig}};
@@ -32,8 +32,8 @@
 pub mod auth;
 pub mod credentials;
 pub mod error;
-#[cfg(feature = "mock")]
-#[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod mock;
 mod p12;
 pub mod sign;

@@ -33,12 +33,14 @@
 //! # Ok(()) }
 //! ```
 
+/// The conformance contract this fake implements, and the credential variants it hands out.
+pub use testkit::conformance::{ConformanceTarget, Creds};
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use auth_core::conformance::{ConformanceTarget, Creds, TokenFault};
 use auth_core::credentials::constant_time_eq;
 use auth_core::{AuthError, CacheConfig, Clock, ErrorKind, ManualClock};
 use base64::Engine as _;
@@ -46,6 +48,7 @@ use futures::FutureExt as _;
 use futures::future::BoxFuture;
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
 use serde_json::json;
+use testkit::conformance::TokenFault;
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -83,8 +86,8 @@ struct State {
     app_tokens_accepted: AtomicU64,
     bearer_accepted: AtomicU64,
     failing: AtomicBool,
-    core: auth_core::mock::FakeCore,
-    reject_next_in_body: auth_core::mock::Countdown,
+    core: testkit::mock::FakeCore,
+    reject_next_in_body: testkit::mock::Countdown,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -506,7 +509,7 @@ impl GtrAppTokenTarget {
 }
 
 impl ConformanceTarget for GtrSsoTarget {
-    fn fake_core(&self) -> Option<&auth_core::mock::FakeCore> {
+    fn fake_core(&self) -> Option<&testkit::mock::FakeCore> {
         Some(&self.fake.state.core)
     }
 
@@ -604,7 +607,7 @@ impl ConformanceTarget for GtrSsoTarget {
 }
 
 impl ConformanceTarget for GtrAppTokenTarget {
-    fn fake_core(&self) -> Option<&auth_core::mock::FakeCore> {
+    fn fake_core(&self) -> Option<&testkit::mock::FakeCore> {
         Some(&self.fake.state.core)
     }
 

@@ -1,6 +1,6 @@
 //! The fake verifies like GTR: replayed nonces, stale or future timestamps, wrong secrets,
 //! replaced SSO sessions, and answers with GTR's envelope.
-#![cfg(feature = "mock")]
+#![cfg(feature = "test-util")]
 
 use std::time::Duration;
 
@@ -194,7 +194,7 @@ async fn sso_session_expiry_and_login_errors() {
     assert_eq!(body["verifyStatus"], 100014);
 
     // Wrong secret: Unauthorized, not retryable, provider code kept, no secret in text.
-    let wrong = SsoAuth::builder(fake.creds(auth_core::conformance::Creds::Wrong))
+    let wrong = SsoAuth::builder(fake.creds(testkit::conformance::Creds::Wrong))
         .base_url(fake.uri())
         .http_client(fake.http_client().expect("client"))
         .build()

@@ -11,7 +11,7 @@
 //!   refresh-ahead margin; `iat` from the injected clock, never in the future) and
 //!   attaches it with [`HoliduAuth`];
 //! - [`error`] maps error responses onto typed errors;
-//! - `mock` (feature `mock`) is a loopback fake that verifies tokens the way Holidu does.
+//! - `mock` (feature `test-util`) is a loopback fake that verifies tokens the way Holidu does.
 //!
 //! There is no token endpoint, hence no `token` module.
 //!
@@ -36,8 +36,8 @@
 pub mod auth;
 pub mod credentials;
 pub mod error;
-#[cfg(feature = "mock")]
-#[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod mock;
 pub mod sign;
 

@@ -28,18 +28,21 @@
 //! # Ok(()) }
 //! ```
 
+/// The conformance contract this fake implements, and the credential variants it hands out.
+pub use testkit::conformance::{ConformanceTarget, Creds};
+
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use auth_core::clock::unix_seconds;
-use auth_core::conformance::{ConformanceTarget, Creds};
 use auth_core::{AuthError, CacheConfig, Clock, ManualClock};
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use p256::ecdsa::{SigningKey, VerifyingKey};
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
+
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -65,7 +68,7 @@ struct State {
     seen: Mutex<HashSet<String>>,
     valid_tokens: AtomicU64,
     api_calls: AtomicU64,
-    core: auth_core::mock::FakeCore,
+    core: testkit::mock::FakeCore,
 }
 
 fn unauthorized(message: &str) -> ResponseTemplate {
@@ -234,7 +237,7 @@ impl HoliduFake {
 }
 
 impl ConformanceTarget for HoliduFake {
-    fn fake_core(&self) -> Option<&auth_core::mock::FakeCore> {
+    fn fake_core(&self) -> Option<&testkit::mock::FakeCore> {
         Some(&self.state.core)
     }
 

@@ -1,5 +1,5 @@
 //! Minting through the cache, the headers on the wire, and the fake's checks.
-#![cfg(feature = "mock")]
+#![cfg(feature = "test-util")]
 
 use std::time::{Duration, UNIX_EPOCH};
 

@@ -1,8 +1,8 @@
 //! auth-core's conformance scenarios against the Holidu fake.
-#![cfg(feature = "mock")]
+#![cfg(feature = "test-util")]
 
 use auth_core::ManualClock;
-use auth_core::conformance::{Outcome, run_scenarios};
+use testkit::conformance::{Outcome, run_scenarios};
 use tollgate_holidu::mock::HoliduFake;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -46,8 +46,8 @@ pub mod auth;
 pub mod credentials;
 pub mod error;
 pub mod minify;
-#[cfg(feature = "mock")]
-#[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod mock;
 pub mod notify;
 pub mod sign;

@@ -1,4 +1,4 @@
-//! A wiremock fake of a SNAP provider (feature `mock`) that checks authentication the way a
+//! A wiremock fake of a SNAP provider (feature `test-util`) that checks authentication the way a
 //! provider does, for offline integration tests and the auth-core conformance suite.
 //!
 //! - `POST /snap/v1.0/access-token/b2b`: checks `X-CLIENT-KEY`, that `X-TIMESTAMP` lies
@@ -15,19 +15,22 @@
 //!
 //! The keys it uses are test-only keys shipped with this crate; never use them elsewhere.
 
+/// The conformance contract this fake implements, and the credential variants it hands out.
+pub use testkit::conformance::{ConformanceTarget, Creds};
+
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use auth_core::SecretString;
-use auth_core::conformance::{ConformanceTarget, Creds, TokenFault};
 use auth_core::{AuthError, CacheConfig, Clock, ManualClock};
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use rand::Rng;
 use rand::distributions::Alphanumeric;
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
+use testkit::conformance::TokenFault;
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -87,7 +90,7 @@ struct FakeState {
     api_calls: AtomicU64,
     accepted: AtomicU64,
     failing: AtomicBool,
-    core: auth_core::mock::FakeCore,
+    core: testkit::mock::FakeCore,
 }
 
 fn snap(http: u16, service: u8, case: u8, message: &str) -> ResponseTemplate {
@@ -501,7 +504,7 @@ impl SnapFake {
 }
 
 impl ConformanceTarget for SnapFake {
-    fn fake_core(&self) -> Option<&auth_core::mock::FakeCore> {
+    fn fake_core(&self) -> Option<&testkit::mock::FakeCore> {
         Some(&self.state.core)
     }
 

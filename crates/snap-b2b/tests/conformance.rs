@@ -1,8 +1,8 @@
 //! The shared conformance scenarios against the SNAP fake.
-#![cfg(feature = "mock")]
+#![cfg(feature = "test-util")]
 
 use auth_core::ManualClock;
-use auth_core::conformance::{Outcome, run_scenarios};
+use testkit::conformance::{Outcome, run_scenarios};
 use tollgate_snap_b2b::mock::SnapFake;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

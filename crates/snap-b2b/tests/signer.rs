@@ -1,5 +1,5 @@
 //! The signer against the fake and against independent recomputation of each setting.
-#![cfg(feature = "mock")]
+#![cfg(feature = "test-util")]
 
 use std::time::Duration;
 

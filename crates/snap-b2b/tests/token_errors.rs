@@ -1,6 +1,6 @@
 //! The token endpoint's answers mapped to typed errors (a capture server plays the
 //! provider, so each envelope shape is exercised exactly).
-#![cfg(feature = "mock")]
+#![cfg(feature = "test-util")]
 
 use std::time::Duration;
 

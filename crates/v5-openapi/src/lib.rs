@@ -34,15 +34,15 @@
 //! - error codes are unpublished: the kind comes from the HTTP status and the endpoint
 //!   (see [`error`]); `msg` text is never compared.
 //!
-//! With the `mock` feature, [`mock::V5Fake`] is a loopback fake of the provider for tests.
+//! With the `test-util` feature, [`mock::V5Fake`] is a loopback fake of the provider for tests.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
 pub mod auth;
 pub mod credentials;
 pub mod error;
-#[cfg(feature = "mock")]
-#[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod mock;
 pub mod sign;
 pub mod token;

@@ -26,19 +26,22 @@
 //! # Ok(()) }
 //! ```
 
+/// The conformance contract this fake implements, and the credential variants it hands out.
+pub use testkit::conformance::{ConformanceTarget, Creds};
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use auth_core::clock::unix_seconds;
-use auth_core::conformance::{ConformanceTarget, Creds, TokenFault};
 use auth_core::credentials::constant_time_eq;
 use auth_core::{AuthError, CacheConfig, Clock, ManualClock, SecretString};
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
 use serde_json::json;
+use testkit::conformance::TokenFault;
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -78,7 +81,7 @@ struct State {
     fetches: AtomicU64,
     api_calls: AtomicU64,
     failing: AtomicBool,
-    core: auth_core::mock::FakeCore,
+    core: testkit::mock::FakeCore,
 }
 
 fn envelope(status: u16, code: i64, msg: &str) -> ResponseTemplate {
@@ -330,7 +333,7 @@ impl V5Fake {
 }
 
 impl ConformanceTarget for V5Fake {
-    fn fake_core(&self) -> Option<&auth_core::mock::FakeCore> {
+    fn fake_core(&self) -> Option<&testkit::mock::FakeCore> {
         Some(&self.state.core)
     }
 

@@ -1,8 +1,8 @@
 //! auth-core's conformance scenarios against the V5 fake.
-#![cfg(feature = "mock")]
+#![cfg(feature = "test-util")]
 
 use auth_core::ManualClock;
-use auth_core::conformance::{Outcome, run_scenarios};
+use testkit::conformance::{Outcome, run_scenarios};
 use tollgate_v5_openapi::mock::V5Fake;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,5 +1,5 @@
 //! The token flow end to end against the fake and against hand-written wiremock answers.
-#![cfg(feature = "mock")]
+#![cfg(feature = "test-util")]
 
 use std::time::{Duration, UNIX_EPOCH};
 

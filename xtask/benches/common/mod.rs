@@ -95,7 +95,7 @@ pub async fn dragonpass() -> Provider<dragonpass::DragonPassAuth> {
         let fake = fake.clone();
         move || {
             DragonPassAuth::builder()
-                .credentials(fake.credentials(auth_core::conformance::Creds::Valid))
+                .credentials(fake.credentials(testkit::conformance::Creds::Valid))
                 .allow_origin(fake.uri())
                 .program_id(FAKE_PROGRAM_ID)
                 .clock(clock.shared())

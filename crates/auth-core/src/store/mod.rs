@@ -277,11 +277,15 @@ impl MemoryStore {
         }
     }
 
+    #[cfg(feature = "test-util")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
     /// Simulates the store going down (`false`) or coming back (`true`).
     pub fn set_available(&self, up: bool) {
         self.lock().available = up;
     }
 
+    #[cfg(feature = "test-util")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
     /// Writes `raw` under `key` as another writer might (any bytes, any time-to-live), for
     /// tests of what a cache does with a value it did not write.
     pub fn insert_raw(&self, key: &str, raw: &str, ttl: Option<Duration>) {
@@ -291,6 +295,8 @@ impl MemoryStore {
             .insert(key.to_string(), (raw.to_string(), until));
     }
 
+    #[cfg(feature = "test-util")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
     /// Whether the fetch lock on `key` is held now.
     pub fn is_locked(&self, key: &str) -> bool {
         let now = self.clock.now();

@@ -19,13 +19,13 @@ use std::io::{BufRead, Write};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tollgate_auth_core::conformance::Creds;
-use tollgate_auth_core::mock::ReferenceSource;
 use tollgate_auth_core::store::{OnUnavailable, RedisStore, SharedStore};
 use tollgate_auth_core::{
     AuthError, AuthMiddleware, BearerSigner, CacheConfig, ExposeSecret, ManualClock, Scope,
     TokenCache,
 };
+use tollgate_testkit::conformance::Creds;
+use tollgate_testkit::mock::ReferenceSource;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();

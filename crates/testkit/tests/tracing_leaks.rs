@@ -1,12 +1,11 @@
 //! Tracing events exist for fetches and failures, and never carry a secret or a token.
-#![cfg(feature = "mock")]
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use tollgate_auth_core::ManualClock;
-use tollgate_auth_core::conformance::{ConformanceTarget, run_scenarios};
-use tollgate_auth_core::mock::ReferenceFake;
+use tollgate_testkit::conformance::{ConformanceTarget, run_scenarios};
+use tollgate_testkit::mock::ReferenceFake;
 
 #[derive(Clone, Default)]
 struct Buf(Arc<Mutex<Vec<u8>>>);

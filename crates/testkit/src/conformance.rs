@@ -1,4 +1,4 @@
-//! The conformance contract: what a provider crate implements (behind its `mock` feature)
+//! The conformance contract: what a provider crate implements (behind its `test-util` feature)
 //! so that one scenario suite runs against every provider's fake.
 //!
 //! `cargo xtask conformance` starts each provider's [`ConformanceTarget`] and runs
@@ -11,9 +11,9 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use reqwest_middleware::ClientWithMiddleware;
 
-use crate::cache::CacheConfig;
-use crate::clock::ManualClock;
-use crate::error::{AuthError, ErrorKind};
+use tollgate_auth_core::cache::CacheConfig;
+use tollgate_auth_core::clock::ManualClock;
+use tollgate_auth_core::error::{AuthError, ErrorKind};
 
 /// Runs one scenario check (an expression of type `Result<Outcome, String>`) and pushes its
 /// row, with the token fetches it caused, onto `results`. Defined before the submodules so
@@ -556,7 +556,7 @@ pub const FLEET_MEMBERS: usize = 8;
 /// from a cold start; the fake must see exactly one token fetch.
 pub async fn run_fleet_scenario(
     target: &dyn ConformanceTarget,
-    store: std::sync::Arc<dyn crate::store::TokenStore>,
+    store: std::sync::Arc<dyn tollgate_auth_core::store::TokenStore>,
     key: &str,
 ) -> ScenarioResult {
     let before = target.token_fetches();
@@ -567,8 +567,8 @@ pub async fn run_fleet_scenario(
         let mut clients = Vec::new();
         for _ in 0..FLEET_MEMBERS {
             let cfg = scenario_cache_config().with_shared_store(
-                crate::store::SharedStore::new(store.clone(), key)
-                    .on_unavailable(crate::store::OnUnavailable::Fail)
+                tollgate_auth_core::store::SharedStore::new(store.clone(), key)
+                    .on_unavailable(tollgate_auth_core::store::OnUnavailable::Fail)
                     .poll_interval(Duration::from_millis(5)),
             );
             clients.push(

@@ -1,9 +1,8 @@
 //! The fault matrix and the soak against the reference fake.
-#![cfg(feature = "mock")]
 
 use tollgate_auth_core::ManualClock;
-use tollgate_auth_core::conformance::{Outcome, run_fault_matrix, run_soak};
-use tollgate_auth_core::mock::ReferenceFake;
+use tollgate_testkit::conformance::{Outcome, run_fault_matrix, run_soak};
+use tollgate_testkit::mock::ReferenceFake;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reference_fault_matrix_passes_every_row() {

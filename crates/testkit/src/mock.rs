@@ -16,13 +16,13 @@ use secrecy::{ExposeSecret, SecretString};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use crate::cache::{CacheConfig, TokenCache};
-use crate::clock::{Clock, ManualClock};
 use crate::conformance::{ConformanceTarget, Creds, STALL, TokenFault};
-use crate::error::{AuthError, ErrorKind};
-use crate::middleware::AuthMiddleware;
-use crate::sign::BearerSigner;
-use crate::token::{FetchContext, FetchedToken, TokenSource};
+use tollgate_auth_core::cache::{CacheConfig, TokenCache};
+use tollgate_auth_core::clock::{Clock, ManualClock};
+use tollgate_auth_core::error::{AuthError, ErrorKind};
+use tollgate_auth_core::middleware::AuthMiddleware;
+use tollgate_auth_core::sign::BearerSigner;
+use tollgate_auth_core::token::{FetchContext, FetchedToken, TokenSource};
 
 #[cfg(feature = "redis")]
 pub mod fleet_chaos;
@@ -311,7 +311,10 @@ impl TokenEndpoint {
         };
         let secret = body["client_secret"].as_str().unwrap_or_default();
         if body["client_id"] != CLIENT_ID
-            || !crate::credentials::constant_time_eq(secret.as_bytes(), CLIENT_SECRET.as_bytes())
+            || !tollgate_auth_core::credentials::constant_time_eq(
+                secret.as_bytes(),
+                CLIENT_SECRET.as_bytes(),
+            )
         {
             return ResponseTemplate::new(401)
                 .set_body_json(serde_json::json!({"error": "invalid_client"}));
@@ -482,7 +485,7 @@ impl ReferenceSource {
         ReferenceSource {
             // A client that cannot be built (no TLS backend at all) falls back to the
             // default one; send_token_request still refuses redirects and large bodies.
-            http: crate::transport::token_client().unwrap_or_default(),
+            http: tollgate_auth_core::transport::token_client().unwrap_or_default(),
             token_url: format!("{}/token", base_uri.trim_end_matches('/')),
             client_id: CLIENT_ID.to_string(),
             client_secret: SecretString::from(secret),
@@ -496,7 +499,7 @@ impl TokenSource for ReferenceSource {
             "client_id": self.client_id,
             "client_secret": self.client_secret.expose_secret(),
         });
-        let resp = crate::transport::send_token_request(
+        let resp = tollgate_auth_core::transport::send_token_request(
             self.http
                 .post(&self.token_url)
                 .header("content-type", "application/json")
@@ -546,7 +549,7 @@ impl ConformanceTarget for ReferenceFake {
         let cache = TokenCache::with_config(self.source(creds), self.clock.shared(), cache)
             .named("reference");
         let signer = BearerSigner::new(cache, Vec::new());
-        let scope = crate::scope::Scope::origin(&self.server.uri())?;
+        let scope = tollgate_auth_core::scope::Scope::origin(&self.server.uri())?;
         Ok(ClientBuilder::new(reqwest::Client::new())
             .with(AuthMiddleware::new(signer).with_scope(scope))
             .build())
@@ -607,11 +610,11 @@ impl ConformanceTarget for ReferenceFake {
         let build = || {
             let url = url::Url::parse(token_base)
                 .map_err(|_| AuthError::invalid_field("token_url", "is not a valid URL"))?;
-            crate::scope::check_endpoint_url("token_url", &url, false)?;
+            tollgate_auth_core::scope::check_endpoint_url("token_url", &url, false)?;
             let source = ReferenceSource::for_uri(token_base, Creds::Valid);
             let cache =
                 TokenCache::with_config(source, self.clock.shared(), cache).named("reference");
-            let scope = crate::scope::Scope::origin(&self.server.uri())?;
+            let scope = tollgate_auth_core::scope::Scope::origin(&self.server.uri())?;
             Ok(ClientBuilder::new(reqwest::Client::new())
                 .with(AuthMiddleware::new(BearerSigner::new(cache, Vec::new())).with_scope(scope))
                 .build())

@@ -3,7 +3,7 @@
 //!
 //! The tests start their own `redis-server` on a free port. When it is not installed they
 //! fail under CI (`CI` set; `.ci/run` installs it) and are skipped with a message elsewhere.
-#![cfg(all(feature = "mock", feature = "redis"))]
+#![cfg(feature = "redis")]
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -13,8 +13,8 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 use tollgate_auth_core::ManualClock;
-use tollgate_auth_core::mock::fleet_chaos::{RedisServer, member_binary_near};
-use tollgate_auth_core::mock::{REFERENCE_TOKEN_LIFETIME, ReferenceFake};
+use tollgate_testkit::mock::fleet_chaos::{RedisServer, member_binary_near};
+use tollgate_testkit::mock::{REFERENCE_TOKEN_LIFETIME, ReferenceFake};
 
 const T0: u64 = 1_700_000_000;
 
@@ -257,10 +257,10 @@ async fn redis_stopped_mid_run_follows_the_configured_choice() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_redis_cluster_shares_one_fetch() {
     use std::sync::Arc;
-    use tollgate_auth_core::conformance::Creds;
-    use tollgate_auth_core::mock::ReferenceSource;
     use tollgate_auth_core::store::{OnUnavailable, RedisStore, SharedStore, TokenStore};
     use tollgate_auth_core::{CacheConfig, TokenCache};
+    use tollgate_testkit::conformance::Creds;
+    use tollgate_testkit::mock::ReferenceSource;
 
     if which("redis-server").is_none() || which("redis-cli").is_none() {
         assert!(

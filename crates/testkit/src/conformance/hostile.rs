@@ -8,8 +8,8 @@ use reqwest_middleware::ClientWithMiddleware;
 
 use super::faults::fault_cache_config;
 use super::{ConformanceTarget, Creds, Outcome, ScenarioResult, TokenFault};
-use crate::clock::ManualClock;
-use crate::error::{AuthError, ErrorKind, MAX_RETRY_AFTER};
+use tollgate_auth_core::clock::ManualClock;
+use tollgate_auth_core::error::{AuthError, ErrorKind, MAX_RETRY_AFTER};
 
 type Check = Result<Outcome, String>;
 
@@ -96,7 +96,7 @@ impl Hostile<'_> {
         r.map_err(|e| format!("a huge expiresIn broke the client: {e}"))?;
         let before = self.target.token_fetches();
         self.clock
-            .advance(crate::cache::CacheConfig::default().max_lifetime + PAST);
+            .advance(tollgate_auth_core::cache::CacheConfig::default().max_lifetime + PAST);
         self.ok(&c).await?;
         let fetched = self.target.token_fetches() - before;
         ensure(fetched == 1, || {

@@ -1,4 +1,4 @@
-//! The fleet chaos driver (features `mock` + `redis`): separate OS processes (the
+//! The fleet chaos driver (feature `redis`): separate OS processes (the
 //! `fleet_member` example) share tokens through a real `redis-server` this driver starts on
 //! loopback, while the driver restarts, stalls or stops that server, against a
 //! [`ReferenceFake`] in single sign-on mode (each login ends every earlier session, like
@@ -26,9 +26,9 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
 use super::{REFERENCE_TOKEN_LIFETIME, ReferenceFake};
-use crate::clock::ManualClock;
 use crate::conformance::ConformanceTarget;
-use crate::store::OnUnavailable;
+use tollgate_auth_core::clock::ManualClock;
+use tollgate_auth_core::store::OnUnavailable;
 
 /// Fleet members (separate processes) in every scenario.
 pub const MEMBERS: usize = 8;

@@ -2,18 +2,18 @@
 //! does with files it did not write, the permissions of what it creates, and caches sharing
 //! a token through it. (Across real OS processes: the CLI tests and `cargo xtask
 //! conformance`'s file-store fleet rows.)
-#![cfg(all(feature = "file-store", feature = "mock"))]
+#![cfg(feature = "file-store")]
 
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tollgate_auth_core::conformance::Creds;
-use tollgate_auth_core::mock::{REFERENCE_TOKEN_LIFETIME, ReferenceFake, ReferenceSource};
 use tollgate_auth_core::store::{FileStore, FileStoreError, SharedStore, StoredToken, TokenStore};
 use tollgate_auth_core::{
     CacheConfig, ErrorKind, ExposeSecret, ManualClock, SecretString, TokenCache,
 };
+use tollgate_testkit::conformance::Creds;
+use tollgate_testkit::mock::{REFERENCE_TOKEN_LIFETIME, ReferenceFake, ReferenceSource};
 
 const T0: u64 = 1_700_000_000;
 const KEY: &str = "v5:app-id-4711";
@@ -299,7 +299,7 @@ async fn caches_on_separate_stores_of_one_directory_share_one_fetch() {
 
 #[tokio::test]
 async fn the_fleet_scenario_passes_on_a_file_store() {
-    use tollgate_auth_core::conformance::{Outcome, run_fleet_scenario};
+    use tollgate_testkit::conformance::{Outcome, run_fleet_scenario};
     let (_tmp, clock, store) = setup();
     let fake = ReferenceFake::start(clock.clone()).await;
     let r = run_fleet_scenario(&fake, Arc::new(store), "reference:fleet").await;

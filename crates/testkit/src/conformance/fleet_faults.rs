@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 use reqwest_middleware::ClientWithMiddleware;
 
 use super::{ConformanceTarget, Creds, Outcome, ScenarioResult, TokenFault, scenario_cache_config};
-use crate::cache::CacheConfig;
-use crate::error::{AuthError, ErrorKind};
-use crate::store::{OnUnavailable, SharedStore, StoredToken, TokenStore};
+use tollgate_auth_core::cache::CacheConfig;
+use tollgate_auth_core::error::{AuthError, ErrorKind};
+use tollgate_auth_core::store::{OnUnavailable, SharedStore, StoredToken, TokenStore};
 
 type Check = Result<Outcome, String>;
 

@@ -1,23 +1,21 @@
 //! Fleet chaos: eight `fleet_member` processes share tokens through a real `redis-server`
 //! that is restarted, stalled and stopped under them, against the reference fake in single
 //! sign-on mode (each login ends every earlier session, like GTR's). The driver is
-//! `tollgate_auth_core::mock::fleet_chaos`, shared with `cargo xtask conformance`.
+//! `tollgate_testkit::mock::fleet_chaos`, shared with `cargo xtask conformance`.
 //!
 //! The scenarios need `redis-server`: under CI (`CI` set) its absence fails them, elsewhere
 //! they are skipped with a message. They run one at a time (real-time store timeouts on two
 //! cores).
-#![cfg(all(feature = "mock", feature = "redis"))]
+#![cfg(feature = "redis")]
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use tollgate_auth_core::conformance::{ConformanceTarget, Creds};
-use tollgate_auth_core::mock::ReferenceFake;
-use tollgate_auth_core::mock::fleet_chaos::{
-    self, ChaosFigures, MEMBERS, RESTART_LIFETIMES, floor,
-};
 use tollgate_auth_core::store::OnUnavailable;
 use tollgate_auth_core::{FetchContext, ManualClock, TokenSource};
+use tollgate_testkit::conformance::{ConformanceTarget, Creds};
+use tollgate_testkit::mock::ReferenceFake;
+use tollgate_testkit::mock::fleet_chaos::{self, ChaosFigures, MEMBERS, RESTART_LIFETIMES, floor};
 
 /// One scenario at a time.
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());

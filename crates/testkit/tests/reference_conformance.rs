@@ -1,9 +1,8 @@
 //! The scenario suite against the reference provider proves the harness itself.
-#![cfg(feature = "mock")]
 
 use tollgate_auth_core::ManualClock;
-use tollgate_auth_core::conformance::{Outcome, run_scenarios};
-use tollgate_auth_core::mock::ReferenceFake;
+use tollgate_testkit::conformance::{Outcome, run_scenarios};
+use tollgate_testkit::mock::ReferenceFake;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reference_provider_passes_every_scenario() {

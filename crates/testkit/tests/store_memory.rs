@@ -1,14 +1,13 @@
 //! Caches sharing one store in a process: the fleet semantics, deterministically, on a
 //! manual clock. (The same semantics across OS processes on Redis: `fleet_redis.rs`.)
-#![cfg(feature = "mock")]
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use tollgate_auth_core::conformance::Creds;
-use tollgate_auth_core::mock::{REFERENCE_TOKEN_LIFETIME, ReferenceFake};
 use tollgate_auth_core::store::{MemoryStore, OnUnavailable, SharedStore};
 use tollgate_auth_core::{CacheConfig, ErrorKind, ExposeSecret, ManualClock, TokenCache};
+use tollgate_testkit::conformance::Creds;
+use tollgate_testkit::mock::{REFERENCE_TOKEN_LIFETIME, ReferenceFake};
 
 const T0: u64 = 1_700_000_000;
 
@@ -18,7 +17,7 @@ async fn fleet(
     store: &MemoryStore,
     clock: &ManualClock,
     on_unavailable: OnUnavailable,
-) -> Vec<TokenCache<tollgate_auth_core::mock::ReferenceSource>> {
+) -> Vec<TokenCache<tollgate_testkit::mock::ReferenceSource>> {
     (0..n)
         .map(|_| {
             let cfg = CacheConfig::without_jitter().with_shared_store(
@@ -31,9 +30,7 @@ async fn fleet(
         .collect()
 }
 
-async fn all_tokens(
-    caches: &[TokenCache<tollgate_auth_core::mock::ReferenceSource>],
-) -> Vec<String> {
+async fn all_tokens(caches: &[TokenCache<tollgate_testkit::mock::ReferenceSource>]) -> Vec<String> {
     let futs = caches.iter().map(|c| c.token());
     futures::future::join_all(futs)
         .await
@@ -179,7 +176,7 @@ async fn a_dead_holder_blocks_others_only_until_its_lock_expires() {
 
 #[tokio::test]
 async fn the_fleet_scenario_passes_on_a_memory_store_and_catches_unshared_caches() {
-    use tollgate_auth_core::conformance::{Outcome, run_fleet_scenario};
+    use tollgate_testkit::conformance::{Outcome, run_fleet_scenario};
     let clock = ManualClock::at_unix(T0);
     let fake = ReferenceFake::start(clock.clone()).await;
     let store = Arc::new(MemoryStore::new(clock.shared()));
@@ -196,7 +193,7 @@ async fn the_fleet_scenario_passes_on_a_memory_store_and_catches_unshared_caches
 
 struct Unshared(ReferenceFake);
 
-impl tollgate_auth_core::conformance::ConformanceTarget for Unshared {
+impl tollgate_testkit::conformance::ConformanceTarget for Unshared {
     fn name(&self) -> &str {
         "unshared"
     }

@@ -9,9 +9,9 @@ use reqwest_middleware::ClientWithMiddleware;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::{ConformanceTarget, Creds, Outcome, Report, ScenarioResult, TokenFault};
-use crate::cache::CacheConfig;
-use crate::clock::ManualClock;
-use crate::error::{AuthError, ErrorKind};
+use tollgate_auth_core::cache::CacheConfig;
+use tollgate_auth_core::clock::ManualClock;
+use tollgate_auth_core::error::{AuthError, ErrorKind};
 
 /// The fetch timeout of the fault matrix (real time): how long a stalled token endpoint may
 /// hold a caller.
@@ -105,7 +105,7 @@ impl Drop for StalledServer {
 /// than 8 characters are left out (they would match by chance).
 ///
 /// ```
-/// use tollgate_auth_core::conformance::secret_forms;
+/// use tollgate_testkit::conformance::secret_forms;
 /// let forms = secret_forms("hunter2-secret");
 /// assert!(forms.contains(&"hunter2-secret".to_string()));
 /// assert!(forms.contains(&"68756e746572322d736563726574".to_string()));
