@@ -11,7 +11,7 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(rest);
     let err = match which % 4 {
         0 => v5_openapi::V5Credentials::from_json_str(&text).err(),
-        1 => holidu::credentials::HoliduCredentials::from_account_info_json(&text).err(),
+        1 => holidu::HoliduCredentials::from_account_info_json(&text).err(),
         2 => gtr::GtrCredentials::from_api_key_csv_str(&text).err(),
         _ => dragonpass::ProgramId::new(text.to_string()).err(),
     };

@@ -3,7 +3,7 @@
 #![no_main]
 
 use dragonpass::PushPublicKey;
-use dragonpass::push::verify_push_token;
+use dragonpass::verify_push_token;
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 

@@ -1,7 +1,7 @@
 //! GTR client identities from PKCS#12 (and PEM cert + key). Must never panic.
 #![no_main]
 
-use gtr::tls::ClientIdentity;
+use gtr::ClientIdentity;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use snap_b2b::minify::minify_json;
+use snap_b2b::minify_json;
 
 fuzz_target!(|data: &[u8]| {
     let parsed = serde_json::from_slice::<serde_json::Value>(data);

@@ -4,8 +4,8 @@
 
 use auth_core::ManualClock;
 use libfuzzer_sys::fuzz_target;
-use snap_b2b::credentials::SnapPublicKey;
-use snap_b2b::notify::NotificationVerifier;
+use snap_b2b::SnapPublicKey;
+use snap_b2b::NotificationVerifier;
 use std::sync::OnceLock;
 
 const KEY: &str = include_str!("../../tests/vectors/snap-b2b/keys/provider_public.pem");

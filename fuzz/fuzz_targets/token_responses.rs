@@ -13,35 +13,35 @@ fuzz_target!(|data: &[u8]| {
     let headers = HeaderMap::new();
     match which % 4 {
         0 => {
-            let data = dragonpass::error::parse_response::<serde_json::Value>(
-                dragonpass::error::Origin::TokenEndpoint,
+            let data = dragonpass::parse_response::<serde_json::Value>(
+                dragonpass::Origin::TokenEndpoint,
                 status,
                 &headers,
                 body,
             );
             if let Ok(d) = data {
-                drop(dragonpass::token::extract_token(&d));
+                drop(dragonpass::extract_token(&d));
             }
         }
         1 => {
-            if let Ok(r) = serde_json::from_slice::<snap_b2b::token::AccessTokenResponse>(body) {
+            if let Ok(r) = serde_json::from_slice::<snap_b2b::AccessTokenResponse>(body) {
                 drop(r.lifetime());
                 drop(r.into_token());
             }
-            drop(snap_b2b::error::error_from_response(
+            drop(snap_b2b::error_from_response(
                 "token", status, &headers, body,
             ));
         }
-        2 => drop(v5_openapi::error::parse_envelope::<
-            v5_openapi::token::TokenData,
+        2 => drop(v5_openapi::parse_envelope::<
+            v5_openapi::TokenData,
         >(
-            v5_openapi::error::Endpoint::Token,
+            v5_openapi::Endpoint::Token,
             status,
             &headers,
             body,
             &[],
         )),
-        _ => drop(gtr::token::parse_login_response(
+        _ => drop(gtr::parse_login_response(
             status,
             Some(&headers),
             body,

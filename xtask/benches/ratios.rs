@@ -46,7 +46,7 @@ fn cached_token<S: Signer>(c: &mut Criterion, p: &Provider<S>) {
 }
 
 /// GTR's app token against one SHA-512 of its string to sign.
-fn gtr_app(c: &mut Criterion, p: &Provider<gtr::auth::AppTokenAuth>) {
+fn gtr_app(c: &mut Criterion, p: &Provider<gtr::AppTokenAuth>) {
     let input = p
         .signer
         .token_with_nonce("03kadafd039hfa-2dasdf")
@@ -94,7 +94,7 @@ fn snap(c: &mut Criterion, p: &Provider<snap_b2b::SnapAuth>) {
     let body = p.body.clone().expect("snap body");
     // Any key costs the same; the fake's own secret is private to it.
     let key = HmacKey::new(&SecretString::from("bench-client-secret".to_string()));
-    let minified = snap_b2b::minify::minify_json(&body).expect("json");
+    let minified = snap_b2b::minify_json(&body).expect("json");
     let sts = symmetric_string_to_sign(
         "POST",
         p.path,

@@ -10,6 +10,24 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::error::AuthError;
 
+/// The credentials a provider builder was given, or the error every builder returns when
+/// `.credentials(…)` was not called before `.build()`.
+///
+/// ```
+/// use tollgate_auth_core::credentials::required_credentials;
+/// let err = required_credentials::<String>(None).unwrap_err();
+/// assert_eq!(err.field(), Some("credentials"));
+/// assert_eq!(required_credentials(Some(3)).unwrap(), 3);
+/// ```
+pub fn required_credentials<T>(credentials: Option<T>) -> Result<T, AuthError> {
+    credentials.ok_or_else(|| {
+        AuthError::invalid_field(
+            "credentials",
+            "are not set: call .credentials(…) before .build()",
+        )
+    })
+}
+
 /// Compares two secrets (MACs, signatures, shared secrets, tokens) in constant time: the
 /// time taken depends on the lengths only, never on where the first difference is.
 /// Verifiers and fakes use it instead of `==`.

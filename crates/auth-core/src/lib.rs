@@ -39,3 +39,8 @@ pub use scope::Scope;
 pub use secrecy::{ExposeSecret, SecretString};
 pub use sign::{BearerSigner, Signer, bearer_header, body_bytes};
 pub use token::{CachedToken, FetchContext, FetchedToken, TokenSource};
+
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -2,8 +2,8 @@
 
 use auth_core::ExposeSecret;
 use tollgate_dragonpass::DragonPassAuth;
-use tollgate_dragonpass::credentials::{Credentials, SelfSignedCredentials, TokenApiCredentials};
 use tollgate_dragonpass::mock::DragonPassFake;
+use tollgate_dragonpass::{DragonPassCredentials, SelfSignedCredentials, TokenApiCredentials};
 
 use crate::common::{CliError, FieldMap, env_opt, env_req};
 
@@ -37,46 +37,47 @@ pub fn from_env(
     http: reqwest::Client,
     cache: Option<auth_core::CacheConfig>,
 ) -> Result<Provider, CliError> {
-    let (creds, fields): (Credentials, FieldMap) = if env_opt("DRAGONPASS_CLIENT_ID")?.is_some() {
-        let fields = FieldMap::new(&[
-            ("client_id", "DRAGONPASS_CLIENT_ID"),
-            ("secret", "DRAGONPASS_CLIENT_SECRET"),
-            ("token_url", "DRAGONPASS_TOKEN_URL"),
-            ("program_id", "DRAGONPASS_PROGRAM_ID"),
-        ]);
-        let creds = TokenApiCredentials::new(
-            env_req("DRAGONPASS_CLIENT_ID")?,
-            env_req("DRAGONPASS_CLIENT_SECRET")?,
-            &env_req("DRAGONPASS_TOKEN_URL")?,
-        )
-        .map_err(|e| fields.error(&e))?;
-        (creds.into(), fields)
-    } else {
-        let issuer = env_req("DRAGONPASS_ISSUER")?;
-        if let Some(path) = env_opt("DRAGONPASS_PRIVATE_KEY_FILE")? {
+    let (creds, fields): (DragonPassCredentials, FieldMap) =
+        if env_opt("DRAGONPASS_CLIENT_ID")?.is_some() {
             let fields = FieldMap::new(&[
-                ("issuer", "DRAGONPASS_ISSUER"),
-                ("private_key", "DRAGONPASS_PRIVATE_KEY_FILE"),
-                ("key_id", "DRAGONPASS_KEY_ID"),
+                ("client_id", "DRAGONPASS_CLIENT_ID"),
+                ("secret", "DRAGONPASS_CLIENT_SECRET"),
+                ("token_url", "DRAGONPASS_TOKEN_URL"),
                 ("program_id", "DRAGONPASS_PROGRAM_ID"),
             ]);
-            let mut creds = SelfSignedCredentials::rs256_pem_file(issuer, path)
-                .map_err(|e| fields.error(&e))?;
-            if let Some(kid) = env_opt("DRAGONPASS_KEY_ID")? {
-                creds = creds.with_key_id(kid).map_err(|e| fields.error(&e))?;
-            }
+            let creds = TokenApiCredentials::new(
+                env_req("DRAGONPASS_CLIENT_ID")?,
+                env_req("DRAGONPASS_CLIENT_SECRET")?,
+                &env_req("DRAGONPASS_TOKEN_URL")?,
+            )
+            .map_err(|e| fields.error(&e))?;
             (creds.into(), fields)
         } else {
-            let fields = FieldMap::new(&[
-                ("issuer", "DRAGONPASS_ISSUER"),
-                ("secret", "DRAGONPASS_SECRET_KEY"),
-                ("program_id", "DRAGONPASS_PROGRAM_ID"),
-            ]);
-            let creds = SelfSignedCredentials::hs256(issuer, env_req("DRAGONPASS_SECRET_KEY")?)
-                .map_err(|e| fields.error(&e))?;
-            (creds.into(), fields)
-        }
-    };
+            let issuer = env_req("DRAGONPASS_ISSUER")?;
+            if let Some(path) = env_opt("DRAGONPASS_PRIVATE_KEY_FILE")? {
+                let fields = FieldMap::new(&[
+                    ("issuer", "DRAGONPASS_ISSUER"),
+                    ("private_key", "DRAGONPASS_PRIVATE_KEY_FILE"),
+                    ("key_id", "DRAGONPASS_KEY_ID"),
+                    ("program_id", "DRAGONPASS_PROGRAM_ID"),
+                ]);
+                let mut creds = SelfSignedCredentials::rs256_pem_file(issuer, path)
+                    .map_err(|e| fields.error(&e))?;
+                if let Some(kid) = env_opt("DRAGONPASS_KEY_ID")? {
+                    creds = creds.with_key_id(kid).map_err(|e| fields.error(&e))?;
+                }
+                (creds.into(), fields)
+            } else {
+                let fields = FieldMap::new(&[
+                    ("issuer", "DRAGONPASS_ISSUER"),
+                    ("secret", "DRAGONPASS_SECRET_KEY"),
+                    ("program_id", "DRAGONPASS_PROGRAM_ID"),
+                ]);
+                let creds = SelfSignedCredentials::hs256(issuer, env_req("DRAGONPASS_SECRET_KEY")?)
+                    .map_err(|e| fields.error(&e))?;
+                (creds.into(), fields)
+            }
+        };
     // The CLI signs exactly the URL it is given: no origin list to keep.
     let mut builder = DragonPassAuth::builder()
         .credentials(creds)

@@ -96,13 +96,15 @@ pub fn from_env(
         None => plain,
     };
     let auth: GtrAuth = match env_opt("GTR_AUTH")?.as_deref().map(str::trim) {
-        None | Some("app-token") => AppTokenAuth::builder(creds)
+        None | Some("app-token") => AppTokenAuth::builder()
+            .credentials(creds)
             .base_url(base_url.clone())
             .build()
             .map_err(|e| fields.error(&e))?
             .into(),
         Some("sso") => {
-            let mut builder = SsoAuth::builder(creds)
+            let mut builder = SsoAuth::builder()
+                .credentials(creds)
                 .base_url(base_url.clone())
                 .http_client(http.clone());
             if let Some(cache) = cache {

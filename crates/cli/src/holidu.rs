@@ -7,7 +7,7 @@ use tollgate_holidu::{HoliduAuth, HoliduCredentials};
 use crate::common::{CliError, FieldMap, env_opt, env_req};
 
 /// The default API base URL.
-pub use tollgate_holidu::auth::DEFAULT_BASE_URL;
+pub use tollgate_holidu::DEFAULT_BASE_URL;
 
 /// The environment variables, shown in `--help`.
 pub const ENV_HELP: &str = "\

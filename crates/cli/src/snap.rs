@@ -63,7 +63,8 @@ pub fn from_env(
         }
     };
     let creds = SnapCredentials::from_env().map_err(|e| fields.error(&e))?;
-    let mut builder = SnapAuth::builder(creds)
+    let mut builder = SnapAuth::builder()
+        .credentials(creds)
         .http_client(http)
         .transaction_signing(signing);
     let base_url = if signing == TransactionSigning::Symmetric {

@@ -6,8 +6,8 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use tollgate_dragonpass::DragonPassAuth;
+use tollgate_dragonpass::SelfSignedCredentials;
 use tollgate_dragonpass::auth_core::{ManualClock, Signer};
-use tollgate_dragonpass::credentials::SelfSignedCredentials;
 use tollgate_dragonpass::sign::{hs256_signature, sign_self_signed};
 
 const ISSUER: &str = "6A909655CF67444A93262A665CDD235F";

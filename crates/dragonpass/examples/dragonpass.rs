@@ -3,11 +3,11 @@
 //!
 //! `cargo run -p tollgate-dragonpass --example dragonpass --features mock`
 
-use testkit::conformance::Creds;
 use tollgate_dragonpass::DragonPassAuth;
-use tollgate_dragonpass::auth_core::ManualClock;
-use tollgate_dragonpass::error::{Origin, parse_response};
+use tollgate_dragonpass::ManualClock;
+use tollgate_dragonpass::mock::Creds;
 use tollgate_dragonpass::mock::DragonPassFake;
+use tollgate_dragonpass::{Origin, parse_response};
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -12,7 +12,7 @@ use auth_core::{
 };
 use http::HeaderName;
 
-use crate::credentials::{Credentials, ProgramId};
+use crate::credentials::{DragonPassCredentials, ProgramId};
 use crate::token::{
     DEFAULT_SELF_SIGNED_LIFETIME, DragonPassTokenSource, SharedTokenResponseParser,
     TokenResponseParser,
@@ -30,7 +30,7 @@ pub const MAX_SELF_SIGNED_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 ///
 /// ```no_run
 /// use tollgate_dragonpass::DragonPassAuth;
-/// use tollgate_dragonpass::credentials::SelfSignedCredentials;
+/// use tollgate_dragonpass::SelfSignedCredentials;
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 /// let auth = DragonPassAuth::builder()
 ///     .credentials(SelfSignedCredentials::hs256("MY-ISSUER", "MY-SECRET")?)
@@ -95,7 +95,7 @@ impl Signer for DragonPassAuth {
 /// Builds a [`DragonPassAuth`].
 #[derive(Debug, Default)]
 pub struct DragonPassAuthBuilder {
-    credentials: Option<Credentials>,
+    credentials: Option<DragonPassCredentials>,
     program_id: Option<String>,
     lifetime: Option<Duration>,
     clock: Option<SharedClock>,
@@ -109,7 +109,7 @@ impl DragonPassAuthBuilder {
     /// The credentials (required): [`SelfSignedCredentials`](crate::credentials::SelfSignedCredentials)
     /// or [`TokenApiCredentials`](crate::credentials::TokenApiCredentials).
     #[must_use]
-    pub fn credentials(mut self, credentials: impl Into<Credentials>) -> Self {
+    pub fn credentials(mut self, credentials: impl Into<DragonPassCredentials>) -> Self {
         self.credentials = Some(credentials.into());
         self
     }
@@ -213,8 +213,8 @@ impl DragonPassAuthBuilder {
         }
         let scope = self.origins.scope("allow_origin", None)?;
         let source = match credentials {
-            Credentials::SelfSigned(c) => DragonPassTokenSource::self_signed(c, lifetime),
-            Credentials::TokenApi(c) => {
+            DragonPassCredentials::SelfSigned(c) => DragonPassTokenSource::self_signed(c, lifetime),
+            DragonPassCredentials::TokenApi(c) => {
                 self.origins.check_endpoint("token_url", c.token_url())?;
                 let http = match self.http {
                     Some(h) => h,

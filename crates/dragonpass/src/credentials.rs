@@ -52,7 +52,7 @@ pub type RsaSigningKey = rsa::pkcs1v15::SigningKey<Sha256>;
 /// never parsed into a number, so no digit can be lost. Accepted: 1 to 32 ASCII digits.
 ///
 /// ```
-/// use tollgate_dragonpass::credentials::ProgramId;
+/// use tollgate_dragonpass::ProgramId;
 /// let id = ProgramId::new("1234567890123456789").expect("valid");
 /// assert_eq!(id.as_str(), "1234567890123456789");
 /// assert!(ProgramId::new("12 34").is_err());
@@ -159,7 +159,7 @@ impl fmt::Debug for SigningKey {
 /// `\n` escapes accepted) and checks it is at least [`MIN_RSA_BITS`] long.
 ///
 /// ```
-/// use tollgate_dragonpass::credentials::parse_rsa_private_key;
+/// use tollgate_dragonpass::parse_rsa_private_key;
 /// let err = parse_rsa_private_key("private_key", "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n")
 ///     .expect_err("not RSA");
 /// assert_eq!(err.field(), Some("private_key"));
@@ -198,7 +198,7 @@ pub fn parse_rsa_private_key(
 /// Credentials for self-generated JWTs: the issuer DragonPass assigned and the signing key.
 ///
 /// ```
-/// use tollgate_dragonpass::credentials::SelfSignedCredentials;
+/// use tollgate_dragonpass::SelfSignedCredentials;
 /// // The example credentials from DragonPass's public documentation.
 /// let creds = SelfSignedCredentials::hs256(
 ///     "6A909655CF67444A93262A665CDD235F",
@@ -305,7 +305,7 @@ impl fmt::Debug for SelfSignedCredentials {
 /// Credentials for the "Generate Access Token" API.
 ///
 /// ```
-/// use tollgate_dragonpass::credentials::TokenApiCredentials;
+/// use tollgate_dragonpass::TokenApiCredentials;
 /// let creds = TokenApiCredentials::new("DragonPass", "dpSecretKey12345", "https://sandbox.example.com/auth/token")
 ///     .expect("valid");
 /// assert_eq!(creds.client_id(), "DragonPass");
@@ -393,33 +393,33 @@ fn parse_url(field: &'static str, value: &str) -> Result<url::Url, AuthError> {
 
 /// How a client authenticates with DragonPass.
 #[derive(Debug, Clone)]
-pub enum Credentials {
+pub enum DragonPassCredentials {
     /// Self-generated JWTs (HS256 or RS256).
     SelfSigned(SelfSignedCredentials),
     /// Tokens from the "Generate Access Token" API.
     TokenApi(TokenApiCredentials),
 }
 
-impl Credentials {
+impl DragonPassCredentials {
     /// Token API credentials when [`ENV_CLIENT_ID`] is set, self-signed ones otherwise (see
     /// [`SelfSignedCredentials::from_env`] and [`TokenApiCredentials::from_env`]).
     pub fn from_env() -> Result<Self, AuthError> {
         if env_var_opt(ENV_CLIENT_ID)?.is_some() {
-            TokenApiCredentials::from_env().map(Credentials::TokenApi)
+            TokenApiCredentials::from_env().map(DragonPassCredentials::TokenApi)
         } else {
-            SelfSignedCredentials::from_env().map(Credentials::SelfSigned)
+            SelfSignedCredentials::from_env().map(DragonPassCredentials::SelfSigned)
         }
     }
 }
 
-impl From<SelfSignedCredentials> for Credentials {
+impl From<SelfSignedCredentials> for DragonPassCredentials {
     fn from(c: SelfSignedCredentials) -> Self {
-        Credentials::SelfSigned(c)
+        DragonPassCredentials::SelfSigned(c)
     }
 }
 
-impl From<TokenApiCredentials> for Credentials {
+impl From<TokenApiCredentials> for DragonPassCredentials {
     fn from(c: TokenApiCredentials) -> Self {
-        Credentials::TokenApi(c)
+        DragonPassCredentials::TokenApi(c)
     }
 }

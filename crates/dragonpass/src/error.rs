@@ -16,7 +16,7 @@ use serde::de::DeserializeOwned;
 /// large numeric code can never lose precision. `message` also accepts the key `msg`.
 ///
 /// ```
-/// use tollgate_dragonpass::error::Envelope;
+/// use tollgate_dragonpass::Envelope;
 /// let env: Envelope<serde_json::Value> =
 ///     serde_json::from_str(r#"{"code":0,"message":"success","data":{"programId":"1234567890123456789"}}"#)
 ///         .expect("valid envelope");
@@ -75,8 +75,8 @@ pub enum Origin {
 /// characters (the code to 64). Callers that send secrets must scrub them from it first.
 ///
 /// ```
-/// use tollgate_dragonpass::error::{map_error, Origin};
-/// use tollgate_dragonpass::auth_core::ErrorKind;
+/// use tollgate_dragonpass::{map_error, Origin};
+/// use tollgate_dragonpass::ErrorKind;
 /// let e = map_error(Origin::TokenEndpoint, http::StatusCode::INTERNAL_SERVER_ERROR, None, "500", None);
 /// assert_eq!(e.kind(), ErrorKind::ServerError);
 /// assert!(e.is_retryable());
@@ -131,7 +131,7 @@ pub fn map_error(
 /// [`map_error`]; a success without `data` is an [`ErrorKind::InvalidResponse`].
 ///
 /// ```
-/// use tollgate_dragonpass::error::{parse_response, Origin};
+/// use tollgate_dragonpass::{parse_response, Origin};
 /// let body = br#"{"code":40001,"message":"invalid parameter","data":null}"#;
 /// let err = parse_response::<serde_json::Value>(Origin::Api, http::StatusCode::OK, &http::HeaderMap::new(), body)
 ///     .expect_err("non-zero code");

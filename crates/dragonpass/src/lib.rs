@@ -17,7 +17,7 @@
 //!
 //! ```no_run
 //! use tollgate_dragonpass::DragonPassAuth;
-//! use tollgate_dragonpass::credentials::SelfSignedCredentials;
+//! use tollgate_dragonpass::SelfSignedCredentials;
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let auth = DragonPassAuth::builder()
 //!     .credentials(SelfSignedCredentials::from_env()?)
@@ -28,8 +28,8 @@
 //!     .with(auth.middleware())
 //!     .build();
 //! let body = client.get("https://api.example.com/v2/transport-hubs").send().await?.bytes().await?;
-//! let data: serde_json::Value = tollgate_dragonpass::error::parse_response(
-//!     tollgate_dragonpass::error::Origin::Api,
+//! let data: serde_json::Value = tollgate_dragonpass::parse_response(
+//!     tollgate_dragonpass::Origin::Api,
 //!     http::StatusCode::OK,
 //!     &http::HeaderMap::new(),
 //!     &body,
@@ -42,18 +42,48 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
-pub mod auth;
-pub mod credentials;
-pub mod error;
+mod auth;
+mod credentials;
+mod error;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod mock;
-pub mod push;
+mod push;
 pub mod sign;
-pub mod token;
+mod token;
 
-pub use auth::{DragonPassAuth, DragonPassAuthBuilder};
-/// The shared layer this crate builds on (`tollgate-auth-core`), re-exported.
+/// The shared layer this crate builds on (`tollgate-auth-core`), for what the flat
+/// re-exports below leave out (token stores, the `Signer` trait, credential helpers).
 pub use auth_core;
-pub use credentials::{Credentials, ProgramId, SelfSignedCredentials, TokenApiCredentials};
-pub use push::{PushEvent, PushPublicKey, PushVerifier};
+/// The shared items a user of this crate needs, so that attaching it takes no other crate.
+pub use auth_core::{
+    AuthError, AuthMiddleware, CacheConfig, Clock, ErrorKind, ExposeSecret, ManualClock,
+    SecretString, SharedClock, SkipAuth, SystemClock,
+};
+
+// Flat re-exports: the modules are private.
+pub use auth::{
+    DragonPassAuth, DragonPassAuthBuilder, MAX_SELF_SIGNED_LIFETIME, PROGRAM_ID_HEADER,
+};
+pub use credentials::{
+    DragonPassCredentials, ENV_CLIENT_ID, ENV_ISSUER, ENV_KEY_ID, ENV_PRIVATE_KEY,
+    ENV_PRIVATE_KEY_FILE, ENV_PROGRAM_ID, ENV_SECRET, ENV_TOKEN_URL, MIN_RSA_BITS, ProgramId,
+    RsaSigningKey, SelfSignedCredentials, SigningKey, TokenApiCredentials, parse_rsa_private_key,
+};
+pub use error::{Envelope, Origin, map_error, parse_response};
+pub use push::{
+    DEFAULT_LEEWAY, DEFAULT_MAX_AGE, DEFAULT_MAX_LIFETIME, MAX_LEEWAY, MAX_PUSH_KEYS,
+    MAX_TOKEN_LEN, PUSH_ISSUER, PushEvent, PushPolicy, PushPublicKey, PushVerifier,
+    verify_push_token, verify_push_token_with,
+};
+pub use token::{
+    DEFAULT_SELF_SIGNED_LIFETIME, DragonPassTokenSource, SharedTokenResponseParser,
+    TOKEN_API_LIFETIME, TokenRequest, TokenResponse, TokenResponseParser, default_token_response,
+    extract_token,
+};
+// End of flat re-exports.
+
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

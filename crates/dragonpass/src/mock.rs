@@ -18,7 +18,7 @@
 //! published) and `GET /v2/transport-hubs` (a protected API call).
 //!
 //! ```no_run
-//! use tollgate_dragonpass::auth_core::ManualClock;
+//! use tollgate_dragonpass::ManualClock;
 //! use tollgate_dragonpass::mock::Creds;
 //! use tollgate_dragonpass::DragonPassAuth;
 //! use tollgate_dragonpass::mock::DragonPassFake;
@@ -61,7 +61,7 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::auth::DragonPassAuth;
 use crate::credentials::{
-    Credentials, SelfSignedCredentials, TokenApiCredentials, parse_rsa_private_key,
+    DragonPassCredentials, SelfSignedCredentials, TokenApiCredentials, parse_rsa_private_key,
 };
 use crate::token::TOKEN_API_LIFETIME;
 
@@ -254,8 +254,8 @@ pub struct DragonPassFake {
     state: Arc<State>,
     clock: ManualClock,
     mode: FakeMode,
-    valid: Credentials,
-    wrong: Credentials,
+    valid: DragonPassCredentials,
+    wrong: DragonPassCredentials,
     clients: Mutex<Vec<DragonPassAuth>>,
 }
 
@@ -287,7 +287,8 @@ impl DragonPassFake {
     async fn start_token_api(server: MockServer, clock: ManualClock) -> Self {
         let token_url = format!("{}{TOKEN_PATH}", server.uri());
         let creds = |secret: &str| {
-            TokenApiCredentials::new(FAKE_CLIENT_ID, secret, &token_url).map(Credentials::from)
+            TokenApiCredentials::new(FAKE_CLIENT_ID, secret, &token_url)
+                .map(DragonPassCredentials::from)
         };
         // The constants are valid: these cannot fail.
         let (Ok(valid), Ok(wrong)) = (creds(FAKE_CLIENT_SECRET), creds(WRONG_SECRET)) else {
@@ -298,8 +299,9 @@ impl DragonPassFake {
 
     /// Starts the fake for self-generated HS256 tokens with [`FAKE_ISSUER`] / [`FAKE_SECRET`].
     pub async fn start_self_signed(clock: ManualClock) -> Self {
-        let creds =
-            |secret: &str| SelfSignedCredentials::hs256(FAKE_ISSUER, secret).map(Credentials::from);
+        let creds = |secret: &str| {
+            SelfSignedCredentials::hs256(FAKE_ISSUER, secret).map(DragonPassCredentials::from)
+        };
         let (Ok(valid), Ok(wrong)) = (creds(FAKE_SECRET), creds(WRONG_SECRET)) else {
             unreachable!("the fake's own credentials are valid")
         };
@@ -339,8 +341,8 @@ impl DragonPassFake {
         server: MockServer,
         clock: ManualClock,
         mode: FakeMode,
-        valid: Credentials,
-        wrong: Credentials,
+        valid: DragonPassCredentials,
+        wrong: DragonPassCredentials,
         rs256: Option<DecodingKey>,
     ) -> Self {
         let state = Arc::new(State::default());
@@ -397,7 +399,7 @@ impl DragonPassFake {
     }
 
     /// Credentials for this fake: the accepted ones or well-formed wrong ones.
-    pub fn credentials(&self, creds: Creds) -> Credentials {
+    pub fn credentials(&self, creds: Creds) -> DragonPassCredentials {
         match creds {
             Creds::Valid => self.valid.clone(),
             Creds::Wrong => self.wrong.clone(),
@@ -544,7 +546,7 @@ impl ConformanceTarget for DragonPassFake {
         Some((|| {
             let creds = TokenApiCredentials::new(FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, &url)?;
             let auth = DragonPassAuth::builder()
-                .credentials(Credentials::from(creds))
+                .credentials(DragonPassCredentials::from(creds))
                 .program_id(FAKE_PROGRAM_ID)
                 .allow_origin(self.uri())
                 .clock(self.clock.shared())

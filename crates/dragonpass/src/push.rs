@@ -291,8 +291,8 @@ pub fn verify_push_token_with(
 /// Verifies DragonPass push events with one or two configured public keys.
 ///
 /// ```no_run
-/// use tollgate_dragonpass::push::{PushPublicKey, PushVerifier};
-/// # fn demo(pem_current: &str, pem_next: &str, token: &str) -> Result<(), tollgate_dragonpass::auth_core::AuthError> {
+/// use tollgate_dragonpass::{PushPublicKey, PushVerifier};
+/// # fn demo(pem_current: &str, pem_next: &str, token: &str) -> Result<(), tollgate_dragonpass::AuthError> {
 /// let verifier = PushVerifier::new(vec![
 ///     PushPublicKey::from_pem("2025-01", pem_current)?,
 ///     PushPublicKey::from_pem("2025-07", pem_next)?,

@@ -114,12 +114,12 @@ pub fn rs256_signature_with_rng(
 /// stage.
 ///
 /// ```
-/// use tollgate_dragonpass::credentials::SelfSignedCredentials;
+/// use tollgate_dragonpass::SelfSignedCredentials;
 /// use tollgate_dragonpass::sign::sign_jwt;
 /// let creds = SelfSignedCredentials::hs256("6A909655CF67444A93262A665CDD235F", "60B118779DD14B0990692B51BF8B93DC")?;
 /// let stages = sign_jwt(creds.key(), creds.issuer(), creds.key_id(), 1_754_303_100)?;
 /// assert_eq!(stages.signature_b64, "cvkfXBS01QE7ruMNE-7dZyiPFQfM6sWzVyjczanN08A");
-/// # Ok::<(), tollgate_dragonpass::auth_core::AuthError>(())
+/// # Ok::<(), tollgate_dragonpass::AuthError>(())
 /// ```
 pub fn sign_jwt(
     key: &SigningKey,

@@ -78,7 +78,7 @@ impl fmt::Debug for TokenResponse {
 /// (undocumented) response shape; see the [module docs](self).
 ///
 /// ```
-/// use tollgate_dragonpass::token::extract_token;
+/// use tollgate_dragonpass::extract_token;
 /// let data = serde_json::json!({"accessToken": "eyJ.abc.def", "expiresIn": 3600});
 /// let t = extract_token(&data).expect("token");
 /// assert_eq!(t.token, "eyJ.abc.def");

@@ -8,9 +8,9 @@ use base64::Engine as _;
 use testkit::conformance::Creds;
 use tollgate_dragonpass::DragonPassAuth;
 use tollgate_dragonpass::auth_core::{AuthError, ErrorKind, ExposeSecret, ManualClock};
-use tollgate_dragonpass::credentials::{SelfSignedCredentials, TokenApiCredentials};
 use tollgate_dragonpass::mock::{DragonPassFake, FAKE_ISSUER, FAKE_SECRET};
 use tollgate_dragonpass::sign::sign_jwt;
+use tollgate_dragonpass::{SelfSignedCredentials, TokenApiCredentials};
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -269,7 +269,7 @@ async fn rs256_fake_pins_its_algorithm_and_refuses_hs256_tokens() {
 /// OAuth-style `{"access_token", "expires_in"}` without the envelope plugs its own parser in.
 #[tokio::test]
 async fn token_api_response_shape_is_pluggable() {
-    use tollgate_dragonpass::token::{TokenResponse, default_token_response};
+    use tollgate_dragonpass::{TokenResponse, default_token_response};
     let (_s, creds) = stub(ResponseTemplate::new(200).set_body_json(
         serde_json::json!({"access_token": "oauth.style.token", "expires_in": 1800, "token_type": "Bearer"}),
     ))

@@ -2,7 +2,7 @@
 #![cfg(feature = "test-util")]
 
 use testkit::conformance::{Outcome, Report, run_scenarios};
-use tollgate_dragonpass::auth_core::ManualClock;
+use tollgate_dragonpass::ManualClock;
 use tollgate_dragonpass::mock::DragonPassFake;
 
 const DIR: &str = concat!(

@@ -6,10 +6,10 @@ mod harness;
 
 use harness::{Got, run};
 use http::{HeaderMap, StatusCode};
-use tollgate_dragonpass::credentials::{ProgramId, parse_rsa_private_key};
-use tollgate_dragonpass::error::{Origin, parse_response};
-use tollgate_dragonpass::push::{PushPublicKey, verify_push_token};
-use tollgate_dragonpass::token::extract_token;
+use tollgate_dragonpass::extract_token;
+use tollgate_dragonpass::{Origin, parse_response};
+use tollgate_dragonpass::{ProgramId, parse_rsa_private_key};
+use tollgate_dragonpass::{PushPublicKey, verify_push_token};
 
 const PUSH_KEY: &str = include_str!("../../../tests/vectors/dragonpass/push_key1_public.pem");
 

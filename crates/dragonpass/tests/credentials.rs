@@ -3,8 +3,8 @@
 
 use tollgate_dragonpass::DragonPassAuth;
 use tollgate_dragonpass::auth_core::{AuthError, ErrorKind};
-use tollgate_dragonpass::credentials::{ProgramId, SelfSignedCredentials, TokenApiCredentials};
-use tollgate_dragonpass::push::{PushPublicKey, PushVerifier};
+use tollgate_dragonpass::{ProgramId, SelfSignedCredentials, TokenApiCredentials};
+use tollgate_dragonpass::{PushPublicKey, PushVerifier};
 
 const DIR: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),

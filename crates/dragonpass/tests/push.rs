@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use serde_json::json;
 use tollgate_dragonpass::auth_core::{ErrorKind, ManualClock};
-use tollgate_dragonpass::credentials::{RsaSigningKey, parse_rsa_private_key};
-use tollgate_dragonpass::push::{PushPublicKey, PushVerifier};
 use tollgate_dragonpass::sign::{b64url, hs256_signature, rs256_signature, signing_input};
+use tollgate_dragonpass::{PushPublicKey, PushVerifier};
+use tollgate_dragonpass::{RsaSigningKey, parse_rsa_private_key};
 
 const DIR: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -252,7 +252,7 @@ fn k1_header() -> serde_json::Value {
 /// restores the strict rule.
 #[test]
 fn events_without_exp_are_judged_by_their_age() {
-    use tollgate_dragonpass::push::PushPolicy;
+    use tollgate_dragonpass::PushPolicy;
     let f = fixture();
     let fresh = jws(
         k1_header(),
@@ -302,7 +302,7 @@ fn events_without_exp_are_judged_by_their_age() {
 /// An `exp` far in the future is not a licence to replay an event for years.
 #[test]
 fn exp_beyond_the_maximum_lifetime_is_refused() {
-    use tollgate_dragonpass::push::PushPolicy;
+    use tollgate_dragonpass::PushPolicy;
     let f = fixture();
     let ten_years = NOW + 10 * 365 * 24 * 3600;
     let t = jws(k1_header(), event(ten_years), &f.k1);

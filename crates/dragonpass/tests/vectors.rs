@@ -2,11 +2,11 @@
 //! python3 and openssl, see the README there).
 
 use serde_json::Value;
-use tollgate_dragonpass::credentials::{SelfSignedCredentials, SigningKey};
 use tollgate_dragonpass::sign::{
     Algorithm, b64url, claims_json, header_json, hs256_signature, rs256_signature, sign_jwt,
     signing_input,
 };
+use tollgate_dragonpass::{SelfSignedCredentials, SigningKey};
 
 const DIR: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),

@@ -12,8 +12,8 @@ use std::hint::black_box;
 
 use auth_core::Signer;
 use criterion::{Criterion, criterion_group, criterion_main};
-use tollgate_gtr::auth::{AppTokenAuth, SsoAuth};
 use tollgate_gtr::mock::GtrFake;
+use tollgate_gtr::{AppTokenAuth, SsoAuth};
 use tollgate_gtr::{ManualClock, sign};
 
 fn benches(c: &mut Criterion) {
@@ -37,7 +37,8 @@ fn benches(c: &mut Criterion) {
         b.iter(|| black_box(sign::sha512_hex(black_box(&input))))
     });
 
-    let app = AppTokenAuth::builder(fake.credentials())
+    let app = AppTokenAuth::builder()
+        .credentials(fake.credentials())
         .base_url(fake.uri())
         .clock(clock.shared())
         .build()
@@ -46,7 +47,8 @@ fn benches(c: &mut Criterion) {
         b.iter(|| black_box(app.header_value().expect("header")))
     });
 
-    let sso = SsoAuth::builder(fake.credentials())
+    let sso = SsoAuth::builder()
+        .credentials(fake.credentials())
         .base_url(fake.uri())
         .http_client(fake.http_client().expect("client"))
         .clock(clock.shared())

@@ -2,13 +2,13 @@
 //!
 //! `cargo run -p tollgate-gtr --example gtr --features mock`
 //!
-//! Against the real GTR, build the HTTP client with `tollgate_gtr::tls::TlsConfig` and your
+//! Against the real GTR, build the HTTP client with `tollgate_gtr::TlsConfig` and your
 //! `certificate.p12` instead of `fake.http_client()`, and use `auth::UAT_URL` or
 //! `auth::PRODUCTION_URL` as the base URL.
 
 use tollgate_gtr::ManualClock;
-use tollgate_gtr::auth::{AppTokenAuth, SsoAuth};
 use tollgate_gtr::mock::GtrFake;
+use tollgate_gtr::{AppTokenAuth, SsoAuth};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -16,7 +16,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let fake = GtrFake::start(clock.clone()).await;
 
     // App token: a fresh X-Authorization header on every request.
-    let app = AppTokenAuth::builder(fake.credentials())
+    let app = AppTokenAuth::builder()
+        .credentials(fake.credentials())
         .base_url(fake.uri())
         .clock(clock.shared())
         .build()?;
@@ -30,7 +31,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("app token: HTTP {} {}", resp.status(), resp.text().await?);
 
     // SSO: one login, then Authorization: Bearer <jwt>.
-    let sso = SsoAuth::builder(fake.credentials())
+    let sso = SsoAuth::builder()
+        .credentials(fake.credentials())
         .base_url(fake.uri())
         .http_client(fake.http_client()?)
         .expire_in_minutes(60)

@@ -6,17 +6,17 @@
 //! middleware wraps (see [`crate::tls`]).
 //!
 //! ```no_run
-//! use tollgate_gtr::{auth::AppTokenAuth, credentials::GtrCredentials, tls::{ClientIdentity, TlsConfig}};
+//! use tollgate_gtr::{AppTokenAuth, ClientIdentity, GtrCredentials, TlsConfig};
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let creds = GtrCredentials::from_api_key_csv("api_key.csv")?;
 //! let http = TlsConfig::new()
 //!     .identity(ClientIdentity::from_pkcs12_file("certificate.p12", "p12-password")?)
 //!     .build_client()?;
 //! let client = reqwest_middleware::ClientBuilder::new(http)
-//!     .with(AppTokenAuth::builder(creds).build()?.middleware())
+//!     .with(AppTokenAuth::builder().credentials(creds).build()?.middleware())
 //!     .build();
 //! let resp = client
-//!     .get(format!("{}/api/vasp/list", tollgate_gtr::auth::PRODUCTION_URL))
+//!     .get(format!("{}/api/vasp/list", tollgate_gtr::PRODUCTION_URL))
 //!     .send()
 //!     .await?;
 //! # Ok(()) }
@@ -64,7 +64,7 @@ impl fmt::Debug for SsoAuth {
 
 /// Builds an [`SsoAuth`].
 pub struct SsoAuthBuilder {
-    creds: GtrCredentials,
+    creds: Option<GtrCredentials>,
     base_url: String,
     http: Option<reqwest::Client>,
     tls: Option<TlsConfig>,
@@ -86,10 +86,12 @@ impl fmt::Debug for SsoAuthBuilder {
 }
 
 impl SsoAuth {
-    /// Starts building with `creds`; the base URL defaults to [`PRODUCTION_URL`].
-    pub fn builder(creds: GtrCredentials) -> SsoAuthBuilder {
+    /// Starts building; set the credentials with
+    /// [`credentials`](SsoAuthBuilder::credentials). The base URL defaults to
+    /// [`PRODUCTION_URL`].
+    pub fn builder() -> SsoAuthBuilder {
         SsoAuthBuilder {
-            creds,
+            creds: None,
             base_url: PRODUCTION_URL.to_string(),
             http: None,
             tls: None,
@@ -120,6 +122,13 @@ impl SsoAuth {
 }
 
 impl SsoAuthBuilder {
+    /// The credentials (required): see [`GtrCredentials`].
+    #[must_use]
+    pub fn credentials(mut self, creds: GtrCredentials) -> Self {
+        self.creds = Some(creds);
+        self
+    }
+
     /// The GTR base URL ([`PRODUCTION_URL`], [`UAT_URL`] or a fake's).
     #[must_use]
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
@@ -222,7 +231,8 @@ impl SsoAuthBuilder {
                 ));
             }
         };
-        let mut request = LoginRequest::new(&self.creds, self.expire_in_minutes);
+        let creds = auth_core::credentials::required_credentials(self.creds)?;
+        let mut request = LoginRequest::new(&creds, self.expire_in_minutes);
         request.extra = self.login_fields;
         let source = LoginSource::from_request(http, &self.base_url, request)?;
         let cache = TokenCache::with_config(source, self.clock, self.cache).named("gtr-sso");
@@ -308,7 +318,7 @@ impl fmt::Debug for AppTokenAuth {
 /// Builds an [`AppTokenAuth`].
 #[derive(Debug)]
 pub struct AppTokenAuthBuilder {
-    creds: GtrCredentials,
+    creds: Option<GtrCredentials>,
     expires: u64,
     clock: SharedClock,
     base_url: String,
@@ -316,18 +326,19 @@ pub struct AppTokenAuthBuilder {
 }
 
 impl AppTokenAuth {
-    /// Starts building with `creds`; `expires` defaults to 15 s.
+    /// Starts building; set the credentials with
+    /// [`credentials`](AppTokenAuthBuilder::credentials). `expires` defaults to 15 s.
     ///
     /// ```
-    /// use tollgate_gtr::{auth::AppTokenAuth, credentials::GtrCredentials};
+    /// use tollgate_gtr::{AppTokenAuth, GtrCredentials};
     /// let creds = GtrCredentials::new("f93_faj30ae3", "2DF9SDJ3RFA93HFA0F93HAB0S93F", "8adba6ef063be837")?;
-    /// let auth = AppTokenAuth::builder(creds).expires(120).build()?;
+    /// let auth = AppTokenAuth::builder().credentials(creds).expires(120).build()?;
     /// assert!(!format!("{auth:?}").contains("8adba6ef"));
     /// # Ok::<(), tollgate_gtr::AuthError>(())
     /// ```
-    pub fn builder(creds: GtrCredentials) -> AppTokenAuthBuilder {
+    pub fn builder() -> AppTokenAuthBuilder {
         AppTokenAuthBuilder {
-            creds,
+            creds: None,
             expires: DEFAULT_EXPIRES_SECS,
             clock: system_clock(),
             base_url: PRODUCTION_URL.to_string(),
@@ -390,6 +401,13 @@ impl AppTokenAuth {
 }
 
 impl AppTokenAuthBuilder {
+    /// The credentials (required): see [`GtrCredentials`].
+    #[must_use]
+    pub fn credentials(mut self, creds: GtrCredentials) -> Self {
+        self.creds = Some(creds);
+        self
+    }
+
     /// The token's validity in seconds (`expires`), 1..=3600. GTR recommends 15; its
     /// samples use 120 to allow for clock drift.
     #[must_use]
@@ -430,6 +448,7 @@ impl AppTokenAuthBuilder {
 
     /// Validates and precomputes `vaspSecretKeyHash`.
     pub fn build(self) -> Result<AppTokenAuth, AuthError> {
+        let creds = auth_core::credentials::required_credentials(self.creds)?;
         if !(1..=3600).contains(&self.expires) {
             return Err(AuthError::invalid_field(
                 "expires",
@@ -440,8 +459,8 @@ impl AppTokenAuthBuilder {
             .map_err(|_| AuthError::invalid_field("base_url", "is not a valid URL"))?;
         let scope = self.origins.scope("base_url", Some(&base))?;
         Ok(AppTokenAuth {
-            access_key: self.creds.access_key().to_string(),
-            hash: self.creds.vasp_secret_key_hash(),
+            access_key: creds.access_key().to_string(),
+            hash: creds.vasp_secret_key_hash(),
             expires: self.expires,
             clock: self.clock,
             scope,

@@ -28,7 +28,7 @@ pub const ENV_SECRET_KEY: &str = "GTR_SECRET_KEY";
 /// not secrets) and redacts the secret key.
 ///
 /// ```
-/// use tollgate_gtr::credentials::GtrCredentials;
+/// use tollgate_gtr::GtrCredentials;
 /// let creds = GtrCredentials::new(
 ///     "f93_faj30ae3",
 ///     "2DF9SDJ3RFA93HFA0F93HAB0S93F",
@@ -95,7 +95,7 @@ impl GtrCredentials {
     /// Reads `GTR_VASP_CODE`, `GTR_ACCESS_KEY` and `GTR_SECRET_KEY`.
     ///
     /// ```no_run
-    /// let creds = tollgate_gtr::credentials::GtrCredentials::from_env()?;
+    /// let creds = tollgate_gtr::GtrCredentials::from_env()?;
     /// # Ok::<(), tollgate_gtr::AuthError>(())
     /// ```
     pub fn from_env() -> Result<Self, AuthError> {
@@ -108,7 +108,7 @@ impl GtrCredentials {
     /// Loads `api_key.csv` as GTR ships it.
     ///
     /// ```no_run
-    /// let creds = tollgate_gtr::credentials::GtrCredentials::from_api_key_csv("api_key.csv")?;
+    /// let creds = tollgate_gtr::GtrCredentials::from_api_key_csv("api_key.csv")?;
     /// # Ok::<(), tollgate_gtr::AuthError>(())
     /// ```
     pub fn from_api_key_csv(path: impl AsRef<Path>) -> Result<Self, AuthError> {
@@ -122,7 +122,7 @@ impl GtrCredentials {
     /// lines, spaces around fields and RFC 4180 double-quoted fields are accepted.
     ///
     /// ```
-    /// use tollgate_gtr::credentials::GtrCredentials;
+    /// use tollgate_gtr::GtrCredentials;
     /// let csv = "vaspCode,accessKey,secretKey,curvePublicKey,curvePrivateKey\n\
     ///            f93_faj30ae3,2DF9SDJ3RFA93HFA0F93HAB0S93F,8adba6ef063be837,pub,priv\n";
     /// let creds = GtrCredentials::from_api_key_csv_str(csv)?;

@@ -76,7 +76,7 @@ impl VerifyStatus {
     /// The numeric code.
     ///
     /// ```
-    /// use tollgate_gtr::error::VerifyStatus;
+    /// use tollgate_gtr::VerifyStatus;
     /// assert_eq!(VerifyStatus::from_code(100021).code(), 100021);
     /// assert_eq!(VerifyStatus::NoLoginSession.code(), 100021);
     /// ```
@@ -132,7 +132,7 @@ impl<'de> Deserialize<'de> for VerifyStatus {
 /// GTR's response envelope.
 ///
 /// ```
-/// use tollgate_gtr::error::{Envelope, VerifyStatus};
+/// use tollgate_gtr::{Envelope, VerifyStatus};
 /// let e: Envelope<serde_json::Value> = serde_json::from_str(
 ///     r#"{"data":null,"verifyStatus":"100021","verifyMessage":"no login","success":false}"#,
 /// ).unwrap();
@@ -158,7 +158,7 @@ pub struct Envelope<T> {
 /// a typed error. The provider code is attached; the message is GTR's code, never body text.
 ///
 /// ```
-/// use tollgate_gtr::error::{api_error, VerifyStatus};
+/// use tollgate_gtr::{api_error, VerifyStatus};
 /// use tollgate_gtr::ErrorKind;
 /// let e = api_error("GTR API", http::StatusCode::INTERNAL_SERVER_ERROR, Some(VerifyStatus::ServerFail), None);
 /// assert_eq!(e.kind(), ErrorKind::ServerError);
@@ -214,7 +214,7 @@ pub fn api_error(
 /// the middleware; the middleware itself already retried a 401 once.)
 ///
 /// ```
-/// use tollgate_gtr::error::check_envelope;
+/// use tollgate_gtr::check_envelope;
 /// let ok: Option<serde_json::Value> = check_envelope(
 ///     http::StatusCode::OK, None, br#"{"data":{"n":1},"verifyStatus":100000,"success":true}"#,
 /// )?;

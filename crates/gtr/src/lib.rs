@@ -13,39 +13,59 @@
 //! - `mock` (feature `test-util`): a wiremock fake of GTR that verifies both modes.
 //!
 //! ```no_run
-//! use tollgate_gtr::{auth::SsoAuth, credentials::GtrCredentials, tls::{ClientIdentity, TlsConfig}};
+//! use tollgate_gtr::{ClientIdentity, GtrCredentials, SsoAuth, TlsConfig};
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let tls = TlsConfig::new().identity(ClientIdentity::from_pkcs12_file("certificate.p12", "p12-password")?);
-//! let auth = SsoAuth::builder(GtrCredentials::from_api_key_csv("api_key.csv")?)
-//!     .base_url(tollgate_gtr::auth::UAT_URL)
+//! let auth = SsoAuth::builder().credentials(GtrCredentials::from_api_key_csv("api_key.csv")?)
+//!     .base_url(tollgate_gtr::UAT_URL)
 //!     .tls(tls.clone())
 //!     .build()?;
 //! let client = reqwest_middleware::ClientBuilder::new(tls.build_client()?)
 //!     .with(auth.middleware())
 //!     .build();
-//! let status = client.get(format!("{}/api/status", tollgate_gtr::auth::UAT_URL)).send().await?;
+//! let status = client.get(format!("{}/api/status", tollgate_gtr::UAT_URL)).send().await?;
 //! # Ok(()) }
 //! ```
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
-pub mod auth;
-pub mod credentials;
-pub mod error;
+mod auth;
+mod credentials;
+mod error;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod mock;
 mod p12;
 pub mod sign;
-pub mod tls;
-pub mod token;
-
-pub use auth::{AppTokenAuth, GtrAuth, SsoAuth};
-pub use auth_core::{AuthError, CacheConfig, ErrorKind, ManualClock, SharedClock};
-pub use credentials::GtrCredentials;
-pub use tls::{ClientIdentity, TlsConfig};
+mod tls;
+mod token;
 
 /// The README's examples, compiled as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+
+/// The shared layer this crate builds on (`tollgate-auth-core`), for what the flat
+/// re-exports below leave out (token stores, the `Signer` trait, credential helpers).
+pub use auth_core;
+/// The shared items a user of this crate needs, so that attaching it takes no other crate.
+pub use auth_core::{
+    AuthError, AuthMiddleware, CacheConfig, Clock, ErrorKind, ExposeSecret, ManualClock,
+    SecretString, SharedClock, SkipAuth, SystemClock,
+};
+
+// Flat re-exports: the modules are private.
+pub use auth::{
+    AppTokenAuth, AppTokenAuthBuilder, GtrAuth, PRODUCTION_URL, SsoAuth, SsoAuthBuilder, UAT_URL,
+    session_lost,
+};
+pub use credentials::{ENV_ACCESS_KEY, ENV_SECRET_KEY, ENV_VASP_CODE, GtrCredentials};
+pub use error::{Envelope, VerifyStatus, api_error, check_envelope, login_error};
+pub use tls::{
+    ClientIdentity, ENV_CA_PEM_PATH, ENV_CERT_PEM_PATH, ENV_KEY_PEM_PATH, ENV_P12_PASSWORD,
+    ENV_P12_PATH, ENV_SERVER_CERT_PEM_PATH, TlsConfig,
+};
+pub use token::{
+    LOGIN_PATH, LoginData, LoginRequest, LoginSource, RESERVED_LOGIN_FIELDS, parse_login_response,
+};
+// End of flat re-exports.

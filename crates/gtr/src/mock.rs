@@ -18,10 +18,10 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use tollgate_gtr::ManualClock;
-//! use tollgate_gtr::{auth::AppTokenAuth, mock::GtrFake};
+//! use tollgate_gtr::{AppTokenAuth, mock::GtrFake};
 //! let clock = ManualClock::at_unix(1_701_734_400);
 //! let fake = GtrFake::start(clock.clone()).await;
-//! let auth = AppTokenAuth::builder(fake.credentials())
+//! let auth = AppTokenAuth::builder().credentials(fake.credentials())
 //!     .base_url(fake.uri())
 //!     .clock(clock.shared())
 //!     .build()?;
@@ -529,7 +529,8 @@ impl ConformanceTarget for GtrSsoTarget {
 
     fn client(&self, creds: Creds, cache: CacheConfig) -> Result<ClientWithMiddleware, AuthError> {
         let http = self.fake.http_client()?;
-        let auth = SsoAuth::builder(self.fake.creds(creds))
+        let auth = SsoAuth::builder()
+            .credentials(self.fake.creds(creds))
             .base_url(self.fake.uri())
             .http_client(http.clone())
             .expire_in_minutes(CONFORMANCE_EXPIRE_MINUTES)
@@ -593,7 +594,8 @@ impl ConformanceTarget for GtrSsoTarget {
     ) -> Option<Result<ClientWithMiddleware, AuthError>> {
         Some((|| {
             let http = self.fake.http_client()?;
-            let auth = SsoAuth::builder(self.fake.creds(Creds::Valid))
+            let auth = SsoAuth::builder()
+                .credentials(self.fake.creds(Creds::Valid))
                 .base_url(token_base)
                 .allow_origin(self.fake.uri())
                 .http_client(http.clone())
@@ -624,7 +626,8 @@ impl ConformanceTarget for GtrAppTokenTarget {
     }
 
     fn client(&self, creds: Creds, _cache: CacheConfig) -> Result<ClientWithMiddleware, AuthError> {
-        let auth = AppTokenAuth::builder(self.fake.creds(creds))
+        let auth = AppTokenAuth::builder()
+            .credentials(self.fake.creds(creds))
             .base_url(self.fake.uri())
             .clock(self.fake.clock.shared())
             .build()?;

@@ -22,7 +22,7 @@
 //! client is always rustls.
 //!
 //! ```no_run
-//! use tollgate_gtr::tls::{ClientIdentity, TlsConfig};
+//! use tollgate_gtr::{ClientIdentity, TlsConfig};
 //! let identity = ClientIdentity::from_pkcs12_file("certificate.p12", "my-p12-password")?;
 //! let client: reqwest::Client = TlsConfig::new().identity(identity).build_client()?;
 //! # Ok::<(), tollgate_gtr::AuthError>(())
@@ -230,7 +230,7 @@ impl ClientIdentity {
     /// password is an [`ErrorKind::InvalidCredentials`] error on field `p12_password`.
     ///
     /// ```
-    /// use tollgate_gtr::tls::ClientIdentity;
+    /// use tollgate_gtr::ClientIdentity;
     /// let err = ClientIdentity::from_pkcs12(b"not a p12", "pw").unwrap_err();
     /// assert_eq!(err.field(), Some("p12"));
     /// ```
@@ -324,7 +324,7 @@ impl ClientIdentity {
 /// CA store is trusted too (default: yes).
 ///
 /// ```no_run
-/// use tollgate_gtr::tls::{ClientIdentity, TlsConfig};
+/// use tollgate_gtr::{ClientIdentity, TlsConfig};
 /// let id = ClientIdentity::from_pem_files("certificate.pem", "private.key")?;
 /// let client = TlsConfig::new()
 ///     .identity(id)
@@ -537,7 +537,7 @@ impl TlsConfig {
     ///
     /// ```no_run
     /// use std::time::Duration;
-    /// use tollgate_gtr::tls::{ClientIdentity, TlsConfig};
+    /// use tollgate_gtr::{ClientIdentity, TlsConfig};
     /// let mine = reqwest::Client::builder()
     ///     .timeout(Duration::from_secs(20))
     ///     .user_agent("my-vasp/1.0");

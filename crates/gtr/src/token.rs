@@ -71,7 +71,7 @@ impl LoginRequest {
     /// The login body for `creds`.
     ///
     /// ```
-    /// use tollgate_gtr::{credentials::GtrCredentials, token::LoginRequest};
+    /// use tollgate_gtr::{GtrCredentials, LoginRequest};
     /// let creds = GtrCredentials::new("f93_faj30ae3", "2DF9SDJ3RFA93HFA0F93HAB0S93F",
     ///     "DFSD0JFN43SGNDSPIAN30IHSIDFN0SAR3BNFA0ISFNBI0N3RNFWE0F")?;
     /// let body = LoginRequest::new(&creds, None);

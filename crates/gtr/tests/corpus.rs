@@ -5,9 +5,9 @@
 mod harness;
 
 use harness::{Got, run};
+use tollgate_gtr::ClientIdentity;
 use tollgate_gtr::GtrCredentials;
-use tollgate_gtr::tls::ClientIdentity;
-use tollgate_gtr::token::parse_login_response;
+use tollgate_gtr::parse_login_response;
 
 #[test]
 fn corpus() {

@@ -2,8 +2,8 @@
 //! never echoing the secret.
 
 use auth_core::ErrorKind;
-use tollgate_gtr::credentials::GtrCredentials;
-use tollgate_gtr::tls::{ClientIdentity, TlsConfig};
+use tollgate_gtr::GtrCredentials;
+use tollgate_gtr::{ClientIdentity, TlsConfig};
 
 const SECRET: &str = "S3cr3tK3yValue0123456789";
 const HEADER: &str = "vaspCode,accessKey,secretKey,curvePublicKey,curvePrivateKey";

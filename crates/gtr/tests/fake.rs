@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use auth_core::{AuthError, Clock, ErrorKind, ManualClock, Signer};
 use serde_json::Value;
-use tollgate_gtr::auth::{AppTokenAuth, GtrAuth, SsoAuth};
 use tollgate_gtr::mock::{FAKE_ACCESS_KEY, FAKE_SECRET_KEY, FAKE_VASP_CODE, GtrFake};
 use tollgate_gtr::sign;
+use tollgate_gtr::{AppTokenAuth, GtrAuth, SsoAuth};
 
 const T0: u64 = 1_701_734_400;
 
@@ -77,7 +77,8 @@ async fn app_token_checks() {
     assert_eq!(s, 401);
 
     // Through the signer: a token the clock moved past is refused by the fake...
-    let auth = AppTokenAuth::builder(fake.credentials())
+    let auth = AppTokenAuth::builder()
+        .credentials(fake.credentials())
         .base_url(fake.uri())
         .clock(clock.shared())
         .build()
@@ -108,7 +109,8 @@ async fn sso_single_session_and_relogin() {
     let clock = ManualClock::at_unix(T0);
     let fake = GtrFake::start(clock.clone()).await;
     let build = || {
-        SsoAuth::builder(fake.credentials())
+        SsoAuth::builder()
+            .credentials(fake.credentials())
             .base_url(fake.uri())
             .http_client(fake.http_client().expect("client"))
             .clock(clock.shared())
@@ -165,7 +167,8 @@ async fn sso_single_session_and_relogin() {
 async fn sso_session_expiry_and_login_errors() {
     let clock = ManualClock::at_unix(T0);
     let fake = GtrFake::start(clock.clone()).await;
-    let sso = SsoAuth::builder(fake.credentials())
+    let sso = SsoAuth::builder()
+        .credentials(fake.credentials())
         .base_url(fake.uri())
         .http_client(fake.http_client().expect("client"))
         .expire_in_minutes(10)
@@ -194,7 +197,8 @@ async fn sso_session_expiry_and_login_errors() {
     assert_eq!(body["verifyStatus"], 100014);
 
     // Wrong secret: Unauthorized, not retryable, provider code kept, no secret in text.
-    let wrong = SsoAuth::builder(fake.creds(testkit::conformance::Creds::Wrong))
+    let wrong = SsoAuth::builder()
+        .credentials(fake.creds(testkit::conformance::Creds::Wrong))
         .base_url(fake.uri())
         .http_client(fake.http_client().expect("client"))
         .build()
@@ -217,13 +221,15 @@ async fn runtime_chosen_mode_works_both_ways() {
     let clock = ManualClock::at_unix(T0);
     let fake = GtrFake::start(clock.clone()).await;
     let modes: [GtrAuth; 2] = [
-        AppTokenAuth::builder(fake.credentials())
+        AppTokenAuth::builder()
+            .credentials(fake.credentials())
             .base_url(fake.uri())
             .clock(clock.shared())
             .build()
             .expect("app")
             .into(),
-        SsoAuth::builder(fake.credentials())
+        SsoAuth::builder()
+            .credentials(fake.credentials())
             .base_url(fake.uri())
             .http_client(fake.http_client().expect("client"))
             .clock(clock.shared())
@@ -289,7 +295,8 @@ async fn app_token_with_a_numeric_timestamp_is_accepted() {
 async fn sso_logs_in_again_once_on_a_session_lost_in_a_200_body() {
     let clock = ManualClock::at_unix(1_700_000_000);
     let fake = GtrFake::start(clock.clone()).await;
-    let sso = SsoAuth::builder(fake.credentials())
+    let sso = SsoAuth::builder()
+        .credentials(fake.credentials())
         .base_url(fake.uri())
         .http_client(fake.http_client().expect("client"))
         .clock(clock.shared())
@@ -319,16 +326,13 @@ async fn sso_logs_in_again_once_on_a_session_lost_in_a_200_body() {
         r#"{"verifyStatus":"100020","success":false}"#,
         r#"{"verifyStatus":100021,"data":null}"#,
     ] {
-        assert!(tollgate_gtr::auth::session_lost(lost.as_bytes()), "{lost}");
+        assert!(tollgate_gtr::session_lost(lost.as_bytes()), "{lost}");
     }
     for other in [
         r#"{"verifyStatus":100000,"success":true}"#,
         r#"{"verifyStatus":100006}"#,
         "not json",
     ] {
-        assert!(
-            !tollgate_gtr::auth::session_lost(other.as_bytes()),
-            "{other}"
-        );
+        assert!(!tollgate_gtr::session_lost(other.as_bytes()), "{other}");
     }
 }

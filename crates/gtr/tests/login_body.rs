@@ -2,9 +2,9 @@
 
 use auth_core::ErrorKind;
 use serde_json::Value;
-use tollgate_gtr::auth::SsoAuth;
-use tollgate_gtr::credentials::GtrCredentials;
-use tollgate_gtr::token::LoginRequest;
+use tollgate_gtr::GtrCredentials;
+use tollgate_gtr::LoginRequest;
+use tollgate_gtr::SsoAuth;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -30,7 +30,8 @@ async fn login_body_carries_the_extra_fields() {
         })))
         .mount(&server)
         .await;
-    let auth = SsoAuth::builder(creds())
+    let auth = SsoAuth::builder()
+        .credentials(creds())
         .base_url(server.uri())
         .http_client(reqwest::Client::new())
         .expire_in_minutes(60)
@@ -74,7 +75,8 @@ fn extra_fields_cannot_replace_the_crates_own() {
         "accessKey",
         "expireInMinutes",
     ] {
-        let err = SsoAuth::builder(creds())
+        let err = SsoAuth::builder()
+            .credentials(creds())
             .base_url("https://gtr.test")
             .http_client(reqwest::Client::new())
             .login_field(name, "x")

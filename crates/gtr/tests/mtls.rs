@@ -17,9 +17,9 @@ use rcgen::{
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tollgate_gtr::auth::AppTokenAuth;
-use tollgate_gtr::credentials::GtrCredentials;
-use tollgate_gtr::tls::{ClientIdentity, TlsConfig};
+use tollgate_gtr::AppTokenAuth;
+use tollgate_gtr::GtrCredentials;
+use tollgate_gtr::{ClientIdentity, TlsConfig};
 
 const FIXTURE_CA: &str = include_str!("../../../tests/vectors/gtr/mtls/ca.pem");
 const FIXTURE_P12: &[u8] = include_bytes!("../../../tests/vectors/gtr/mtls/client.p12");
@@ -252,7 +252,8 @@ async fn app_token_over_mutual_tls() {
     let creds = GtrCredentials::new("vasp_1", "AK1", "secret-key-1").expect("creds");
     let signed = reqwest_middleware::ClientBuilder::new(http)
         .with(
-            AppTokenAuth::builder(creds)
+            AppTokenAuth::builder()
+                .credentials(creds)
                 .base_url(url(server.addr))
                 .build()
                 .expect("auth")

@@ -22,7 +22,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, SubjectPublicKeyInfoDer, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tollgate_gtr::tls::{ClientIdentity, TlsConfig};
+use tollgate_gtr::{ClientIdentity, TlsConfig};
 
 const V1_CERT: &str = include_str!("fixtures/client-v1.pem");
 const V1_KEY: &str = include_str!("fixtures/client-v1.key");

@@ -2,9 +2,9 @@
 
 use base64::Engine as _;
 use serde_json::Value;
-use tollgate_gtr::credentials::GtrCredentials;
+use tollgate_gtr::GtrCredentials;
+use tollgate_gtr::LoginRequest;
 use tollgate_gtr::sign;
-use tollgate_gtr::token::LoginRequest;
 
 fn vectors() -> Value {
     let text = std::fs::read_to_string(concat!(

@@ -2,7 +2,7 @@
 //!
 //! `cargo run -p tollgate-holidu --example holidu --features mock`
 
-use auth_core::ManualClock;
+use tollgate_holidu::ManualClock;
 use tollgate_holidu::mock::HoliduFake;
 
 #[tokio::main(flavor = "current_thread")]

@@ -35,8 +35,8 @@ pub struct ErrorBody {
 /// at most [`MESSAGE_LIMIT`](auth_core::envelope::MESSAGE_LIMIT) characters).
 ///
 /// ```
-/// use tollgate_holidu::error::response_error;
-/// use auth_core::ErrorKind;
+/// use tollgate_holidu::response_error;
+/// use tollgate_holidu::ErrorKind;
 /// let e = response_error(
 ///     http::StatusCode::UNAUTHORIZED,
 ///     &http::HeaderMap::new(),

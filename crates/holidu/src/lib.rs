@@ -33,13 +33,36 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
-pub mod auth;
-pub mod credentials;
-pub mod error;
+mod auth;
+mod credentials;
+mod error;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod mock;
 pub mod sign;
 
-pub use auth::{DEFAULT_BASE_URL, HoliduAuth, HoliduAuthBuilder, JwtSource};
-pub use credentials::HoliduCredentials;
+/// The shared layer this crate builds on (`tollgate-auth-core`), for what the flat
+/// re-exports below leave out (token stores, the `Signer` trait, credential helpers).
+pub use auth_core;
+/// The shared items a user of this crate needs, so that attaching it takes no other crate.
+pub use auth_core::{
+    AuthError, AuthMiddleware, CacheConfig, Clock, ErrorKind, ExposeSecret, ManualClock,
+    SecretString, SharedClock, SkipAuth, SystemClock,
+};
+
+// Flat re-exports: the modules are private.
+pub use auth::{
+    DEFAULT_BASE_URL, DEFAULT_IAT_SKEW, DEFAULT_TOKEN_LIFETIME, HoliduAuth, HoliduAuthBuilder,
+    JwtSource, MAX_IAT_SKEW,
+};
+pub use credentials::{
+    ENV_ACCOUNT_INFO, ENV_ACCOUNT_INFO_FILE, ENV_ISSUER, ENV_KEY_ID, ENV_PRIVATE_KEY,
+    ENV_PUBLIC_KEY, HoliduCredentials,
+};
+pub use error::{ErrorBody, response_error};
+// End of flat re-exports.
+
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

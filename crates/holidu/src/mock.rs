@@ -15,7 +15,7 @@
 //! "wrong" credentials are a fresh P-256 key with the same `kid` and issuer.
 //!
 //! ```no_run
-//! use auth_core::ManualClock;
+//! use tollgate_holidu::ManualClock;
 //! use tollgate_holidu::mock::HoliduFake;
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let clock = ManualClock::at_unix(1_700_000_000);

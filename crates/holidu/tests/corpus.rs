@@ -5,7 +5,7 @@
 mod harness;
 
 use harness::{Got, run};
-use tollgate_holidu::credentials::HoliduCredentials;
+use tollgate_holidu::HoliduCredentials;
 
 #[test]
 fn corpus() {

@@ -7,7 +7,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use tollgate_snap_b2b::auth_core::{ManualClock, SecretString, Signer};
-use tollgate_snap_b2b::minify::minify_json;
+use tollgate_snap_b2b::minify_json;
 use tollgate_snap_b2b::mock::{SAMPLE_BODY, SnapFake};
 use tollgate_snap_b2b::sign::{HmacKey, body_sha256_hex, symmetric_string_to_sign};
 

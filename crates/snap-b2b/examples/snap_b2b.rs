@@ -7,8 +7,8 @@
 use std::time::Duration;
 
 use tollgate_snap_b2b::NotificationVerifier;
-use tollgate_snap_b2b::auth_core::{AuthError, ManualClock};
 use tollgate_snap_b2b::mock::{SAMPLE_BODY, SnapFake};
+use tollgate_snap_b2b::{AuthError, ManualClock};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -16,7 +16,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let fake = SnapFake::start(clock.clone()).await;
     println!("SNAP fake listening on {}", fake.base_url());
 
-    // In production: SnapCredentials::from_env()? and SnapAuth::builder(creds).base_url(..).
+    // In production: SnapCredentials::from_env()? and SnapAuth::builder().credentials(creds).base_url(..).
     let auth = fake.auth_builder(fake.credentials()).build()?;
     let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
         .with(auth.middleware())

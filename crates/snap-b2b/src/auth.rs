@@ -56,9 +56,9 @@ pub enum TransactionSigning {
 /// specification or of most providers.
 ///
 /// ```
-/// use tollgate_snap_b2b::auth::SnapConfig;
+/// use tollgate_snap_b2b::SnapConfig;
 /// use tollgate_snap_b2b::sign::{EndpointUrlMode, SignatureEncoding};
-/// use tollgate_snap_b2b::timestamp::{TimestampFormat, Zone};
+/// use tollgate_snap_b2b::{TimestampFormat, Zone};
 /// let config = SnapConfig {
 ///     timestamp: TimestampFormat { zone: Zone::Utc, millis: true },
 ///     endpoint_url: EndpointUrlMode::PathOnly,
@@ -151,7 +151,7 @@ struct Inner {
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 /// use tollgate_snap_b2b::{SnapAuth, SnapCredentials};
 /// let creds = SnapCredentials::from_env()?;
-/// let auth = SnapAuth::builder(creds)
+/// let auth = SnapAuth::builder().credentials(creds)
 ///     .base_url("https://sandbox.bank.example/snap")
 ///     .http_client(reqwest::Client::new()) // optional: your own client for token requests
 ///     .build()?;
@@ -185,7 +185,7 @@ impl fmt::Debug for SnapAuth {
 
 /// Builder of [`SnapAuth`].
 pub struct SnapAuthBuilder {
-    credentials: SnapCredentials,
+    credentials: Option<SnapCredentials>,
     base_url: Option<String>,
     token_url: Option<String>,
     http: Option<reqwest::Client>,
@@ -207,6 +207,13 @@ impl fmt::Debug for SnapAuthBuilder {
 }
 
 impl SnapAuthBuilder {
+    /// The credentials (required): see [`SnapCredentials`].
+    #[must_use]
+    pub fn credentials(mut self, credentials: SnapCredentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
     /// The provider's base URL including its prefix (e.g. `https://host/snap`); the token
     /// URL is this plus [`SnapConfig::token_path`].
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
@@ -325,7 +332,7 @@ impl SnapAuthBuilder {
     }
 
     /// Validates the settings and builds the signer.
-    pub fn build(self) -> Result<SnapAuth, AuthError> {
+    pub fn build(mut self) -> Result<SnapAuth, AuthError> {
         let clock = self.clock.clone().unwrap_or_else(system_clock);
         let base = self
             .base_url
@@ -337,7 +344,8 @@ impl SnapAuthBuilder {
             })
             .transpose()?;
         let scope = self.origins.scope("base_url", base.as_ref())?;
-        let creds = &self.credentials;
+        let credentials = auth_core::credentials::required_credentials(self.credentials.take())?;
+        let creds = &credentials;
         let key = Arc::new(creds.private_key().clone());
         let mode = match self.config.signing {
             TransactionSigning::Symmetric => {
@@ -381,10 +389,11 @@ impl SnapAuthBuilder {
 }
 
 impl SnapAuth {
-    /// Starts a builder for `credentials` with the default [`SnapConfig`].
-    pub fn builder(credentials: SnapCredentials) -> SnapAuthBuilder {
+    /// Starts a builder with the default [`SnapConfig`]; set the credentials with
+    /// [`credentials`](SnapAuthBuilder::credentials).
+    pub fn builder() -> SnapAuthBuilder {
         SnapAuthBuilder {
-            credentials,
+            credentials: None,
             base_url: None,
             token_url: None,
             http: None,

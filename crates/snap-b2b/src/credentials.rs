@@ -30,7 +30,7 @@ pub const MIN_RSA_BITS: usize = 2048;
 /// and keys under 2048 bits are refused.
 ///
 /// ```
-/// use tollgate_snap_b2b::credentials::SnapPrivateKey;
+/// use tollgate_snap_b2b::SnapPrivateKey;
 /// let err = SnapPrivateKey::from_pem("private_key", "not a key").unwrap_err();
 /// assert_eq!(err.field(), Some("private_key"));
 /// ```
@@ -237,7 +237,7 @@ impl fmt::Debug for SnapPublicKey {
 /// | `origin` | `ORIGIN` | no |
 ///
 /// ```
-/// use tollgate_snap_b2b::credentials::SnapCredentials;
+/// use tollgate_snap_b2b::SnapCredentials;
 /// let err = SnapCredentials::builder()
 ///     .client_key("10001")
 ///     .client_secret("secret\r\nX-Evil: 1")

@@ -14,7 +14,7 @@ use serde::Deserialize;
 /// A SNAP `responseCode`, `HHHSSCC`.
 ///
 /// ```
-/// use tollgate_snap_b2b::error::ResponseCode;
+/// use tollgate_snap_b2b::ResponseCode;
 /// let ok: ResponseCode = "2007300".parse().unwrap();
 /// assert!(ok.is_success());
 /// assert_eq!(ok.service_code(), 73);
@@ -141,8 +141,8 @@ impl SnapEnvelope {
 ///
 /// ```
 /// use http::{HeaderMap, StatusCode};
-/// use tollgate_snap_b2b::auth_core::ErrorKind;
-/// use tollgate_snap_b2b::error::error_from_response;
+/// use tollgate_snap_b2b::ErrorKind;
+/// use tollgate_snap_b2b::error_from_response;
 /// let body = br#"{"responseCode":"5007300","responseMessage":"General Error"}"#;
 /// let e = error_from_response("token", StatusCode::INTERNAL_SERVER_ERROR, &HeaderMap::new(), body);
 /// assert_eq!(e.kind(), ErrorKind::ServerError);

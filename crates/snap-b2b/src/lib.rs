@@ -28,7 +28,7 @@
 //!     .private_key_file("private_key.pem")
 //!     .channel_id("95221")
 //!     .build()?;
-//! let auth = SnapAuth::builder(creds).base_url("http://localhost:8080/snap").build()?;
+//! let auth = SnapAuth::builder().credentials(creds).base_url("http://localhost:8080/snap").build()?;
 //! let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
 //!     .with(auth.middleware())
 //!     .build();
@@ -42,21 +42,46 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
-pub mod auth;
-pub mod credentials;
-pub mod error;
-pub mod minify;
+mod auth;
+mod credentials;
+mod error;
+mod minify;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod mock;
-pub mod notify;
+mod notify;
 pub mod sign;
-pub mod timestamp;
-pub mod token;
+mod timestamp;
+mod token;
 
-pub use auth::{SnapAuth, SnapConfig, TransactionSigning};
-/// The shared signing layer (clock, errors, token cache, middleware), re-exported.
+/// The shared layer this crate builds on (`tollgate-auth-core`), for what the flat
+/// re-exports below leave out (token stores, the `Signer` trait, credential helpers).
 pub use auth_core;
-pub use credentials::{SnapCredentials, SnapPrivateKey, SnapPublicKey};
-pub use error::ResponseCode;
-pub use notify::{NotificationError, NotificationVerifier, VerifiedNotification};
+/// The shared items a user of this crate needs, so that attaching it takes no other crate.
+pub use auth_core::{
+    AuthError, AuthMiddleware, CacheConfig, Clock, ErrorKind, ExposeSecret, ManualClock,
+    SecretString, SharedClock, SkipAuth, SystemClock,
+};
+
+// Flat re-exports: the modules are private.
+pub use auth::{
+    CHANNEL_ID, ORIGIN, SnapAuth, SnapAuthBuilder, SnapConfig, TransactionSigning, X_EXTERNAL_ID,
+    X_PARTNER_ID,
+};
+pub use credentials::{
+    MIN_RSA_BITS, SnapCredentials, SnapCredentialsBuilder, SnapPrivateKey, SnapPublicKey,
+};
+pub use error::{InvalidResponseCode, ResponseCode, SnapEnvelope, error_from_response};
+pub use minify::{MAX_DEPTH, MinifyError, minify_json, minify_json_into};
+pub use notify::{DEFAULT_WINDOW, NotificationError, NotificationVerifier, VerifiedNotification};
+pub use timestamp::{TimestampError, TimestampFormat, Zone, parse_timestamp};
+pub use token::{
+    AccessTokenResponse, DEFAULT_TOKEN_LIFETIME, DEFAULT_TOKEN_PATH, GrantTypeField,
+    SnapTokenSource, X_CLIENT_KEY, X_SIGNATURE, X_TIMESTAMP, access_token_request_body,
+};
+// End of flat re-exports.
+
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

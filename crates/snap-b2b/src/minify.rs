@@ -39,7 +39,7 @@ impl From<MinifyError> for AuthError {
 /// body as the empty string).
 ///
 /// ```
-/// use tollgate_snap_b2b::minify::minify_json;
+/// use tollgate_snap_b2b::minify_json;
 /// let out = minify_json(br#"{ "b" : 1.50, "a" : "x  \u00e9" }"#).unwrap();
 /// assert_eq!(out, br#"{"b":1.50,"a":"x  \u00e9"}"#);
 /// assert!(minify_json(b"{\"a\":1,}").is_err());

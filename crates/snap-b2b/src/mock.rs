@@ -307,7 +307,7 @@ impl Respond for Api {
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// use tollgate_snap_b2b::auth_core::ManualClock;
+/// use tollgate_snap_b2b::ManualClock;
 /// use tollgate_snap_b2b::mock::{SnapFake, SAMPLE_BODY};
 /// let clock = ManualClock::at_unix(1_700_000_000);
 /// let fake = SnapFake::start(clock.clone()).await;
@@ -446,7 +446,8 @@ impl SnapFake {
 
     /// A [`SnapAuth`] builder pointed at this fake, on its clock.
     pub fn auth_builder(&self, credentials: SnapCredentials) -> SnapAuthBuilder {
-        SnapAuth::builder(credentials)
+        SnapAuth::builder()
+            .credentials(credentials)
             .base_url(self.base_url())
             .clock(self.clock.shared())
     }
@@ -588,7 +589,8 @@ impl ConformanceTarget for SnapFake {
     ) -> Option<Result<ClientWithMiddleware, AuthError>> {
         let base = format!("{}{PREFIX}", token_base.trim_end_matches('/'));
         Some(
-            SnapAuth::builder(self.credentials())
+            SnapAuth::builder()
+                .credentials(self.credentials())
                 .base_url(base)
                 .allow_origin(self.base_url())
                 .clock(self.clock.shared())

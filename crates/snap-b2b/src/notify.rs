@@ -76,9 +76,9 @@ pub struct VerifiedNotification {
 ///
 /// ```
 /// use std::time::Duration;
-/// use tollgate_snap_b2b::auth_core::ManualClock;
-/// use tollgate_snap_b2b::credentials::SnapPublicKey;
-/// use tollgate_snap_b2b::notify::{NotificationError, NotificationVerifier};
+/// use tollgate_snap_b2b::ManualClock;
+/// use tollgate_snap_b2b::SnapPublicKey;
+/// use tollgate_snap_b2b::{NotificationError, NotificationVerifier};
 /// # let pem = include_str!("mock_keys/provider_public.pem");
 /// let key = SnapPublicKey::from_pem("provider_public_key", pem).unwrap();
 /// let verifier = NotificationVerifier::new(key)

@@ -84,7 +84,7 @@ pub fn token_string_to_sign(client_key: &str, timestamp: &str) -> String {
 /// The `X-SIGNATURE` of the access token request.
 ///
 /// ```no_run
-/// # fn demo(key: &tollgate_snap_b2b::credentials::SnapPrivateKey) {
+/// # fn demo(key: &tollgate_snap_b2b::SnapPrivateKey) {
 /// use tollgate_snap_b2b::sign::{token_signature, SignatureEncoding};
 /// let sig = token_signature(key, "10001", "2020-01-01T00:00:00+07:00", SignatureEncoding::Base64);
 /// # }

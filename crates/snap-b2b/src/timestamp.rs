@@ -42,7 +42,7 @@ impl Zone {
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
-/// use tollgate_snap_b2b::timestamp::{TimestampFormat, Zone};
+/// use tollgate_snap_b2b::{TimestampFormat, Zone};
 /// let t = UNIX_EPOCH + Duration::from_millis(1_577_811_600_123);
 /// assert_eq!(TimestampFormat::default().format(t), "2020-01-01T00:00:00+07:00");
 /// let utc_ms = TimestampFormat { zone: Zone::Utc, millis: true };
@@ -123,7 +123,7 @@ pub struct TimestampError(&'static str);
 /// `Z` or `±HH:MM`.
 ///
 /// ```
-/// use tollgate_snap_b2b::timestamp::parse_timestamp;
+/// use tollgate_snap_b2b::parse_timestamp;
 /// let a = parse_timestamp("2020-01-01T00:00:00+07:00").unwrap();
 /// let b = parse_timestamp("2019-12-31T17:00:00.000Z").unwrap();
 /// assert_eq!(a, b);

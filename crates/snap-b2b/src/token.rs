@@ -53,7 +53,7 @@ pub enum GrantTypeField {
 /// The token request body, already minified.
 ///
 /// ```
-/// use tollgate_snap_b2b::token::{access_token_request_body, GrantTypeField};
+/// use tollgate_snap_b2b::{access_token_request_body, GrantTypeField};
 /// assert_eq!(access_token_request_body(GrantTypeField::CamelCase), r#"{"grantType":"client_credentials"}"#);
 /// ```
 pub fn access_token_request_body(field: GrantTypeField) -> &'static str {

@@ -6,10 +6,10 @@ mod harness;
 
 use auth_core::ManualClock;
 use harness::{Got, run};
-use tollgate_snap_b2b::credentials::{SnapPrivateKey, SnapPublicKey};
-use tollgate_snap_b2b::minify::minify_json;
-use tollgate_snap_b2b::notify::NotificationVerifier;
-use tollgate_snap_b2b::token::AccessTokenResponse;
+use tollgate_snap_b2b::AccessTokenResponse;
+use tollgate_snap_b2b::NotificationVerifier;
+use tollgate_snap_b2b::minify_json;
+use tollgate_snap_b2b::{SnapPrivateKey, SnapPublicKey};
 
 const PROVIDER_PUBLIC: &str =
     include_str!("../../../tests/vectors/snap-b2b/keys/provider_public.pem");

@@ -2,7 +2,7 @@
 //! echoes the secret.
 
 use auth_core::ErrorKind;
-use tollgate_snap_b2b::credentials::{SnapCredentials, SnapPrivateKey, SnapPublicKey};
+use tollgate_snap_b2b::{SnapCredentials, SnapPrivateKey, SnapPublicKey};
 
 const DIR: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),

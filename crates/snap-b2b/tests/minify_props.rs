@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use serde_json::Value;
-use tollgate_snap_b2b::minify::minify_json;
+use tollgate_snap_b2b::minify_json;
 
 fn ws() -> impl Strategy<Value = String> {
     proptest::collection::vec(

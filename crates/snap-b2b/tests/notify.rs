@@ -5,9 +5,9 @@ use std::time::Duration;
 use auth_core::{ErrorKind, ManualClock};
 use http::{HeaderMap, HeaderValue};
 use serde_json::Value;
-use tollgate_snap_b2b::credentials::SnapPublicKey;
-use tollgate_snap_b2b::notify::{NotificationError, NotificationVerifier};
+use tollgate_snap_b2b::SnapPublicKey;
 use tollgate_snap_b2b::sign::SignatureEncoding;
+use tollgate_snap_b2b::{NotificationError, NotificationVerifier};
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/vectors/snap-b2b/");
 

@@ -5,15 +5,15 @@ use std::time::Duration;
 
 use auth_core::{ErrorKind, ExposeSecret, ManualClock, SecretString, Signer};
 use http::StatusCode;
-use tollgate_snap_b2b::auth::{SnapAuth, TransactionSigning};
-use tollgate_snap_b2b::minify::minify_json;
+use tollgate_snap_b2b::GrantTypeField;
+use tollgate_snap_b2b::minify_json;
 use tollgate_snap_b2b::mock::{CLIENT_KEY, SAMPLE_BODY, SnapFake, TOKEN_LIFETIME};
 use tollgate_snap_b2b::sign::{
     EndpointUrlMode, HmacKey, SignatureEncoding, asymmetric_string_to_sign, body_sha256_hex,
     symmetric_string_to_sign,
 };
-use tollgate_snap_b2b::timestamp::{TimestampFormat, Zone};
-use tollgate_snap_b2b::token::GrantTypeField;
+use tollgate_snap_b2b::{SnapAuth, TransactionSigning};
+use tollgate_snap_b2b::{TimestampFormat, Zone};
 
 const START: u64 = 1_709_271_296; // 2024-03-01T12:34:56+07:00
 
@@ -196,7 +196,8 @@ async fn fake_rejects_tampering_expired_tokens_and_stale_timestamps() {
     assert_eq!(err.provider_code(), Some("4017300"));
     assert!(!err.is_retryable());
     let skewed = ManualClock::at_unix(START + 10_000);
-    let skewed_auth = SnapAuth::builder(fake.credentials())
+    let skewed_auth = SnapAuth::builder()
+        .credentials(fake.credentials())
         .base_url(fake.base_url())
         .clock(skewed.shared())
         .build()
@@ -316,7 +317,8 @@ async fn settings_change_exactly_what_they_should() {
         )
         .mount(&capture)
         .await;
-    let auth = SnapAuth::builder(fake.credentials())
+    let auth = SnapAuth::builder()
+        .credentials(fake.credentials())
         .base_url(format!("{}/api/", capture.uri()))
         .token_path("v2.0/token")
         .clock(clock.shared())
@@ -390,19 +392,22 @@ async fn asymmetric_signing_needs_no_token() {
         .channel_id("1")
         .build()
         .expect("creds");
-    let err = SnapAuth::builder(no_secret.clone())
+    let err = SnapAuth::builder()
+        .credentials(no_secret.clone())
         .base_url(fake.base_url())
         .build()
         .expect_err("needs secret");
     assert_eq!(err.field(), Some("client_secret"));
     // Without a base URL there is no origin to sign for: refused, naming the field.
-    let err = SnapAuth::builder(no_secret.clone())
+    let err = SnapAuth::builder()
+        .credentials(no_secret.clone())
         .transaction_signing(TransactionSigning::Asymmetric)
         .build()
         .expect_err("no origin");
     assert_eq!(err.field(), Some("base_url"));
     assert!(
-        SnapAuth::builder(no_secret)
+        SnapAuth::builder()
+            .credentials(no_secret)
             .transaction_signing(TransactionSigning::Asymmetric)
             .base_url(fake.base_url())
             .build()
@@ -436,7 +441,7 @@ async fn builder_validates_urls() {
         (Some("not a url"), "bad"),
         (Some("ftp://x/"), "scheme"),
     ] {
-        let mut b = SnapAuth::builder(fake.credentials());
+        let mut b = SnapAuth::builder().credentials(fake.credentials());
         if let Some(u) = base {
             b = b.base_url(u);
         }

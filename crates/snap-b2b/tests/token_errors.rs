@@ -20,7 +20,8 @@ async fn fetch_with(resp: ResponseTemplate) -> Result<Duration, auth_core::AuthE
         .respond_with(resp)
         .mount(&server)
         .await;
-    let auth = SnapAuth::builder(fake.credentials())
+    let auth = SnapAuth::builder()
+        .credentials(fake.credentials())
         .base_url(server.uri())
         .clock(clock.shared())
         .cache_config(CacheConfig::without_jitter())

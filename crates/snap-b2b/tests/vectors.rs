@@ -5,16 +5,16 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use auth_core::{ManualClock, SecretString};
 use serde_json::Value;
-use tollgate_snap_b2b::credentials::{SnapPrivateKey, SnapPublicKey};
-use tollgate_snap_b2b::minify::minify_json;
-use tollgate_snap_b2b::notify::NotificationVerifier;
+use tollgate_snap_b2b::NotificationVerifier;
+use tollgate_snap_b2b::minify_json;
 use tollgate_snap_b2b::sign::{
     EndpointUrlMode, HmacKey, SignatureEncoding, asymmetric_string_to_sign, body_sha256_hex,
     endpoint_url, sign_asymmetric, sign_symmetric, symmetric_string_to_sign, token_signature,
     token_string_to_sign,
 };
-use tollgate_snap_b2b::timestamp::{TimestampFormat, Zone, parse_timestamp};
-use tollgate_snap_b2b::token::{GrantTypeField, access_token_request_body};
+use tollgate_snap_b2b::{GrantTypeField, access_token_request_body};
+use tollgate_snap_b2b::{SnapPrivateKey, SnapPublicKey};
+use tollgate_snap_b2b::{TimestampFormat, Zone, parse_timestamp};
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/vectors/snap-b2b/");
 

@@ -34,3 +34,8 @@
 
 pub mod conformance;
 pub mod mock;
+
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

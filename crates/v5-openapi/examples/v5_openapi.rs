@@ -2,7 +2,7 @@
 //!
 //! `cargo run -p tollgate-v5-openapi --example v5_openapi --features mock`
 
-use auth_core::ManualClock;
+use tollgate_v5_openapi::ManualClock;
 use tollgate_v5_openapi::mock::V5Fake;
 
 #[tokio::main(flavor = "current_thread")]

@@ -59,8 +59,8 @@ fn clean_msg(msg: Option<&str>) -> String {
 /// The error for a non-zero `code` (see the module table).
 ///
 /// ```
-/// use tollgate_v5_openapi::error::{Endpoint, envelope_error};
-/// use auth_core::ErrorKind;
+/// use tollgate_v5_openapi::{Endpoint, envelope_error};
+/// use tollgate_v5_openapi::ErrorKind;
 /// let e = envelope_error(Endpoint::Token, http::StatusCode::OK, None, 40003, Some("bad sign"), &[]);
 /// assert_eq!(e.kind(), ErrorKind::Unauthorized);
 /// assert_eq!(e.provider_code(), Some("40003"));

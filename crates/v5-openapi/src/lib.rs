@@ -38,15 +38,37 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
-pub mod auth;
-pub mod credentials;
-pub mod error;
+mod auth;
+mod credentials;
+mod error;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod mock;
 pub mod sign;
-pub mod token;
+mod token;
 
+/// The shared layer this crate builds on (`tollgate-auth-core`), for what the flat
+/// re-exports below leave out (token stores, the `Signer` trait, credential helpers).
+pub use auth_core;
+/// The shared items a user of this crate needs, so that attaching it takes no other crate.
+pub use auth_core::{
+    AuthError, AuthMiddleware, CacheConfig, Clock, ErrorKind, ExposeSecret, ManualClock,
+    SecretString, SharedClock, SkipAuth, SystemClock,
+};
+
+// Flat re-exports: the modules are private.
 pub use auth::{V5Auth, V5AuthBuilder};
-pub use credentials::V5Credentials;
-pub use token::{ExpireTimeZone, V5TokenSource, VerifyData};
+pub use credentials::{
+    ENV_APP_ID, ENV_APP_SECRET, ENV_USER_API_SECRET, ENV_USER_ID, V5Credentials,
+};
+pub use error::{Endpoint, Envelope, envelope_error, parse_envelope};
+pub use token::{
+    DEFAULT_TOKEN_LIFETIME, ExpireTimeZone, TOKEN_PATH, TokenData, TokenRequest, V5TokenSource,
+    VERIFY_PATH, VerifyData, parse_naive_datetime,
+};
+// End of flat re-exports.
+
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -15,7 +15,7 @@
 //! token gets HTTP 401; an outage gets HTTP 500. See [`codes`].
 //!
 //! ```no_run
-//! use auth_core::ManualClock;
+//! use tollgate_v5_openapi::ManualClock;
 //! use tollgate_v5_openapi::mock::V5Fake;
 //! # async fn demo() -> Result<(), auth_core::AuthError> {
 //! let clock = ManualClock::at_unix(1_700_000_000);

@@ -72,7 +72,7 @@ pub fn token_request_body(req: &TokenRequest) -> Result<String, AuthError> {
 ///
 /// ```
 /// use tollgate_v5_openapi::sign::api_headers;
-/// use auth_core::SecretString;
+/// use tollgate_v5_openapi::SecretString;
 /// let h = api_headers("demo-app", &SecretString::from("tok-1".to_string())).expect("valid");
 /// assert_eq!(h[0].1.as_bytes(), b"Bearer tok-1");
 /// assert_eq!(h[1].0.as_str(), "x-app-id");

@@ -96,7 +96,7 @@ impl ExpireTimeZone {
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
-/// use tollgate_v5_openapi::token::{ExpireTimeZone, parse_naive_datetime};
+/// use tollgate_v5_openapi::{ExpireTimeZone, parse_naive_datetime};
 /// let t = parse_naive_datetime("2023-11-10T18:43:23.232093", ExpireTimeZone::Utc).expect("valid");
 /// assert_eq!(t, UNIX_EPOCH + Duration::from_micros(1_699_641_803_232_093));
 /// assert!(parse_naive_datetime("10/11/2023", ExpireTimeZone::Utc).is_none());

@@ -6,9 +6,9 @@ mod harness;
 
 use harness::{Got, run};
 use http::{HeaderMap, StatusCode};
+use tollgate_v5_openapi::TokenData;
 use tollgate_v5_openapi::V5Credentials;
-use tollgate_v5_openapi::error::{Endpoint, parse_envelope};
-use tollgate_v5_openapi::token::TokenData;
+use tollgate_v5_openapi::{Endpoint, parse_envelope};
 
 #[test]
 fn corpus() {

@@ -7,7 +7,7 @@ use auth_core::{ExposeSecret, SecretString};
 use serde_json::Value;
 use tollgate_v5_openapi::V5Credentials;
 use tollgate_v5_openapi::sign;
-use tollgate_v5_openapi::token::{ExpireTimeZone, parse_naive_datetime};
+use tollgate_v5_openapi::{ExpireTimeZone, parse_naive_datetime};
 
 fn load(name: &str) -> Value {
     let path = format!(

@@ -223,15 +223,16 @@ pub async fn snap() -> Provider<snap_b2b::SnapAuth> {
 }
 
 /// GTR in SSO mode: a JWT from the login endpoint, cached, sent as a bearer.
-pub async fn gtr_sso() -> Provider<gtr::auth::SsoAuth> {
-    use gtr::auth::SsoAuth;
+pub async fn gtr_sso() -> Provider<gtr::SsoAuth> {
+    use gtr::SsoAuth;
     use gtr::mock::GtrFake;
     let clock = clock();
     let fake = Arc::new(GtrFake::start(clock.clone()).await);
     let make = {
         let fake = fake.clone();
         move || {
-            SsoAuth::builder(fake.credentials())
+            SsoAuth::builder()
+                .credentials(fake.credentials())
                 .base_url(fake.uri())
                 .http_client(fake.http_client().expect("gtr client"))
                 .clock(clock.shared())
@@ -258,15 +259,16 @@ pub async fn gtr_sso() -> Provider<gtr::auth::SsoAuth> {
 }
 
 /// GTR's app token: a fresh nonce, timestamp and SHA-512 per request, nothing cached.
-pub async fn gtr_app() -> Provider<gtr::auth::AppTokenAuth> {
-    use gtr::auth::AppTokenAuth;
+pub async fn gtr_app() -> Provider<gtr::AppTokenAuth> {
+    use gtr::AppTokenAuth;
     use gtr::mock::GtrFake;
     let clock = clock();
     let fake = Arc::new(GtrFake::start(clock.clone()).await);
     let make = {
         let fake = fake.clone();
         move || {
-            AppTokenAuth::builder(fake.credentials())
+            AppTokenAuth::builder()
+                .credentials(fake.credentials())
                 .base_url(fake.uri())
                 .clock(clock.shared())
                 .build()
