@@ -35,7 +35,7 @@ fuzz_target!(|data: &[u8]| {
         2 => drop(v5_openapi::parse_envelope::<
             v5_openapi::TokenData,
         >(
-            v5_openapi::Endpoint::Token,
+            v5_openapi::Origin::TokenEndpoint,
             status,
             &headers,
             body,

@@ -5,6 +5,8 @@
 
 use std::path::Path;
 
+use std::fmt;
+
 use http::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
 
@@ -161,6 +163,61 @@ pub fn pem_label<'a>(
                 ),
             )
         })
+}
+
+/// Named configuration values for a provider's `from_lookup`: every credentials type's
+/// `from_env` is `from_lookup(env_lookup)`, and `from_lookup` reads the same names through any
+/// source (a config map, a secrets manager, a test fixture). The lookup returns `Ok(None)`
+/// for an unset name; empty values count as unset. Errors name the variable, never its value.
+///
+/// ```
+/// use tollgate_auth_core::credentials::Vars;
+/// let vars = Vars::new(|name| Ok((name == "A").then(|| "1".to_string())));
+/// assert_eq!(vars.require("A")?, "1");
+/// assert_eq!(vars.get("B")?, None);
+/// assert_eq!(vars.require("B").unwrap_err().field(), Some("B"));
+/// # Ok::<(), tollgate_auth_core::AuthError>(())
+/// ```
+pub struct Vars<F> {
+    lookup: F,
+}
+
+impl<F> fmt::Debug for Vars<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Vars").finish_non_exhaustive()
+    }
+}
+
+impl<F> Vars<F>
+where
+    F: Fn(&'static str) -> Result<Option<String>, AuthError>,
+{
+    /// Reads names through `lookup`.
+    pub fn new(lookup: F) -> Self {
+        Vars { lookup }
+    }
+
+    /// The value of `name`, or `None` when it is unset or empty.
+    pub fn get(&self, name: &'static str) -> Result<Option<String>, AuthError> {
+        Ok((self.lookup)(name)?.filter(|v| !v.trim().is_empty()))
+    }
+
+    /// The value of `name`; an error naming it when it is unset or empty.
+    pub fn require(&self, name: &'static str) -> Result<String, AuthError> {
+        self.get(name)?
+            .ok_or_else(|| AuthError::invalid_field(name, "is not set"))
+    }
+
+    /// The value of `name` as a secret; an error naming it when it is unset or empty.
+    pub fn secret(&self, name: &'static str) -> Result<SecretString, AuthError> {
+        self.require(name).map(SecretString::from)
+    }
+}
+
+/// The process environment as a lookup for [`Vars`] and every `from_lookup`: unset or empty
+/// is `Ok(None)`, a value that is not UTF-8 an error naming the variable.
+pub fn env_lookup(name: &'static str) -> Result<Option<String>, AuthError> {
+    env_var_opt(name)
 }
 
 /// Reads an environment variable; missing, empty or non-UTF-8 values are errors naming it.

@@ -52,7 +52,45 @@ pub enum ErrorKind {
     Internal,
 }
 
+/// Which of a provider's endpoints answered: the same status or code means different things
+/// on each (a 401 from the token endpoint refuses the credentials; on an API call it rejects
+/// the token).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Origin {
+    /// The endpoint that issues tokens or sessions (token API, login).
+    TokenEndpoint,
+    /// Any other API call, made with a token.
+    Api,
+}
+
 impl ErrorKind {
+    /// The kind for a failed response's HTTP `status` (or a status-like provider code), as
+    /// every provider crate maps it:
+    ///
+    /// | status | token endpoint | API call |
+    /// |---|---|---|
+    /// | 429 | `RateLimited` | `RateLimited` |
+    /// | 500–599 | `ServerError` | `ServerError` |
+    /// | 401, 403 | `Unauthorized` | `TokenRejected` |
+    /// | anything else | `Unauthorized` (its only inputs are the credentials) | `Provider` |
+    ///
+    /// ```
+    /// use tollgate_auth_core::{ErrorKind, Origin};
+    /// assert_eq!(ErrorKind::for_status(401, Origin::TokenEndpoint), ErrorKind::Unauthorized);
+    /// assert_eq!(ErrorKind::for_status(401, Origin::Api), ErrorKind::TokenRejected);
+    /// assert_eq!(ErrorKind::for_status(503, Origin::Api), ErrorKind::ServerError);
+    /// assert_eq!(ErrorKind::for_status(400, Origin::Api), ErrorKind::Provider);
+    /// ```
+    pub fn for_status(status: u16, origin: Origin) -> ErrorKind {
+        match (status, origin) {
+            (429, _) => ErrorKind::RateLimited,
+            (500..=599, _) => ErrorKind::ServerError,
+            (_, Origin::TokenEndpoint) => ErrorKind::Unauthorized,
+            (401 | 403, Origin::Api) => ErrorKind::TokenRejected,
+            (_, Origin::Api) => ErrorKind::Provider,
+        }
+    }
+
     /// Whether errors of this kind are worth retrying later by default.
     pub fn default_retryable(self) -> bool {
         matches!(

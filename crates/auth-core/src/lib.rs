@@ -33,7 +33,7 @@ pub mod transport;
 
 pub use cache::{CacheConfig, TokenCache};
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
-pub use error::{AuthError, ErrorKind};
+pub use error::{AuthError, ErrorKind, Origin};
 pub use middleware::{AuthMiddleware, SkipAuth};
 pub use scope::Scope;
 pub use secrecy::{ExposeSecret, SecretString};

@@ -14,9 +14,7 @@ use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
-use auth_core::credentials::{
-    env_var, env_var_opt, pem_label, read_text_file, require_header_safe, unescape_newlines,
-};
+use auth_core::credentials::{pem_label, read_text_file, require_header_safe, unescape_newlines};
 use auth_core::{AuthError, ExposeSecret, SecretString};
 use rsa::pkcs1::DecodeRsaPrivateKey;
 use rsa::pkcs8::DecodePrivateKey;
@@ -82,7 +80,16 @@ impl ProgramId {
 
     /// Reads [`ENV_PROGRAM_ID`] (unset or empty → `None`).
     pub fn from_env() -> Result<Option<Self>, AuthError> {
-        env_var_opt(ENV_PROGRAM_ID)?
+        Self::from_lookup(auth_core::credentials::env_lookup)
+    }
+
+    /// Like [`from_env`](Self::from_env), reading the same names through `lookup` (a config
+    /// map, a secrets manager, a test fixture); `lookup` returns `Ok(None)` for an unset name.
+    pub fn from_lookup(
+        lookup: impl Fn(&'static str) -> Result<Option<String>, AuthError>,
+    ) -> Result<Option<Self>, AuthError> {
+        let vars = auth_core::credentials::Vars::new(&lookup);
+        vars.get(ENV_PROGRAM_ID)?
             .map(|v| ProgramId::new(v).map_err(|e| e.with_field(ENV_PROGRAM_ID)))
             .transpose()
     }
@@ -261,16 +268,25 @@ impl SelfSignedCredentials {
     /// Reads [`ENV_ISSUER`] and, for RS256, [`ENV_PRIVATE_KEY`] or [`ENV_PRIVATE_KEY_FILE`]
     /// (plus the optional [`ENV_KEY_ID`]); otherwise [`ENV_SECRET`] for HS256.
     pub fn from_env() -> Result<Self, AuthError> {
-        let issuer = env_var(ENV_ISSUER)?;
-        let creds = if let Some(pem) = env_var_opt(ENV_PRIVATE_KEY)? {
+        Self::from_lookup(auth_core::credentials::env_lookup)
+    }
+
+    /// Like [`from_env`](Self::from_env), reading the same names through `lookup` (a config
+    /// map, a secrets manager, a test fixture); `lookup` returns `Ok(None)` for an unset name.
+    pub fn from_lookup(
+        lookup: impl Fn(&'static str) -> Result<Option<String>, AuthError>,
+    ) -> Result<Self, AuthError> {
+        let vars = auth_core::credentials::Vars::new(&lookup);
+        let issuer = vars.require(ENV_ISSUER)?;
+        let creds = if let Some(pem) = vars.get(ENV_PRIVATE_KEY)? {
             Self::rs256_pem(issuer, &pem)
-        } else if let Some(path) = env_var_opt(ENV_PRIVATE_KEY_FILE)? {
+        } else if let Some(path) = vars.get(ENV_PRIVATE_KEY_FILE)? {
             Self::rs256_pem_file(issuer, path)
         } else {
-            let secret = env_var(ENV_SECRET)?;
+            let secret = vars.require(ENV_SECRET)?;
             Self::hs256(issuer, secret)
         }?;
-        match env_var_opt(ENV_KEY_ID)? {
+        match vars.get(ENV_KEY_ID)? {
             Some(kid) => creds.with_key_id(kid),
             None => Ok(creds),
         }
@@ -340,9 +356,18 @@ impl TokenApiCredentials {
 
     /// Reads [`ENV_CLIENT_ID`], [`ENV_SECRET`] and [`ENV_TOKEN_URL`].
     pub fn from_env() -> Result<Self, AuthError> {
-        let id = env_var(ENV_CLIENT_ID)?;
-        let secret = env_var(ENV_SECRET)?;
-        let url = env_var(ENV_TOKEN_URL)?;
+        Self::from_lookup(auth_core::credentials::env_lookup)
+    }
+
+    /// Like [`from_env`](Self::from_env), reading the same names through `lookup` (a config
+    /// map, a secrets manager, a test fixture); `lookup` returns `Ok(None)` for an unset name.
+    pub fn from_lookup(
+        lookup: impl Fn(&'static str) -> Result<Option<String>, AuthError>,
+    ) -> Result<Self, AuthError> {
+        let vars = auth_core::credentials::Vars::new(&lookup);
+        let id = vars.require(ENV_CLIENT_ID)?;
+        let secret = vars.require(ENV_SECRET)?;
+        let url = vars.require(ENV_TOKEN_URL)?;
         Self::new(id, secret, &url)
     }
 
@@ -404,10 +429,19 @@ impl DragonPassCredentials {
     /// Token API credentials when [`ENV_CLIENT_ID`] is set, self-signed ones otherwise (see
     /// [`SelfSignedCredentials::from_env`] and [`TokenApiCredentials::from_env`]).
     pub fn from_env() -> Result<Self, AuthError> {
-        if env_var_opt(ENV_CLIENT_ID)?.is_some() {
-            TokenApiCredentials::from_env().map(DragonPassCredentials::TokenApi)
+        Self::from_lookup(auth_core::credentials::env_lookup)
+    }
+
+    /// Like [`from_env`](Self::from_env), reading the same names through `lookup` (a config
+    /// map, a secrets manager, a test fixture); `lookup` returns `Ok(None)` for an unset name.
+    pub fn from_lookup(
+        lookup: impl Fn(&'static str) -> Result<Option<String>, AuthError>,
+    ) -> Result<Self, AuthError> {
+        let vars = auth_core::credentials::Vars::new(&lookup);
+        if vars.get(ENV_CLIENT_ID)?.is_some() {
+            TokenApiCredentials::from_lookup(&lookup).map(DragonPassCredentials::TokenApi)
         } else {
-            SelfSignedCredentials::from_env().map(DragonPassCredentials::SelfSigned)
+            SelfSignedCredentials::from_lookup(&lookup).map(DragonPassCredentials::SelfSigned)
         }
     }
 }

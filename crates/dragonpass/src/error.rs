@@ -2,7 +2,7 @@
 //!
 //! Every DragonPass response is a JSON envelope `{"code": 0, "message": "...", "data": {...}}`;
 //! `code` `0` is success, anything else is an error. The public pages do not list the error
-//! codes, so the mapping is deliberately conservative and documented on [`map_error`].
+//! codes, so the mapping is deliberately conservative and documented on [`error_from_response`].
 
 use auth_core::envelope::{clean_message, clean_text};
 use auth_core::{AuthError, ErrorKind};
@@ -47,14 +47,7 @@ impl<T> Envelope<T> {
     }
 }
 
-/// Which DragonPass endpoint answered; the same code means different things on each.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Origin {
-    /// The "Generate Access Token" endpoint.
-    TokenEndpoint,
-    /// Any other API endpoint.
-    Api,
-}
+use auth_core::Origin;
 
 /// Maps a DragonPass failure onto an [`AuthError`] carrying the provider code.
 ///
@@ -75,38 +68,35 @@ pub enum Origin {
 /// characters (the code to 64). Callers that send secrets must scrub them from it first.
 ///
 /// ```
-/// use tollgate_dragonpass::{map_error, Origin};
+/// use tollgate_dragonpass::{error_from_response, Origin};
 /// use tollgate_dragonpass::ErrorKind;
-/// let e = map_error(Origin::TokenEndpoint, http::StatusCode::INTERNAL_SERVER_ERROR, None, "500", None);
+/// let e = error_from_response(Origin::TokenEndpoint, http::StatusCode::INTERNAL_SERVER_ERROR, None, "500", None);
 /// assert_eq!(e.kind(), ErrorKind::ServerError);
 /// assert!(e.is_retryable());
 /// assert_eq!(e.provider_code(), Some("500"));
 /// ```
-pub fn map_error(
+pub fn error_from_response(
     origin: Origin,
     status: StatusCode,
     headers: Option<&HeaderMap>,
     code: &str,
     message: Option<&str>,
 ) -> AuthError {
-    let numeric = code.parse::<u64>().ok();
-    let is = |n: u16| status.as_u16() == n || numeric == Some(u64::from(n));
-    let server = status.is_server_error() || numeric.is_some_and(|c| (500..=599).contains(&c));
-    let kind = if is(429) {
-        ErrorKind::RateLimited
-    } else if server {
-        ErrorKind::ServerError
-    } else if is(401) || is(403) {
-        match origin {
-            Origin::TokenEndpoint => ErrorKind::Unauthorized,
-            Origin::Api => ErrorKind::TokenRejected,
-        }
-    } else {
-        match origin {
-            Origin::TokenEndpoint => ErrorKind::Unauthorized,
-            Origin::Api => ErrorKind::Provider,
-        }
-    };
+    // DragonPass may put an HTTP-like status in the envelope code (with HTTP 200): the
+    // status and the code are both read, and the more specific kind wins.
+    let by_status = ErrorKind::for_status(status.as_u16(), origin);
+    let by_code = code
+        .parse::<u16>()
+        .ok()
+        .map(|c| ErrorKind::for_status(c, origin));
+    let kind = [
+        ErrorKind::RateLimited,
+        ErrorKind::ServerError,
+        ErrorKind::TokenRejected,
+    ]
+    .into_iter()
+    .find(|k| by_status == *k || by_code == Some(*k))
+    .unwrap_or(by_status);
     let what = match origin {
         Origin::TokenEndpoint => "DragonPass token request",
         Origin::Api => "DragonPass API call",
@@ -128,7 +118,7 @@ pub fn map_error(
 ///
 /// A body that is not an envelope is an [`ErrorKind::InvalidResponse`] on success statuses
 /// and the status's own error otherwise; a non-zero `code` (or an error status) goes through
-/// [`map_error`]; a success without `data` is an [`ErrorKind::InvalidResponse`].
+/// [`error_from_response`]; a success without `data` is an [`ErrorKind::InvalidResponse`].
 ///
 /// ```
 /// use tollgate_dragonpass::{parse_response, Origin};
@@ -160,7 +150,7 @@ pub fn parse_response<T: DeserializeOwned>(
         }
     };
     if !status.is_success() || !env.is_success() {
-        return Err(map_error(
+        return Err(error_from_response(
             origin,
             status,
             Some(headers),
@@ -182,7 +172,7 @@ mod tests {
 
     #[test]
     fn provider_text_loses_its_control_characters() {
-        let e = map_error(
+        let e = error_from_response(
             Origin::Api,
             StatusCode::BAD_REQUEST,
             None,
@@ -239,7 +229,7 @@ mod tests {
         ];
         for (origin, status, code, kind, retryable) in cases {
             let s = StatusCode::from_u16(*status).expect("status");
-            let e = map_error(*origin, s, Some(&h), code, Some("msg"));
+            let e = error_from_response(*origin, s, Some(&h), code, Some("msg"));
             assert_eq!(e.kind(), *kind, "{origin:?} {status} {code}");
             assert_eq!(e.is_retryable(), *retryable, "{origin:?} {status} {code}");
             assert_eq!(e.provider_code(), Some(*code));

@@ -57,7 +57,7 @@ mod token;
 pub use auth_core;
 /// The shared items a user of this crate needs, so that attaching it takes no other crate.
 pub use auth_core::{
-    AuthError, AuthMiddleware, CacheConfig, Clock, ErrorKind, ExposeSecret, ManualClock,
+    AuthError, AuthMiddleware, CacheConfig, Clock, ErrorKind, ExposeSecret, ManualClock, Origin,
     SecretString, SharedClock, SkipAuth, SystemClock,
 };
 
@@ -70,7 +70,7 @@ pub use credentials::{
     ENV_PRIVATE_KEY_FILE, ENV_PROGRAM_ID, ENV_SECRET, ENV_TOKEN_URL, MIN_RSA_BITS, ProgramId,
     RsaSigningKey, SelfSignedCredentials, SigningKey, TokenApiCredentials, parse_rsa_private_key,
 };
-pub use error::{Envelope, Origin, map_error, parse_response};
+pub use error::{Envelope, error_from_response, parse_response};
 pub use push::{
     DEFAULT_LEEWAY, DEFAULT_MAX_AGE, DEFAULT_MAX_LIFETIME, MAX_LEEWAY, MAX_PUSH_KEYS,
     MAX_TOKEN_LEN, PUSH_ISSUER, PushEvent, PushPolicy, PushPublicKey, PushVerifier,

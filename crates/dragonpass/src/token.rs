@@ -28,8 +28,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::credentials::{SelfSignedCredentials, TokenApiCredentials};
-use crate::error::{Origin, parse_response};
+use crate::error::parse_response;
 use crate::sign::sign_self_signed;
+use auth_core::Origin;
 
 /// Lifetime of the token API's tokens, as documented (one hour).
 pub const TOKEN_API_LIFETIME: Duration = Duration::from_secs(3600);

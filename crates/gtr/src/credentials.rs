@@ -10,9 +10,7 @@
 use std::fmt;
 use std::path::Path;
 
-use auth_core::credentials::{
-    ascii_secret, env_secret, env_var, read_text_file, require_header_safe,
-};
+use auth_core::credentials::{ascii_secret, read_text_file, require_header_safe};
 use auth_core::{AuthError, ExposeSecret, SecretString};
 
 use crate::sign;
@@ -99,9 +97,18 @@ impl GtrCredentials {
     /// # Ok::<(), tollgate_gtr::AuthError>(())
     /// ```
     pub fn from_env() -> Result<Self, AuthError> {
-        let vasp = env_var(ENV_VASP_CODE)?;
-        let access = env_var(ENV_ACCESS_KEY)?;
-        let secret = env_secret(ENV_SECRET_KEY)?;
+        Self::from_lookup(auth_core::credentials::env_lookup)
+    }
+
+    /// Like [`from_env`](Self::from_env), reading the same names through `lookup` (a config
+    /// map, a secrets manager, a test fixture); `lookup` returns `Ok(None)` for an unset name.
+    pub fn from_lookup(
+        lookup: impl Fn(&'static str) -> Result<Option<String>, AuthError>,
+    ) -> Result<Self, AuthError> {
+        let vars = auth_core::credentials::Vars::new(&lookup);
+        let vasp = vars.require(ENV_VASP_CODE)?;
+        let access = vars.require(ENV_ACCESS_KEY)?;
+        let secret = vars.secret(ENV_SECRET_KEY)?;
         Self::new(vasp, access, secret.expose_secret()).map_err(rename_env_field)
     }
 

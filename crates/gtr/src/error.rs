@@ -21,6 +21,7 @@
 
 use std::fmt;
 
+use auth_core::Origin;
 use auth_core::{AuthError, ErrorKind};
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -157,15 +158,32 @@ pub struct Envelope<T> {
 /// Maps a failed GTR response (HTTP status and, when the body was an envelope, its code) to
 /// a typed error. The provider code is attached; the message is GTR's code, never body text.
 ///
+/// At the login endpoint ([`Origin::TokenEndpoint`]), codes that mean "token rejected" on an
+/// API call mean "credentials refused" ([`ErrorKind::Unauthorized`], not retryable), as does
+/// HTTP 401/403 without an envelope.
+///
 /// ```
-/// use tollgate_gtr::{api_error, VerifyStatus};
-/// use tollgate_gtr::ErrorKind;
-/// let e = api_error("GTR API", http::StatusCode::INTERNAL_SERVER_ERROR, Some(VerifyStatus::ServerFail), None);
+/// use tollgate_gtr::{ErrorKind, Origin, VerifyStatus, error_from_response};
+/// let e = error_from_response(Origin::Api, http::StatusCode::INTERNAL_SERVER_ERROR, Some(VerifyStatus::ServerFail), None);
 /// assert_eq!(e.kind(), ErrorKind::ServerError);
 /// assert!(e.is_retryable());
 /// assert_eq!(e.provider_code(), Some("100006"));
+/// let e = error_from_response(Origin::TokenEndpoint, http::StatusCode::UNAUTHORIZED, None, None);
+/// assert_eq!(e.kind(), ErrorKind::Unauthorized);
 /// ```
-pub fn api_error(
+pub fn error_from_response(
+    origin: Origin,
+    status: http::StatusCode,
+    code: Option<VerifyStatus>,
+    headers: Option<&http::HeaderMap>,
+) -> AuthError {
+    match origin {
+        Origin::Api => api_error("GTR API", status, code, headers),
+        Origin::TokenEndpoint => login_error(status, code, headers),
+    }
+}
+
+fn api_error(
     context: &str,
     status: http::StatusCode,
     code: Option<VerifyStatus>,
@@ -210,7 +228,7 @@ pub fn api_error(
 }
 
 /// Reads a GTR API response body: `Ok(data)` when HTTP succeeded and the envelope says
-/// success, otherwise the typed error of [`api_error`]. (Use it on responses you got through
+/// success, otherwise the typed error of [`error_from_response`]. (Use it on responses you got through
 /// the middleware; the middleware itself already retried a 401 once.)
 ///
 /// ```
@@ -248,10 +266,7 @@ pub fn check_envelope<T: serde::de::DeserializeOwned>(
     }
 }
 
-/// Like [`api_error`], for the login endpoint: codes that mean "token rejected" on an API
-/// call mean "credentials refused" here ([`ErrorKind::Unauthorized`], not retryable), as
-/// does HTTP 401/403 without an envelope.
-pub fn login_error(
+fn login_error(
     status: http::StatusCode,
     code: Option<VerifyStatus>,
     headers: Option<&http::HeaderMap>,

@@ -50,7 +50,7 @@ pub struct ReadmeDoctests;
 pub use auth_core;
 /// The shared items a user of this crate needs, so that attaching it takes no other crate.
 pub use auth_core::{
-    AuthError, AuthMiddleware, CacheConfig, Clock, ErrorKind, ExposeSecret, ManualClock,
+    AuthError, AuthMiddleware, CacheConfig, Clock, ErrorKind, ExposeSecret, ManualClock, Origin,
     SecretString, SharedClock, SkipAuth, SystemClock,
 };
 
@@ -60,7 +60,7 @@ pub use auth::{
     session_lost,
 };
 pub use credentials::{ENV_ACCESS_KEY, ENV_SECRET_KEY, ENV_VASP_CODE, GtrCredentials};
-pub use error::{Envelope, VerifyStatus, api_error, check_envelope, login_error};
+pub use error::{Envelope, VerifyStatus, check_envelope, error_from_response};
 pub use tls::{
     ClientIdentity, ENV_CA_PEM_PATH, ENV_CERT_PEM_PATH, ENV_KEY_PEM_PATH, ENV_P12_PASSWORD,
     ENV_P12_PATH, ENV_SERVER_CERT_PEM_PATH, TlsConfig,

@@ -32,7 +32,7 @@ use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
-use auth_core::credentials::{env_var_opt, pem_label, read_binary_file, read_text_file};
+use auth_core::credentials::{pem_label, read_binary_file, read_text_file};
 use auth_core::{AuthError, ErrorKind, ExposeSecret};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::pem::{PemObject, SectionKind};
@@ -294,14 +294,20 @@ impl ClientIdentity {
     /// From the environment: `GTR_CLIENT_P12` + `GTR_CLIENT_P12_PASSWORD` (paths/password),
     /// or else `GTR_CLIENT_CERT_PEM` + `GTR_CLIENT_KEY_PEM` (paths).
     pub fn from_env() -> Result<Self, AuthError> {
-        if let Some(p12) = env_var_opt(ENV_P12_PATH)? {
-            let password = auth_core::credentials::env_secret(ENV_P12_PASSWORD)?;
+        Self::from_lookup(auth_core::credentials::env_lookup)
+    }
+
+    /// Like [`from_env`](Self::from_env), reading the same names through `lookup` (a config
+    /// map, a secrets manager, a test fixture); `lookup` returns `Ok(None)` for an unset name.
+    pub fn from_lookup(
+        lookup: impl Fn(&'static str) -> Result<Option<String>, AuthError>,
+    ) -> Result<Self, AuthError> {
+        let vars = auth_core::credentials::Vars::new(&lookup);
+        if let Some(p12) = vars.get(ENV_P12_PATH)? {
+            let password = vars.secret(ENV_P12_PASSWORD)?;
             return Self::from_pkcs12_file(p12, password.expose_secret());
         }
-        match (
-            env_var_opt(ENV_CERT_PEM_PATH)?,
-            env_var_opt(ENV_KEY_PEM_PATH)?,
-        ) {
+        match (vars.get(ENV_CERT_PEM_PATH)?, vars.get(ENV_KEY_PEM_PATH)?) {
             (Some(c), Some(k)) => Self::from_pem_files(c, k),
             (Some(_), None) => Err(AuthError::invalid_field(
                 ENV_KEY_PEM_PATH,
@@ -447,11 +453,20 @@ impl TlsConfig {
     /// From the environment: [`ClientIdentity::from_env`] plus an optional `GTR_CA_PEM`
     /// and an optional `GTR_SERVER_CERT_PEM` (pinned server certificates).
     pub fn from_env() -> Result<Self, AuthError> {
-        let mut cfg = TlsConfig::new().identity(ClientIdentity::from_env()?);
-        if let Some(ca) = env_var_opt(ENV_CA_PEM_PATH)? {
+        Self::from_lookup(auth_core::credentials::env_lookup)
+    }
+
+    /// Like [`from_env`](Self::from_env), reading the same names through `lookup` (a config
+    /// map, a secrets manager, a test fixture); `lookup` returns `Ok(None)` for an unset name.
+    pub fn from_lookup(
+        lookup: impl Fn(&'static str) -> Result<Option<String>, AuthError>,
+    ) -> Result<Self, AuthError> {
+        let vars = auth_core::credentials::Vars::new(&lookup);
+        let mut cfg = TlsConfig::new().identity(ClientIdentity::from_lookup(&lookup)?);
+        if let Some(ca) = vars.get(ENV_CA_PEM_PATH)? {
             cfg = cfg.add_ca_pem_file(ca)?;
         }
-        if let Some(pins) = env_var_opt(ENV_SERVER_CERT_PEM_PATH)? {
+        if let Some(pins) = vars.get(ENV_SERVER_CERT_PEM_PATH)? {
             cfg = cfg.pin_server_certificate_pem_file(pins)?;
         }
         Ok(cfg)

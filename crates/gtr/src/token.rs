@@ -18,7 +18,8 @@ use auth_core::{AuthError, ErrorKind, ExposeSecret, FetchContext, FetchedToken, 
 use serde::{Deserialize, Serialize};
 
 use crate::credentials::GtrCredentials;
-use crate::error::{Envelope, login_error};
+use crate::error::{Envelope, error_from_response};
+use auth_core::Origin;
 
 /// The login path.
 pub const LOGIN_PATH: &str = "/api/login";
@@ -251,12 +252,22 @@ pub fn parse_login_response(
                 )
             })
         }
-        Some(env) => Err(login_error(status, env.verify_status, headers)),
+        Some(env) => Err(error_from_response(
+            Origin::TokenEndpoint,
+            status,
+            env.verify_status,
+            headers,
+        )),
         None if status.is_success() => Err(AuthError::new(
             ErrorKind::InvalidResponse,
             "GTR login response is not the expected JSON envelope",
         )),
-        None => Err(login_error(status, None, headers)),
+        None => Err(error_from_response(
+            Origin::TokenEndpoint,
+            status,
+            None,
+            headers,
+        )),
     }
 }
 

@@ -11,9 +11,7 @@
 use std::fmt;
 use std::path::Path;
 
-use auth_core::credentials::{
-    env_var, env_var_opt, pem_label, read_text_file, require_header_safe, unescape_newlines,
-};
+use auth_core::credentials::{pem_label, read_text_file, require_header_safe, unescape_newlines};
 use auth_core::{AuthError, ExposeSecret};
 use p256::ecdsa::{SigningKey, VerifyingKey};
 use p256::pkcs8::der::SecretDocument;
@@ -279,20 +277,29 @@ impl HoliduCredentials {
     /// # Ok::<(), auth_core::AuthError>(())
     /// ```
     pub fn from_env() -> Result<Self, AuthError> {
-        if let Some(value) = env_var_opt(ENV_ACCOUNT_INFO)? {
+        Self::from_lookup(auth_core::credentials::env_lookup)
+    }
+
+    /// Like [`from_env`](Self::from_env), reading the same names through `lookup` (a config
+    /// map, a secrets manager, a test fixture); `lookup` returns `Ok(None)` for an unset name.
+    pub fn from_lookup(
+        lookup: impl Fn(&'static str) -> Result<Option<String>, AuthError>,
+    ) -> Result<Self, AuthError> {
+        let vars = auth_core::credentials::Vars::new(&lookup);
+        if let Some(value) = vars.get(ENV_ACCOUNT_INFO)? {
             return if value.trim_start().starts_with('{') {
                 Self::from_account_info_json(&value)
             } else {
                 Self::from_account_info_file(value.trim())
             };
         }
-        if let Some(path) = env_var_opt(ENV_ACCOUNT_INFO_FILE)? {
+        if let Some(path) = vars.get(ENV_ACCOUNT_INFO_FILE)? {
             return Self::from_account_info_file(path);
         }
-        let key_id = env_var(ENV_KEY_ID)?;
-        let issuer = env_var(ENV_ISSUER)?;
-        let private_key = env_var(ENV_PRIVATE_KEY)?;
-        let public_key = env_var_opt(ENV_PUBLIC_KEY)?;
+        let key_id = vars.require(ENV_KEY_ID)?;
+        let issuer = vars.require(ENV_ISSUER)?;
+        let private_key = vars.require(ENV_PRIVATE_KEY)?;
+        let public_key = vars.get(ENV_PUBLIC_KEY)?;
         Self::new(key_id, issuer, &private_key, public_key.as_deref())
     }
 

@@ -35,9 +35,9 @@ pub struct ErrorBody {
 /// at most [`MESSAGE_LIMIT`](auth_core::envelope::MESSAGE_LIMIT) characters).
 ///
 /// ```
-/// use tollgate_holidu::response_error;
+/// use tollgate_holidu::error_from_response;
 /// use tollgate_holidu::ErrorKind;
-/// let e = response_error(
+/// let e = error_from_response(
 ///     http::StatusCode::UNAUTHORIZED,
 ///     &http::HeaderMap::new(),
 ///     br#"{"status":401,"error":"Unauthorized","message":"JWT rejected: unknown kid"}"#,
@@ -45,7 +45,7 @@ pub struct ErrorBody {
 /// assert_eq!(e.kind(), ErrorKind::TokenRejected);
 /// assert!(e.message().contains("unknown kid"));
 /// ```
-pub fn response_error(
+pub fn error_from_response(
     status: http::StatusCode,
     headers: &http::HeaderMap,
     body: &[u8],
@@ -84,13 +84,14 @@ mod tests {
             (503, ErrorKind::ServerError, true),
             (404, ErrorKind::Provider, false),
         ] {
-            let e = response_error(StatusCode::from_u16(status).expect("status"), &h, b"<html>");
+            let e =
+                error_from_response(StatusCode::from_u16(status).expect("status"), &h, b"<html>");
             assert_eq!(e.kind(), kind, "{status}");
             assert_eq!(e.is_retryable(), retry, "{status}");
         }
         let mut h = HeaderMap::new();
         h.insert("retry-after", http::HeaderValue::from_static("5"));
-        let e = response_error(StatusCode::TOO_MANY_REQUESTS, &h, b"");
+        let e = error_from_response(StatusCode::TOO_MANY_REQUESTS, &h, b"");
         assert!(e.is_retryable());
         assert_eq!(e.retry_after(), Some(std::time::Duration::from_secs(5)));
     }

@@ -46,7 +46,7 @@ pub mod sign;
 pub use auth_core;
 /// The shared items a user of this crate needs, so that attaching it takes no other crate.
 pub use auth_core::{
-    AuthError, AuthMiddleware, CacheConfig, Clock, ErrorKind, ExposeSecret, ManualClock,
+    AuthError, AuthMiddleware, CacheConfig, Clock, ErrorKind, ExposeSecret, ManualClock, Origin,
     SecretString, SharedClock, SkipAuth, SystemClock,
 };
 
@@ -59,7 +59,7 @@ pub use credentials::{
     ENV_ACCOUNT_INFO, ENV_ACCOUNT_INFO_FILE, ENV_ISSUER, ENV_KEY_ID, ENV_PRIVATE_KEY,
     ENV_PUBLIC_KEY, HoliduCredentials,
 };
-pub use error::{ErrorBody, response_error};
+pub use error::{ErrorBody, error_from_response};
 // End of flat re-exports.
 
 /// The README's examples, compiled as doctests.

@@ -8,7 +8,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use auth_core::credentials::{
-    ascii_secret, env_var, env_var_opt, header_value, pem_label, read_text_file, unescape_newlines,
+    ascii_secret, header_value, pem_label, read_text_file, unescape_newlines,
 };
 use auth_core::{AuthError, ErrorKind, ExposeSecret, SecretString};
 use http::HeaderValue;
@@ -269,13 +269,7 @@ impl SnapCredentials {
     /// `SNAP_PRIVATE_KEY` (PEM, `\n` escapes allowed) or `SNAP_PRIVATE_KEY_FILE` (a path),
     /// `SNAP_PARTNER_ID` (optional), `SNAP_CHANNEL_ID`, `SNAP_ORIGIN` (optional).
     pub fn from_env() -> Result<Self, AuthError> {
-        Self::from_lookup(|name| {
-            // Required variables go through `env_var` for its precise messages.
-            match name {
-                "SNAP_CLIENT_KEY" | "SNAP_CHANNEL_ID" => env_var(name).map(Some),
-                _ => env_var_opt(name),
-            }
-        })
+        Self::from_lookup(auth_core::credentials::env_lookup)
     }
 
     /// Like [`from_env`](Self::from_env), reading the same variable names through `lookup`
@@ -290,12 +284,9 @@ impl SnapCredentials {
     pub fn from_lookup(
         lookup: impl Fn(&'static str) -> Result<Option<String>, AuthError>,
     ) -> Result<Self, AuthError> {
-        let get = |name: &'static str| -> Result<Option<String>, AuthError> {
-            Ok(lookup(name)?.filter(|v| !v.trim().is_empty()))
-        };
-        let require = |name: &'static str| -> Result<String, AuthError> {
-            get(name)?.ok_or_else(|| AuthError::invalid_field(name, "is not set"))
-        };
+        let vars = auth_core::credentials::Vars::new(&lookup);
+        let get = |name| vars.get(name);
+        let require = |name| vars.require(name);
         let mut b = SnapCredentials::builder()
             .client_key(require("SNAP_CLIENT_KEY")?)
             .channel_id(require("SNAP_CHANNEL_ID")?);

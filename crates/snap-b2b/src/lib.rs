@@ -59,7 +59,7 @@ mod token;
 pub use auth_core;
 /// The shared items a user of this crate needs, so that attaching it takes no other crate.
 pub use auth_core::{
-    AuthError, AuthMiddleware, CacheConfig, Clock, ErrorKind, ExposeSecret, ManualClock,
+    AuthError, AuthMiddleware, CacheConfig, Clock, ErrorKind, ExposeSecret, ManualClock, Origin,
     SecretString, SharedClock, SkipAuth, SystemClock,
 };
 

@@ -16,11 +16,12 @@ use secrecy::SecretString;
 use url::Url;
 
 use crate::credentials::V5Credentials;
-use crate::error::{Endpoint, parse_envelope};
+use crate::error::parse_envelope;
 use crate::sign::X_APP_ID;
 use crate::token::{
     DEFAULT_TOKEN_LIFETIME, ExpireTimeZone, V5TokenSource, VERIFY_PATH, VerifyData, join,
 };
+use auth_core::Origin;
 
 /// Signs V5 OpenAPI requests: `Authorization: Bearer <token>` from a cached token and
 /// `X-APP-ID: <app_id>`. Implements [`Signer`]; attach it with
@@ -294,7 +295,7 @@ impl V5Auth {
         body: &[u8],
         receipt: Option<&Arc<CachedToken>>,
     ) -> Result<T, AuthError> {
-        let r = parse_envelope(Endpoint::Api, status, headers, body, &self.rejection_codes);
+        let r = parse_envelope(Origin::Api, status, headers, body, &self.rejection_codes);
         if let (Err(e), Some(tok)) = (&r, receipt)
             && e.kind() == ErrorKind::TokenRejected
         {
@@ -328,13 +329,7 @@ impl V5Auth {
                 .bytes()
                 .await
                 .map_err(|e| AuthError::from_reqwest("V5 verify response", e))?;
-            match parse_envelope(
-                Endpoint::Api,
-                status,
-                &headers,
-                &body,
-                &self.rejection_codes,
-            ) {
+            match parse_envelope(Origin::Api, status, &headers, &body, &self.rejection_codes) {
                 // The first rejection is reported (at most one refetch per cooldown); the
                 // retry's rejection is not a token problem and is returned as it is.
                 Err(e) if e.kind() == ErrorKind::TokenRejected && attempt < 2 => {

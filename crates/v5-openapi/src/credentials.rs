@@ -8,7 +8,7 @@
 use std::fmt;
 use std::path::Path;
 
-use auth_core::credentials::{ascii_secret, env_var_opt, read_text_file, require_header_safe};
+use auth_core::credentials::{ascii_secret, read_text_file, require_header_safe};
 use auth_core::{AuthError, ExposeSecret, SecretString};
 use serde::Deserialize;
 
@@ -83,18 +83,27 @@ impl V5Credentials {
     /// # Ok::<(), auth_core::AuthError>(())
     /// ```
     pub fn from_env() -> Result<Self, AuthError> {
-        let app_id = match env_var_opt(ENV_APP_ID)? {
+        Self::from_lookup(auth_core::credentials::env_lookup)
+    }
+
+    /// Like [`from_env`](Self::from_env), reading the same names through `lookup` (a config
+    /// map, a secrets manager, a test fixture); `lookup` returns `Ok(None)` for an unset name.
+    pub fn from_lookup(
+        lookup: impl Fn(&'static str) -> Result<Option<String>, AuthError>,
+    ) -> Result<Self, AuthError> {
+        let vars = auth_core::credentials::Vars::new(&lookup);
+        let app_id = match vars.get(ENV_APP_ID)? {
             Some(v) => v,
-            None => env_var_opt(ENV_USER_ID)?.ok_or_else(|| {
+            None => vars.get(ENV_USER_ID)?.ok_or_else(|| {
                 AuthError::invalid_field(
                     "app_id",
                     format!("neither {ENV_APP_ID} nor {ENV_USER_ID} is set"),
                 )
             })?,
         };
-        let app_secret = match env_var_opt(ENV_APP_SECRET)? {
+        let app_secret = match vars.get(ENV_APP_SECRET)? {
             Some(v) => v,
-            None => env_var_opt(ENV_USER_API_SECRET)?.ok_or_else(|| {
+            None => vars.get(ENV_USER_API_SECRET)?.ok_or_else(|| {
                 AuthError::invalid_field(
                     "app_secret",
                     format!("neither {ENV_APP_SECRET} nor {ENV_USER_API_SECRET} is set"),

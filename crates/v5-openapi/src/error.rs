@@ -19,14 +19,7 @@ use auth_core::{AuthError, ErrorKind};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-/// Which endpoint answered (the same code means different things on each).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Endpoint {
-    /// `POST /api/v5/authentication/token`.
-    Token,
-    /// Any authenticated API call (`verify` and the rest).
-    Api,
-}
+use auth_core::Origin;
 
 /// The provider's response envelope.
 #[derive(Debug, Clone, Deserialize)]
@@ -59,14 +52,14 @@ fn clean_msg(msg: Option<&str>) -> String {
 /// The error for a non-zero `code` (see the module table).
 ///
 /// ```
-/// use tollgate_v5_openapi::{Endpoint, envelope_error};
+/// use tollgate_v5_openapi::{Origin, error_from_response};
 /// use tollgate_v5_openapi::ErrorKind;
-/// let e = envelope_error(Endpoint::Token, http::StatusCode::OK, None, 40003, Some("bad sign"), &[]);
+/// let e = error_from_response(Origin::TokenEndpoint, http::StatusCode::OK, None, 40003, Some("bad sign"), &[]);
 /// assert_eq!(e.kind(), ErrorKind::Unauthorized);
 /// assert_eq!(e.provider_code(), Some("40003"));
 /// ```
-pub fn envelope_error(
-    endpoint: Endpoint,
+pub fn error_from_response(
+    origin: Origin,
     status: http::StatusCode,
     headers: Option<&http::HeaderMap>,
     code: i64,
@@ -74,17 +67,13 @@ pub fn envelope_error(
     rejection_codes: &[i64],
 ) -> AuthError {
     let s = status.as_u16();
-    let kind = match (s, endpoint) {
-        (500..=599, _) => ErrorKind::ServerError,
-        (429, _) => ErrorKind::RateLimited,
-        (401 | 403, Endpoint::Api) => ErrorKind::TokenRejected,
-        (_, Endpoint::Api) if rejection_codes.contains(&code) => ErrorKind::TokenRejected,
-        (_, Endpoint::Token) => ErrorKind::Unauthorized,
-        (_, Endpoint::Api) => ErrorKind::Provider,
+    let kind = match ErrorKind::for_status(s, origin) {
+        ErrorKind::Provider if rejection_codes.contains(&code) => ErrorKind::TokenRejected,
+        kind => kind,
     };
-    let context = match endpoint {
-        Endpoint::Token => "V5 token request",
-        Endpoint::Api => "V5 API call",
+    let context = match origin {
+        Origin::TokenEndpoint => "V5 token request",
+        Origin::Api => "V5 API call",
     };
     AuthError::new(
         kind,
@@ -98,23 +87,23 @@ pub fn envelope_error(
 ///
 /// On an API call, `code` 0 with `data: null` or without `data` is a success when `T` accepts
 /// null (`()`, `Option<_>`, `serde_json::Value`) and an [`ErrorKind::InvalidResponse`]
-/// otherwise; the token endpoint always needs its `data`.
+/// otherwise; the token origin always needs its `data`.
 pub fn parse_envelope<T: DeserializeOwned>(
-    endpoint: Endpoint,
+    origin: Origin,
     status: http::StatusCode,
     headers: &http::HeaderMap,
     body: &[u8],
     rejection_codes: &[i64],
 ) -> Result<T, AuthError> {
-    let context = match endpoint {
-        Endpoint::Token => "V5 token response",
-        Endpoint::Api => "V5 API response",
+    let context = match origin {
+        Origin::TokenEndpoint => "V5 token response",
+        Origin::Api => "V5 API response",
     };
     let env: Envelope<T> = match serde_json::from_slice(body) {
         Ok(env) => env,
         Err(_) if !status.is_success() => {
             let mut e = AuthError::from_status(context, status, Some(headers));
-            if endpoint == Endpoint::Api && status == http::StatusCode::UNAUTHORIZED {
+            if origin == Origin::Api && status == http::StatusCode::UNAUTHORIZED {
                 e = AuthError::new(ErrorKind::TokenRejected, format!("{context}: HTTP 401"));
             }
             return Err(e);
@@ -127,8 +116,8 @@ pub fn parse_envelope<T: DeserializeOwned>(
         }
     };
     if env.code != 0 {
-        return Err(envelope_error(
-            endpoint,
+        return Err(error_from_response(
+            origin,
             status,
             Some(headers),
             env.code,
@@ -139,18 +128,18 @@ pub fn parse_envelope<T: DeserializeOwned>(
     if !status.is_success() {
         return Err(AuthError::from_status(context, status, Some(headers)));
     }
-    match (env.data, endpoint) {
+    match (env.data, origin) {
         (Some(data), _) => Ok(data),
         // An API call that succeeds with `data: null` or no `data` is a success: whether
         // that is acceptable is the caller's type (`()`, `Option<_>`, `serde_json::Value`
         // take it; a struct does not).
-        (None, Endpoint::Api) => T::deserialize(serde_json::Value::Null).map_err(|_| {
+        (None, Origin::Api) => T::deserialize(serde_json::Value::Null).map_err(|_| {
             AuthError::new(
                 ErrorKind::InvalidResponse,
                 format!("{context}: code 0 without data, where data was expected"),
             )
         }),
-        (None, Endpoint::Token) => Err(AuthError::new(
+        (None, Origin::TokenEndpoint) => Err(AuthError::new(
             ErrorKind::InvalidResponse,
             format!("{context}: code 0 without data"),
         )),
@@ -166,60 +155,66 @@ mod tests {
     #[test]
     fn mapping_table() {
         let h = HeaderMap::new();
-        let cases: &[(Endpoint, u16, &str, ErrorKind, bool)] = &[
+        let cases: &[(Origin, u16, &str, ErrorKind, bool)] = &[
             (
-                Endpoint::Token,
+                Origin::TokenEndpoint,
                 200,
                 r#"{"code":40003,"msg":"x","data":null}"#,
                 ErrorKind::Unauthorized,
                 false,
             ),
             (
-                Endpoint::Token,
+                Origin::TokenEndpoint,
                 500,
                 r#"{"code":50000,"msg":"x"}"#,
                 ErrorKind::ServerError,
                 true,
             ),
-            (Endpoint::Token, 503, "<html>", ErrorKind::ServerError, true),
             (
-                Endpoint::Token,
+                Origin::TokenEndpoint,
+                503,
+                "<html>",
+                ErrorKind::ServerError,
+                true,
+            ),
+            (
+                Origin::TokenEndpoint,
                 429,
                 r#"{"code":"42900","msg":"slow"}"#,
                 ErrorKind::RateLimited,
                 true,
             ),
             (
-                Endpoint::Api,
+                Origin::Api,
                 401,
                 r#"{"code":40101,"msg":"x"}"#,
                 ErrorKind::TokenRejected,
                 false,
             ),
-            (Endpoint::Api, 401, "", ErrorKind::TokenRejected, false),
+            (Origin::Api, 401, "", ErrorKind::TokenRejected, false),
             (
-                Endpoint::Api,
+                Origin::Api,
                 200,
                 r#"{"code":12345,"msg":"x"}"#,
                 ErrorKind::Provider,
                 false,
             ),
             (
-                Endpoint::Api,
+                Origin::Api,
                 200,
                 r#"{"code":77,"msg":"x"}"#,
                 ErrorKind::TokenRejected,
                 false,
             ),
             (
-                Endpoint::Token,
+                Origin::TokenEndpoint,
                 200,
                 r#"{"code":0,"msg":"ok"}"#,
                 ErrorKind::InvalidResponse,
                 false,
             ),
             (
-                Endpoint::Token,
+                Origin::TokenEndpoint,
                 200,
                 "not json",
                 ErrorKind::InvalidResponse,
@@ -246,24 +241,29 @@ mod tests {
             r#"{"code":0,"msg":"success."}"#,
         ] {
             let b = body.as_bytes();
-            parse_envelope::<()>(Endpoint::Api, StatusCode::OK, &h, b, &[]).expect(body);
+            parse_envelope::<()>(Origin::Api, StatusCode::OK, &h, b, &[]).expect(body);
             let none: Option<VerifyData> =
-                parse_envelope(Endpoint::Api, StatusCode::OK, &h, b, &[]).expect(body);
+                parse_envelope(Origin::Api, StatusCode::OK, &h, b, &[]).expect(body);
             assert!(none.is_none());
             let v: serde_json::Value =
-                parse_envelope(Endpoint::Api, StatusCode::OK, &h, b, &[]).expect(body);
+                parse_envelope(Origin::Api, StatusCode::OK, &h, b, &[]).expect(body);
             assert!(v.is_null());
             // A caller that asked for a data structure gets the typed error, not a panic.
-            let e = parse_envelope::<VerifyData>(Endpoint::Api, StatusCode::OK, &h, b, &[])
+            let e = parse_envelope::<VerifyData>(Origin::Api, StatusCode::OK, &h, b, &[])
                 .expect_err(body);
             assert_eq!(e.kind(), ErrorKind::InvalidResponse);
             // The token endpoint needs its data.
-            let e = parse_envelope::<TokenData>(Endpoint::Token, StatusCode::OK, &h, b, &[])
+            let e = parse_envelope::<TokenData>(Origin::TokenEndpoint, StatusCode::OK, &h, b, &[])
                 .expect_err(body);
             assert_eq!(e.kind(), ErrorKind::InvalidResponse);
-            let e =
-                parse_envelope::<Option<TokenData>>(Endpoint::Token, StatusCode::OK, &h, b, &[])
-                    .expect_err(body);
+            let e = parse_envelope::<Option<TokenData>>(
+                Origin::TokenEndpoint,
+                StatusCode::OK,
+                &h,
+                b,
+                &[],
+            )
+            .expect_err(body);
             assert_eq!(e.kind(), ErrorKind::InvalidResponse);
         }
     }
@@ -272,7 +272,7 @@ mod tests {
     fn success_returns_data_and_code_is_kept() {
         let h = HeaderMap::new();
         let d: TokenData = parse_envelope(
-            Endpoint::Token,
+            Origin::TokenEndpoint,
             StatusCode::OK,
             &h,
             br#"{"code":0,"msg":"success.","data":{"token":"t","expire_time":"2023-11-10T18:43:23.232093"}}"#,
@@ -281,7 +281,7 @@ mod tests {
         .expect("ok");
         assert_eq!(d.token, "t");
         let e = parse_envelope::<TokenData>(
-            Endpoint::Token,
+            Origin::TokenEndpoint,
             StatusCode::OK,
             &h,
             br#"{"code":40002,"msg":"unknown\napp"}"#,

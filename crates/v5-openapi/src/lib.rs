@@ -52,7 +52,7 @@ mod token;
 pub use auth_core;
 /// The shared items a user of this crate needs, so that attaching it takes no other crate.
 pub use auth_core::{
-    AuthError, AuthMiddleware, CacheConfig, Clock, ErrorKind, ExposeSecret, ManualClock,
+    AuthError, AuthMiddleware, CacheConfig, Clock, ErrorKind, ExposeSecret, ManualClock, Origin,
     SecretString, SharedClock, SkipAuth, SystemClock,
 };
 
@@ -61,7 +61,7 @@ pub use auth::{V5Auth, V5AuthBuilder};
 pub use credentials::{
     ENV_APP_ID, ENV_APP_SECRET, ENV_USER_API_SECRET, ENV_USER_ID, V5Credentials,
 };
-pub use error::{Endpoint, Envelope, envelope_error, parse_envelope};
+pub use error::{Envelope, error_from_response, parse_envelope};
 pub use token::{
     DEFAULT_TOKEN_LIFETIME, ExpireTimeZone, TOKEN_PATH, TokenData, TokenRequest, V5TokenSource,
     VERIFY_PATH, VerifyData, parse_naive_datetime,

@@ -19,7 +19,8 @@ use time::{Date, Month, PrimitiveDateTime, Time};
 use url::Url;
 
 use crate::credentials::V5Credentials;
-use crate::error::{Endpoint, parse_envelope};
+use crate::error::parse_envelope;
+use auth_core::Origin;
 
 /// Path of the token endpoint.
 pub const TOKEN_PATH: &str = "/api/v5/authentication/token";
@@ -236,7 +237,7 @@ impl TokenSource for V5TokenSource {
         )
         .await?;
         let (status, headers, bytes) = (resp.status, resp.headers, resp.body);
-        let data: TokenData = parse_envelope(Endpoint::Token, status, &headers, &bytes, &[])?;
+        let data: TokenData = parse_envelope(Origin::TokenEndpoint, status, &headers, &bytes, &[])?;
         if data.token.is_empty() {
             return Err(AuthError::new(
                 auth_core::ErrorKind::InvalidResponse,

@@ -8,14 +8,14 @@ use harness::{Got, run};
 use http::{HeaderMap, StatusCode};
 use tollgate_v5_openapi::TokenData;
 use tollgate_v5_openapi::V5Credentials;
-use tollgate_v5_openapi::{Endpoint, parse_envelope};
+use tollgate_v5_openapi::{Origin, parse_envelope};
 
 #[test]
 fn corpus() {
     let n = run("v5-openapi", |case| match case.loader.as_str() {
         "credentials_json" => Got::auth(V5Credentials::from_json_str(&case.text())),
         "token_response" => Got::auth(parse_envelope::<TokenData>(
-            Endpoint::Token,
+            Origin::TokenEndpoint,
             StatusCode::OK,
             &HeaderMap::new(),
             &case.bytes,
