@@ -35,10 +35,10 @@ fn self_signed_credentials_come_from_the_lookup() {
 #[test]
 fn a_missing_name_is_named_and_empty_counts_as_unset() {
     let map = HashMap::from([(ENV_CLIENT_ID, "client-1"), (ENV_SECRET, "  ")]);
-    let err = DragonPassCredentials::from_lookup(lookup(&map)).unwrap_err();
+    let err = DragonPassCredentials::from_lookup(lookup(&map)).expect_err("refused");
     assert_eq!(err.field(), Some(ENV_SECRET));
     let none = HashMap::new();
-    let err = DragonPassCredentials::from_lookup(lookup(&none)).unwrap_err();
+    let err = DragonPassCredentials::from_lookup(lookup(&none)).expect_err("refused");
     assert_eq!(err.field(), Some(ENV_ISSUER));
 }
 
@@ -46,12 +46,16 @@ fn a_missing_name_is_named_and_empty_counts_as_unset() {
 fn program_id_is_optional() {
     assert!(
         ProgramId::from_lookup(lookup(&HashMap::new()))
-            .unwrap()
+            .expect("read")
             .is_none()
     );
     let map = HashMap::from([(ENV_PROGRAM_ID, "1234")]);
-    assert!(ProgramId::from_lookup(lookup(&map)).unwrap().is_some());
+    assert!(
+        ProgramId::from_lookup(lookup(&map))
+            .expect("read")
+            .is_some()
+    );
     let map = HashMap::from([(ENV_PROGRAM_ID, "P-1")]);
-    let err = ProgramId::from_lookup(lookup(&map)).unwrap_err();
+    let err = ProgramId::from_lookup(lookup(&map)).expect_err("refused");
     assert_eq!(err.field(), Some(ENV_PROGRAM_ID));
 }

@@ -28,7 +28,7 @@ fn credentials_come_from_the_lookup() {
 #[test]
 fn a_missing_name_is_named() {
     let map = HashMap::from([(ENV_VASP_CODE, "f93_faj30ae3"), (ENV_ACCESS_KEY, "AK")]);
-    let err = GtrCredentials::from_lookup(lookup(&map)).unwrap_err();
+    let err = GtrCredentials::from_lookup(lookup(&map)).expect_err("refused");
     assert_eq!(err.field(), Some(ENV_SECRET_KEY));
 }
 
@@ -36,10 +36,10 @@ fn a_missing_name_is_named() {
 fn tls_settings_come_from_the_lookup() {
     // A .p12 path without its password: the password's name is reported.
     let map = HashMap::from([(ENV_P12_PATH, "/nonexistent/client.p12")]);
-    let err = TlsConfig::from_lookup(lookup(&map)).unwrap_err();
+    let err = TlsConfig::from_lookup(lookup(&map)).expect_err("refused");
     assert_eq!(err.field(), Some(ENV_P12_PASSWORD));
     // A CA path that does not exist is reported under its own name, without the file.
     let map = HashMap::from([(ENV_CA_PEM_PATH, "/nonexistent/ca.pem")]);
-    let err = TlsConfig::from_lookup(lookup(&map)).unwrap_err();
+    let err = TlsConfig::from_lookup(lookup(&map)).expect_err("refused");
     assert!(err.field().is_some());
 }

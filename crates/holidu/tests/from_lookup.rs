@@ -27,9 +27,9 @@ fn credentials_come_from_the_lookup() {
 #[test]
 fn a_missing_name_is_named_and_bad_json_is_typed() {
     let map = HashMap::from([(ENV_KEY_ID, KEY_ID.to_string())]);
-    let err = HoliduCredentials::from_lookup(lookup(&map)).unwrap_err();
+    let err = HoliduCredentials::from_lookup(lookup(&map)).expect_err("refused");
     assert_eq!(err.field(), Some(ENV_ISSUER));
     let map = HashMap::from([(ENV_ACCOUNT_INFO, "{ not json".to_string())]);
-    let err = HoliduCredentials::from_lookup(lookup(&map)).unwrap_err();
+    let err = HoliduCredentials::from_lookup(lookup(&map)).expect_err("refused");
     assert_eq!(err.kind(), tollgate_holidu::ErrorKind::InvalidCredentials);
 }

@@ -29,9 +29,9 @@ fn credentials_come_from_the_lookup_under_either_name() {
 #[test]
 fn a_missing_name_is_named() {
     let map = HashMap::from([(ENV_APP_ID, "app-1")]);
-    let err = V5Credentials::from_lookup(lookup(&map)).unwrap_err();
+    let err = V5Credentials::from_lookup(lookup(&map)).expect_err("refused");
     assert_eq!(err.field(), Some("app_secret"));
     assert!(err.message().contains(ENV_APP_SECRET));
-    let err = V5Credentials::from_lookup(lookup(&HashMap::new())).unwrap_err();
+    let err = V5Credentials::from_lookup(lookup(&HashMap::new())).expect_err("refused");
     assert_eq!(err.field(), Some("app_id"));
 }
