@@ -1,15 +1,3 @@
-//! DragonPass credentials, validated when they are built.
-//!
-//! - [`SelfSignedCredentials`]: the issuer DragonPass assigned plus either the account's
-//!   secret key (HS256) or the client's RSA private key (RS256, the v2 recommendation).
-//! - [`TokenApiCredentials`]: `clientId` + `secret` for the "Generate Access Token" API and
-//!   the URL of that API (not published, so always configured).
-//! - [`ProgramId`]: the optional program id sent as `X-Program-ID`.
-//!
-//! Every problem is an [`AuthError`] of kind
-//! [`InvalidCredentials`](auth_core::ErrorKind::InvalidCredentials) naming the field; no
-//! message and no `Debug` output contains a secret.
-
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
@@ -417,6 +405,18 @@ fn parse_url(field: &'static str, value: &str) -> Result<url::Url, AuthError> {
 }
 
 /// How a client authenticates with DragonPass.
+///
+/// DragonPass credentials, validated when they are built.
+///
+/// - [`SelfSignedCredentials`]: the issuer DragonPass assigned plus either the account's
+///   secret key (HS256) or the client's RSA private key (RS256, the v2 recommendation).
+/// - [`TokenApiCredentials`]: `clientId` + `secret` for the "Generate Access Token" API and
+///   the URL of that API (not published, so always configured).
+/// - [`ProgramId`]: the optional program id sent as `X-Program-ID`.
+///
+/// Every problem is an [`AuthError`] of kind
+/// [`InvalidCredentials`](auth_core::ErrorKind::InvalidCredentials) naming the field; no
+/// message and no `Debug` output contains a secret.
 #[derive(Debug, Clone)]
 pub enum DragonPassCredentials {
     /// Self-generated JWTs (HS256 or RS256).

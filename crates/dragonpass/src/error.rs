@@ -1,9 +1,3 @@
-//! DragonPass's response envelope and how its errors map onto [`AuthError`].
-//!
-//! Every DragonPass response is a JSON envelope `{"code": 0, "message": "...", "data": {...}}`;
-//! `code` `0` is success, anything else is an error. The public pages do not list the error
-//! codes, so the mapping is deliberately conservative and documented on [`error_from_response`].
-
 use auth_core::envelope::{clean_message, clean_text};
 use auth_core::{AuthError, ErrorKind};
 use http::{HeaderMap, StatusCode};
@@ -75,6 +69,12 @@ use auth_core::Origin;
 /// assert!(e.is_retryable());
 /// assert_eq!(e.provider_code(), Some("500"));
 /// ```
+///
+/// DragonPass's response envelope and how its errors map onto [`AuthError`].
+///
+/// Every DragonPass response is a JSON envelope `{"code": 0, "message": "...", "data": {...}}`;
+/// `code` `0` is success, anything else is an error. The public pages do not list the error
+/// codes, so the mapping is deliberately conservative and documented on [`error_from_response`].
 pub fn error_from_response(
     origin: Origin,
     status: StatusCode,

@@ -11,7 +11,7 @@
 //!   ([`credentials::SelfSignedCredentials::rs256_pem`]);
 //! - **the token API**: `clientId` + `secret` posted to a configurable URL, one-hour tokens
 //!   ([`credentials::TokenApiCredentials`]; the assumed response shape is documented in
-//!   [`token`]).
+//!   [`DragonPassTokenSource`]).
 //!
 //! Receivers of push events verify them with [`push::PushVerifier`].
 //!

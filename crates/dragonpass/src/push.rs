@@ -1,34 +1,3 @@
-//! Verifying DragonPass push events (v2).
-//!
-//! DragonPass signs every push event it sends to a receiver as an RS256 JWT whose `iss` is
-//! `"dragonpass"` and whose header `kid` names the signing key; during a key rotation two
-//! key sets are live for one to two weeks, so a [`PushVerifier`] holds up to two public keys
-//! (for any event type, and two per event type).
-//!
-//! Verification order (every failure is an [`auth_core::ErrorKind::Verification`] error, never
-//! retryable): compact form → header → `alg` must be exactly `RS256` (so `none`, `HS256`
-//! key-confusion and every other algorithm are refused before any key is used) → no `crit`
-//! → `kid` present and configured → signature → claims are a JSON object → `iss` is
-//! `"dragonpass"` → the freshness policy below → `nbf`, if present, `nbf <= now + leeway`.
-//! `now` comes from the injected clock.
-//!
-//! # Freshness policy ([`PushPolicy`])
-//!
-//! DragonPass's docs show `exp` but never promise it, so by default:
-//! - `iat`, if present, must not be in the future (`iat <= now + leeway`);
-//! - with `exp`: `now < exp + leeway`, and `exp` at most [`PushPolicy::max_lifetime`]
-//!   (default 24 h) after `iat` (or after `now` without `iat`): an `exp` years out is refused;
-//! - without `exp`: refused if [`PushPolicy::require_exp`] is set (default: not set);
-//!   otherwise `iat` is required and the event is accepted until `iat + max_age + leeway`
-//!   ([`PushPolicy::max_age`], default 5 minutes).
-//!
-//! # Keys
-//!
-//! Up to two keys (current and next, for the rotation overlap) for events of any type
-//! ([`PushVerifier::new`]), and up to two more per event type
-//! ([`PushVerifier::with_event_type_keys`], verified with [`PushVerifier::verify_event`]):
-//! an event type with its own keys is verified with those only.
-
 use std::fmt;
 use std::path::Path;
 use std::time::Duration;
@@ -64,7 +33,7 @@ pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(300);
 /// Default [`PushPolicy::max_lifetime`]: 24 hours.
 pub const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
-/// How fresh a push event must be; see the [module docs](self#freshness-policy).
+/// How fresh a push event must be; see the [module docs](PushVerifier#freshness-policy).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PushPolicy {
     /// Refuse events without `exp` (default `false`: judge them by `iat` and `max_age`).
@@ -205,7 +174,7 @@ fn numeric_date(claims: &Map<String, Value>, name: &str) -> Result<Option<u64>, 
 }
 
 /// Verifies a push-event token against `keys` at `now` (Unix seconds) with `leeway` seconds
-/// and the default [`PushPolicy`]. Pure: no clock, no I/O. See the [module docs](self) for
+/// and the default [`PushPolicy`]. Pure: no clock, no I/O. See the [type docs](PushVerifier) for
 /// the checks and their order.
 pub fn verify_push_token(
     token: &str,
@@ -301,6 +270,37 @@ pub fn verify_push_token_with(
 /// println!("event signed with {}: {:?}", event.kid, event.claims.get("eventType"));
 /// # Ok(()) }
 /// ```
+///
+/// Verifying DragonPass push events (v2).
+///
+/// DragonPass signs every push event it sends to a receiver as an RS256 JWT whose `iss` is
+/// `"dragonpass"` and whose header `kid` names the signing key; during a key rotation two
+/// key sets are live for one to two weeks, so a [`PushVerifier`] holds up to two public keys
+/// (for any event type, and two per event type).
+///
+/// Verification order (every failure is an [`auth_core::ErrorKind::Verification`] error, never
+/// retryable): compact form → header → `alg` must be exactly `RS256` (so `none`, `HS256`
+/// key-confusion and every other algorithm are refused before any key is used) → no `crit`
+/// → `kid` present and configured → signature → claims are a JSON object → `iss` is
+/// `"dragonpass"` → the freshness policy below → `nbf`, if present, `nbf <= now + leeway`.
+/// `now` comes from the injected clock.
+///
+/// # Freshness policy ([`PushPolicy`])
+///
+/// DragonPass's docs show `exp` but never promise it, so by default:
+/// - `iat`, if present, must not be in the future (`iat <= now + leeway`);
+/// - with `exp`: `now < exp + leeway`, and `exp` at most [`PushPolicy::max_lifetime`]
+///   (default 24 h) after `iat` (or after `now` without `iat`): an `exp` years out is refused;
+/// - without `exp`: refused if [`PushPolicy::require_exp`] is set (default: not set);
+///   otherwise `iat` is required and the event is accepted until `iat + max_age + leeway`
+///   ([`PushPolicy::max_age`], default 5 minutes).
+///
+/// # Keys
+///
+/// Up to two keys (current and next, for the rotation overlap) for events of any type
+/// ([`PushVerifier::new`]), and up to two more per event type
+/// ([`PushVerifier::with_event_type_keys`], verified with [`PushVerifier::verify_event`]):
+/// an event type with its own keys is verified with those only.
 #[derive(Debug, Clone)]
 pub struct PushVerifier {
     keys: Vec<PushPublicKey>,
@@ -376,7 +376,7 @@ impl PushVerifier {
         Ok(self)
     }
 
-    /// Sets the freshness policy (see the [module docs](self#freshness-policy)).
+    /// Sets the freshness policy (see the [module docs](PushVerifier#freshness-policy)).
     pub fn with_policy(mut self, policy: PushPolicy) -> Result<Self, AuthError> {
         policy.validate()?;
         self.policy = policy;

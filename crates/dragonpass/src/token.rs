@@ -1,24 +1,3 @@
-//! Where DragonPass tokens come from: minted locally (self-signed JWTs) or fetched from the
-//! "Generate Access Token" API. Both are [`TokenSource`]s cached by auth-core's
-//! [`TokenCache`](auth_core::TokenCache), so a token is signed or fetched once and reused
-//! until it is refreshed ahead of expiry.
-//!
-//! # The token API's response (an assumption)
-//!
-//! DragonPass documents the request (`POST {"clientId": ..., "secret": ...}`) and that the
-//! token is valid for one hour, but not the path or the response. This crate assumes the
-//! provider's usual envelope, `{"code": 0, "data": ...}`, and takes the token from the
-//! first of `data.accessToken`, `data.token`, `data.access_token`, or `data` itself when it
-//! is a string. When `data.expiresIn` (or `data.expires_in`) is a positive number of seconds
-//! it is used as the lifetime, otherwise one hour. All of this lives in
-//! [`default_token_response`] (the envelope, then [`extract_token`]).
-//!
-//! If your deployment answers differently, plug in your own reading of the response with
-//! `DragonPassAuthBuilder::token_response` (a [`TokenResponseParser`]: any
-//! `Fn(StatusCode, &HeaderMap, &[u8]) -> Result<TokenResponse, AuthError>`), without editing
-//! the crate. Whatever it returns is still checked (a non-empty, header-safe token) and its
-//! errors are scrubbed of the client secret.
-
 use std::fmt;
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -76,7 +55,7 @@ impl fmt::Debug for TokenResponse {
 }
 
 /// Takes the token out of the envelope's `data` — the single place that knows the
-/// (undocumented) response shape; see the [module docs](self).
+/// (undocumented) response shape; see the [type docs](DragonPassTokenSource).
 ///
 /// ```
 /// use tollgate_dragonpass::extract_token;
@@ -142,7 +121,7 @@ where
     }
 }
 
-/// The assumed response shape (see the [module docs](self)): the `{"code", "data"}`
+/// The assumed response shape (see the [type docs](DragonPassTokenSource)): the `{"code", "data"}`
 /// envelope checked by [`parse_response`], then [`extract_token`] on `data`.
 pub fn default_token_response(
     status: http::StatusCode,
@@ -177,6 +156,27 @@ impl fmt::Debug for SharedTokenResponseParser {
 }
 
 /// A DragonPass token source (self-signed or token API).
+///
+/// Where DragonPass tokens come from: minted locally (self-signed JWTs) or fetched from the
+/// "Generate Access Token" API. Both are [`TokenSource`]s cached by auth-core's
+/// [`TokenCache`](auth_core::TokenCache), so a token is signed or fetched once and reused
+/// until it is refreshed ahead of expiry.
+///
+/// # The token API's response (an assumption)
+///
+/// DragonPass documents the request (`POST {"clientId": ..., "secret": ...}`) and that the
+/// token is valid for one hour, but not the path or the response. This crate assumes the
+/// provider's usual envelope, `{"code": 0, "data": ...}`, and takes the token from the
+/// first of `data.accessToken`, `data.token`, `data.access_token`, or `data` itself when it
+/// is a string. When `data.expiresIn` (or `data.expires_in`) is a positive number of seconds
+/// it is used as the lifetime, otherwise one hour. All of this lives in
+/// [`default_token_response`] (the envelope, then [`extract_token`]).
+///
+/// If your deployment answers differently, plug in your own reading of the response with
+/// `DragonPassAuthBuilder::token_response` (a [`TokenResponseParser`]: any
+/// `Fn(StatusCode, &HeaderMap, &[u8]) -> Result<TokenResponse, AuthError>`), without editing
+/// the crate. Whatever it returns is still checked (a non-empty, header-safe token) and its
+/// errors are scrubbed of the client secret.
 pub struct DragonPassTokenSource {
     kind: Kind,
 }

@@ -1,27 +1,3 @@
-//! The signers users attach: [`SsoAuth`] (login once, `Authorization: Bearer <jwt>`) and
-//! [`AppTokenAuth`] (a fresh `X-Authorization` app token on every request, recommended by
-//! GTR for distributed servers). [`GtrAuth`] holds either, chosen at run time.
-//!
-//! Both only add headers; the mutual-TLS identity lives in the `reqwest::Client` the
-//! middleware wraps (see [`crate::tls`]).
-//!
-//! ```no_run
-//! use tollgate_gtr::{AppTokenAuth, ClientIdentity, GtrCredentials, TlsConfig};
-//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! let creds = GtrCredentials::from_api_key_csv("api_key.csv")?;
-//! let http = TlsConfig::new()
-//!     .identity(ClientIdentity::from_pkcs12_file("certificate.p12", "p12-password")?)
-//!     .build_client()?;
-//! let client = reqwest_middleware::ClientBuilder::new(http)
-//!     .with(AppTokenAuth::builder().credentials(creds).build()?.middleware())
-//!     .build();
-//! let resp = client
-//!     .get(format!("{}/api/vasp/list", tollgate_gtr::PRODUCTION_URL))
-//!     .send()
-//!     .await?;
-//! # Ok(()) }
-//! ```
-
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -87,7 +63,7 @@ impl fmt::Debug for SsoAuthBuilder {
 
 impl SsoAuth {
     /// Starts building; set the credentials with
-    /// [`credentials`](SsoAuthBuilder::credentials). The base URL defaults to
+    /// [`GtrCredentials`](SsoAuthBuilder::credentials). The base URL defaults to
     /// [`PRODUCTION_URL`].
     pub fn builder() -> SsoAuthBuilder {
         SsoAuthBuilder {
@@ -153,7 +129,7 @@ impl SsoAuthBuilder {
 
     /// The HTTP client used for `/api/login`; it must carry the mTLS identity and must not
     /// follow redirects (a login answered through a redirect is refused). Prefer
-    /// [`tls`](Self::tls), which builds it on auth-core's
+    /// [`TlsConfig`](Self::tls), which builds it on auth-core's
     /// [`token_client_builder`](auth_core::transport::token_client_builder).
     #[must_use]
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
@@ -206,7 +182,7 @@ impl SsoAuthBuilder {
     }
 
     /// Validates and builds. Without [`http_client`](Self::http_client) or
-    /// [`tls`](Self::tls) this fails: GTR requires mutual TLS.
+    /// [`TlsConfig`](Self::tls) this fails: GTR requires mutual TLS.
     pub fn build(self) -> Result<SsoAuth, AuthError> {
         let base = reqwest::Url::parse(self.base_url.trim_end_matches('/'))
             .map_err(|_| AuthError::invalid_field("base_url", "is not a valid URL"))?;
@@ -327,7 +303,7 @@ pub struct AppTokenAuthBuilder {
 
 impl AppTokenAuth {
     /// Starts building; set the credentials with
-    /// [`credentials`](AppTokenAuthBuilder::credentials). `expires` defaults to 15 s.
+    /// [`GtrCredentials`](AppTokenAuthBuilder::credentials). `expires` defaults to 15 s.
     ///
     /// ```
     /// use tollgate_gtr::{AppTokenAuth, GtrCredentials};
@@ -479,6 +455,30 @@ impl Signer for AppTokenAuth {
 }
 
 /// Either mode, chosen at run time.
+///
+/// The signers users attach: [`SsoAuth`] (login once, `Authorization: Bearer <jwt>`) and
+/// [`AppTokenAuth`] (a fresh `X-Authorization` app token on every request, recommended by
+/// GTR for distributed servers). [`GtrAuth`] holds either, chosen at run time.
+///
+/// Both only add headers; the mutual-TLS identity lives in the `reqwest::Client` the
+/// middleware wraps (see [`TlsConfig`](crate::TlsConfig)).
+///
+/// ```no_run
+/// use tollgate_gtr::{AppTokenAuth, ClientIdentity, GtrCredentials, TlsConfig};
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let creds = GtrCredentials::from_api_key_csv("api_key.csv")?;
+/// let http = TlsConfig::new()
+///     .identity(ClientIdentity::from_pkcs12_file("certificate.p12", "p12-password")?)
+///     .build_client()?;
+/// let client = reqwest_middleware::ClientBuilder::new(http)
+///     .with(AppTokenAuth::builder().credentials(creds).build()?.middleware())
+///     .build();
+/// let resp = client
+///     .get(format!("{}/api/vasp/list", tollgate_gtr::PRODUCTION_URL))
+///     .send()
+///     .await?;
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub enum GtrAuth {
     /// SSO login.

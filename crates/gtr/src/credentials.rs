@@ -1,12 +1,3 @@
-//! GTR API credentials: `vaspCode`, `accessKey` and `secretKey`, from `api_key.csv`, from
-//! environment variables or from values.
-//!
-//! `api_key.csv` also holds `curvePublicKey` / `curvePrivateKey`, which GTR uses for PII
-//! encryption only; they play no part in authentication, so the loader ignores them (and
-//! does not require them: production files may not have them).
-//!
-//! The mTLS client certificate is separate: see [`crate::tls`].
-
 use std::fmt;
 use std::path::Path;
 
@@ -36,6 +27,15 @@ pub const ENV_SECRET_KEY: &str = "GTR_SECRET_KEY";
 /// assert!(!format!("{creds:?}").contains("DFSD0JFN"));
 /// # Ok::<(), tollgate_gtr::AuthError>(())
 /// ```
+///
+/// GTR API credentials: `vaspCode`, `accessKey` and `secretKey`, from `api_key.csv`, from
+/// environment variables or from values.
+///
+/// `api_key.csv` also holds `curvePublicKey` / `curvePrivateKey`, which GTR uses for PII
+/// encryption only; they play no part in authentication, so the loader ignores them (and
+/// does not require them: production files may not have them).
+///
+/// The mTLS client certificate is separate: see [`TlsConfig`](crate::TlsConfig).
 #[derive(Clone)]
 pub struct GtrCredentials {
     vasp_code: String,

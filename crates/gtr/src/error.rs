@@ -1,24 +1,3 @@
-//! GTR's response envelope and its `verifyStatus` codes, mapped onto [`AuthError`].
-//!
-//! Every GTR response is wrapped as
-//! `{"data": ..., "verifyStatus": 100000, "verifyMessage": "success", "success": true}`.
-//! `verifyStatus` arrives as a number in most responses and as a string (`"100000"`) in the
-//! login example of the docs; both are accepted.
-//!
-//! | code | HTTP | meaning | [`ErrorKind`] | retryable |
-//! |---|---|---|---|---|
-//! | 100000 | 200 | success | — | — |
-//! | 100014 | 401 | login session expired | `TokenRejected` | no (log in again) |
-//! | 100020 | 401 | no authentication | `TokenRejected` | no (log in again) |
-//! | 100021 | 401 | no login session | `TokenRejected` | no (log in again) |
-//! | 100003 | 402 | quota exceeded | `RateLimited` | yes |
-//! | 100006, 100007, 100008 | 500 | GTR server failure | `ServerError` | yes |
-//! | 100004, 100023 | 400 | bad parameters | `Provider` | no |
-//! | 100005 | — | request id duplicated | `Provider` | no |
-//!
-//! On the login endpoint the "token rejected" codes mean the credentials were refused and
-//! map to [`ErrorKind::Unauthorized`] instead (see [`login_error`]).
-
 use std::fmt;
 
 use auth_core::Origin;
@@ -171,6 +150,27 @@ pub struct Envelope<T> {
 /// let e = error_from_response(Origin::TokenEndpoint, http::StatusCode::UNAUTHORIZED, None, None);
 /// assert_eq!(e.kind(), ErrorKind::Unauthorized);
 /// ```
+///
+/// GTR's response envelope and its `verifyStatus` codes, mapped onto [`AuthError`].
+///
+/// Every GTR response is wrapped as
+/// `{"data": ..., "verifyStatus": 100000, "verifyMessage": "success", "success": true}`.
+/// `verifyStatus` arrives as a number in most responses and as a string (`"100000"`) in the
+/// login example of the docs; both are accepted.
+///
+/// | code | HTTP | meaning | [`ErrorKind`] | retryable |
+/// |---|---|---|---|---|
+/// | 100000 | 200 | success | — | — |
+/// | 100014 | 401 | login session expired | `TokenRejected` | no (log in again) |
+/// | 100020 | 401 | no authentication | `TokenRejected` | no (log in again) |
+/// | 100021 | 401 | no login session | `TokenRejected` | no (log in again) |
+/// | 100003 | 402 | quota exceeded | `RateLimited` | yes |
+/// | 100006, 100007, 100008 | 500 | GTR server failure | `ServerError` | yes |
+/// | 100004, 100023 | 400 | bad parameters | `Provider` | no |
+/// | 100005 | — | request id duplicated | `Provider` | no |
+///
+/// On the login endpoint the "token rejected" codes mean the credentials were refused and
+/// map to [`ErrorKind::Unauthorized`] instead (see `login_error`).
 pub fn error_from_response(
     origin: Origin,
     status: http::StatusCode,

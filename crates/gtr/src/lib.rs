@@ -1,15 +1,15 @@
 //! Authentication for the Global Travel Rule (GTR) API: mutual TLS, SSO login and
 //! per-request app tokens, as middleware for `reqwest`.
 //!
-//! - [`tls`]: the client certificate (`certificate.p12` + password, or PEM) and extra
+//! - [`TlsConfig`]: the client certificate (`certificate.p12` + password, or PEM) and extra
 //!   trusted CAs, on rustls with the aws-lc-rs provider (reqwest's default). Every GTR call needs it.
-//! - [`credentials`]: `vaspCode`, `accessKey`, `secretKey` from `api_key.csv` or the
+//! - [`GtrCredentials`]: `vaspCode`, `accessKey`, `secretKey` from `api_key.csv` or the
 //!   environment.
 //! - [`auth::SsoAuth`]: `POST /api/login` once, then `Authorization: Bearer <jwt>`.
 //! - [`auth::AppTokenAuth`]: a fresh `X-Authorization` app token on every request
 //!   (recommended by GTR for distributed servers).
 //! - [`sign`]: the pure hashing/encoding stages, checked against GTR's worked example.
-//! - [`error`]: GTR's `verifyStatus` codes as typed errors.
+//! - [`error_from_response`]: GTR's `verifyStatus` codes as typed errors.
 //! - `mock` (feature `test-util`): a wiremock fake of GTR that verifies both modes.
 //!
 //! ```no_run

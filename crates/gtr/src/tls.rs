@@ -1,33 +1,3 @@
-//! Mutual TLS: GTR requires the client certificate it issued on every call.
-//!
-//! Load the identity from `certificate.p12` + its password ([`ClientIdentity::from_pkcs12_file`])
-//! or from a PEM certificate (chain) + PEM private key ([`ClientIdentity::from_pem`]), add the
-//! CA certificates you need to trust ([`TlsConfig::add_ca_pem`]) and build a
-//! `reqwest::Client` ([`TlsConfig::build_client`]) on rustls with the *aws-lc-rs* provider (reqwest's default).
-//!
-//! GTR's docs reach the UAT host with `curl -k`. This crate offers no way to switch
-//! certificate verification off: if a server certificate is not issued by a CA in the
-//! system store, add that CA (PEM) explicitly, or pin the server's own certificate
-//! ([`TlsConfig::pin_server_certificate_pem`]: the "GTR server trust certificate" that Java
-//! integrations put in a trust store).
-//!
-//! To keep a `reqwest::ClientBuilder` you already configured, use [`TlsConfig::apply_to`].
-//!
-//! X.509 v1 client certificates (what `openssl x509 -req` issues without an extensions
-//! file) are accepted. The `.p12` is read by the pure-Rust `p12-keystore` crate plus a
-//! front end of this crate: PBES2 with AES or des-ede3-cbc (PBKDF2 with any HMAC-SHA-1/2
-//! PRF), the legacy PBES1 RC2-40/3DES of `openssl pkcs12 -legacy` and Java keytool,
-//! unencrypted key bags (`-keypbe NONE`), and SHA-1/224/256/384/512 MACs. Anything else is
-//! refused with an error naming the algorithm. A `native-tls` backend is out of scope: the
-//! client is always rustls.
-//!
-//! ```no_run
-//! use tollgate_gtr::{ClientIdentity, TlsConfig};
-//! let identity = ClientIdentity::from_pkcs12_file("certificate.p12", "my-p12-password")?;
-//! let client: reqwest::Client = TlsConfig::new().identity(identity).build_client()?;
-//! # Ok::<(), tollgate_gtr::AuthError>(())
-//! ```
-
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
@@ -336,6 +306,36 @@ impl ClientIdentity {
 ///     .identity(id)
 ///     .add_ca_pem_file("uat-ca.pem")?
 ///     .build_client()?;
+/// # Ok::<(), tollgate_gtr::AuthError>(())
+/// ```
+///
+/// Mutual TLS: GTR requires the client certificate it issued on every call.
+///
+/// Load the identity from `certificate.p12` + its password ([`ClientIdentity::from_pkcs12_file`])
+/// or from a PEM certificate (chain) + PEM private key ([`ClientIdentity::from_pem`]), add the
+/// CA certificates you need to trust ([`TlsConfig::add_ca_pem`]) and build a
+/// `reqwest::Client` ([`TlsConfig::build_client`]) on rustls with the *aws-lc-rs* provider (reqwest's default).
+///
+/// GTR's docs reach the UAT host with `curl -k`. This crate offers no way to switch
+/// certificate verification off: if a server certificate is not issued by a CA in the
+/// system store, add that CA (PEM) explicitly, or pin the server's own certificate
+/// ([`TlsConfig::pin_server_certificate_pem`]: the "GTR server trust certificate" that Java
+/// integrations put in a trust store).
+///
+/// To keep a `reqwest::ClientBuilder` you already configured, use [`TlsConfig::apply_to`].
+///
+/// X.509 v1 client certificates (what `openssl x509 -req` issues without an extensions
+/// file) are accepted. The `.p12` is read by the pure-Rust `p12-keystore` crate plus a
+/// front end of this crate: PBES2 with AES or des-ede3-cbc (PBKDF2 with any HMAC-SHA-1/2
+/// PRF), the legacy PBES1 RC2-40/3DES of `openssl pkcs12 -legacy` and Java keytool,
+/// unencrypted key bags (`-keypbe NONE`), and SHA-1/224/256/384/512 MACs. Anything else is
+/// refused with an error naming the algorithm. A `native-tls` backend is out of scope: the
+/// client is always rustls.
+///
+/// ```no_run
+/// use tollgate_gtr::{ClientIdentity, TlsConfig};
+/// let identity = ClientIdentity::from_pkcs12_file("certificate.p12", "my-p12-password")?;
+/// let client: reqwest::Client = TlsConfig::new().identity(identity).build_client()?;
 /// # Ok::<(), tollgate_gtr::AuthError>(())
 /// ```
 #[derive(Debug, Clone)]

@@ -1,16 +1,3 @@
-//! SSO login: `POST /api/login` as a typed request/response and a [`TokenSource`].
-//!
-//! ```text
-//! POST /api/login  {"vaspCode", "accessKey", "signedSecretKey": hex(sha512(secretKey)), "expireInMinutes"?}
-//! → {"data": {"jwt": "...", "vaspCode": "..."}, "verifyStatus": 100000, "verifyMessage": "success", "success": true}
-//! ```
-//!
-//! Login is single sign-on: a new login logs out the previous session. [`LoginSource`] is
-//! always used through auth-core's `TokenCache`, whose single-flight guarantee collapses
-//! concurrent logins from one process into one. Without `expireInMinutes` GTR's session does
-//! not expire on its own, so the token is cached until GTR rejects it (100014/100020/100021
-//! → the middleware invalidates it and logs in again once).
-
 use std::fmt;
 use std::time::Duration;
 
@@ -136,6 +123,19 @@ impl fmt::Debug for LoginData {
 
 /// Logs in to GTR. Use it through a `TokenCache` (see [`crate::auth::SsoAuth`]), which
 /// keeps logins to one at a time.
+///
+/// SSO login: `POST /api/login` as a typed request/response and a [`TokenSource`].
+///
+/// ```text
+/// POST /api/login  {"vaspCode", "accessKey", "signedSecretKey": hex(sha512(secretKey)), "expireInMinutes"?}
+/// → {"data": {"jwt": "...", "vaspCode": "..."}, "verifyStatus": 100000, "verifyMessage": "success", "success": true}
+/// ```
+///
+/// Login is single sign-on: a new login logs out the previous session. [`LoginSource`] is
+/// always used through auth-core's `TokenCache`, whose single-flight guarantee collapses
+/// concurrent logins from one process into one. Without `expireInMinutes` GTR's session does
+/// not expire on its own, so the token is cached until GTR rejects it (100014/100020/100021
+/// → the middleware invalidates it and logs in again once).
 pub struct LoginSource {
     http: reqwest::Client,
     login_url: String,
@@ -170,7 +170,7 @@ impl fmt::Debug for LoginSource {
 
 impl LoginSource {
     /// A source logging in at `{base_url}/api/login` with `http` (which should carry the
-    /// mTLS identity, see [`crate::tls`]).
+    /// mTLS identity, see [`TlsConfig`](crate::TlsConfig)).
     pub fn new(
         http: reqwest::Client,
         base_url: &str,

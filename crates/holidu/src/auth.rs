@@ -1,7 +1,3 @@
-//! [`HoliduAuth`]: the signer users attach, and [`JwtSource`], the token source that mints
-//! the ES256 JWT locally so auth-core's [`TokenCache`] signs it once and reuses it until the
-//! refresh-ahead margin.
-
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
@@ -136,6 +132,10 @@ impl TokenSource for JwtSource {
 ///     .await?;
 /// # Ok(()) }
 /// ```
+///
+/// [`HoliduAuth`]: the signer users attach, and [`JwtSource`], the token source that mints
+/// the ES256 JWT locally so auth-core's [`TokenCache`] signs it once and reuses it until the
+/// refresh-ahead margin.
 #[derive(Clone)]
 pub struct HoliduAuth {
     signer: BearerSigner<JwtSource>,

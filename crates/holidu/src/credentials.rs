@@ -1,13 +1,3 @@
-//! Holidu credentials: `account_info.json` (`keyId`, `issuer`, `privateKey`, `publicKey`).
-//!
-//! The private key must be a PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`) of a P-256 (prime256v1)
-//! key; literal `\n` escapes, as found when the JSON was written by hand or the key was put
-//! in an environment variable, are turned into newlines first. An RSA key, a key on another
-//! curve (P-384, P-521, secp256k1…), an Ed25519 key, a SEC1 `EC PRIVATE KEY` or a public key
-//! that does not belong to the private key are each reported with a clear
-//! [`InvalidCredentials`](auth_core::ErrorKind::InvalidCredentials) error naming the field.
-//! No error repeats key material.
-
 use std::fmt;
 use std::path::Path;
 
@@ -159,6 +149,16 @@ pub(crate) fn parse_public_key(field: &'static str, pem: &str) -> Result<Verifyi
 /// assert_eq!(creds.issuer(), "NEW_PARTNER");
 /// assert!(!format!("{creds:?}").contains("BEGIN"));
 /// ```
+///
+/// Holidu credentials: `account_info.json` (`keyId`, `issuer`, `privateKey`, `publicKey`).
+///
+/// The private key must be a PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`) of a P-256 (prime256v1)
+/// key; literal `\n` escapes, as found when the JSON was written by hand or the key was put
+/// in an environment variable, are turned into newlines first. An RSA key, a key on another
+/// curve (P-384, P-521, secp256k1…), an Ed25519 key, a SEC1 `EC PRIVATE KEY` or a public key
+/// that does not belong to the private key are each reported with a clear
+/// [`InvalidCredentials`](auth_core::ErrorKind::InvalidCredentials) error naming the field.
+/// No error repeats key material.
 #[derive(Clone)]
 pub struct HoliduCredentials {
     key_id: String,

@@ -1,17 +1,3 @@
-//! Holidu error responses mapped onto [`AuthError`].
-//!
-//! Holidu does not publish the body of its error responses. This crate reads (and its fake
-//! answers) the common Spring-style shape `{"status": 401, "error": "Unauthorized",
-//! "message": "…"}`; any other body is tolerated and only the HTTP status is used:
-//!
-//! | HTTP status | kind | retryable |
-//! |---|---|---|
-//! | 401 | [`TokenRejected`](ErrorKind::TokenRejected) (the JWT was refused: key, `kid`, `iss`, lifetime or clock) | no |
-//! | 403 | [`Unauthorized`](ErrorKind::Unauthorized) | no |
-//! | 429 | [`RateLimited`](ErrorKind::RateLimited) | yes |
-//! | 5xx | [`ServerError`](ErrorKind::ServerError) | yes |
-//! | other 4xx | [`Provider`](ErrorKind::Provider) | no |
-
 use auth_core::envelope::clean_message;
 use auth_core::{AuthError, ErrorKind};
 use serde::{Deserialize, Serialize};
@@ -45,6 +31,20 @@ pub struct ErrorBody {
 /// assert_eq!(e.kind(), ErrorKind::TokenRejected);
 /// assert!(e.message().contains("unknown kid"));
 /// ```
+///
+/// Holidu error responses mapped onto [`AuthError`].
+///
+/// Holidu does not publish the body of its error responses. This crate reads (and its fake
+/// answers) the common Spring-style shape `{"status": 401, "error": "Unauthorized",
+/// "message": "…"}`; any other body is tolerated and only the HTTP status is used:
+///
+/// | HTTP status | kind | retryable |
+/// |---|---|---|
+/// | 401 | [`TokenRejected`](ErrorKind::TokenRejected) (the JWT was refused: key, `kid`, `iss`, lifetime or clock) | no |
+/// | 403 | [`Unauthorized`](ErrorKind::Unauthorized) | no |
+/// | 429 | [`RateLimited`](ErrorKind::RateLimited) | yes |
+/// | 5xx | [`ServerError`](ErrorKind::ServerError) | yes |
+/// | other 4xx | [`Provider`](ErrorKind::Provider) | no |
 pub fn error_from_response(
     status: http::StatusCode,
     headers: &http::HeaderMap,

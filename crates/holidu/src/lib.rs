@@ -5,12 +5,12 @@
 //! out at onboarding: header `{"alg":"ES256","typ":"JWT","kid":<keyId>}`, claims
 //! `{"iss":<issuer>,"iat","exp"}`, with `exp - iat` at most one hour.
 //!
-//! - [`credentials`] loads and checks `account_info.json` (P-256, PKCS#8, matching pair);
+//! - [`HoliduCredentials`] loads and checks `account_info.json` (P-256, PKCS#8, matching pair);
 //! - [`sign`] builds and verifies tokens as pure functions, stage by stage;
-//! - [`auth`] mints the token through auth-core's cache (signed once, reused until the
+//! - [`HoliduAuth`] mints the token through auth-core's cache (signed once, reused until the
 //!   refresh-ahead margin; `iat` from the injected clock, never in the future) and
 //!   attaches it with [`HoliduAuth`];
-//! - [`error`] maps error responses onto typed errors;
+//! - [`error_from_response`] maps error responses onto typed errors;
 //! - `mock` (feature `test-util`) is a loopback fake that verifies tokens the way Holidu does.
 //!
 //! There is no token endpoint, hence no `token` module.

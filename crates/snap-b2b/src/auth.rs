@@ -1,14 +1,3 @@
-//! [`SnapAuth`]: the signer users attach to their reqwest client.
-//!
-//! Per request it (1) takes the B2B access token from the token cache (symmetric mode),
-//! (2) reads the in-memory body, minifies it in one pass and replaces the body with exactly
-//! the minified bytes, (3) signs, and (4) sets `Authorization`, `X-TIMESTAMP`,
-//! `X-SIGNATURE`, `X-PARTNER-ID`, `X-EXTERNAL-ID`, `CHANNEL-ID`, `ORIGIN` and
-//! `Content-Type: application/json` (when absent).
-//!
-//! Per-request overrides: a request that already carries `X-EXTERNAL-ID`, `X-PARTNER-ID`,
-//! `CHANNEL-ID` or `ORIGIN` keeps its own value.
-
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -165,6 +154,17 @@ struct Inner {
 ///     .await?;
 /// # Ok(()) }
 /// ```
+///
+/// [`SnapAuth`]: the signer users attach to their reqwest client.
+///
+/// Per request it (1) takes the B2B access token from the token cache (symmetric mode),
+/// (2) reads the in-memory body, minifies it in one pass and replaces the body with exactly
+/// the minified bytes, (3) signs, and (4) sets `Authorization`, `X-TIMESTAMP`,
+/// `X-SIGNATURE`, `X-PARTNER-ID`, `X-EXTERNAL-ID`, `CHANNEL-ID`, `ORIGIN` and
+/// `Content-Type: application/json` (when absent).
+///
+/// Per-request overrides: a request that already carries `X-EXTERNAL-ID`, `X-PARTNER-ID`,
+/// `CHANNEL-ID` or `ORIGIN` keeps its own value.
 #[derive(Clone)]
 pub struct SnapAuth {
     inner: Arc<Inner>,

@@ -1,9 +1,3 @@
-//! SNAP credentials: the client key, the client secret (HMAC key of symmetric transaction
-//! signatures), the RSA private key registered with the provider, and the partner/channel
-//! identifiers; plus the provider's RSA public key for notification verification.
-//!
-//! Everything is validated when built. Errors name the field and never contain the value.
-
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -248,6 +242,12 @@ impl fmt::Debug for SnapPublicKey {
 /// assert_eq!(err.field(), Some("client_secret"));
 /// assert!(!err.to_string().contains("Evil"));
 /// ```
+///
+/// SNAP credentials: the client key, the client secret (HMAC key of symmetric transaction
+/// signatures), the RSA private key registered with the provider, and the partner/channel
+/// identifiers; plus the provider's RSA public key for notification verification.
+///
+/// Everything is validated when built. Errors name the field and never contain the value.
 #[derive(Clone)]
 pub struct SnapCredentials {
     client_key: String,

@@ -1,9 +1,3 @@
-//! SNAP response codes and the mapping of SNAP error envelopes onto [`AuthError`].
-//!
-//! Every SNAP response carries `responseCode`, seven digits `HHHSSCC`: the HTTP status
-//! (`HHH`), the service code (`SS`, e.g. `73` for the B2B access token) and a case code
-//! (`CC`). When the HTTP status and the body disagree, the HTTP status wins.
-
 use std::fmt;
 use std::str::FromStr;
 
@@ -149,6 +143,12 @@ impl SnapEnvelope {
 /// assert!(e.is_retryable());
 /// assert_eq!(e.provider_code(), Some("5007300"));
 /// ```
+///
+/// SNAP response codes and the mapping of SNAP error envelopes onto [`AuthError`].
+///
+/// Every SNAP response carries `responseCode`, seven digits `HHHSSCC`: the HTTP status
+/// (`HHH`), the service code (`SS`, e.g. `73` for the B2B access token) and a case code
+/// (`CC`). When the HTTP status and the body disagree, the HTTP status wins.
 pub fn error_from_response(
     context: &str,
     status: StatusCode,

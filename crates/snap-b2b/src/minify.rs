@@ -1,13 +1,3 @@
-//! JSON minification as SNAP signatures need it.
-//!
-//! The body hash in every SNAP signature is taken over the *minified* body. Re-serialising
-//! through a JSON library is the classic mistake: maps sort keys, numbers get normalised
-//! (`1.50` → `1.5`), escapes get rewritten (`\u00e9` → `é`), and the provider's hash no
-//! longer matches. [`minify_json`] instead removes only the insignificant whitespace
-//! outside strings, keeping every other byte exactly, and validates the JSON grammar in the
-//! same single pass (invalid JSON is an error, never signed). The signer then sends exactly
-//! the bytes it hashed.
-
 use auth_core::{AuthError, ErrorKind};
 
 /// Deepest nesting of arrays/objects accepted (guards the recursive parser's stack).
@@ -44,6 +34,16 @@ impl From<MinifyError> for AuthError {
 /// assert_eq!(out, br#"{"b":1.50,"a":"x  \u00e9"}"#);
 /// assert!(minify_json(b"{\"a\":1,}").is_err());
 /// ```
+///
+/// JSON minification as SNAP signatures need it.
+///
+/// The body hash in every SNAP signature is taken over the *minified* body. Re-serialising
+/// through a JSON library is the classic mistake: maps sort keys, numbers get normalised
+/// (`1.50` → `1.5`), escapes get rewritten (`\u00e9` → `é`), and the provider's hash no
+/// longer matches. [`minify_json`] instead removes only the insignificant whitespace
+/// outside strings, keeping every other byte exactly, and validates the JSON grammar in the
+/// same single pass (invalid JSON is an error, never signed). The signer then sends exactly
+/// the bytes it hashed.
 pub fn minify_json(input: &[u8]) -> Result<Vec<u8>, MinifyError> {
     let mut out = Vec::with_capacity(input.len());
     minify_json_into(input, &mut out)?;

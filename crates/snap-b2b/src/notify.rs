@@ -1,12 +1,3 @@
-//! Verifying notifications (callbacks) a SNAP provider sends to the merchant.
-//!
-//! The provider signs `METHOD:EndpointUrl:lowercase(hex(SHA-256(minified body))):X-TIMESTAMP`
-//! with SHA256withRSA and its own private key; `EndpointUrl` is the merchant's own
-//! notification path. [`NotificationVerifier`] recomputes the string over the raw body as
-//! received (minified here, exactly as the provider did before hashing), verifies the
-//! signature with the provider's public key and checks `X-TIMESTAMP` against a window
-//! around the injected clock.
-
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
@@ -89,6 +80,15 @@ pub struct VerifiedNotification {
 ///     .unwrap_err();
 /// assert_eq!(err, NotificationError::BadSignature);
 /// ```
+///
+/// Verifying notifications (callbacks) a SNAP provider sends to the merchant.
+///
+/// The provider signs `METHOD:EndpointUrl:lowercase(hex(SHA-256(minified body))):X-TIMESTAMP`
+/// with SHA256withRSA and its own private key; `EndpointUrl` is the merchant's own
+/// notification path. [`NotificationVerifier`] recomputes the string over the raw body as
+/// received (minified here, exactly as the provider did before hashing), verifies the
+/// signature with the provider's public key and checks `X-TIMESTAMP` against a window
+/// around the injected clock.
 #[derive(Clone)]
 pub struct NotificationVerifier {
     key: SnapPublicKey,

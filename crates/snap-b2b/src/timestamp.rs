@@ -1,11 +1,3 @@
-//! `X-TIMESTAMP` formatting and parsing; the calendar is the `time` crate's.
-//!
-//! SNAP signs the `X-TIMESTAMP` header value byte for byte, so the format must match what
-//! the provider expects exactly. Providers differ: most want Jakarta local time with an
-//! offset (`2020-01-01T00:00:00+07:00`, the default here), some want UTC with `Z`, some
-//! want milliseconds. [`TimestampFormat`] covers every combination; [`parse_timestamp`]
-//! accepts all of them.
-
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
@@ -129,6 +121,14 @@ pub struct TimestampError(&'static str);
 /// assert_eq!(a, b);
 /// assert!(parse_timestamp("2020-02-30T00:00:00Z").is_err());
 /// ```
+///
+/// `X-TIMESTAMP` formatting and parsing; the calendar is the `time` crate's.
+///
+/// SNAP signs the `X-TIMESTAMP` header value byte for byte, so the format must match what
+/// the provider expects exactly. Providers differ: most want Jakarta local time with an
+/// offset (`2020-01-01T00:00:00+07:00`, the default here), some want UTC with `Z`, some
+/// want milliseconds. [`TimestampFormat`] covers every combination; [`parse_timestamp`]
+/// accepts all of them.
 pub fn parse_timestamp(s: &str) -> Result<SystemTime, TimestampError> {
     let b = s.as_bytes();
     if b.len() < 20 {

@@ -1,18 +1,3 @@
-//! The B2B access token endpoint (service code 73): typed request and response, and the
-//! [`SnapTokenSource`] the token cache fetches through.
-//!
-//! ```text
-//! POST {base}/v1.0/access-token/b2b
-//! Content-Type: application/json
-//! X-TIMESTAMP: 2020-01-01T00:00:00+07:00
-//! X-CLIENT-KEY: 10001
-//! X-SIGNATURE: base64(SHA256withRSA(clientKey|X-TIMESTAMP))
-//!
-//! {"grantType":"client_credentials"}
-//! ```
-//! Success is `responseCode` `2007300` with `accessToken` and `expiresIn` (a string of
-//! seconds, `"900"`).
-
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -151,6 +136,21 @@ impl AccessTokenResponse {
 /// Fetches B2B access tokens: signs `clientKey|X-TIMESTAMP` with the client's RSA key at
 /// the cache's clock time and posts the grant. Build it through
 /// [`SnapAuth::builder`](crate::auth::SnapAuth::builder), or directly for a custom cache.
+///
+/// The B2B access token endpoint (service code 73): typed request and response, and the
+/// [`SnapTokenSource`] the token cache fetches through.
+///
+/// ```text
+/// POST {base}/v1.0/access-token/b2b
+/// Content-Type: application/json
+/// X-TIMESTAMP: 2020-01-01T00:00:00+07:00
+/// X-CLIENT-KEY: 10001
+/// X-SIGNATURE: base64(SHA256withRSA(clientKey|X-TIMESTAMP))
+///
+/// {"grantType":"client_credentials"}
+/// ```
+/// Success is `responseCode` `2007300` with `accessToken` and `expiresIn` (a string of
+/// seconds, `"900"`).
 #[derive(Clone)]
 pub struct SnapTokenSource {
     http: reqwest::Client,

@@ -1,10 +1,3 @@
-//! V5 OpenAPI credentials: the application id and its API secret.
-//!
-//! The provider's documentation calls the id `user_id` in its parameter table and `app_id`
-//! in its examples (and in the `X-APP-ID` header); this crate calls it `app_id` and accepts
-//! `user_id` as an alias everywhere a name is read (JSON files, environment variables,
-//! builder methods). Likewise the secret is `app_secret`, alias `user_api_secret`.
-
 use std::fmt;
 use std::path::Path;
 
@@ -38,6 +31,13 @@ pub const ENV_USER_API_SECRET: &str = "V5_USER_API_SECRET";
 /// let err = V5Credentials::new("my-app", "").unwrap_err();
 /// assert_eq!(err.field(), Some("app_secret"));
 /// ```
+///
+/// V5 OpenAPI credentials: the application id and its API secret.
+///
+/// The provider's documentation calls the id `user_id` in its parameter table and `app_id`
+/// in its examples (and in the `X-APP-ID` header); this crate calls it `app_id` and accepts
+/// `user_id` as an alias everywhere a name is read (JSON files, environment variables,
+/// builder methods). Likewise the secret is `app_secret`, alias `user_api_secret`.
 #[derive(Clone)]
 pub struct V5Credentials {
     app_id: String,

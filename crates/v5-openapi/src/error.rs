@@ -1,20 +1,3 @@
-//! The `{code, msg, data}` envelope and its mapping onto [`AuthError`].
-//!
-//! `code == 0` is success. Any other code is an error carrying the code
-//! ([`AuthError::provider_code`]) and the provider's `msg` in the message; `msg` text is
-//! never compared. The provider does not publish its codes, so the kind is decided by the
-//! HTTP status and by which endpoint answered:
-//!
-//! | HTTP status | endpoint | kind | retryable |
-//! |---|---|---|---|
-//! | 5xx | any | [`ServerError`](ErrorKind::ServerError) | yes |
-//! | 429 | any | [`RateLimited`](ErrorKind::RateLimited) | yes |
-//! | 401/403, or a code in the configured rejection codes | API | [`TokenRejected`](ErrorKind::TokenRejected) | no |
-//! | any other | token | [`Unauthorized`](ErrorKind::Unauthorized) (the request holds only credentials) | no |
-//! | any other | API | [`Provider`](ErrorKind::Provider) | no |
-//!
-//! A `Retry-After` header (seconds) is honoured in every case.
-
 use auth_core::{AuthError, ErrorKind};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -58,6 +41,23 @@ fn clean_msg(msg: Option<&str>) -> String {
 /// assert_eq!(e.kind(), ErrorKind::Unauthorized);
 /// assert_eq!(e.provider_code(), Some("40003"));
 /// ```
+///
+/// The `{code, msg, data}` envelope and its mapping onto [`AuthError`].
+///
+/// `code == 0` is success. Any other code is an error carrying the code
+/// ([`AuthError::provider_code`]) and the provider's `msg` in the message; `msg` text is
+/// never compared. The provider does not publish its codes, so the kind is decided by the
+/// HTTP status and by which endpoint answered:
+///
+/// | HTTP status | endpoint | kind | retryable |
+/// |---|---|---|---|
+/// | 5xx | any | [`ServerError`](ErrorKind::ServerError) | yes |
+/// | 429 | any | [`RateLimited`](ErrorKind::RateLimited) | yes |
+/// | 401/403, or a code in the configured rejection codes | API | [`TokenRejected`](ErrorKind::TokenRejected) | no |
+/// | any other | token | [`Unauthorized`](ErrorKind::Unauthorized) (the request holds only credentials) | no |
+/// | any other | API | [`Provider`](ErrorKind::Provider) | no |
+///
+/// A `Retry-After` header (seconds) is honoured in every case.
 pub fn error_from_response(
     origin: Origin,
     status: http::StatusCode,

@@ -6,8 +6,8 @@
 //! authenticated calls carry `Authorization: Bearer <token>` and `X-APP-ID: <app_id>`.
 //!
 //! This crate signs the token request ([`sign`]), fetches and caches the token through
-//! `tollgate-auth-core` ([`token`]), maps the `{code, msg, data}` envelope onto typed errors
-//! ([`error`]), and gives you [`V5Auth`] to attach to a `reqwest_middleware` client.
+//! `tollgate-auth-core` ([`V5TokenSource`]), maps the `{code, msg, data}` envelope onto typed errors
+//! ([`error_from_response`]), and gives you [`V5Auth`] to attach to a `reqwest_middleware` client.
 //!
 //! ```no_run
 //! use tollgate_v5_openapi::{V5Auth, V5Credentials};
@@ -32,7 +32,7 @@
 //! - expiry = local receive time + 2 h (configurable); `expire_time` (no zone) is read only
 //!   as information, in a configurable zone defaulting to UTC;
 //! - error codes are unpublished: the kind comes from the HTTP status and the endpoint
-//!   (see [`error`]); `msg` text is never compared.
+//!   (see [`error_from_response`]); `msg` text is never compared.
 //!
 //! With the `test-util` feature, [`mock::V5Fake`] is a loopback fake of the provider for tests.
 #![cfg_attr(docsrs, feature(doc_cfg))]
