@@ -88,7 +88,7 @@ async fn round(send: Arc<dyn Send2>, template: &reqwest::Request, total: usize) 
         .map(|_| {
             let send = send.clone();
             let reqs: Vec<_> = (0..per_task)
-                .map(|_| template.try_clone().expect("clonable"))
+                .map(|_| template.try_clone().expect("cloneable"))
                 .collect();
             tokio::spawn(async move {
                 for r in reqs {
@@ -109,7 +109,7 @@ async fn burst(send: Arc<dyn Send2>, template: &reqwest::Request, n: usize) -> V
     let tasks: Vec<_> = (0..n)
         .map(|_| {
             let send = send.clone();
-            let r = template.try_clone().expect("clonable");
+            let r = template.try_clone().expect("cloneable");
             tokio::spawn(async move {
                 assert!(send(r).await, "request failed");
                 start.elapsed()
