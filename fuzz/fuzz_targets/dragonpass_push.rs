@@ -7,7 +7,7 @@ use dragonpass::verify_push_token;
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 
-const KEY: &str = include_str!("../../tests/vectors/dragonpass/push_key1_public.pem");
+const KEY: &str = include_str!("../../crates/dragonpass/tests/vectors/push_key1_public.pem");
 
 fn key() -> &'static PushPublicKey {
     static K: OnceLock<PushPublicKey> = OnceLock::new();

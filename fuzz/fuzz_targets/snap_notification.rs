@@ -8,7 +8,7 @@ use snap_b2b::SnapPublicKey;
 use snap_b2b::NotificationVerifier;
 use std::sync::OnceLock;
 
-const KEY: &str = include_str!("../../tests/vectors/snap-b2b/keys/provider_public.pem");
+const KEY: &str = include_str!("../../crates/snap-b2b/tests/vectors/keys/provider_public.pem");
 
 fn verifier() -> &'static NotificationVerifier {
     static V: OnceLock<NotificationVerifier> = OnceLock::new();

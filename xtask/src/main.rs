@@ -22,7 +22,7 @@ commands:
                               (all providers, or only those named)
   fuzz [--seconds N] [TARGET...]
                               smoke-run the cargo-fuzz targets under fuzz/ (60 s each)
-  publish-check [--no-verify] package every publishable crate as `cargo publish --dry-run` would
+  publish-check [--no-verify|--no-test] package every publishable crate as `cargo publish --dry-run` would, then run each one's tests from its package
   list                        list the registered providers";
 
 fn main() -> ExitCode {

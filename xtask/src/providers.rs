@@ -16,9 +16,10 @@ pub struct Provider {
     pub start: Start,
 }
 
-const DRAGONPASS_KEY: &str = include_str!("../../tests/vectors/dragonpass/client_rsa_pkcs8.pem");
+const DRAGONPASS_KEY: &str =
+    include_str!("../../crates/dragonpass/tests/vectors/client_rsa_pkcs8.pem");
 const DRAGONPASS_WRONG_KEY: &str =
-    include_str!("../../tests/vectors/dragonpass/push_key3_private.pem");
+    include_str!("../../crates/dragonpass/tests/vectors/push_key3_private.pem");
 
 fn boxed<T: ConformanceTarget + 'static>(t: T) -> Box<dyn ConformanceTarget> {
     Box::new(t)

@@ -1,7 +1,9 @@
 //! `cargo xtask publish-check`: package every publishable crate in dependency order and
-//! verify each builds from its packaged sources, as `cargo publish` would, without uploading.
+//! verify each builds from its packaged sources, as `cargo publish` would, without uploading;
+//! then unpack every package on its own and run its tests from the package, so a test that
+//! reads a file the package does not ship fails here rather than for a user.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 /// Where cargo keeps its registry files.
@@ -48,10 +50,117 @@ fn clear_stale_local_packages() {
     }
 }
 
-/// Runs the check. `--no-verify` skips building the packaged sources.
+/// The workspace root (the xtask crate's parent).
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// The publishable packages, in dependency order, with their versions.
+fn packages(root: &Path) -> Result<Vec<(String, String)>, String> {
+    let out = Command::new(cargo())
+        .args(["metadata", "--format-version", "1", "--no-deps", "--locked"])
+        .current_dir(root)
+        .output()
+        .map_err(|e| format!("cargo metadata: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("cargo metadata failed: {}", out.status));
+    }
+    let meta: serde_json::Value =
+        serde_json::from_slice(&out.stdout).map_err(|e| format!("cargo metadata: {e}"))?;
+    let mut found = Vec::new();
+    for p in meta["packages"].as_array().into_iter().flatten() {
+        let publishable = !p["publish"].as_array().is_some_and(Vec::is_empty);
+        let name = p["name"].as_str().unwrap_or_default();
+        if publishable && name.starts_with("tollgate") {
+            found.push((
+                name.to_string(),
+                p["version"].as_str().unwrap_or_default().to_string(),
+            ));
+        }
+    }
+    Ok(found)
+}
+
+fn cargo() -> std::ffi::OsString {
+    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}
+
+/// Copies a directory tree (the unpacked package) to `to`.
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_tree(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
+
+/// Runs every package's tests from its unpacked sources: each package is copied out of
+/// `target/package/`, made a workspace of its own, given the workspace's lock file (the same
+/// dependency versions), and its tollgate dependencies are patched to the other unpacked
+/// packages, never to the workspace's sources.
+fn test_packages(root: &Path) -> Result<(), String> {
+    let packages = packages(root)?;
+    let unpacked = root.join("target").join("package");
+    let stage = root.join("target").join("publish-check");
+    let _ = std::fs::remove_dir_all(&stage);
+    for (name, version) in &packages {
+        let from = unpacked.join(format!("{name}-{version}"));
+        let to = stage.join(name);
+        copy_tree(&from, &to).map_err(|e| format!("unpacking {name}: {e}"))?;
+        let manifest = to.join("Cargo.toml");
+        let mut text = std::fs::read_to_string(&manifest)
+            .map_err(|e| format!("reading {}: {e}", manifest.display()))?;
+        text.push_str("\n[workspace]\n");
+        std::fs::write(&manifest, text).map_err(|e| format!("writing {name}'s manifest: {e}"))?;
+        std::fs::copy(root.join("Cargo.lock"), to.join("Cargo.lock"))
+            .map_err(|e| format!("copying the lock file for {name}: {e}"))?;
+    }
+    let patches: Vec<String> = packages
+        .iter()
+        .map(|(name, _)| {
+            format!(
+                "patch.crates-io.{name}.path={:?}",
+                stage.join(name).display().to_string()
+            )
+        })
+        .collect();
+    for (name, _) in &packages {
+        println!("publish-check: testing {name} from its package");
+        let mut cmd = Command::new(cargo());
+        cmd.arg("test")
+            .arg("--manifest-path")
+            .arg(stage.join(name).join("Cargo.toml"))
+            .arg("--all-features");
+        for p in &patches {
+            cmd.arg("--config").arg(p);
+        }
+        // One target directory with the workspace: the registry dependencies are reused.
+        cmd.env("CARGO_TARGET_DIR", root.join("target"));
+        let status = cmd
+            .status()
+            .map_err(|e| format!("cannot run cargo test for {name}: {e}"))?;
+        if !status.success() {
+            return Err(format!("{name}: tests from the package failed ({status})"));
+        }
+    }
+    Ok(())
+}
+
+/// Runs the check. `--no-verify` skips building the packaged sources (and the tests from
+/// them); `--no-test` packages and builds without running the packaged tests.
 pub fn run(args: &[String]) -> ExitCode {
     clear_stale_local_packages();
-    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    let mut cmd = Command::new(cargo());
+    let mut run_tests = true;
     cmd.args([
         "publish",
         "--workspace",
@@ -62,9 +171,14 @@ pub fn run(args: &[String]) -> ExitCode {
     ]);
     for a in args {
         match a.as_str() {
-            "--no-verify" | "--allow-dirty" => {
+            "--no-verify" => {
+                run_tests = false;
                 cmd.arg(a);
             }
+            "--allow-dirty" => {
+                cmd.arg(a);
+            }
+            "--no-test" => run_tests = false,
             other => {
                 eprintln!("publish-check: unknown option {other}");
                 return ExitCode::from(2);
@@ -75,7 +189,19 @@ pub fn run(args: &[String]) -> ExitCode {
     match cmd.status() {
         Ok(s) if s.success() => {
             println!("publish-check: every publishable crate packages and builds");
-            ExitCode::SUCCESS
+            if !run_tests {
+                return ExitCode::SUCCESS;
+            }
+            match test_packages(&workspace_root()) {
+                Ok(()) => {
+                    println!("publish-check: every package's tests pass from the package");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("publish-check: FAILED: {e}");
+                    ExitCode::FAILURE
+                }
+            }
         }
         Ok(s) => {
             eprintln!("publish-check: FAILED ({s})");

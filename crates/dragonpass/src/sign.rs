@@ -1,5 +1,5 @@
 //! Pure JWT signing: no I/O, no clock. Every stage is a public function so it can be
-//! checked against the vectors in `tests/vectors/dragonpass/`.
+//! checked against the vectors in `tests/vectors/`.
 //!
 //! A DragonPass self-generated token is a compact JWS:
 //!

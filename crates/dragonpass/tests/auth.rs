@@ -238,10 +238,7 @@ async fn token_api_response_shapes() {
 
 #[tokio::test]
 async fn rs256_fake_pins_its_algorithm_and_refuses_hs256_tokens() {
-    let dir = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/vectors/dragonpass/"
-    );
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/");
     let pem = std::fs::read_to_string(format!("{dir}client_rsa_pkcs8.pem")).expect("key");
     let wrong = std::fs::read_to_string(format!("{dir}push_key3_private.pem")).expect("key");
     let clock = ManualClock::at_unix(NOW);

@@ -5,10 +5,7 @@ use testkit::conformance::{Outcome, Report, run_scenarios};
 use tollgate_dragonpass::ManualClock;
 use tollgate_dragonpass::mock::DragonPassFake;
 
-const DIR: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../tests/vectors/dragonpass/"
-);
+const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/");
 
 fn assert_all_pass(report: &Report, expected_na: &[&str]) {
     println!("{report}");

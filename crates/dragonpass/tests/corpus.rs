@@ -11,7 +11,7 @@ use tollgate_dragonpass::{Origin, parse_response};
 use tollgate_dragonpass::{ProgramId, parse_rsa_private_key};
 use tollgate_dragonpass::{PushPublicKey, verify_push_token};
 
-const PUSH_KEY: &str = include_str!("../../../tests/vectors/dragonpass/push_key1_public.pem");
+const PUSH_KEY: &str = include_str!("vectors/push_key1_public.pem");
 
 #[test]
 fn corpus() {

@@ -6,10 +6,7 @@ use tollgate_dragonpass::auth_core::{AuthError, ErrorKind};
 use tollgate_dragonpass::{ProgramId, SelfSignedCredentials, TokenApiCredentials};
 use tollgate_dragonpass::{PushPublicKey, PushVerifier};
 
-const DIR: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../tests/vectors/dragonpass/"
-);
+const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/");
 const ISSUER: &str = "6A909655CF67444A93262A665CDD235F";
 const SECRET: &str = "60B118779DD14B0990692B51BF8B93DC";
 const URL: &str = "https://sandbox.example.com/auth/token";

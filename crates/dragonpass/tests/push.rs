@@ -9,10 +9,7 @@ use tollgate_dragonpass::sign::{b64url, hs256_signature, rs256_signature, signin
 use tollgate_dragonpass::{PushPublicKey, PushVerifier};
 use tollgate_dragonpass::{RsaSigningKey, parse_rsa_private_key};
 
-const DIR: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../tests/vectors/dragonpass/"
-);
+const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/");
 const NOW: u64 = 1_754_300_000;
 
 fn file(name: &str) -> String {

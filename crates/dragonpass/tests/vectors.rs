@@ -1,4 +1,4 @@
-//! Stage-by-stage checks against the vectors in `tests/vectors/dragonpass/` (made with
+//! Stage-by-stage checks against the vectors in `tests/vectors/` (made with
 //! python3 and openssl, see the README there).
 
 use serde_json::Value;
@@ -8,10 +8,7 @@ use tollgate_dragonpass::sign::{
 };
 use tollgate_dragonpass::{SelfSignedCredentials, SigningKey};
 
-const DIR: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../tests/vectors/dragonpass/"
-);
+const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/");
 
 fn vector(name: &str) -> Value {
     let text = std::fs::read_to_string(format!("{DIR}{name}")).expect("vector file");

@@ -1,6 +1,6 @@
 //! Pure signing functions (no I/O, no clock, no randomness unless asked for): every stage of
 //! GTR's SSO `signedSecretKey` and of the app token, each testable against the docs'
-//! worked example (`tests/vectors/gtr/seed_vectors.json`).
+//! worked example (`tests/vectors/seed_vectors.json`).
 //!
 //! App token, as GTR documents it:
 //!

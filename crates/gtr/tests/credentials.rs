@@ -201,12 +201,12 @@ fn bad_inputs_table() {
     }
 }
 
-const CERT: &str = include_str!("../../../tests/vectors/gtr/mtls/client.pem");
-const P12: &[u8] = include_bytes!("../../../tests/vectors/gtr/mtls/client.p12");
+const CERT: &str = include_str!("vectors/mtls/client.pem");
+const P12: &[u8] = include_bytes!("vectors/mtls/client.p12");
 // An unrelated P-256 key (the CA's was deleted; this one is freshly made for the test file).
-const OTHER_KEY: &str = include_str!("../../../tests/vectors/gtr/mtls/other.key");
+const OTHER_KEY: &str = include_str!("vectors/mtls/other.key");
 
-const P521_KEY: &str = include_str!("../../../tests/vectors/gtr/mtls/p521.key");
+const P521_KEY: &str = include_str!("vectors/mtls/p521.key");
 
 #[test]
 fn good_inputs_and_redaction() {
@@ -214,15 +214,12 @@ fn good_inputs_and_redaction() {
         .expect("valid csv");
     let dbg = format!("{c:?}");
     assert!(dbg.contains("AK1") && !dbg.contains(SECRET));
-    let id = ClientIdentity::from_pem(
-        CERT,
-        include_str!("../../../tests/vectors/gtr/mtls/client.key"),
-    )
-    .expect("pem identity");
+    let id = ClientIdentity::from_pem(CERT, include_str!("vectors/mtls/client.key"))
+        .expect("pem identity");
     assert_eq!(id.certificate_chain().len(), 1);
     assert!(!format!("{id:?}").contains("BEGIN"));
     let id = ClientIdentity::from_pkcs12(P12, "tollgate-test-password").expect("p12 identity");
     assert_eq!(id.certificate_chain().len(), 2, "leaf + CA from -certfile");
-    let legacy = include_bytes!("../../../tests/vectors/gtr/mtls/client-legacy.p12");
+    let legacy = include_bytes!("vectors/mtls/client-legacy.p12");
     ClientIdentity::from_pkcs12(legacy, "tollgate-test-password").expect("legacy p12");
 }

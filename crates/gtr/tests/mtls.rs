@@ -2,7 +2,7 @@
 //!
 //! The server (tokio-rustls + a minimal HTTP/1.1 responder) trusts, for client
 //! certificates, a CA generated here with rcgen and the committed OpenSSL fixture CA
-//! (`tests/vectors/gtr/mtls/ca.pem`, which signed the fixture `client.p12`). Its own server
+//! (`tests/vectors/mtls/ca.pem`, which signed the fixture `client.p12`). Its own server
 //! certificate is issued by the rcgen CA for `gtr.test`, which the client trusts explicitly.
 
 use std::net::SocketAddr;
@@ -21,10 +21,9 @@ use tollgate_gtr::AppTokenAuth;
 use tollgate_gtr::GtrCredentials;
 use tollgate_gtr::{ClientIdentity, TlsConfig};
 
-const FIXTURE_CA: &str = include_str!("../../../tests/vectors/gtr/mtls/ca.pem");
-const FIXTURE_P12: &[u8] = include_bytes!("../../../tests/vectors/gtr/mtls/client.p12");
-const FIXTURE_LEGACY_P12: &[u8] =
-    include_bytes!("../../../tests/vectors/gtr/mtls/client-legacy.p12");
+const FIXTURE_CA: &str = include_str!("vectors/mtls/ca.pem");
+const FIXTURE_P12: &[u8] = include_bytes!("vectors/mtls/client.p12");
+const FIXTURE_LEGACY_P12: &[u8] = include_bytes!("vectors/mtls/client-legacy.p12");
 const FIXTURE_P12_PASSWORD: &str = "tollgate-test-password";
 const HOST: &str = "gtr.test";
 

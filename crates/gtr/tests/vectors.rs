@@ -1,4 +1,4 @@
-//! GTR's worked examples (tests/vectors/gtr/seed_vectors.json), checked stage by stage.
+//! GTR's worked examples (tests/vectors/seed_vectors.json), checked stage by stage.
 
 use base64::Engine as _;
 use serde_json::Value;
@@ -9,7 +9,7 @@ use tollgate_gtr::sign;
 fn vectors() -> Value {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/vectors/gtr/seed_vectors.json"
+        "/tests/vectors/seed_vectors.json"
     ))
     .expect("read vectors");
     serde_json::from_str(&text).expect("vectors are JSON")

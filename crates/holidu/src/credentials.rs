@@ -142,7 +142,7 @@ pub(crate) fn parse_public_key(field: &'static str, pem: &str) -> Result<Verifyi
 /// use tollgate_holidu::HoliduCredentials;
 /// let json = std::fs::read_to_string(concat!(
 ///     env!("CARGO_MANIFEST_DIR"),
-///     "/../../tests/vectors/holidu/account_info.json"
+///     "/tests/vectors/account_info.json"
 /// ))
 /// .expect("file");
 /// let creds = HoliduCredentials::from_account_info_json(&json).expect("valid");

@@ -1,7 +1,7 @@
 //! Pure ES256 JWT functions (no I/O, no clock): every stage of the token — header JSON,
 //! claims JSON, their base64url forms, the signing input, the signature — and the crate's
 //! own verifier, checked against the seed page's example token in
-//! `tests/vectors/holidu/seed_token.json`.
+//! `tests/vectors/seed_token.json`.
 //!
 //! The header is `{"alg":"ES256","typ":"JWT","kid":…}` (in that order, as on the seed
 //! page) and the claims `{"iss":…,"iat":…,"exp":…}`. ECDSA signatures here are *hedged*
@@ -123,7 +123,7 @@ impl fmt::Debug for MintedJwt {
 /// (rejected above [`MAX_LIFETIME`]).
 ///
 /// ```
-/// # let json = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/vectors/holidu/account_info.json")).expect("file");
+/// # let json = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/account_info.json")).expect("file");
 /// # let creds = tollgate_holidu::HoliduCredentials::from_account_info_json(&json).expect("valid");
 /// use std::time::Duration;
 /// use tollgate_holidu::sign;

@@ -7,7 +7,7 @@ use tollgate_holidu::HoliduCredentials;
 
 fn file(name: &str) -> String {
     std::fs::read_to_string(format!(
-        "{}/../../tests/vectors/holidu/{name}",
+        "{}/tests/vectors/{name}",
         env!("CARGO_MANIFEST_DIR")
     ))
     .expect("test file")

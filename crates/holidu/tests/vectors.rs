@@ -8,10 +8,7 @@ use tollgate_holidu::HoliduCredentials;
 use tollgate_holidu::sign::{self, Expectations};
 
 fn vectors(name: &str) -> String {
-    format!(
-        "{}/../../tests/vectors/holidu/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    )
+    format!("{}/tests/vectors/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
 fn seed() -> Value {

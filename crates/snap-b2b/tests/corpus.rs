@@ -11,8 +11,7 @@ use tollgate_snap_b2b::NotificationVerifier;
 use tollgate_snap_b2b::minify_json;
 use tollgate_snap_b2b::{SnapPrivateKey, SnapPublicKey};
 
-const PROVIDER_PUBLIC: &str =
-    include_str!("../../../tests/vectors/snap-b2b/keys/provider_public.pem");
+const PROVIDER_PUBLIC: &str = include_str!("vectors/keys/provider_public.pem");
 
 /// The first word of a `Debug` rendering: the variant name.
 fn variant(debug: String) -> String {

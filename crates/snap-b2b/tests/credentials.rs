@@ -4,10 +4,7 @@
 use auth_core::ErrorKind;
 use tollgate_snap_b2b::{SnapCredentials, SnapPrivateKey, SnapPublicKey};
 
-const DIR: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../tests/vectors/snap-b2b/keys/"
-);
+const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/keys/");
 
 fn key(name: &str) -> String {
     std::fs::read_to_string(format!("{DIR}{name}")).expect("key file")

@@ -9,7 +9,7 @@ use tollgate_snap_b2b::SnapPublicKey;
 use tollgate_snap_b2b::sign::SignatureEncoding;
 use tollgate_snap_b2b::{NotificationError, NotificationVerifier};
 
-const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/vectors/snap-b2b/");
+const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/");
 
 fn vector() -> Value {
     let text = std::fs::read_to_string(format!("{DIR}notification.json")).expect("vector");

@@ -426,8 +426,7 @@ fn mock_keys_match_the_vector_keys() {
         "provider_public.pem",
     ] {
         let a = std::fs::read(format!("{dir}src/mock_keys/{name}")).expect("mock key");
-        let b = std::fs::read(format!("{dir}../../tests/vectors/snap-b2b/keys/{name}"))
-            .expect("vector key");
+        let b = std::fs::read(format!("{dir}tests/vectors/keys/{name}")).expect("vector key");
         assert_eq!(a, b, "{name} differs between the fake and the vectors");
     }
 }

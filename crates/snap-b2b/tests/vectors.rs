@@ -1,4 +1,4 @@
-//! Stage-by-stage checks against the vectors in `tests/vectors/snap-b2b/` (generated
+//! Stage-by-stage checks against the vectors in `tests/vectors/` (generated
 //! independently by `generate.py` with Python's hashlib/hmac and the openssl CLI).
 
 use std::time::{Duration, UNIX_EPOCH};
@@ -16,7 +16,7 @@ use tollgate_snap_b2b::{GrantTypeField, access_token_request_body};
 use tollgate_snap_b2b::{SnapPrivateKey, SnapPublicKey};
 use tollgate_snap_b2b::{TimestampFormat, Zone, parse_timestamp};
 
-const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/vectors/snap-b2b/");
+const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/");
 
 fn load(name: &str) -> Value {
     let text = std::fs::read_to_string(format!("{DIR}{name}")).expect("vector file");

@@ -1,6 +1,6 @@
 //! Pure signing functions (no I/O): every intermediate value of the token request and the
 //! headers of an authenticated call, each testable against the vectors in
-//! `tests/vectors/v5-openapi/`.
+//! `tests/vectors/`.
 //!
 //! The token request is signed as
 //! `signature = lowercase_hex(sha256(app_id + decimal(time_stamp) + app_secret))`,

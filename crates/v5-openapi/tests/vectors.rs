@@ -1,4 +1,4 @@
-//! Stage-by-stage checks against the vectors in `tests/vectors/v5-openapi/` (generated
+//! Stage-by-stage checks against the vectors in `tests/vectors/` (generated
 //! independently with python3 hashlib/datetime; see each file's `note`).
 
 use std::time::{Duration, UNIX_EPOCH};
@@ -10,10 +10,7 @@ use tollgate_v5_openapi::sign;
 use tollgate_v5_openapi::{ExpireTimeZone, parse_naive_datetime};
 
 fn load(name: &str) -> Value {
-    let path = format!(
-        "{}/../../tests/vectors/v5-openapi/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/tests/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).expect("vector file");
     serde_json::from_str(&text).expect("vector JSON")
 }
