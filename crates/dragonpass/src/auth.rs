@@ -3,13 +3,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use auth_core::clock::system_clock;
+use auth_core::ProviderOptions;
 use auth_core::credentials::header_value;
-use auth_core::scope::Origins;
-use auth_core::{
-    AuthError, AuthMiddleware, BearerSigner, CacheConfig, CachedToken, Scope, SharedClock, Signer,
-    TokenCache,
-};
+use auth_core::{AuthError, AuthMiddleware, BearerSigner, CachedToken, Scope, Signer, TokenCache};
 use http::HeaderName;
 
 use crate::credentials::{DragonPassCredentials, ProgramId};
@@ -97,15 +93,21 @@ impl Signer for DragonPassAuth {
 pub struct DragonPassAuthBuilder {
     credentials: Option<DragonPassCredentials>,
     program_id: Option<String>,
-    lifetime: Option<Duration>,
-    clock: Option<SharedClock>,
-    cache: Option<CacheConfig>,
-    http: Option<reqwest::Client>,
     token_response: Option<SharedTokenResponseParser>,
-    origins: Origins,
+    options: ProviderOptions,
 }
 
 impl DragonPassAuthBuilder {
+    // Self-generated tokens live one hour by default, at most 24 h; in token API mode the
+    // provider's lifetime (one hour) applies and `token_lifetime` is ignored.
+    auth_core::builder_options!(
+        clock,
+        cache_config,
+        http_client,
+        token_lifetime,
+        allow_insecure_http
+    );
+
     /// The credentials (required): [`SelfSignedCredentials`](crate::credentials::SelfSignedCredentials)
     /// or [`TokenApiCredentials`](crate::credentials::TokenApiCredentials).
     #[must_use]
@@ -121,35 +123,13 @@ impl DragonPassAuthBuilder {
         self
     }
 
-    /// Lifetime of self-generated tokens (default one hour, at most 24 h). Ignored in token
-    /// API mode, where the provider's lifetime (one hour) applies.
-    #[must_use]
-    pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
-        self.lifetime = Some(lifetime);
-        self
-    }
-
-    /// The clock for `exp`, expiry and refresh decisions (default: the system clock).
-    #[must_use]
-    pub fn clock(mut self, clock: SharedClock) -> Self {
-        self.clock = Some(clock);
-        self
-    }
-
-    /// Token cache settings (refresh margin, jitter, backoff).
-    #[must_use]
-    pub fn cache_config(mut self, config: CacheConfig) -> Self {
-        self.cache = Some(config);
-        self
-    }
-
     /// The DragonPass API origin (`https://host[:port]`) whose requests the middleware
     /// signs; repeat for more. DragonPass publishes no fixed host, so at least one is
     /// required: requests to any other origin go out unsigned, so that the bearer token
     /// never reaches another API the same client calls. HTTPS only, except on loopback.
     #[must_use]
     pub fn allow_origin(mut self, url: impl Into<String>) -> Self {
-        self.origins.allow(url);
+        self.options.origins_mut().allow(url);
         self
     }
 
@@ -158,25 +138,7 @@ impl DragonPassAuthBuilder {
     /// given). Prefer [`allow_origin`](Self::allow_origin).
     #[must_use]
     pub fn allow_any_origin(mut self) -> Self {
-        self.origins.allow_any(true);
-        self
-    }
-
-    /// Accepts a plain-HTTP token URL and signs plain-HTTP origins off loopback. For test
-    /// setups only: it sends the client secret and tokens in clear text.
-    #[must_use]
-    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
-        self.origins.allow_insecure_http(allow);
-        self
-    }
-
-    /// The HTTP client used for the token API (default: auth-core's
-    /// [`token_client`](auth_core::transport::token_client): no redirects, timeouts). Do not
-    /// pass a client carrying this middleware; a client that follows redirects has its
-    /// answers refused.
-    #[must_use]
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
+        self.options.origins_mut().allow_any(true);
         self
     }
 
@@ -193,10 +155,11 @@ impl DragonPassAuthBuilder {
 
     /// Validates everything and builds the signer.
     pub fn build(self) -> Result<DragonPassAuth, AuthError> {
-        let credentials = self
-            .credentials
-            .ok_or_else(|| AuthError::invalid_field("credentials", "must be set on the builder"))?;
-        let lifetime = self.lifetime.unwrap_or(DEFAULT_SELF_SIGNED_LIFETIME);
+        let credentials = auth_core::credentials::required_credentials(self.credentials)?;
+        let lifetime = self
+            .options
+            .token_lifetime()
+            .unwrap_or(DEFAULT_SELF_SIGNED_LIFETIME);
         if lifetime < Duration::from_secs(1) || lifetime > MAX_SELF_SIGNED_LIFETIME {
             return Err(AuthError::invalid_field(
                 "token_lifetime",
@@ -211,12 +174,14 @@ impl DragonPassAuthBuilder {
                 header_value("program_id", id.as_str())?,
             ));
         }
-        let scope = self.origins.scope("allow_origin", None)?;
+        let scope = self.options.origins().scope("allow_origin", None)?;
         let source = match credentials {
             DragonPassCredentials::SelfSigned(c) => DragonPassTokenSource::self_signed(c, lifetime),
             DragonPassCredentials::TokenApi(c) => {
-                self.origins.check_endpoint("token_url", c.token_url())?;
-                let http = match self.http {
+                self.options
+                    .origins()
+                    .check_endpoint("token_url", c.token_url())?;
+                let http = match self.options.http_client() {
                     Some(h) => h,
                     None => auth_core::transport::token_client()?,
                 };
@@ -227,12 +192,9 @@ impl DragonPassAuthBuilder {
                 )
             }
         };
-        let cache = TokenCache::with_config(
-            source,
-            self.clock.unwrap_or_else(system_clock),
-            self.cache.unwrap_or_default(),
-        )
-        .named("dragonpass");
+        let cache =
+            TokenCache::with_config(source, self.options.clock(), self.options.cache_config())
+                .named("dragonpass");
         Ok(DragonPassAuth {
             signer: BearerSigner::new(cache, extra),
             scope,

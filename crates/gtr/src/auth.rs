@@ -2,11 +2,10 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use auth_core::clock::system_clock;
-use auth_core::scope::Origins;
+use auth_core::ProviderOptions;
 use auth_core::{
-    AuthError, AuthMiddleware, BearerSigner, CacheConfig, CachedToken, ExposeSecret, Scope,
-    SecretString, SharedClock, Signer, TokenCache,
+    AuthError, AuthMiddleware, BearerSigner, CachedToken, ExposeSecret, Scope, SecretString,
+    SharedClock, Signer, TokenCache,
 };
 use http::HeaderValue;
 use reqwest::Request;
@@ -42,13 +41,10 @@ impl fmt::Debug for SsoAuth {
 pub struct SsoAuthBuilder {
     creds: Option<GtrCredentials>,
     base_url: String,
-    http: Option<reqwest::Client>,
     tls: Option<TlsConfig>,
     expire_in_minutes: Option<u32>,
     login_fields: serde_json::Map<String, serde_json::Value>,
-    clock: SharedClock,
-    cache: CacheConfig,
-    origins: Origins,
+    options: ProviderOptions,
 }
 
 impl fmt::Debug for SsoAuthBuilder {
@@ -63,19 +59,16 @@ impl fmt::Debug for SsoAuthBuilder {
 
 impl SsoAuth {
     /// Starts building; set the credentials with
-    /// [`GtrCredentials`](SsoAuthBuilder::credentials). The base URL defaults to
+    /// [`credentials`](SsoAuthBuilder::credentials). The base URL defaults to
     /// [`PRODUCTION_URL`].
     pub fn builder() -> SsoAuthBuilder {
         SsoAuthBuilder {
             creds: None,
             base_url: PRODUCTION_URL.to_string(),
-            http: None,
             tls: None,
             expire_in_minutes: None,
             login_fields: serde_json::Map::new(),
-            clock: system_clock(),
-            cache: CacheConfig::default(),
-            origins: Origins::default(),
+            options: ProviderOptions::default(),
         }
     }
 
@@ -98,6 +91,8 @@ impl SsoAuth {
 }
 
 impl SsoAuthBuilder {
+    auth_core::builder_options!(clock, cache_config, allow_origin, allow_insecure_http);
+
     /// The credentials (required): see [`GtrCredentials`].
     #[must_use]
     pub fn credentials(mut self, creds: GtrCredentials) -> Self {
@@ -112,28 +107,13 @@ impl SsoAuthBuilder {
         self
     }
 
-    /// Also signs requests to the origin of `url`; repeat for more. HTTPS only, except on
-    /// loopback.
-    #[must_use]
-    pub fn allow_origin(mut self, url: impl Into<String>) -> Self {
-        self.origins.allow(url);
-        self
-    }
-
-    /// Accepts a plain-HTTP base URL off loopback. For test setups only.
-    #[must_use]
-    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
-        self.origins.allow_insecure_http(allow);
-        self
-    }
-
     /// The HTTP client used for `/api/login`; it must carry the mTLS identity and must not
     /// follow redirects (a login answered through a redirect is refused). Prefer
     /// [`TlsConfig`](Self::tls), which builds it on auth-core's
     /// [`token_client_builder`](auth_core::transport::token_client_builder).
     #[must_use]
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
+        self.options.set_http_client(client);
         self
     }
 
@@ -167,28 +147,14 @@ impl SsoAuthBuilder {
         self
     }
 
-    /// The clock for token expiry.
-    #[must_use]
-    pub fn clock(mut self, clock: SharedClock) -> Self {
-        self.clock = clock;
-        self
-    }
-
-    /// The token cache configuration.
-    #[must_use]
-    pub fn cache_config(mut self, config: CacheConfig) -> Self {
-        self.cache = config;
-        self
-    }
-
     /// Validates and builds. Without [`http_client`](Self::http_client) or
     /// [`TlsConfig`](Self::tls) this fails: GTR requires mutual TLS.
     pub fn build(self) -> Result<SsoAuth, AuthError> {
         let base = reqwest::Url::parse(self.base_url.trim_end_matches('/'))
             .map_err(|_| AuthError::invalid_field("base_url", "is not a valid URL"))?;
-        self.origins.check_endpoint("base_url", &base)?;
-        let scope = self.origins.scope("base_url", Some(&base))?;
-        let http = match (self.http, self.tls) {
+        self.options.origins().check_endpoint("base_url", &base)?;
+        let scope = self.options.origins().scope("base_url", Some(&base))?;
+        let http = match (self.options.http_client(), self.tls) {
             (Some(c), _) => c,
             (None, Some(tls)) => tls
                 .apply_to(auth_core::transport::token_client_builder())?
@@ -211,7 +177,9 @@ impl SsoAuthBuilder {
         let mut request = LoginRequest::new(&creds, self.expire_in_minutes);
         request.extra = self.login_fields;
         let source = LoginSource::from_request(http, &self.base_url, request)?;
-        let cache = TokenCache::with_config(source, self.clock, self.cache).named("gtr-sso");
+        let cache =
+            TokenCache::with_config(source, self.options.clock(), self.options.cache_config())
+                .named("gtr-sso");
         Ok(SsoAuth {
             inner: BearerSigner::new(cache, Vec::new()),
             scope,
@@ -296,14 +264,13 @@ impl fmt::Debug for AppTokenAuth {
 pub struct AppTokenAuthBuilder {
     creds: Option<GtrCredentials>,
     expires: u64,
-    clock: SharedClock,
     base_url: String,
-    origins: Origins,
+    options: ProviderOptions,
 }
 
 impl AppTokenAuth {
     /// Starts building; set the credentials with
-    /// [`GtrCredentials`](AppTokenAuthBuilder::credentials). `expires` defaults to 15 s.
+    /// [`credentials`](AppTokenAuthBuilder::credentials). `expires` defaults to 15 s.
     ///
     /// ```
     /// use tollgate_gtr::{AppTokenAuth, GtrCredentials};
@@ -316,9 +283,8 @@ impl AppTokenAuth {
         AppTokenAuthBuilder {
             creds: None,
             expires: DEFAULT_EXPIRES_SECS,
-            clock: system_clock(),
             base_url: PRODUCTION_URL.to_string(),
-            origins: Origins::default(),
+            options: ProviderOptions::default(),
         }
     }
 
@@ -377,6 +343,8 @@ impl AppTokenAuth {
 }
 
 impl AppTokenAuthBuilder {
+    auth_core::builder_options!(clock, allow_origin, allow_insecure_http);
+
     /// The credentials (required): see [`GtrCredentials`].
     #[must_use]
     pub fn credentials(mut self, creds: GtrCredentials) -> Self {
@@ -392,33 +360,11 @@ impl AppTokenAuthBuilder {
         self
     }
 
-    /// The clock the timestamps come from.
-    #[must_use]
-    pub fn clock(mut self, clock: SharedClock) -> Self {
-        self.clock = clock;
-        self
-    }
-
     /// The GTR base URL whose requests get an app token ([`PRODUCTION_URL`] by default,
     /// [`UAT_URL`] or a fake's).
     #[must_use]
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = url.into();
-        self
-    }
-
-    /// Also signs requests to the origin of `url`; repeat for more. HTTPS only, except on
-    /// loopback.
-    #[must_use]
-    pub fn allow_origin(mut self, url: impl Into<String>) -> Self {
-        self.origins.allow(url);
-        self
-    }
-
-    /// Signs plain-HTTP origins off loopback. For test setups only.
-    #[must_use]
-    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
-        self.origins.allow_insecure_http(allow);
         self
     }
 
@@ -433,12 +379,12 @@ impl AppTokenAuthBuilder {
         }
         let base = reqwest::Url::parse(self.base_url.trim_end_matches('/'))
             .map_err(|_| AuthError::invalid_field("base_url", "is not a valid URL"))?;
-        let scope = self.origins.scope("base_url", Some(&base))?;
+        let scope = self.options.origins().scope("base_url", Some(&base))?;
         Ok(AppTokenAuth {
             access_key: creds.access_key().to_string(),
             hash: creds.vasp_secret_key_hash(),
             expires: self.expires,
-            clock: self.clock,
+            clock: self.options.clock(),
             scope,
         })
     }

@@ -2,11 +2,11 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
-use auth_core::clock::{system_clock, unix_seconds};
-use auth_core::scope::Origins;
+use auth_core::ProviderOptions;
+use auth_core::clock::unix_seconds;
 use auth_core::{
-    AuthError, AuthMiddleware, BearerSigner, CacheConfig, CachedToken, FetchContext, FetchedToken,
-    Scope, SharedClock, Signer, TokenCache, TokenSource,
+    AuthError, AuthMiddleware, BearerSigner, CachedToken, FetchContext, FetchedToken, Scope,
+    Signer, TokenCache, TokenSource,
 };
 use http::HeaderValue;
 
@@ -155,35 +155,35 @@ impl fmt::Debug for HoliduAuth {
 #[derive(Default)]
 pub struct HoliduAuthBuilder {
     credentials: Option<HoliduCredentials>,
-    lifetime: Option<Duration>,
     iat_skew: Option<Duration>,
-    clock: Option<SharedClock>,
-    cache_config: Option<CacheConfig>,
     base_url: Option<String>,
-    origins: Origins,
+    options: ProviderOptions,
 }
 
 impl fmt::Debug for HoliduAuthBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HoliduAuthBuilder")
             .field("credentials", &self.credentials)
-            .field("lifetime", &self.lifetime)
+            .field("lifetime", &self.options.token_lifetime())
             .field("iat_skew", &self.iat_skew)
             .finish()
     }
 }
 
 impl HoliduAuthBuilder {
+    // `token_lifetime` is the JWT's `exp - iat`: default and maximum 3600 s (Holidu rejects
+    // longer tokens), checked at `build`.
+    auth_core::builder_options!(
+        clock,
+        cache_config,
+        token_lifetime,
+        allow_origin,
+        allow_insecure_http
+    );
+
     /// The credentials (see [`HoliduCredentials`]).
     pub fn credentials(mut self, creds: HoliduCredentials) -> Self {
         self.credentials = Some(creds);
-        self
-    }
-
-    /// JWT validity, `exp - iat` (default and maximum 3600 s; more is an error at
-    /// [`build`](Self::build), because Holidu rejects such tokens).
-    pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
-        self.lifetime = Some(lifetime);
         self
     }
 
@@ -196,19 +196,6 @@ impl HoliduAuthBuilder {
         self
     }
 
-    /// The clock for `iat`/`exp` and expiry (default: the system clock).
-    pub fn clock(mut self, clock: SharedClock) -> Self {
-        self.clock = Some(clock);
-        self
-    }
-
-    /// The token cache configuration (default: [`CacheConfig::default`]: refresh 60 s
-    /// (+ up to 10 s jitter) before `exp`).
-    pub fn cache_config(mut self, config: CacheConfig) -> Self {
-        self.cache_config = Some(config);
-        self
-    }
-
     /// The Channel API base URL whose requests are signed (default [`DEFAULT_BASE_URL`]).
     #[must_use]
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
@@ -216,40 +203,22 @@ impl HoliduAuthBuilder {
         self
     }
 
-    /// Also signs requests to the origin of `url`; repeat for more. HTTPS only, except on
-    /// loopback.
-    #[must_use]
-    pub fn allow_origin(mut self, url: impl Into<String>) -> Self {
-        self.origins.allow(url);
-        self
-    }
-
-    /// Signs plain-HTTP origins off loopback. For test setups only.
-    #[must_use]
-    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
-        self.origins.allow_insecure_http(allow);
-        self
-    }
-
     /// Validates and builds.
     pub fn build(self) -> Result<HoliduAuth, AuthError> {
         let base = reqwest::Url::parse(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))
             .map_err(|_| AuthError::invalid_field("base_url", "is not a valid URL"))?;
-        let scope = self.origins.scope("base_url", Some(&base))?;
-        let creds = self
-            .credentials
-            .ok_or_else(|| AuthError::invalid_field("credentials", "are required"))?;
+        let scope = self.options.origins().scope("base_url", Some(&base))?;
+        let creds = auth_core::credentials::required_credentials(self.credentials)?;
         let source = JwtSource::with_iat_skew(
             Arc::new(creds),
-            self.lifetime.unwrap_or(DEFAULT_TOKEN_LIFETIME),
+            self.options
+                .token_lifetime()
+                .unwrap_or(DEFAULT_TOKEN_LIFETIME),
             self.iat_skew.unwrap_or(DEFAULT_IAT_SKEW),
         )?;
-        let cache = TokenCache::with_config(
-            source,
-            self.clock.unwrap_or_else(system_clock),
-            self.cache_config.unwrap_or_default(),
-        )
-        .named("holidu");
+        let cache =
+            TokenCache::with_config(source, self.options.clock(), self.options.cache_config())
+                .named("holidu");
         let accept = (
             http::header::ACCEPT,
             HeaderValue::from_static("application/json"),

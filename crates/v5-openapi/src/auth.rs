@@ -5,12 +5,10 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use auth_core::clock::system_clock;
+use auth_core::ProviderOptions;
 use auth_core::credentials::header_value;
-use auth_core::scope::Origins;
 use auth_core::{
-    AuthError, AuthMiddleware, BearerSigner, CacheConfig, CachedToken, ErrorKind, Scope,
-    SharedClock, Signer, TokenCache,
+    AuthError, AuthMiddleware, BearerSigner, CachedToken, ErrorKind, Scope, Signer, TokenCache,
 };
 use secrecy::SecretString;
 use url::Url;
@@ -78,13 +76,9 @@ pub struct V5AuthBuilder {
     credentials: Option<V5Credentials>,
     app_id: Option<String>,
     app_secret: Option<SecretString>,
-    http: Option<reqwest::Client>,
-    clock: Option<SharedClock>,
-    cache_config: Option<CacheConfig>,
-    lifetime: Option<Duration>,
     zone: ExpireTimeZone,
     rejection_codes: Vec<i64>,
-    origins: Origins,
+    options: ProviderOptions,
 }
 
 impl fmt::Debug for V5AuthBuilder {
@@ -97,13 +91,24 @@ impl fmt::Debug for V5AuthBuilder {
                 "app_secret",
                 &self.app_secret.as_ref().map(|_| "[REDACTED]"),
             )
-            .field("lifetime", &self.lifetime)
+            .field("lifetime", &self.options.token_lifetime())
             .field("zone", &self.zone)
             .finish()
     }
 }
 
 impl V5AuthBuilder {
+    // `token_lifetime` counts from the token request's send time: default the documented
+    // 2 hours, at least one second. The HTTP client carries the token and verify calls.
+    auth_core::builder_options!(
+        clock,
+        cache_config,
+        http_client,
+        token_lifetime,
+        allow_origin,
+        allow_insecure_http
+    );
+
     /// The service's base URL (scheme, host and any path prefix); the documentation calls
     /// it `<API_SERVICE_HOST>` and publishes no default.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
@@ -139,34 +144,6 @@ impl V5AuthBuilder {
         self.app_secret(secret)
     }
 
-    /// The reqwest client used for token and verify calls (default: auth-core's
-    /// [`token_client`](auth_core::transport::token_client) — no redirects, timeouts). Your
-    /// own client must not follow redirects: the token request is signed, and an answer
-    /// reached through a redirect is refused.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
-        self
-    }
-
-    /// The clock for time stamps and expiry (default: the system clock).
-    pub fn clock(mut self, clock: SharedClock) -> Self {
-        self.clock = Some(clock);
-        self
-    }
-
-    /// The token cache configuration (default: [`CacheConfig::default`]).
-    pub fn cache_config(mut self, config: CacheConfig) -> Self {
-        self.cache_config = Some(config);
-        self
-    }
-
-    /// Token lifetime counted from local receive time (default and maximum sensible value:
-    /// the documented 2 hours). Must be at least one second.
-    pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
-        self.lifetime = Some(lifetime);
-        self
-    }
-
     /// The zone the server's `expire_time` is read in (information only; default UTC).
     pub fn expire_time_zone(mut self, zone: ExpireTimeZone) -> Self {
         self.zone = zone;
@@ -177,22 +154,6 @@ impl V5AuthBuilder {
     /// 401. The provider publishes none, so the default is empty; HTTP 401 always counts.
     pub fn rejection_codes(mut self, codes: impl IntoIterator<Item = i64>) -> Self {
         self.rejection_codes = codes.into_iter().collect();
-        self
-    }
-
-    /// Also signs requests to the origin of `url`; repeat for more. HTTPS only, except on
-    /// loopback.
-    #[must_use]
-    pub fn allow_origin(mut self, url: impl Into<String>) -> Self {
-        self.origins.allow(url);
-        self
-    }
-
-    /// Accepts a plain-HTTP base URL off loopback. For test setups only: the signed token
-    /// request and the tokens travel in clear text.
-    #[must_use]
-    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
-        self.origins.allow_insecure_http(allow);
         self
     }
 
@@ -209,8 +170,8 @@ impl V5AuthBuilder {
                 "must be an http(s) URL",
             ));
         }
-        self.origins.check_endpoint("base_url", &base)?;
-        let scope = self.origins.scope("base_url", Some(&base))?;
+        self.options.origins().check_endpoint("base_url", &base)?;
+        let scope = self.options.origins().scope("base_url", Some(&base))?;
         let creds = match (self.credentials, self.app_id, self.app_secret) {
             (Some(c), None, None) => c,
             (Some(_), _, _) => {
@@ -227,7 +188,10 @@ impl V5AuthBuilder {
                 V5Credentials::new(id, secret.expose_secret())?
             }
         };
-        let lifetime = self.lifetime.unwrap_or(DEFAULT_TOKEN_LIFETIME);
+        let lifetime = self
+            .options
+            .token_lifetime()
+            .unwrap_or(DEFAULT_TOKEN_LIFETIME);
         if lifetime < Duration::from_secs(1) {
             return Err(AuthError::invalid_field(
                 "token_lifetime",
@@ -235,17 +199,14 @@ impl V5AuthBuilder {
             ));
         }
         let app_id_header = header_value("app_id", creds.app_id())?;
-        let http = match self.http {
+        let http = match self.options.http_client() {
             Some(h) => h,
             None => auth_core::transport::token_client()?,
         };
         let source = V5TokenSource::new(http.clone(), &base, Arc::new(creds), lifetime, self.zone)?;
-        let cache = TokenCache::with_config(
-            source,
-            self.clock.unwrap_or_else(system_clock),
-            self.cache_config.unwrap_or_default(),
-        )
-        .named("v5-openapi");
+        let cache =
+            TokenCache::with_config(source, self.options.clock(), self.options.cache_config())
+                .named("v5-openapi");
         Ok(V5Auth {
             signer: BearerSigner::new(cache, vec![(X_APP_ID, app_id_header)]),
             http,
