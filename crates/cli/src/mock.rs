@@ -168,10 +168,11 @@ impl Fake {
 
     /// Makes the next `n` API calls fail with 401; `false` if the fake cannot.
     fn reject(&self, n: u64) -> bool {
+        use tollgate_snap_b2b::mock::ConformanceTarget as _;
         match self {
             Fake::Dragonpass(_) => return false,
             Fake::Snap(f) => f.reject_next_api_calls(n),
-            Fake::Gtr(f) => f.reject_next_api_calls(n),
+            Fake::Gtr(f) => f.core().reject_next.set(n),
             Fake::V5(f) => f.reject_next_api_calls(n),
             Fake::Holidu(f) => f.reject_next_api_calls(n),
         }

@@ -42,7 +42,7 @@
 pub use testkit::conformance::{ConformanceTarget, Creds};
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -98,8 +98,6 @@ pub enum FakeMode {
 #[derive(Default)]
 struct State {
     fetches: AtomicU64,
-    api_calls: AtomicU64,
-    failing: AtomicBool,
     core: testkit::mock::FakeCore,
     seen: Mutex<HashSet<String>>,
 }
@@ -127,7 +125,7 @@ struct TokenEndpoint {
 
 impl Respond for TokenEndpoint {
     fn respond(&self, req: &Request) -> ResponseTemplate {
-        if self.state.failing.load(Ordering::SeqCst) {
+        if self.state.core.is_failing() {
             return envelope(500, 500, "system error, please retry later");
         }
         if let Some(r) = self.state.core.fault.respond(
@@ -211,7 +209,7 @@ impl Api {
 
 impl Respond for Api {
     fn respond(&self, req: &Request) -> ResponseTemplate {
-        self.state.api_calls.fetch_add(1, Ordering::SeqCst);
+        self.state.core.count_api_call();
         self.state.core.log.record(req);
         if self.state.core.reject_next.take() {
             return envelope(401, 401, "Unauthorized: token rejected");
@@ -411,16 +409,6 @@ impl DragonPassFake {
         self.state.fetches.load(Ordering::SeqCst)
     }
 
-    /// API calls received (accepted or not).
-    pub fn api_calls(&self) -> u64 {
-        self.state.api_calls.load(Ordering::SeqCst)
-    }
-
-    /// While `true`, the token endpoint answers HTTP 500 with the provider's error envelope.
-    pub fn set_failing(&self, failing: bool) {
-        self.state.failing.store(failing, Ordering::SeqCst);
-    }
-
     /// Distinct tokens the API has accepted.
     pub fn distinct_tokens_seen(&self) -> u64 {
         self.state
@@ -497,18 +485,6 @@ impl ConformanceTarget for DragonPassFake {
                 .map(|a| a.cache().fetches_started())
                 .sum(),
         }
-    }
-
-    fn api_calls(&self) -> u64 {
-        self.state.api_calls.load(Ordering::SeqCst)
-    }
-
-    fn set_token_endpoint_failing(&self, failing: bool) {
-        self.state.failing.store(failing, Ordering::SeqCst);
-    }
-
-    fn reject_next_api_calls(&self, n: u64) {
-        self.state.core.reject_next.set(n);
     }
 
     fn set_token_fault(&self, fault: Option<TokenFault>) -> bool {

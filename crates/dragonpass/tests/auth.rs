@@ -3,6 +3,7 @@
 #![cfg(feature = "test-util")]
 
 use std::time::{Duration, UNIX_EPOCH};
+use tollgate_dragonpass::mock::ConformanceTarget as _;
 
 use base64::Engine as _;
 use testkit::conformance::Creds;
@@ -150,12 +151,12 @@ async fn token_api_errors_are_typed() {
     assert!(!err.is_retryable());
     assert_eq!(err.provider_code(), Some("401"));
     // Outage: HTTP 500 + envelope → ServerError, retryable.
-    fake.set_failing(true);
+    fake.set_token_endpoint_failing(true);
     let err = build(Creds::Valid).token().await.expect_err("outage");
     assert_eq!(err.kind(), ErrorKind::ServerError, "{err}");
     assert!(err.is_retryable());
     assert_eq!(err.provider_code(), Some("500"));
-    fake.set_failing(false);
+    fake.set_token_endpoint_failing(false);
     let auth = build(Creds::Valid);
     auth.token().await.expect("token");
     assert_eq!(fake.tokens_issued(), 1);

@@ -48,6 +48,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .await?;
         println!("sso: HTTP {} {}", resp.status(), resp.text().await?);
     }
-    println!("logins: {}, API calls: {}", fake.logins(), fake.api_calls());
+    println!(
+        "logins: {}, API calls: {}",
+        fake.logins(),
+        fake.core().api_calls()
+    );
     Ok(())
 }

@@ -37,7 +37,7 @@
 pub use testkit::conformance::{ConformanceTarget, Creds};
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -82,10 +82,8 @@ struct State {
     nonces: Mutex<HashMap<String, u64>>,
     logins: AtomicU64,
     login_attempts: AtomicU64,
-    api_calls: AtomicU64,
     app_tokens_accepted: AtomicU64,
     bearer_accepted: AtomicU64,
-    failing: AtomicBool,
     core: testkit::mock::FakeCore,
     reject_next_in_body: testkit::mock::Countdown,
 }
@@ -127,7 +125,7 @@ struct Login {
 impl Respond for Login {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         self.state.login_attempts.fetch_add(1, Ordering::SeqCst);
-        if self.state.failing.load(Ordering::SeqCst) {
+        if self.state.core.is_failing() {
             return failure(500, 100006, "GTR server fail, please retry later");
         }
         if let Some(r) = self.state.core.fault.respond(
@@ -257,7 +255,7 @@ impl Api {
 
 impl Respond for Api {
     fn respond(&self, req: &Request) -> ResponseTemplate {
-        self.state.api_calls.fetch_add(1, Ordering::SeqCst);
+        self.state.core.count_api_call();
         self.state.core.log.record(req);
         if self.state.core.reject_next.take() {
             return failure(401, 100021, "no login session");
@@ -312,6 +310,13 @@ impl std::fmt::Debug for GtrFake {
 }
 
 impl GtrFake {
+    /// The switches and counters every fake keeps: `core().api_calls()`,
+    /// `core().set_failing(true)` (the login endpoint answers 500/100006),
+    /// `core().reject_next.set(n)` (the next `n` API calls answer "token rejected").
+    pub fn core(&self) -> &testkit::mock::FakeCore {
+        &self.state.core
+    }
+
     /// Starts the fake on loopback; it reads `clock` for session expiry and app-token
     /// timestamps.
     pub async fn start(clock: ManualClock) -> Self {
@@ -408,11 +413,6 @@ impl GtrFake {
         self.state.login_attempts.load(Ordering::SeqCst)
     }
 
-    /// API calls received (accepted or not).
-    pub fn api_calls(&self) -> u64 {
-        self.state.api_calls.load(Ordering::SeqCst)
-    }
-
     /// API calls accepted with an app token.
     pub fn app_tokens_accepted(&self) -> u64 {
         self.state.app_tokens_accepted.load(Ordering::SeqCst)
@@ -421,16 +421,6 @@ impl GtrFake {
     /// API calls accepted with the SSO bearer token.
     pub fn bearer_accepted(&self) -> u64 {
         self.state.bearer_accepted.load(Ordering::SeqCst)
-    }
-
-    /// While `true`, `/api/login` answers HTTP 500 / 100006.
-    pub fn set_login_failing(&self, failing: bool) {
-        self.state.failing.store(failing, Ordering::SeqCst);
-    }
-
-    /// The next `n` API calls are answered 401 / 100021.
-    pub fn reject_next_api_calls(&self, n: u64) {
-        self.state.core.reject_next.set(n);
     }
 
     /// The next `n` API calls are answered HTTP 200 with `verifyStatus` 100021 in the body.
@@ -551,18 +541,6 @@ impl ConformanceTarget for GtrSsoTarget {
         self.fake.logins()
     }
 
-    fn api_calls(&self) -> u64 {
-        self.fake.api_calls()
-    }
-
-    fn set_token_endpoint_failing(&self, failing: bool) {
-        self.fake.set_login_failing(failing);
-    }
-
-    fn reject_next_api_calls(&self, n: u64) {
-        self.fake.reject_next_api_calls(n);
-    }
-
     fn secrets(&self) -> Vec<String> {
         GtrFake::secret_values()
     }
@@ -645,18 +623,6 @@ impl ConformanceTarget for GtrAppTokenTarget {
 
     fn token_fetches(&self) -> u64 {
         self.fake.app_tokens_accepted()
-    }
-
-    fn api_calls(&self) -> u64 {
-        self.fake.api_calls()
-    }
-
-    fn set_token_endpoint_failing(&self, failing: bool) {
-        self.fake.set_login_failing(failing);
-    }
-
-    fn reject_next_api_calls(&self, n: u64) {
-        self.fake.reject_next_api_calls(n);
     }
 
     fn call_to<'a>(

@@ -140,10 +140,10 @@ async fn sso_single_session_and_relogin() {
     let b = build();
     b.cache().token().await.expect("second login");
     assert_eq!(fake.logins(), 2);
-    let calls_before = fake.api_calls();
+    let calls_before = fake.core().api_calls();
     assert_eq!(client.get(&url).send().await.expect("send").status(), 200);
     assert_eq!(fake.logins(), 3);
-    assert_eq!(fake.api_calls() - calls_before, 2);
+    assert_eq!(fake.core().api_calls() - calls_before, 2);
 
     // A bare request with the replaced token gets GTR's envelope.
     let old = b.cache().peek().expect("cached");
@@ -208,7 +208,7 @@ async fn sso_session_expiry_and_login_errors() {
     assert!(!e.is_retryable());
     assert_eq!(e.provider_code(), Some("100020"));
     // Login endpoint down: retryable server error with GTR's code.
-    fake.set_login_failing(true);
+    fake.core().set_failing(true);
     sso.cache().invalidate();
     let e = sso.cache().token().await.expect_err("down");
     assert_eq!(e.kind(), ErrorKind::ServerError);
@@ -244,7 +244,7 @@ async fn runtime_chosen_mode_works_both_ways() {
         let url = format!("{}/api/vasp/list", fake.uri());
         assert_eq!(client.get(&url).send().await.expect("send").status(), 200);
         // A rejection is retried once, with a fresh token, in either mode.
-        fake.reject_next_api_calls(1);
+        fake.core().reject_next.set(1);
         assert_eq!(client.get(&url).send().await.expect("send").status(), 200);
     }
     assert_eq!(fake.app_tokens_accepted(), 2);
@@ -309,7 +309,7 @@ async fn sso_logs_in_again_once_on_a_session_lost_in_a_200_body() {
     let first = client.get(&url).send().await.expect("call");
     assert_eq!(first.status(), 200);
     assert_eq!(fake.logins(), 1);
-    let calls = fake.api_calls();
+    let calls = fake.core().api_calls();
     fake.reject_next_api_calls_in_body(1);
     let r = client.get(&url).send().await.expect("call");
     assert_eq!(r.status(), 200);
@@ -319,7 +319,7 @@ async fn sso_logs_in_again_once_on_a_session_lost_in_a_200_body() {
         "the caller receives the retried response: {body}"
     );
     assert_eq!(fake.logins(), 2, "logged in again exactly once");
-    assert_eq!(fake.api_calls() - calls, 2);
+    assert_eq!(fake.core().api_calls() - calls, 2);
     // The status codes that mean "log in again", as numbers or strings.
     for lost in [
         r#"{"verifyStatus":100014,"success":false}"#,

@@ -67,7 +67,6 @@ pub const PUBLIC_KEY_PEM: &str = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQ
 struct State {
     seen: Mutex<HashSet<String>>,
     valid_tokens: AtomicU64,
-    api_calls: AtomicU64,
     core: testkit::mock::FakeCore,
 }
 
@@ -87,7 +86,7 @@ struct Api {
 
 impl Respond for Api {
     fn respond(&self, req: &Request) -> ResponseTemplate {
-        self.state.api_calls.fetch_add(1, Ordering::SeqCst);
+        self.state.core.count_api_call();
         self.state.core.log.record(req);
         if self.state.core.reject_next.take() {
             return unauthorized("JWT rejected: token revoked");
@@ -220,16 +219,6 @@ impl HoliduFake {
         self.state.valid_tokens.load(Ordering::SeqCst)
     }
 
-    /// API calls received (accepted or not).
-    pub fn api_calls(&self) -> u64 {
-        self.state.api_calls.load(Ordering::SeqCst)
-    }
-
-    /// The next `n` API calls get HTTP 401.
-    pub fn reject_next_api_calls(&self, n: u64) {
-        self.state.core.reject_next.set(n);
-    }
-
     /// The clock the fake reads.
     pub fn clock(&self) -> &ManualClock {
         &self.clock
@@ -290,18 +279,6 @@ impl ConformanceTarget for HoliduFake {
 
     fn token_fetches(&self) -> u64 {
         HoliduFake::token_fetches(self)
-    }
-
-    fn api_calls(&self) -> u64 {
-        HoliduFake::api_calls(self)
-    }
-
-    fn set_token_endpoint_failing(&self, _failing: bool) {
-        // No token endpoint: tokens are minted locally.
-    }
-
-    fn reject_next_api_calls(&self, n: u64) {
-        HoliduFake::reject_next_api_calls(self, n);
     }
 
     fn secrets(&self) -> Vec<String> {

@@ -74,11 +74,21 @@ pub trait ConformanceTarget: Send + Sync {
     /// distinct valid tokens it has seen.
     fn token_fetches(&self) -> u64;
     /// API calls the fake has received (accepted or not).
-    fn api_calls(&self) -> u64;
+    fn api_calls(&self) -> u64 {
+        self.fake_core().map(|c| c.api_calls()).unwrap_or(0)
+    }
     /// While `true`, the token endpoint answers with the provider's server-error shape.
-    fn set_token_endpoint_failing(&self, failing: bool);
+    fn set_token_endpoint_failing(&self, failing: bool) {
+        if let Some(c) = self.fake_core() {
+            c.set_failing(failing);
+        }
+    }
     /// The next `n` API calls are answered with the provider's "token rejected" response.
-    fn reject_next_api_calls(&self, n: u64);
+    fn reject_next_api_calls(&self, n: u64) {
+        if let Some(c) = self.fake_core() {
+            c.reject_next.set(n);
+        }
+    }
     /// Every credential value in use, so reports can prove none of them leaked.
     fn secrets(&self) -> Vec<String>;
 

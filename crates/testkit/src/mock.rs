@@ -128,6 +128,31 @@ pub struct FakeCore {
     pub reject_next: Countdown,
     /// What the API route saw.
     pub log: RequestLog,
+    api_calls: AtomicU64,
+    failing: AtomicBool,
+}
+
+impl FakeCore {
+    /// Counts one call to the fake's protected API route (every call, refused ones too).
+    pub fn count_api_call(&self) {
+        self.api_calls.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Calls to the protected API route so far.
+    pub fn api_calls(&self) -> u64 {
+        self.api_calls.load(Ordering::SeqCst)
+    }
+
+    /// Makes the token endpoint answer with the provider's server error (`true`) until
+    /// called again with `false`.
+    pub fn set_failing(&self, failing: bool) {
+        self.failing.store(failing, Ordering::SeqCst);
+    }
+
+    /// Whether the token endpoint is set failing.
+    pub fn is_failing(&self) -> bool {
+        self.failing.load(Ordering::SeqCst)
+    }
 }
 
 /// The fault a fake's token endpoint is currently told to produce (see
@@ -255,8 +280,6 @@ struct FakeState {
     /// Single sign-on: only the token of the latest login is accepted.
     single_sign_on: bool,
     fetches: AtomicU64,
-    api_calls: AtomicU64,
-    failing: AtomicBool,
     core: FakeCore,
     delay_next: Countdown,
     delay_ms: AtomicU64,
@@ -297,7 +320,7 @@ impl TokenEndpoint {
         ) {
             return r;
         }
-        if self.state.failing.load(Ordering::SeqCst) {
+        if self.state.core.is_failing() {
             return ResponseTemplate::new(503)
                 .insert_header("retry-after", "2")
                 .set_body_json(serde_json::json!({"error": "temporarily_unavailable"}));
@@ -344,7 +367,7 @@ struct Api {
 
 impl Respond for Api {
     fn respond(&self, req: &Request) -> ResponseTemplate {
-        self.state.api_calls.fetch_add(1, Ordering::SeqCst);
+        self.state.core.count_api_call();
         self.state.core.log.record(req);
         let unauthorized = || {
             ResponseTemplate::new(401).set_body_json(serde_json::json!({"error": "invalid_token"}))
@@ -567,18 +590,6 @@ impl ConformanceTarget for ReferenceFake {
 
     fn token_fetches(&self) -> u64 {
         self.state.fetches.load(Ordering::SeqCst)
-    }
-
-    fn api_calls(&self) -> u64 {
-        self.state.api_calls.load(Ordering::SeqCst)
-    }
-
-    fn set_token_endpoint_failing(&self, failing: bool) {
-        self.state.failing.store(failing, Ordering::SeqCst);
-    }
-
-    fn reject_next_api_calls(&self, n: u64) {
-        self.state.core.reject_next.set(n);
     }
 
     fn secrets(&self) -> Vec<String> {

@@ -30,7 +30,7 @@
 pub use testkit::conformance::{ConformanceTarget, Creds};
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -79,8 +79,6 @@ const WRONG_SECRET: &str = "wrong-app-secret-0000000000000000";
 struct State {
     issued: Mutex<HashMap<String, (String, SystemTime)>>,
     fetches: AtomicU64,
-    api_calls: AtomicU64,
-    failing: AtomicBool,
     core: testkit::mock::FakeCore,
 }
 
@@ -122,7 +120,7 @@ struct TokenEndpoint {
 
 impl Respond for TokenEndpoint {
     fn respond(&self, req: &Request) -> ResponseTemplate {
-        if self.state.failing.load(Ordering::SeqCst) {
+        if self.state.core.is_failing() {
             return envelope(500, codes::INTERNAL, "internal server error");
         }
         if let Some(r) = self.state.core.fault.respond(
@@ -192,7 +190,7 @@ struct Api {
 
 impl Respond for Api {
     fn respond(&self, req: &Request) -> ResponseTemplate {
-        self.state.api_calls.fetch_add(1, Ordering::SeqCst);
+        self.state.core.count_api_call();
         self.state.core.log.record(req);
         if self.state.core.reject_next.take() {
             return envelope(401, codes::TOKEN_INVALID, "token expired");
@@ -311,21 +309,6 @@ impl V5Fake {
         self.state.fetches.load(Ordering::SeqCst)
     }
 
-    /// API calls received (accepted or not).
-    pub fn api_calls(&self) -> u64 {
-        self.state.api_calls.load(Ordering::SeqCst)
-    }
-
-    /// While `true`, the token endpoint answers HTTP 500 with code [`codes::INTERNAL`].
-    pub fn set_token_endpoint_failing(&self, failing: bool) {
-        self.state.failing.store(failing, Ordering::SeqCst);
-    }
-
-    /// The next `n` API calls get HTTP 401 with code [`codes::TOKEN_INVALID`].
-    pub fn reject_next_api_calls(&self, n: u64) {
-        self.state.core.reject_next.set(n);
-    }
-
     /// The clock the fake reads.
     pub fn clock(&self) -> &ManualClock {
         &self.clock
@@ -378,18 +361,6 @@ impl ConformanceTarget for V5Fake {
 
     fn token_fetches(&self) -> u64 {
         V5Fake::token_fetches(self)
-    }
-
-    fn api_calls(&self) -> u64 {
-        V5Fake::api_calls(self)
-    }
-
-    fn set_token_endpoint_failing(&self, failing: bool) {
-        V5Fake::set_token_endpoint_failing(self, failing);
-    }
-
-    fn reject_next_api_calls(&self, n: u64) {
-        V5Fake::reject_next_api_calls(self, n);
     }
 
     fn set_token_fault(&self, fault: Option<TokenFault>) -> bool {

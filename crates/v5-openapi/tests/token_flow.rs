@@ -2,6 +2,7 @@
 #![cfg(feature = "test-util")]
 
 use std::time::{Duration, UNIX_EPOCH};
+use tollgate_v5_openapi::mock::ConformanceTarget as _;
 
 use auth_core::{ErrorKind, ExposeSecret, ManualClock};
 use tollgate_v5_openapi::mock::{V5Fake, codes};
