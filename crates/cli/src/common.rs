@@ -302,3 +302,28 @@ pub fn env_opt(name: &'static str) -> Result<Option<String>, CliError> {
 pub fn env_req(name: &'static str) -> Result<String, CliError> {
     auth_core::credentials::env_var(name).map_err(|e| FieldMap::default().error(&e))
 }
+
+/// What `tollgate <provider> token|headers|send` needs from a provider, so that one function
+/// runs every action for all five.
+pub trait CliProvider {
+    /// The SDK signer.
+    type Signer: Signer + Clone;
+
+    /// The signer the middleware uses.
+    fn signer(&self) -> &Self::Signer;
+
+    /// The base URL relative request URLs are resolved against, if any.
+    fn base_url(&self) -> Option<&str>;
+
+    /// Crate field → environment variable, for error messages.
+    fn fields(&self) -> &FieldMap;
+
+    /// The client API requests go through, when the provider needs its own (mutual TLS);
+    /// otherwise the CLI's client is used.
+    fn http(&self) -> Option<reqwest::Client> {
+        None
+    }
+
+    /// The token the SDK would send, for `tollgate <provider> token`.
+    fn token(&self) -> impl std::future::Future<Output = Result<String, CliError>>;
+}

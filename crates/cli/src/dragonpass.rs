@@ -93,9 +93,23 @@ pub fn from_env(
     Ok(Provider { auth, fields })
 }
 
-impl Provider {
+impl crate::common::CliProvider for Provider {
+    type Signer = DragonPassAuth;
+
+    fn signer(&self) -> &DragonPassAuth {
+        &self.auth
+    }
+
+    fn base_url(&self) -> Option<&str> {
+        None
+    }
+
+    fn fields(&self) -> &FieldMap {
+        &self.fields
+    }
+
     /// The bearer token the SDK would send (self-signed or from the token API).
-    pub async fn token(&self) -> Result<String, CliError> {
+    async fn token(&self) -> Result<String, CliError> {
         let token = self.auth.token().await.map_err(|e| self.fields.error(&e))?;
         Ok(token.secret().expose_secret().to_string())
     }

@@ -126,10 +126,28 @@ pub fn from_env(
     })
 }
 
-impl Provider {
+impl crate::common::CliProvider for Provider {
+    type Signer = GtrAuth;
+
+    fn signer(&self) -> &GtrAuth {
+        &self.auth
+    }
+
+    fn base_url(&self) -> Option<&str> {
+        Some(&self.base_url)
+    }
+
+    fn fields(&self) -> &FieldMap {
+        &self.fields
+    }
+
+    fn http(&self) -> Option<reqwest::Client> {
+        Some(self.http.clone())
+    }
+
     /// The SSO bearer JWT. App-token mode has no token to reuse: a configuration error for
     /// this command (exit 2) with a hint.
-    pub async fn token(&self) -> Result<String, CliError> {
+    async fn token(&self) -> Result<String, CliError> {
         match &self.auth {
             GtrAuth::Sso(sso) => {
                 let token = sso

@@ -30,7 +30,10 @@ pub struct Provider {
 
 /// Reads the environment (see [`ENV_HELP`]); `cache` is the token cache shared between
 /// runs, when given.
-pub fn from_env(cache: Option<auth_core::CacheConfig>) -> Result<Provider, CliError> {
+pub fn from_env(
+    _http: reqwest::Client,
+    cache: Option<auth_core::CacheConfig>,
+) -> Result<Provider, CliError> {
     let fields = FieldMap::new(&[
         ("account_info.json", "HOLIDU_ACCOUNT_INFO"),
         ("keyId", "HOLIDU_ACCOUNT_INFO (keyId)"),
@@ -63,9 +66,23 @@ pub fn from_env(cache: Option<auth_core::CacheConfig>) -> Result<Provider, CliEr
     })
 }
 
-impl Provider {
+impl crate::common::CliProvider for Provider {
+    type Signer = HoliduAuth;
+
+    fn signer(&self) -> &HoliduAuth {
+        &self.auth
+    }
+
+    fn base_url(&self) -> Option<&str> {
+        Some(&self.base_url)
+    }
+
+    fn fields(&self) -> &FieldMap {
+        &self.fields
+    }
+
     /// The self-signed ES256 JWT the SDK would send (minted locally, cached for its life).
-    pub async fn token(&self) -> Result<String, CliError> {
+    async fn token(&self) -> Result<String, CliError> {
         let token = self.auth.token().await.map_err(|e| self.fields.error(&e))?;
         Ok(token.secret().expose_secret().to_string())
     }

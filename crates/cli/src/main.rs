@@ -150,104 +150,41 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
             CacheAction::Dir => cache::print_dir(),
         },
         Command::Dragonpass { action } => {
-            let http = http_client()?;
-            let p = dragonpass::from_env(http.clone(), cache(P::Dragonpass)?)?;
-            let token = async { p.token().await };
             act(
                 action,
-                &p.auth,
-                p.auth.clone(),
-                http,
-                None,
-                &p.fields,
-                token,
+                dragonpass::from_env(http_client()?, cache(P::Dragonpass)?)?,
             )
             .await
         }
         Command::Snap { action } => {
-            let http = http_client()?;
-            let p = snap::from_env(http.clone(), cache(P::Snap)?)?;
-            let token = async { p.token().await };
-            let base = p.base_url.as_deref();
-            act(
-                action,
-                &p.auth,
-                p.auth.clone(),
-                http,
-                base,
-                &p.fields,
-                token,
-            )
-            .await
+            act(action, snap::from_env(http_client()?, cache(P::Snap)?)?).await
         }
         Command::Gtr { action } => {
-            let p = gtr::from_env(http_client()?, cache(P::Gtr)?)?;
-            let token = async { p.token().await };
-            let base = Some(p.base_url.as_str());
-            let http = p.http.clone();
-            act(
-                action,
-                &p.auth,
-                p.auth.clone(),
-                http,
-                base,
-                &p.fields,
-                token,
-            )
-            .await
+            act(action, gtr::from_env(http_client()?, cache(P::Gtr)?)?).await
         }
-        Command::V5 { action } => {
-            let http = http_client()?;
-            let p = v5::from_env(http.clone(), cache(P::V5)?)?;
-            let token = async { p.token().await };
-            let base = Some(p.base_url.as_str());
-            act(
-                action,
-                &p.auth,
-                p.auth.clone(),
-                http,
-                base,
-                &p.fields,
-                token,
-            )
-            .await
-        }
+        Command::V5 { action } => act(action, v5::from_env(http_client()?, cache(P::V5)?)?).await,
         Command::Holidu { action } => {
-            let http = http_client()?;
-            let p = holidu::from_env(cache(P::Holidu)?)?;
-            let token = async { p.token().await };
-            let base = Some(p.base_url.as_str());
-            act(
-                action,
-                &p.auth,
-                p.auth.clone(),
-                http,
-                base,
-                &p.fields,
-                token,
-            )
-            .await
+            act(action, holidu::from_env(http_client()?, cache(P::Holidu)?)?).await
         }
     }
 }
 
-/// Runs one provider action. `token` is only awaited by the `token` action.
-async fn act<S: auth_core::Signer>(
-    action: Action,
-    signer: &S,
-    owned: S,
-    http: reqwest::Client,
-    base: Option<&str>,
-    fields: &common::FieldMap,
-    token: impl std::future::Future<Output = Result<String, CliError>>,
-) -> Result<u8, CliError> {
+/// Runs one provider action.
+async fn act<P: common::CliProvider>(action: Action, p: P) -> Result<u8, CliError> {
+    let (base, fields) = (p.base_url(), p.fields());
     match action {
         Action::Token => {
-            println!("{}", token.await?);
+            println!("{}", p.token().await?);
             Ok(EXIT_OK)
         }
-        Action::Headers(args) => common::print_headers(signer, &args, base, fields).await,
-        Action::Send(args) => common::send(owned, http, &args, base, fields).await,
+        Action::Headers(args) => common::print_headers(p.signer(), &args, base, fields).await,
+        Action::Send(args) => {
+            let http = match p.http() {
+                Some(http) => http,
+                None => http_client()?,
+            };
+            common::send(p.signer().clone(), http, &args, base, fields).await
+        }
     }
 }
 

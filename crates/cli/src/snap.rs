@@ -89,10 +89,24 @@ pub fn from_env(
     })
 }
 
-impl Provider {
+impl crate::common::CliProvider for Provider {
+    type Signer = SnapAuth;
+
+    fn signer(&self) -> &SnapAuth {
+        &self.auth
+    }
+
+    fn base_url(&self) -> Option<&str> {
+        self.base_url.as_deref()
+    }
+
+    fn fields(&self) -> &FieldMap {
+        &self.fields
+    }
+
     /// The B2B access token (symmetric mode). Asymmetric signing has no token: that is a
     /// configuration error for this command (exit 2) with a hint.
-    pub async fn token(&self) -> Result<String, CliError> {
+    async fn token(&self) -> Result<String, CliError> {
         let Some(cache) = self.auth.token_cache() else {
             return Err(CliError::config(
                 "SNAP_SIGNING=asymmetric uses no access token (every request is signed with \

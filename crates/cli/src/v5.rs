@@ -53,9 +53,23 @@ pub fn from_env(
     })
 }
 
-impl Provider {
+impl crate::common::CliProvider for Provider {
+    type Signer = V5Auth;
+
+    fn signer(&self) -> &V5Auth {
+        &self.auth
+    }
+
+    fn base_url(&self) -> Option<&str> {
+        Some(&self.base_url)
+    }
+
+    fn fields(&self) -> &FieldMap {
+        &self.fields
+    }
+
     /// The bearer token the SDK would send.
-    pub async fn token(&self) -> Result<String, CliError> {
+    async fn token(&self) -> Result<String, CliError> {
         let token = self.auth.token().await.map_err(|e| self.fields.error(&e))?;
         Ok(token.secret().expose_secret().to_string())
     }
