@@ -106,13 +106,19 @@ pub fn body_bytes(req: &Request) -> Result<&[u8], AuthError> {
 pub struct BearerSigner<S: TokenSource> {
     cache: TokenCache<S>,
     extra: Arc<[(HeaderName, HeaderValue)]>,
+    rejection_body: Option<RejectionBody>,
 }
+
+/// Judges a small response body (a provider that announces a rejected token in the body,
+/// with HTTP 200): `true` when it says the token is no longer accepted.
+pub type RejectionBody = Arc<dyn Fn(&[u8]) -> bool + Send + Sync>;
 
 impl<S: TokenSource> Clone for BearerSigner<S> {
     fn clone(&self) -> Self {
         BearerSigner {
             cache: self.cache.clone(),
             extra: self.extra.clone(),
+            rejection_body: self.rejection_body.clone(),
         }
     }
 }
@@ -129,6 +135,7 @@ impl<S: TokenSource> fmt::Debug for BearerSigner<S> {
                     .map(|(n, _)| n.as_str())
                     .collect::<Vec<_>>(),
             )
+            .field("judges_bodies", &self.rejection_body.is_some())
             .finish()
     }
 }
@@ -139,7 +146,36 @@ impl<S: TokenSource> BearerSigner<S> {
         BearerSigner {
             cache,
             extra: extra.into(),
+            rejection_body: None,
         }
+    }
+
+    /// Also treats a response as a token rejection when `judge` says so of its body (small
+    /// bodies of non-401 responses only; see [`Signer::inspect_body`]): for providers that
+    /// report a lost session or a rejected token with HTTP 200.
+    ///
+    /// ```
+    /// # use tollgate_auth_core::{AuthError, BearerSigner, FetchContext, FetchedToken, Signer, TokenCache, TokenSource};
+    /// # struct Src;
+    /// # impl TokenSource for Src {
+    /// #     async fn fetch(&self, _: &FetchContext) -> Result<FetchedToken, AuthError> {
+    /// #         Ok(FetchedToken::new("t", std::time::Duration::from_secs(60)))
+    /// #     }
+    /// # }
+    /// # let cache = TokenCache::new(Src);
+    /// let signer = BearerSigner::new(cache, Vec::new())
+    ///     .with_rejection_body(|body| body.windows(7).any(|w| w == b"expired"));
+    /// let ok = http::StatusCode::OK;
+    /// assert!(signer.inspect_body(ok, &http::HeaderMap::new()));
+    /// assert!(signer.is_rejection_body(ok, &http::HeaderMap::new(), br#"{"error":"expired"}"#));
+    /// ```
+    #[must_use]
+    pub fn with_rejection_body(
+        mut self,
+        judge: impl Fn(&[u8]) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        self.rejection_body = Some(Arc::new(judge));
+        self
     }
 
     /// The token cache.
@@ -160,6 +196,21 @@ impl<S: TokenSource> Signer for BearerSigner<S> {
             headers.insert(name.clone(), value.clone());
         }
         Ok(token)
+    }
+
+    fn inspect_body(&self, status: StatusCode, _headers: &http::HeaderMap) -> bool {
+        self.rejection_body.is_some() && status != StatusCode::UNAUTHORIZED
+    }
+
+    fn is_rejection_body(
+        &self,
+        _status: StatusCode,
+        _headers: &http::HeaderMap,
+        body: &[u8],
+    ) -> bool {
+        self.rejection_body
+            .as_ref()
+            .is_some_and(|judge| judge(body))
     }
 
     fn on_rejected(&self, receipt: &Arc<CachedToken>) -> bool {

@@ -94,10 +94,10 @@ pub fn from_env(
 }
 
 impl crate::common::CliProvider for Provider {
-    type Signer = DragonPassAuth;
+    type Signer = auth_core::BearerSigner<tollgate_dragonpass::DragonPassTokenSource>;
 
-    fn signer(&self) -> &DragonPassAuth {
-        &self.auth
+    fn signer(&self) -> &Self::Signer {
+        self.auth.signer()
     }
 
     fn base_url(&self) -> Option<&str> {

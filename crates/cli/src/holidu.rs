@@ -67,10 +67,10 @@ pub fn from_env(
 }
 
 impl crate::common::CliProvider for Provider {
-    type Signer = HoliduAuth;
+    type Signer = auth_core::BearerSigner<tollgate_holidu::JwtSource>;
 
-    fn signer(&self) -> &HoliduAuth {
-        &self.auth
+    fn signer(&self) -> &Self::Signer {
+        self.auth.signer()
     }
 
     fn base_url(&self) -> Option<&str> {

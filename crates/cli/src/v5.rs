@@ -54,10 +54,10 @@ pub fn from_env(
 }
 
 impl crate::common::CliProvider for Provider {
-    type Signer = V5Auth;
+    type Signer = auth_core::BearerSigner<tollgate_v5_openapi::V5TokenSource>;
 
-    fn signer(&self) -> &V5Auth {
-        &self.auth
+    fn signer(&self) -> &Self::Signer {
+        self.auth.signer()
     }
 
     fn base_url(&self) -> Option<&str> {

@@ -47,7 +47,7 @@ fn benches(c: &mut Criterion) {
                 .get("http://127.0.0.1:9/v2/transport-hubs")
                 .build()
                 .expect("request");
-            rt.block_on(auth.sign(&mut req)).expect("signed");
+            rt.block_on(auth.signer().sign(&mut req)).expect("signed");
             black_box(req)
         })
     });

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use auth_core::ProviderOptions;
 use auth_core::credentials::header_value;
-use auth_core::{AuthError, AuthMiddleware, BearerSigner, CachedToken, Scope, Signer, TokenCache};
+use auth_core::{AuthError, AuthMiddleware, BearerSigner, CachedToken, Scope, TokenCache};
 use http::HeaderName;
 
 use crate::credentials::{DragonPassCredentials, ProgramId};
@@ -54,9 +54,14 @@ impl DragonPassAuth {
     /// Wraps this signer in auth-core's middleware, signing only requests to the origins
     /// given to [`allow_origin`](DragonPassAuthBuilder::allow_origin); requests to any other
     /// origin pass through unsigned.
-    pub fn middleware(self) -> AuthMiddleware<Self> {
-        let scope = self.scope.clone();
-        AuthMiddleware::new(self).with_scope(scope)
+    pub fn middleware(self) -> AuthMiddleware<BearerSigner<DragonPassTokenSource>> {
+        AuthMiddleware::new(self.signer).with_scope(self.scope)
+    }
+
+    /// The signer the middleware runs (auth-core's bearer signer over this crate's token
+    /// source), to sign a request yourself.
+    pub fn signer(&self) -> &BearerSigner<DragonPassTokenSource> {
+        &self.signer
     }
 
     /// The origins the middleware signs for.
@@ -73,18 +78,6 @@ impl DragonPassAuth {
     /// middleware.
     pub async fn token(&self) -> Result<Arc<CachedToken>, AuthError> {
         self.signer.cache().token().await
-    }
-}
-
-impl Signer for DragonPassAuth {
-    type Receipt = Arc<CachedToken>;
-
-    async fn sign(&self, req: &mut reqwest::Request) -> Result<Arc<CachedToken>, AuthError> {
-        self.signer.sign(req).await
-    }
-
-    fn on_rejected(&self, receipt: &Arc<CachedToken>) -> bool {
-        self.signer.on_rejected(receipt)
     }
 }
 

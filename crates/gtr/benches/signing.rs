@@ -57,13 +57,13 @@ fn benches(c: &mut Criterion) {
     let url = reqwest::Url::parse(&format!("{}/api/vasp/list", fake.uri())).expect("url");
     rt.block_on(async {
         let mut req = reqwest::Request::new(reqwest::Method::GET, url.clone());
-        sso.sign(&mut req).await.expect("warm the cache");
+        sso.signer().sign(&mut req).await.expect("warm the cache");
     });
     c.bench_function("sso sign (warm cache)", |b| {
         b.iter(|| {
             rt.block_on(async {
                 let mut req = reqwest::Request::new(reqwest::Method::GET, url.clone());
-                black_box(sso.sign(&mut req).await.expect("sign"));
+                black_box(sso.signer().sign(&mut req).await.expect("sign"));
             })
         })
     });

@@ -79,9 +79,14 @@ impl SsoAuth {
 
     /// This signer as middleware: it signs only requests to the base URL's origin (and
     /// those added with [`allow_origin`](SsoAuthBuilder::allow_origin)).
-    pub fn middleware(self) -> AuthMiddleware<SsoAuth> {
-        let scope = self.scope.clone();
-        AuthMiddleware::new(self).with_scope(scope)
+    pub fn middleware(self) -> AuthMiddleware<BearerSigner<LoginSource>> {
+        AuthMiddleware::new(self.inner).with_scope(self.scope)
+    }
+
+    /// The signer the middleware runs (auth-core's bearer signer over the login, judging
+    /// bodies for a lost session), to sign a request yourself.
+    pub fn signer(&self) -> &BearerSigner<LoginSource> {
+        &self.inner
     }
 
     /// The origins the middleware signs for.
@@ -181,38 +186,9 @@ impl SsoAuthBuilder {
             TokenCache::with_config(source, self.options.clock(), self.options.cache_config())
                 .named("gtr-sso");
         Ok(SsoAuth {
-            inner: BearerSigner::new(cache, Vec::new()),
+            inner: BearerSigner::new(cache, Vec::new()).with_rejection_body(session_lost),
             scope,
         })
-    }
-}
-
-impl Signer for SsoAuth {
-    type Receipt = Arc<CachedToken>;
-
-    async fn sign(&self, req: &mut Request) -> Result<Arc<CachedToken>, AuthError> {
-        self.inner.sign(req).await
-    }
-
-    fn on_rejected(&self, receipt: &Arc<CachedToken>) -> bool {
-        self.inner.on_rejected(receipt)
-    }
-
-    /// GTR may signal a lost session in a body sent with HTTP 200: every small JSON
-    /// response is judged.
-    fn inspect_body(&self, status: http::StatusCode, _headers: &http::HeaderMap) -> bool {
-        status != http::StatusCode::UNAUTHORIZED
-    }
-
-    /// `verifyStatus` 100014 (session expired), 100020 (no authentication) or 100021 (no
-    /// login session, e.g. another login replaced it): log in again, once.
-    fn is_rejection_body(
-        &self,
-        _status: http::StatusCode,
-        _headers: &http::HeaderMap,
-        body: &[u8],
-    ) -> bool {
-        session_lost(body)
     }
 }
 
@@ -461,14 +437,14 @@ impl Signer for GtrAuth {
 
     async fn sign(&self, req: &mut Request) -> Result<Self::Receipt, AuthError> {
         match self {
-            GtrAuth::Sso(s) => s.sign(req).await.map(Some),
+            GtrAuth::Sso(s) => s.inner.sign(req).await.map(Some),
             GtrAuth::AppToken(a) => a.sign(req).await.map(|()| None),
         }
     }
 
     fn inspect_body(&self, status: http::StatusCode, headers: &http::HeaderMap) -> bool {
         match self {
-            GtrAuth::Sso(s) => s.inspect_body(status, headers),
+            GtrAuth::Sso(s) => s.inner.inspect_body(status, headers),
             GtrAuth::AppToken(_) => false,
         }
     }
@@ -480,14 +456,14 @@ impl Signer for GtrAuth {
         body: &[u8],
     ) -> bool {
         match self {
-            GtrAuth::Sso(s) => s.is_rejection_body(status, headers, body),
+            GtrAuth::Sso(s) => s.inner.is_rejection_body(status, headers, body),
             GtrAuth::AppToken(_) => false,
         }
     }
 
     fn on_rejected(&self, receipt: &Self::Receipt) -> bool {
         match (self, receipt) {
-            (GtrAuth::Sso(s), Some(r)) => s.on_rejected(r),
+            (GtrAuth::Sso(s), Some(r)) => s.inner.on_rejected(r),
             _ => true,
         }
     }

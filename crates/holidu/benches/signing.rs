@@ -34,7 +34,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function("sign request (warm cache)", |b| {
         b.iter(|| {
             let mut req = template.try_clone().expect("clone");
-            rt.block_on(auth.sign(&mut req)).expect("sign");
+            rt.block_on(auth.signer().sign(&mut req)).expect("sign");
             req
         })
     });

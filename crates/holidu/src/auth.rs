@@ -6,7 +6,7 @@ use auth_core::ProviderOptions;
 use auth_core::clock::unix_seconds;
 use auth_core::{
     AuthError, AuthMiddleware, BearerSigner, CachedToken, FetchContext, FetchedToken, Scope,
-    Signer, TokenCache, TokenSource,
+    TokenCache, TokenSource,
 };
 use http::HeaderValue;
 
@@ -239,9 +239,14 @@ impl HoliduAuth {
     /// This signer as a `reqwest_middleware` middleware. It signs only requests to the
     /// base URL's origin ([`DEFAULT_BASE_URL`] unless set) and those added with
     /// [`allow_origin`](HoliduAuthBuilder::allow_origin); others pass through unsigned.
-    pub fn middleware(self) -> AuthMiddleware<HoliduAuth> {
-        let scope = self.scope.clone();
-        AuthMiddleware::new(self).with_scope(scope)
+    pub fn middleware(self) -> AuthMiddleware<BearerSigner<JwtSource>> {
+        AuthMiddleware::new(self.signer).with_scope(self.scope)
+    }
+
+    /// The signer the middleware runs (auth-core's bearer signer over the JWT source), to
+    /// sign a request yourself.
+    pub fn signer(&self) -> &BearerSigner<JwtSource> {
+        &self.signer
     }
 
     /// The origins the middleware signs for.
@@ -257,17 +262,5 @@ impl HoliduAuth {
     /// A valid token (cached, or minted now).
     pub async fn token(&self) -> Result<Arc<CachedToken>, AuthError> {
         self.signer.cache().token().await
-    }
-}
-
-impl Signer for HoliduAuth {
-    type Receipt = Arc<CachedToken>;
-
-    async fn sign(&self, req: &mut reqwest::Request) -> Result<Arc<CachedToken>, AuthError> {
-        self.signer.sign(req).await
-    }
-
-    fn on_rejected(&self, receipt: &Arc<CachedToken>) -> bool {
-        self.signer.on_rejected(receipt)
     }
 }

@@ -207,11 +207,22 @@ impl V5AuthBuilder {
         let cache =
             TokenCache::with_config(source, self.options.clock(), self.options.cache_config())
                 .named("v5-openapi");
+        let rejection_codes: Arc<[i64]> = self.rejection_codes.into();
+        let mut signer = BearerSigner::new(cache, vec![(X_APP_ID, app_id_header)]);
+        if !rejection_codes.is_empty() {
+            // An envelope whose `code` is one of the configured rejection codes: the token is
+            // dropped and the request signed afresh and sent once more.
+            let codes = rejection_codes.clone();
+            signer = signer.with_rejection_body(move |body| {
+                serde_json::from_slice::<crate::error::Envelope<serde::de::IgnoredAny>>(body)
+                    .is_ok_and(|env| codes.contains(&env.code))
+            });
+        }
         Ok(V5Auth {
-            signer: BearerSigner::new(cache, vec![(X_APP_ID, app_id_header)]),
+            signer,
             http,
             verify_url: join(&base, VERIFY_PATH)?,
-            rejection_codes: self.rejection_codes.into(),
+            rejection_codes,
             scope,
         })
     }
@@ -226,9 +237,14 @@ impl V5Auth {
     /// This signer as a `reqwest_middleware` middleware. It signs only requests to the
     /// base URL's origin (and those added with
     /// [`allow_origin`](V5AuthBuilder::allow_origin)); others pass through unsigned.
-    pub fn middleware(self) -> AuthMiddleware<V5Auth> {
-        let scope = self.scope.clone();
-        AuthMiddleware::new(self).with_scope(scope)
+    pub fn middleware(self) -> AuthMiddleware<BearerSigner<V5TokenSource>> {
+        AuthMiddleware::new(self.signer).with_scope(self.scope)
+    }
+
+    /// The signer the middleware runs (auth-core's bearer signer over the token source,
+    /// judging bodies for the configured rejection codes), to sign a request yourself.
+    pub fn signer(&self) -> &BearerSigner<V5TokenSource> {
+        &self.signer
     }
 
     /// The origins the middleware signs for.
@@ -301,35 +317,6 @@ impl V5Auth {
                 r => return r,
             }
         }
-    }
-}
-
-impl Signer for V5Auth {
-    type Receipt = Arc<CachedToken>;
-
-    async fn sign(&self, req: &mut reqwest::Request) -> Result<Arc<CachedToken>, AuthError> {
-        self.signer.sign(req).await
-    }
-
-    fn on_rejected(&self, receipt: &Arc<CachedToken>) -> bool {
-        self.signer.on_rejected(receipt)
-    }
-
-    /// Bodies are judged when rejection codes are configured (they arrive without HTTP 401).
-    fn inspect_body(&self, status: http::StatusCode, _headers: &http::HeaderMap) -> bool {
-        !self.rejection_codes.is_empty() && status != http::StatusCode::UNAUTHORIZED
-    }
-
-    /// An envelope whose `code` is one of the configured rejection codes: the token is
-    /// dropped and the request signed afresh and sent once more.
-    fn is_rejection_body(
-        &self,
-        _status: http::StatusCode,
-        _headers: &http::HeaderMap,
-        body: &[u8],
-    ) -> bool {
-        serde_json::from_slice::<crate::error::Envelope<serde::de::IgnoredAny>>(body)
-            .is_ok_and(|env| self.rejection_codes.contains(&env.code))
     }
 }
 

@@ -86,7 +86,7 @@ fn cache() -> CacheConfig {
     CacheConfig::without_jitter()
 }
 
-pub async fn dragonpass() -> Provider<dragonpass::DragonPassAuth> {
+pub async fn dragonpass() -> Provider<auth_core::BearerSigner<dragonpass::DragonPassTokenSource>> {
     use dragonpass::DragonPassAuth;
     use dragonpass::mock::{API_PATH, DragonPassFake, FAKE_PROGRAM_ID};
     let clock = clock();
@@ -102,16 +102,22 @@ pub async fn dragonpass() -> Provider<dragonpass::DragonPassAuth> {
                 .cache_config(cache())
                 .build()
                 .expect("dragonpass auth")
+                .signer()
+                .clone()
         }
     };
     let signer = make();
-    signer.token().await.expect("warm dragonpass");
+    signer.cache().token().await.expect("warm dragonpass");
     Provider {
         name: "dragonpass",
         signer: Arc::new(signer),
         cold: Box::new(move || Cold {
             signer: make(),
-            fetches: Box::new(|s: &DragonPassAuth| s.cache().fetches_started()),
+            fetches: Box::new(
+                |s: &auth_core::BearerSigner<dragonpass::DragonPassTokenSource>| {
+                    s.cache().fetches_started()
+                },
+            ),
         }),
         method: reqwest::Method::GET,
         body: None,
@@ -121,7 +127,7 @@ pub async fn dragonpass() -> Provider<dragonpass::DragonPassAuth> {
     }
 }
 
-pub async fn v5() -> Provider<v5_openapi::V5Auth> {
+pub async fn v5() -> Provider<auth_core::BearerSigner<v5_openapi::V5TokenSource>> {
     use v5_openapi::mock::V5Fake;
     let clock = clock();
     let fake = Arc::new(V5Fake::start(clock.clone()).await);
@@ -133,16 +139,20 @@ pub async fn v5() -> Provider<v5_openapi::V5Auth> {
                 .cache_config(cache())
                 .build()
                 .expect("v5 auth")
+                .signer()
+                .clone()
         }
     };
     let signer = make();
-    signer.token().await.expect("warm v5");
+    signer.cache().token().await.expect("warm v5");
     Provider {
         name: "v5-openapi",
         signer: Arc::new(signer),
         cold: Box::new(move || Cold {
             signer: make(),
-            fetches: Box::new(|s: &v5_openapi::V5Auth| s.cache().fetches_started()),
+            fetches: Box::new(|s: &auth_core::BearerSigner<v5_openapi::V5TokenSource>| {
+                s.cache().fetches_started()
+            }),
         }),
         method: reqwest::Method::GET,
         body: None,
@@ -152,7 +162,7 @@ pub async fn v5() -> Provider<v5_openapi::V5Auth> {
     }
 }
 
-pub async fn holidu() -> Provider<holidu::HoliduAuth> {
+pub async fn holidu() -> Provider<auth_core::BearerSigner<holidu::JwtSource>> {
     use holidu::mock::HoliduFake;
     let clock = clock();
     let fake = Arc::new(HoliduFake::start(clock.clone()).await);
@@ -164,16 +174,20 @@ pub async fn holidu() -> Provider<holidu::HoliduAuth> {
                 .cache_config(cache())
                 .build()
                 .expect("holidu auth")
+                .signer()
+                .clone()
         }
     };
     let signer = make();
-    signer.token().await.expect("warm holidu");
+    signer.cache().token().await.expect("warm holidu");
     Provider {
         name: "holidu",
         signer: Arc::new(signer),
         cold: Box::new(move || Cold {
             signer: make(),
-            fetches: Box::new(|s: &holidu::HoliduAuth| s.cache().fetches_started()),
+            fetches: Box::new(|s: &auth_core::BearerSigner<holidu::JwtSource>| {
+                s.cache().fetches_started()
+            }),
         }),
         method: reqwest::Method::GET,
         body: None,
@@ -223,7 +237,7 @@ pub async fn snap() -> Provider<snap_b2b::SnapAuth> {
 }
 
 /// GTR in SSO mode: a JWT from the login endpoint, cached, sent as a bearer.
-pub async fn gtr_sso() -> Provider<gtr::SsoAuth> {
+pub async fn gtr_sso() -> Provider<auth_core::BearerSigner<gtr::LoginSource>> {
     use gtr::SsoAuth;
     use gtr::mock::GtrFake;
     let clock = clock();
@@ -239,6 +253,8 @@ pub async fn gtr_sso() -> Provider<gtr::SsoAuth> {
                 .cache_config(cache())
                 .build()
                 .expect("gtr sso auth")
+                .signer()
+                .clone()
         }
     };
     let signer = make();
@@ -248,7 +264,9 @@ pub async fn gtr_sso() -> Provider<gtr::SsoAuth> {
         signer: Arc::new(signer),
         cold: Box::new(move || Cold {
             signer: make(),
-            fetches: Box::new(|s: &SsoAuth| s.cache().fetches_started()),
+            fetches: Box::new(|s: &auth_core::BearerSigner<gtr::LoginSource>| {
+                s.cache().fetches_started()
+            }),
         }),
         method: reqwest::Method::GET,
         body: None,
