@@ -43,13 +43,19 @@
 #![deny(missing_docs)]
 
 pub mod auth;
+pub mod b2b2c;
+pub mod canonical;
 pub mod credentials;
 pub mod error;
+pub mod external_id;
+pub mod inbound;
+mod keys;
 pub mod minify;
 #[cfg(feature = "mock")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub mod mock;
 pub mod notify;
+pub mod profile;
 pub mod sign;
 pub mod timestamp;
 pub mod token;
@@ -60,3 +66,4 @@ pub use auth_core;
 pub use credentials::{SnapCredentials, SnapPrivateKey, SnapPublicKey};
 pub use error::ResponseCode;
 pub use notify::{NotificationError, NotificationVerifier, VerifiedNotification};
+pub use profile::Profile;

@@ -1,0 +1,1 @@
+//! Inbound verification: the merchant as SNAP server.
