@@ -641,16 +641,14 @@ impl Signer for SnapAuth {
         status == StatusCode::UNAUTHORIZED && token_can_help(body)
     }
 
+    /// Symmetric: reports the token to the cache (a retry gets a new one). Asymmetric: no
+    /// token, a fresh signature (new timestamp) is tried once.
     fn on_rejected(&self, receipt: &Self::Receipt) -> bool {
         match (receipt, &self.inner.mode) {
             (Some(token), Mode::Symmetric { cache, .. }) => cache.reject(token),
+            (_, Mode::Asymmetric { .. }) => true,
             _ => false,
         }
-    }
-
-    /// Only symmetric mode has a token to refresh; asymmetric signatures are not retried.
-    fn retry_on_rejection(&self) -> bool {
-        matches!(self.inner.mode, Mode::Symmetric { .. })
     }
 }
 

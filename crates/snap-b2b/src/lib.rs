@@ -54,6 +54,8 @@ pub mod minify;
 #[cfg(feature = "mock")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub mod mock;
+#[cfg(feature = "mock")]
+mod mock_b2b2c;
 pub mod notify;
 pub mod profile;
 pub mod sign;
