@@ -633,14 +633,20 @@ impl ConformanceTarget for SnapFake {
         base: &'a str,
     ) -> Option<BoxFuture<'a, Result<reqwest::Response, reqwest_middleware::Error>>> {
         let mut req = client.post(format!("{base}{API_PATH}?lang=id"));
-        if self.customers.is_some() {
+        // The marker is the caller's header: only requests to this fake's origin name the
+        // customer (a request to another origin would carry it unsigned).
+        if self.customers.is_some() && base.trim_end_matches('/') == self.uri() {
             req = req.header(CUSTOMER_ID, CONFORMANCE_CUSTOMER);
         }
         Some(req.body(SAMPLE_BODY).send().boxed())
     }
 
     fn one_time_headers(&self) -> &'static [&'static str] {
-        &["x-external-id", "authorization"]
+        if self.symmetric() {
+            &["x-external-id", "authorization"]
+        } else {
+            &["x-external-id"]
+        }
     }
 
     fn client_with_token_base(

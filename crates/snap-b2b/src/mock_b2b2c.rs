@@ -18,7 +18,7 @@ use crate::sign::token_string_to_sign;
 /// Lifetime of the customer access tokens the fake issues.
 pub(crate) const CUSTOMER_TOKEN_LIFETIME: Duration = Duration::from_secs(900);
 /// Lifetime of the refresh tokens the fake issues.
-pub(crate) const REFRESH_LIFETIME: Duration = Duration::from_secs(86_400);
+pub(crate) const REFRESH_LIFETIME: Duration = Duration::from_secs(10 * 365 * 86_400);
 const SERVICE: u8 = 74;
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
