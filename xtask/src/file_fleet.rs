@@ -23,7 +23,7 @@ pub const PROCESSES: usize = 8;
 fn cli_provider(name: &str) -> Option<(&'static str, &'static [(&'static str, &'static str)])> {
     match name {
         "dragonpass" => Some(("dragonpass", &[])),
-        "snap-b2b" => Some(("snap", &[])),
+        "snap-b2b" | "snap-b2b/aspi" => Some(("snap", &[])),
         "v5-openapi" => Some(("v5", &[])),
         "gtr-sso" => Some(("gtr", &[("GTR_AUTH", "sso")])),
         _ => None,

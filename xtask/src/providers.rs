@@ -25,6 +25,10 @@ fn boxed<T: ConformanceTarget + 'static>(t: T) -> Box<dyn ConformanceTarget> {
     Box::new(t)
 }
 
+async fn snap_preset(clock: ManualClock, profile: snap_b2b::Profile) -> Box<dyn ConformanceTarget> {
+    boxed(snap_b2b::mock::SnapFake::start_with_profile(clock, profile).await)
+}
+
 /// Every registered provider, in report order.
 pub const ALL: &[Provider] = &[
     Provider {
@@ -65,8 +69,35 @@ pub const ALL: &[Provider] = &[
         },
     },
     Provider {
-        name: "snap-b2b",
-        start: |clock| Box::pin(async move { boxed(snap_b2b::mock::SnapFake::start(clock).await) }),
+        name: "snap-b2b/aspi",
+        start: |clock| Box::pin(snap_preset(clock, snap_b2b::Profile::aspi())),
+    },
+    Provider {
+        name: "snap-b2b/midtrans",
+        start: |clock| Box::pin(snap_preset(clock, snap_b2b::Profile::midtrans())),
+    },
+    Provider {
+        name: "snap-b2b/doku",
+        start: |clock| Box::pin(snap_preset(clock, snap_b2b::Profile::doku())),
+    },
+    Provider {
+        name: "snap-b2b/dana",
+        start: |clock| Box::pin(snap_preset(clock, snap_b2b::Profile::dana())),
+    },
+    Provider {
+        name: "snap-b2b/bni",
+        start: |clock| Box::pin(snap_preset(clock, snap_b2b::Profile::bni())),
+    },
+    Provider {
+        name: "snap-b2b2c",
+        start: |clock| {
+            Box::pin(async move {
+                match snap_b2b::mock::SnapFake::start_b2b2c(clock).await {
+                    Ok(fake) => boxed(fake),
+                    Err(e) => boxed(StartFailed("snap-b2b2c", e.to_string())),
+                }
+            })
+        },
     },
     Provider {
         name: "v5-openapi",

@@ -1,6 +1,5 @@
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use auth_core::clock::system_clock;
 use auth_core::scope::Origins;
@@ -12,11 +11,11 @@ use http::{HeaderName, HeaderValue, StatusCode};
 use reqwest::Request;
 use url::Url;
 
+use crate::canonical::{BodyForm, PreparedSigner, canonical_body, sign_prepared};
 use crate::credentials::{SnapCredentials, SnapPrivateKey, missing_secret};
-use crate::sign::{
-    EndpointUrlMode, HmacKey, SignatureEncoding, TransactionSignature, endpoint_url,
-    sign_asymmetric, sign_symmetric,
-};
+use crate::external_id::{ExternalIdGenerator, SharedExternalIdGenerator};
+use crate::profile::{EndpointBase, Profile, signed_endpoint_url};
+use crate::sign::{EndpointUrlMode, HmacKey, SignatureEncoding, TransactionSignature};
 use crate::timestamp::TimestampFormat;
 use crate::token::{DEFAULT_TOKEN_PATH, GrantTypeField, SnapTokenSource, X_SIGNATURE, X_TIMESTAMP};
 
@@ -85,32 +84,6 @@ impl Default for SnapConfig {
     }
 }
 
-/// Generates `X-EXTERNAL-ID` values: 32 decimal digits, a 16-digit random prefix chosen
-/// when the signer is built followed by a 16-digit per-signer counter. Unique within the
-/// signer for 10^16 requests and, with overwhelming probability, across processes — so
-/// unique per day as SNAP requires. Numeric, since several providers accept digits only.
-struct ExternalIds {
-    prefix: u64,
-    counter: AtomicU64,
-}
-
-impl ExternalIds {
-    const MOD: u64 = 10_000_000_000_000_000;
-
-    fn new() -> Self {
-        use rand::Rng;
-        ExternalIds {
-            prefix: rand::thread_rng().gen_range(0..Self::MOD),
-            counter: AtomicU64::new(0),
-        }
-    }
-
-    fn next(&self) -> String {
-        let n = self.counter.fetch_add(1, Ordering::Relaxed) % Self::MOD;
-        format!("{:016}{:016}", self.prefix, n)
-    }
-}
-
 enum Mode {
     Symmetric {
         cache: TokenCache<SnapTokenSource>,
@@ -129,8 +102,11 @@ struct Inner {
     channel_id: HeaderValue,
     origin: Option<HeaderValue>,
     client_key: String,
-    external_ids: ExternalIds,
+    external_ids: SharedExternalIdGenerator,
     scope: Scope,
+    profile: Profile,
+    base_path: String,
+    b2b2c: Option<crate::b2b2c::CustomerTokens>,
 }
 
 /// Signs SNAP B2B transactions; implements [`Signer`] for auth-core's middleware. Cheap to
@@ -193,6 +169,9 @@ pub struct SnapAuthBuilder {
     cache: CacheConfig,
     config: SnapConfig,
     origins: Origins,
+    profile: Profile,
+    external_ids: Option<SharedExternalIdGenerator>,
+    b2b2c: Option<crate::b2b2c::CustomerTokens>,
 }
 
 impl fmt::Debug for SnapAuthBuilder {
@@ -291,6 +270,71 @@ impl SnapAuthBuilder {
         self
     }
 
+    /// Every provider setting from `profile` (a preset such as [`Profile::doku`], possibly
+    /// changed). Setters called afterwards override single settings.
+    ///
+    /// ```
+    /// # fn demo(creds: tollgate_snap_b2b::SnapCredentials) -> Result<(), tollgate_snap_b2b::auth_core::AuthError> {
+    /// use tollgate_snap_b2b::{Profile, SnapAuth};
+    /// let auth = SnapAuth::builder().credentials(creds)
+    ///     .profile(Profile::midtrans())
+    ///     .base_url("https://merchants.sbx.midtrans.com")
+    ///     .build()?;
+    /// assert_eq!(auth.profile().name, "midtrans");
+    /// # Ok(()) }
+    /// ```
+    pub fn profile(mut self, profile: Profile) -> Self {
+        self.config = profile.snap_config();
+        self.profile = profile;
+        self
+    }
+
+    /// Whether the signed `EndpointUrl` starts below the base URL's path.
+    pub fn endpoint_base(mut self, base: EndpointBase) -> Self {
+        self.profile.endpoint_base = base;
+        self
+    }
+
+    /// The form of outgoing bodies that is hashed and sent (default
+    /// [`BodyForm::Minified`]; [`BodyForm::WhitespaceStripped`] is refused by `build`).
+    pub fn body_form(mut self, form: BodyForm) -> Self {
+        self.profile.body_form = form;
+        self
+    }
+
+    /// A fixed header added to every signed transaction that lacks it (e.g. `X-DEVICE-ID`).
+    pub fn extra_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.profile.extra_headers.push((name, value));
+        self
+    }
+
+    /// Generates `X-EXTERNAL-ID`s (default: the profile's
+    /// [`ExternalIdStyle`](crate::external_id::ExternalIdStyle)). Asked once per signed
+    /// attempt, retries included; a request that carries its own `X-EXTERNAL-ID` keeps it.
+    ///
+    /// ```
+    /// # fn demo(creds: tollgate_snap_b2b::SnapCredentials) -> Result<(), tollgate_snap_b2b::auth_core::AuthError> {
+    /// use tollgate_snap_b2b::SnapAuth;
+    /// use tollgate_snap_b2b::uuid_v4;
+    /// let auth = SnapAuth::builder().credentials(creds)
+    ///     .base_url("https://sandbox.bank.example/snap")
+    ///     .external_id_generator(|_now| format!("shop-{}", uuid_v4()))
+    ///     .build()?;
+    /// assert!(auth.next_external_id().starts_with("shop-"));
+    /// # Ok(()) }
+    /// ```
+    pub fn external_id_generator(mut self, generator: impl ExternalIdGenerator) -> Self {
+        self.external_ids = Some(Arc::new(generator));
+        self
+    }
+
+    /// Customer (B2B2C) tokens: requests that carry
+    /// [`CUSTOMER_ID`](crate::b2b2c::CUSTOMER_ID) get `Authorization-Customer` from these.
+    pub fn customer_tokens(mut self, tokens: crate::b2b2c::CustomerTokens) -> Self {
+        self.b2b2c = Some(tokens);
+        self
+    }
+
     fn resolve_token_url(&self) -> Result<Url, AuthError> {
         let raw = match (&self.token_url, &self.base_url) {
             (Some(t), _) => t.clone(),
@@ -347,6 +391,21 @@ impl SnapAuthBuilder {
         let credentials = auth_core::credentials::required_credentials(self.credentials.take())?;
         let creds = &credentials;
         let key = Arc::new(creds.private_key().clone());
+        let profile = self.profile.clone().with_config(&self.config);
+        if profile.body_form == BodyForm::WhitespaceStripped {
+            return Err(AuthError::invalid_field(
+                "body_form",
+                "whitespace-stripped changes the data; it is a verification form only",
+            ));
+        }
+        let base_path = base
+            .as_ref()
+            .map(|b| b.path().to_string())
+            .unwrap_or_default();
+        let external_ids = self
+            .external_ids
+            .clone()
+            .unwrap_or_else(|| profile.external_ids.generator());
         let mode = match self.config.signing {
             TransactionSigning::Symmetric => {
                 let secret = creds.client_secret().ok_or_else(missing_secret)?;
@@ -362,7 +421,8 @@ impl SnapAuthBuilder {
                     self.config.timestamp,
                     self.config.grant_type,
                     self.config.signature_encoding,
-                )?;
+                )?
+                .with_request_body(profile.token_request_body());
                 let cache = TokenCache::with_config(source, clock.clone(), self.cache.clone())
                     .named("snap-b2b");
                 Mode::Symmetric {
@@ -381,8 +441,11 @@ impl SnapAuthBuilder {
                 origin: creds.origin().cloned(),
                 client_key: creds.client_key().to_string(),
                 config: self.config,
-                external_ids: ExternalIds::new(),
+                external_ids,
                 scope,
+                profile,
+                base_path,
+                b2b2c: self.b2b2c,
             }),
         })
     }
@@ -401,6 +464,9 @@ impl SnapAuth {
             cache: CacheConfig::default(),
             config: SnapConfig::default(),
             origins: Origins::default(),
+            profile: Profile::default(),
+            external_ids: None,
+            b2b2c: None,
         }
     }
 
@@ -432,7 +498,17 @@ impl SnapAuth {
 
     /// A fresh `X-EXTERNAL-ID` from this signer's generator.
     pub fn next_external_id(&self) -> String {
-        self.inner.external_ids.next()
+        self.inner.external_ids.generate(self.inner.clock.now())
+    }
+
+    /// The provider profile in use (with the single settings applied).
+    pub fn profile(&self) -> &Profile {
+        &self.inner.profile
+    }
+
+    /// The customer (B2B2C) tokens, when configured.
+    pub fn customer_tokens(&self) -> Option<&crate::b2b2c::CustomerTokens> {
+        self.inner.b2b2c.as_ref()
     }
 
     /// Computes the signature of a request without touching it (the token is taken from
@@ -457,27 +533,26 @@ impl SnapAuth {
         timestamp: &str,
     ) -> Result<TransactionSignature, AuthError> {
         let cfg = &self.inner.config;
-        let body = body_bytes(req)?;
-        let endpoint = endpoint_url(req.url(), cfg.endpoint_url);
+        let profile = &self.inner.profile;
+        let body = canonical_body(body_bytes(req)?, profile.body_form)?;
+        let endpoint = signed_endpoint_url(
+            req.url(),
+            &self.inner.base_path,
+            profile.endpoint_base,
+            cfg.endpoint_url,
+        );
         let method = req.method().as_str();
+        let enc = cfg.signature_encoding;
         let sig = match (&self.inner.mode, token) {
-            (Mode::Symmetric { hmac, .. }, Some(token)) => sign_symmetric(
-                hmac,
-                method,
-                &endpoint,
-                token.secret().expose_secret(),
-                body,
-                timestamp,
-                cfg.signature_encoding,
-            )?,
-            (Mode::Asymmetric { key }, _) => sign_asymmetric(
-                key,
-                method,
-                &endpoint,
-                body,
-                timestamp,
-                cfg.signature_encoding,
-            )?,
+            (Mode::Symmetric { hmac, .. }, Some(token)) => {
+                let token = token.secret().expose_secret();
+                let signer = PreparedSigner::Symmetric { hmac, token };
+                sign_prepared(signer, method, &endpoint, body, timestamp, enc)
+            }
+            (Mode::Asymmetric { key }, _) => {
+                let signer = PreparedSigner::Asymmetric { key };
+                sign_prepared(signer, method, &endpoint, body, timestamp, enc)
+            }
             (Mode::Symmetric { .. }, None) => {
                 return Err(AuthError::new(
                     ErrorKind::Internal,
@@ -536,29 +611,65 @@ impl Signer for SnapAuth {
         {
             headers.insert(ORIGIN, origin.clone());
         }
+        for (name, value) in &inner.profile.extra_headers {
+            if !headers.contains_key(name) {
+                headers.insert(name.clone(), value.clone());
+            }
+        }
         if !headers.contains_key(X_EXTERNAL_ID) {
-            let id = inner.external_ids.next();
+            let id = inner.external_ids.generate(inner.clock.now());
             headers.insert(X_EXTERNAL_ID, internal_header(&id, "X-EXTERNAL-ID")?);
+        }
+        if let Some(tokens) = &inner.b2b2c {
+            tokens.apply(req).await?;
         }
         Ok(token)
     }
 
-    /// HTTP 401 (SNAP answers `401xx01` invalid token and `401xx03` token not found with
-    /// HTTP 401; the HTTP status decides).
-    fn is_rejection(&self, status: StatusCode, _headers: &http::HeaderMap) -> bool {
+    /// Never from status and headers alone: a SNAP 401 is judged by its body (see
+    /// [`is_rejection_body`](Self::is_rejection_body)).
+    fn is_rejection(&self, _status: StatusCode, _headers: &http::HeaderMap) -> bool {
+        false
+    }
+
+    /// Reads the (small, announced) body of every HTTP 401.
+    fn inspect_body(&self, status: StatusCode, _headers: &http::HeaderMap) -> bool {
         status == StatusCode::UNAUTHORIZED
     }
 
+    /// A 401 means "fetch a new token and retry" only when a new token can help: its
+    /// `responseCode` is `401xx01` (invalid token) or `401xx03` (token not found), or it has
+    /// no readable SNAP code. Signature, timestamp and field errors (`401xx00`, `4012400`…)
+    /// are passed to the caller without a refetch.
+    fn is_rejection_body(
+        &self,
+        status: StatusCode,
+        _headers: &http::HeaderMap,
+        body: &[u8],
+    ) -> bool {
+        status == StatusCode::UNAUTHORIZED && token_can_help(body)
+    }
+
+    /// Symmetric: reports the token to the cache (a retry gets a new one). Asymmetric: no
+    /// token, a fresh signature (new timestamp) is tried once.
     fn on_rejected(&self, receipt: &Self::Receipt) -> bool {
         match (receipt, &self.inner.mode) {
             (Some(token), Mode::Symmetric { cache, .. }) => cache.reject(token),
+            (_, Mode::Asymmetric { .. }) => true,
             _ => false,
         }
     }
+}
 
-    /// Only symmetric mode has a token to refresh; asymmetric signatures are not retried.
-    fn retry_on_rejection(&self) -> bool {
-        matches!(self.inner.mode, Mode::Symmetric { .. })
+/// Whether a 401 body leaves room for a new token to help (see
+/// [`SnapAuth::is_rejection_body`]).
+pub fn token_can_help(body: &[u8]) -> bool {
+    let code = serde_json::from_slice::<crate::error::SnapEnvelope>(body)
+        .ok()
+        .and_then(|e| e.code());
+    match code {
+        Some(c) if c.http_status() == 401 => c.is_token_rejection(),
+        _ => true,
     }
 }
 
@@ -568,12 +679,23 @@ mod tests {
 
     #[test]
     fn external_ids_are_numeric_and_distinct() {
-        let ids = ExternalIds::new();
-        let a = ids.next();
-        let b = ids.next();
+        let ids = crate::external_id::Numeric32::new();
+        let now = std::time::SystemTime::now();
+        let a = ids.generate(now);
+        let b = ids.generate(now);
         assert_eq!(a.len(), 32);
         assert!(a.bytes().all(|c| c.is_ascii_digit()));
         assert_ne!(a, b);
         assert_eq!(a[..16], b[..16]);
+    }
+
+    #[test]
+    fn only_token_codes_retry() {
+        assert!(token_can_help(br#"{"responseCode":"4012401"}"#));
+        assert!(token_can_help(br#"{"responseCode":"4017303"}"#));
+        assert!(token_can_help(b"not json"));
+        assert!(token_can_help(b""));
+        assert!(!token_can_help(br#"{"responseCode":"4012400"}"#));
+        assert!(!token_can_help(br#"{"responseCode":"4012402"}"#));
     }
 }

@@ -20,8 +20,9 @@ pub const MIN_RSA_BITS: usize = 2048;
 /// An RSA private key for SHA256withRSA (PKCS#1 v1.5) signatures, parsed once.
 ///
 /// Accepts PKCS#8 (`BEGIN PRIVATE KEY`) and PKCS#1 (`BEGIN RSA PRIVATE KEY`) PEM, also with
-/// literal `\n` escapes as keys arrive from environment variables. Encrypted keys, EC keys
-/// and keys under 2048 bits are refused.
+/// literal `\n` escapes as keys arrive from environment variables, and bare base64 DER
+/// (PKCS#8 or PKCS#1, no PEM armour) as DANA's SDKs accept. Encrypted keys, EC keys and
+/// keys under 2048 bits are refused; errors name the field and never carry the key.
 ///
 /// ```
 /// use tollgate_snap_b2b::SnapPrivateKey;
@@ -35,9 +36,12 @@ pub struct SnapPrivateKey {
 }
 
 impl SnapPrivateKey {
-    /// Parses a PEM private key; `field` names it in errors.
+    /// Parses a PEM (or bare base64 DER) private key; `field` names it in errors.
     pub fn from_pem(field: &'static str, pem: &str) -> Result<Self, AuthError> {
-        let pem = unescape_newlines(pem.trim());
+        let pem = zeroize::Zeroizing::new(unescape_newlines(pem.trim()));
+        if crate::keys::is_bare(&pem) {
+            return Self::from_rsa(field, crate::keys::private_from_base64_der(field, &pem)?);
+        }
         let label = pem_label(
             field,
             &pem,
@@ -83,6 +87,10 @@ impl SnapPrivateKey {
                 ));
             }
         };
+        Self::from_rsa(field, key)
+    }
+
+    fn from_rsa(field: &'static str, key: RsaPrivateKey) -> Result<Self, AuthError> {
         let bits = key.n().bits();
         if bits < MIN_RSA_BITS {
             return Err(AuthError::invalid_field(
@@ -135,7 +143,7 @@ impl fmt::Debug for SnapPrivateKey {
 /// notifications, or a client's key inside the fake).
 ///
 /// Accepts SPKI (`BEGIN PUBLIC KEY`) and PKCS#1 (`BEGIN RSA PUBLIC KEY`) PEM, with literal
-/// `\n` escapes too.
+/// `\n` escapes too, and bare base64 DER (SPKI or PKCS#1).
 #[derive(Clone)]
 pub struct SnapPublicKey {
     verifying: VerifyingKey<Sha256>,
@@ -151,32 +159,13 @@ impl SnapPublicKey {
         }
     }
 
-    /// Parses a PEM public key; `field` names it in errors.
+    /// Parses a PEM (or bare base64 DER) public key; `field` names it in errors.
     pub fn from_pem(field: &'static str, pem: &str) -> Result<Self, AuthError> {
         let pem = unescape_newlines(pem.trim());
-        let label = pem_label(
-            field,
-            &pem,
-            &[
-                "PUBLIC KEY",
-                "RSA PUBLIC KEY",
-                "PRIVATE KEY",
-                "RSA PRIVATE KEY",
-            ],
-        )?;
-        let key = match label {
-            "PUBLIC KEY" => RsaPublicKey::from_public_key_pem(&pem).map_err(|_| {
-                AuthError::invalid_field(field, "is not an RSA public key (SPKI), or malformed")
-            })?,
-            "RSA PUBLIC KEY" => RsaPublicKey::from_pkcs1_pem(&pem).map_err(|_| {
-                AuthError::invalid_field(field, "is not a valid RSA public key (PKCS#1)")
-            })?,
-            _ => {
-                return Err(AuthError::invalid_field(
-                    field,
-                    "is a private key; give the public key",
-                ));
-            }
+        let key = if crate::keys::is_bare(&pem) {
+            crate::keys::public_from_base64_der(field, &pem)?
+        } else {
+            Self::rsa_from_pem(field, &pem)?
         };
         let out = Self::from_rsa(key);
         if out.bits < MIN_RSA_BITS {
@@ -189,6 +178,31 @@ impl SnapPublicKey {
             ));
         }
         Ok(out)
+    }
+
+    fn rsa_from_pem(field: &'static str, pem: &str) -> Result<RsaPublicKey, AuthError> {
+        let label = pem_label(
+            field,
+            pem,
+            &[
+                "PUBLIC KEY",
+                "RSA PUBLIC KEY",
+                "PRIVATE KEY",
+                "RSA PRIVATE KEY",
+            ],
+        )?;
+        match label {
+            "PUBLIC KEY" => RsaPublicKey::from_public_key_pem(pem).map_err(|_| {
+                AuthError::invalid_field(field, "is not an RSA public key (SPKI), or malformed")
+            }),
+            "RSA PUBLIC KEY" => RsaPublicKey::from_pkcs1_pem(pem).map_err(|_| {
+                AuthError::invalid_field(field, "is not a valid RSA public key (PKCS#1)")
+            }),
+            _ => Err(AuthError::invalid_field(
+                field,
+                "is a private key; give the public key",
+            )),
+        }
     }
 
     /// Reads and parses a PEM public key file.

@@ -43,13 +43,21 @@
 #![deny(missing_docs)]
 
 mod auth;
+mod b2b2c;
+mod canonical;
 mod credentials;
 mod error;
+mod external_id;
+mod inbound;
+mod keys;
 mod minify;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod mock;
+#[cfg(feature = "test-util")]
+mod mock_b2b2c;
 mod notify;
+mod profile;
 pub mod sign;
 mod timestamp;
 mod token;
@@ -66,14 +74,31 @@ pub use auth_core::{
 // Flat re-exports: the modules are private.
 pub use auth::{
     CHANNEL_ID, ORIGIN, SnapAuth, SnapAuthBuilder, SnapConfig, TransactionSigning, X_EXTERNAL_ID,
-    X_PARTNER_ID,
+    X_PARTNER_ID, token_can_help,
+};
+pub use b2b2c::{
+    AUTHORIZATION_CUSTOMER, CUSTOMER_ID, CustomerTokenError, CustomerTokens, CustomerTokensBuilder,
+    DEFAULT_MAX_CUSTOMERS, DEFAULT_REFRESH_MARGIN,
+};
+pub use canonical::{
+    BodyForm, CanonicalError, MAX_JS_DEPTH, canonical_body, js_compatible, js_number,
 };
 pub use credentials::{
     MIN_RSA_BITS, SnapCredentials, SnapCredentialsBuilder, SnapPrivateKey, SnapPublicKey,
 };
 pub use error::{InvalidResponseCode, ResponseCode, SnapEnvelope, error_from_response};
+pub use external_id::{
+    ExternalIdGenerator, ExternalIdStyle, Numeric32, SharedExternalIdGenerator, uuid_v4,
+};
+pub use inbound::{
+    INBOUND_TIMESTAMP_WINDOW, ISSUED_TOKEN_LIFETIME, InboundError, InboundVerifier, IssuedToken,
+    MAX_TOKENS, VerifiedTransaction,
+};
 pub use minify::{MAX_DEPTH, MinifyError, minify_json, minify_json_into};
 pub use notify::{DEFAULT_WINDOW, NotificationError, NotificationVerifier, VerifiedNotification};
+pub use profile::{
+    DEFAULT_B2B2C_TOKEN_PATH, EndpointBase, GrantValueCase, Profile, signed_endpoint_url,
+};
 pub use timestamp::{TimestampError, TimestampFormat, Zone, parse_timestamp};
 pub use token::{
     AccessTokenResponse, DEFAULT_TOKEN_LIFETIME, DEFAULT_TOKEN_PATH, GrantTypeField,

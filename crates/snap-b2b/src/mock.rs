@@ -23,25 +23,22 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use auth_core::SecretString;
 use auth_core::{AuthError, CacheConfig, Clock, ManualClock};
 use futures::FutureExt;
 use futures::future::BoxFuture;
-use rand::Rng;
-use rand::distributions::Alphanumeric;
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
 use testkit::conformance::TokenFault;
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::auth::{SnapAuth, SnapAuthBuilder};
+use crate::b2b2c::{CUSTOMER_ID, CustomerTokens};
+use crate::canonical::BodyForm;
 use crate::credentials::{SnapCredentials, SnapPrivateKey, SnapPublicKey};
 use crate::error::ResponseCode;
-use crate::sign::{
-    HmacKey, SignatureEncoding, asymmetric_string_to_sign, body_sha256_hex,
-    symmetric_string_to_sign, token_string_to_sign,
-};
-use crate::timestamp::{TimestampFormat, parse_timestamp};
+use crate::inbound::{InboundError, InboundVerifier};
+use crate::profile::{Profile, signed_endpoint_url};
+use crate::timestamp::TimestampFormat;
 
 /// Lifetime of the tokens the fake issues.
 pub const TOKEN_LIFETIME: Duration = Duration::from_secs(900);
@@ -67,6 +64,9 @@ const PROVIDER_PUBLIC_PEM: &str = include_str!("mock_keys/provider_public.pem");
 const SERVICE_TOKEN: u8 = 73;
 const SERVICE_API: u8 = 24;
 
+/// The customer id the `snap-b2b2c` conformance target authorises.
+pub const CONFORMANCE_CUSTOMER: &str = "conformance-customer";
+
 /// The pretty-printed body [`ConformanceTarget::call`] sends (the signer minifies it).
 pub const SAMPLE_BODY: &str = r#"{
   "partnerServiceId": "  12345",
@@ -76,14 +76,13 @@ pub const SAMPLE_BODY: &str = r#"{
   "additionalInfo": {}
 }"#;
 
-struct Keys {
-    client_public: SnapPublicKey,
+pub(crate) struct Keys {
+    pub(crate) client_public: SnapPublicKey,
     provider_private: SnapPrivateKey,
-    hmac: HmacKey,
 }
 
-struct FakeState {
-    keys: Keys,
+pub(crate) struct FakeState {
+    pub(crate) keys: Keys,
     issued: Mutex<HashMap<String, SystemTime>>,
     external_ids: Mutex<HashSet<(String, String)>>,
     fetches: AtomicU64,
@@ -91,9 +90,12 @@ struct FakeState {
     accepted: AtomicU64,
     failing: AtomicBool,
     core: testkit::mock::FakeCore,
+    pub(crate) profile: Profile,
+    pub(crate) verifier: InboundVerifier,
+    pub(crate) b2b2c: crate::mock_b2b2c::CustomerState,
 }
 
-fn snap(http: u16, service: u8, case: u8, message: &str) -> ResponseTemplate {
+pub(crate) fn snap(http: u16, service: u8, case: u8, message: &str) -> ResponseTemplate {
     let code = ResponseCode::new(http, service, case)
         .map(|c| c.to_string())
         .unwrap_or_else(|| "5000000".to_string());
@@ -103,17 +105,8 @@ fn snap(http: u16, service: u8, case: u8, message: &str) -> ResponseTemplate {
     }))
 }
 
-fn header<'r>(req: &'r Request, name: &str) -> Option<&'r str> {
+pub(crate) fn header<'r>(req: &'r Request, name: &str) -> Option<&'r str> {
     req.headers.get(name).and_then(|v| v.to_str().ok())
-}
-
-fn within_window(clock: &ManualClock, at: SystemTime) -> bool {
-    let now = clock.now();
-    let skew = match at.duration_since(now) {
-        Ok(d) => d,
-        Err(e) => e.duration(),
-    };
-    skew <= TIMESTAMP_WINDOW
 }
 
 struct TokenEndpoint {
@@ -133,47 +126,29 @@ impl Respond for TokenEndpoint {
         ) {
             return r;
         }
-        let (Some(client_key), Some(ts), Some(sig)) = (
-            header(req, "x-client-key"),
-            header(req, "x-timestamp"),
-            header(req, "x-signature"),
-        ) else {
-            return snap(
-                400,
-                s,
-                2,
-                "Invalid Mandatory Field [X-CLIENT-KEY/X-TIMESTAMP/X-SIGNATURE]",
-            );
-        };
-        if client_key != CLIENT_KEY {
-            return snap(401, s, 0, "Unauthorized. [Unknown client]");
-        }
-        let Ok(at) = parse_timestamp(ts) else {
-            return snap(400, s, 1, "Invalid Field Format [X-TIMESTAMP]");
-        };
-        if !within_window(&self.clock, at) {
-            return snap(401, s, 0, "Unauthorized. [X-TIMESTAMP]");
-        }
-        let signed = token_string_to_sign(client_key, ts);
-        let valid = SignatureEncoding::Base64.decode(sig).is_some_and(|bytes| {
-            self.state
-                .keys
-                .client_public
-                .verify(signed.as_bytes(), &bytes)
-        });
-        if !valid {
-            return snap(401, s, 0, "Unauthorized. [Signature]");
+        // The same checks a merchant's own server makes (inbound verifier), strictly: the
+        // profile's timestamp format, Content-Type, signature encoding.
+        if let Err(e) = self
+            .state
+            .verifier
+            .verify_token_request(&req.headers, &req.body)
+        {
+            return inbound_refusal(&e, s);
         }
         let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
-        if body.get("grantType").and_then(|g| g.as_str()) != Some("client_credentials") {
+        let field = match self.state.profile.grant_type {
+            crate::token::GrantTypeField::CamelCase => "grantType",
+            crate::token::GrantTypeField::SnakeCase => "grant_type",
+        };
+        if body.get(field).and_then(|g| g.as_str()) != Some("client_credentials") {
             return snap(400, s, 1, "Invalid Field Format [grantType]");
         }
         self.state.fetches.fetch_add(1, Ordering::SeqCst);
-        let token: String = rand::thread_rng()
-            .sample_iter(&Alphanumeric)
-            .take(48)
-            .map(char::from)
-            .collect();
+        let token = {
+            use auth_core::ExposeSecret;
+            let issued = self.state.verifier.issue_token(CLIENT_KEY);
+            issued.access_token.expose_secret().to_string()
+        };
         self.state
             .issued
             .lock()
@@ -204,17 +179,32 @@ type Rejection = (u16, u8, &'static str);
 impl Api {
     fn check(&self, req: &Request) -> Result<(), Rejection> {
         let state = &self.state;
-        let token = match header(req, "authorization") {
-            None => None,
-            Some(v) => match v.strip_prefix("Bearer ") {
-                Some(t) => Some(t),
-                None => return Err((401, 1, "Invalid Token (B2B)")),
-            },
-        };
-        if let Some(token) = token {
-            let issued = state.issued.lock().unwrap_or_else(|p| p.into_inner());
-            match issued.get(token) {
-                Some(exp) if self.clock.now() < *exp => {}
+        // The external id is recorded before anything else is checked: a refused request
+        // still uses up its id, as at a bank.
+        if let Some(external_id) = header(req, "x-external-id").filter(|v| !v.is_empty()) {
+            let day = TimestampFormat::default().format(self.clock.now())[..10].to_string();
+            let fresh = state
+                .external_ids
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert((day, external_id.to_string()));
+            if !fresh {
+                return Err((409, 0, "Conflict"));
+            }
+        } else {
+            return Err((400, 2, "Invalid Mandatory Field [X-EXTERNAL-ID]"));
+        }
+        if let Some(v) = header(req, "authorization") {
+            let known = v.strip_prefix("Bearer ").and_then(|t| {
+                state
+                    .issued
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .get(t)
+                    .copied()
+            });
+            match known {
+                Some(exp) if self.clock.now() < exp => {}
                 Some(_) => {
                     state.core.log.note_expired();
                     return Err((401, 1, "Invalid Token (B2B)"));
@@ -222,58 +212,35 @@ impl Api {
                 None => return Err((401, 1, "Invalid Token (B2B)")),
             }
         }
-        let (Some(ts), Some(sig)) = (header(req, "x-timestamp"), header(req, "x-signature")) else {
-            return Err((400, 2, "Invalid Mandatory Field [X-TIMESTAMP/X-SIGNATURE]"));
-        };
-        let Ok(at) = parse_timestamp(ts) else {
-            return Err((400, 1, "Invalid Field Format [X-TIMESTAMP]"));
-        };
-        if !within_window(&self.clock, at) {
-            return Err((401, 0, "Unauthorized. [X-TIMESTAMP]"));
-        }
         if header(req, "x-partner-id") != Some(CLIENT_KEY) {
             return Err((401, 0, "Unauthorized. [Unknown partner]"));
         }
         if header(req, "channel-id").is_none_or(str::is_empty) {
             return Err((400, 2, "Invalid Mandatory Field [CHANNEL-ID]"));
         }
-        let Some(external_id) = header(req, "x-external-id").filter(|v| !v.is_empty()) else {
-            return Err((400, 2, "Invalid Mandatory Field [X-EXTERNAL-ID]"));
-        };
-        // Hash the bytes as received: a client that hashes one body and sends another fails.
-        let hash = body_sha256_hex(&req.body);
-        let endpoint = match req.url.query() {
-            Some(q) => format!("{}?{}", req.url.path(), q),
-            None => req.url.path().to_string(),
-        };
-        let Some(sig) = SignatureEncoding::Base64.decode(sig) else {
-            return Err((401, 0, "Unauthorized. [Signature]"));
-        };
-        let method = req.method.as_str();
-        let valid = match token {
-            Some(token) => {
-                let sts = symmetric_string_to_sign(method, &endpoint, token, &hash, ts);
-                state.keys.hmac.verify(sts.as_bytes(), &sig)
-            }
-            None => {
-                let sts = asymmetric_string_to_sign(method, &endpoint, &hash, ts);
-                state.keys.client_public.verify(sts.as_bytes(), &sig)
-            }
-        };
-        if !valid {
-            return Err((401, 0, "Unauthorized. [Signature]"));
-        }
-        let day = TimestampFormat::default().format(self.clock.now())[..10].to_string();
-        let fresh = state
-            .external_ids
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert((day, external_id.to_string()));
-        if !fresh {
-            return Err((409, 0, "Conflict"));
-        }
+        state.b2b2c.check_customer(req, &self.clock)?;
+        let p = &state.profile;
+        let endpoint = signed_endpoint_url(&req.url, PREFIX, p.endpoint_base, p.endpoint_url);
+        state
+            .verifier
+            .verify_transaction(req.method.as_str(), &endpoint, &req.headers, &req.body)
+            .map_err(|e| (e.http_status(), e.case_code(), leak(&e)))?;
         Ok(())
     }
+}
+
+fn leak(e: &InboundError) -> &'static str {
+    match e {
+        InboundError::MissingField(f) | InboundError::InvalidFieldFormat(f) => f,
+        InboundError::InvalidToken => "Invalid Token (B2B)",
+        InboundError::StaleTimestamp => "Unauthorized. [X-TIMESTAMP]",
+        InboundError::UnknownClient => "Unauthorized. [Unknown client]",
+        _ => "Unauthorized. [Signature]",
+    }
+}
+
+fn inbound_refusal(e: &InboundError, service: u8) -> ResponseTemplate {
+    snap(e.http_status(), service, e.case_code(), leak(e))
 }
 
 impl Respond for Api {
@@ -324,6 +291,8 @@ pub struct SnapFake {
     server: MockServer,
     state: Arc<FakeState>,
     clock: ManualClock,
+    name: String,
+    customers: Option<CustomerTokens>,
 }
 
 impl std::fmt::Debug for SnapFake {
@@ -344,7 +313,14 @@ fn fixture_key(pem: &str) -> SnapPrivateKey {
 impl SnapFake {
     /// Starts the fake on loopback; it reads `clock` for timestamps and token expiry.
     pub async fn start(clock: ManualClock) -> Self {
-        Self::start_with(MockServer::start().await, clock).await
+        Self::start_with(MockServer::start().await, clock, Profile::aspi()).await
+    }
+
+    /// Like [`start`](Self::start), verifying the way a provider with `profile` does: its
+    /// token path (under [`PREFIX`]), `grantType` spelling, timestamp format, signature
+    /// encoding, EndpointUrl rule, body form and symmetric or asymmetric transactions.
+    pub async fn start_with_profile(clock: ManualClock, profile: Profile) -> Self {
+        Self::start_with(MockServer::start().await, clock, profile).await
     }
 
     /// Like [`start`](Self::start), but serving on `listener` (for example a fixed port
@@ -353,16 +329,16 @@ impl SnapFake {
         Self::start_with(
             MockServer::builder().listener(listener).start().await,
             clock,
+            Profile::aspi(),
         )
         .await
     }
 
-    async fn start_with(server: MockServer, clock: ManualClock) -> Self {
+    async fn start_with(server: MockServer, clock: ManualClock, profile: Profile) -> Self {
         let keys = Keys {
             client_public: SnapPublicKey::from_pem("fixture_key", CLIENT_PUBLIC_PEM)
                 .unwrap_or_else(|e| panic!("the fake's built-in test key does not parse: {e}")),
             provider_private: fixture_key(PROVIDER_PRIVATE_PEM),
-            hmac: HmacKey::new(&SecretString::from(CLIENT_SECRET.to_string())),
         };
         let state = Arc::new(FakeState {
             keys,
@@ -373,15 +349,35 @@ impl SnapFake {
             accepted: AtomicU64::new(0),
             failing: AtomicBool::new(false),
             core: Default::default(),
+            verifier: InboundVerifier::new()
+                .client(
+                    CLIENT_KEY,
+                    SnapPublicKey::from_pem("fixture_key", CLIENT_PUBLIC_PEM).unwrap_or_else(|e| {
+                        panic!("the fake's built-in test key does not parse: {e}")
+                    }),
+                    Some(CLIENT_SECRET),
+                )
+                .clock(clock.shared())
+                .window(TIMESTAMP_WINDOW)
+                .token_lifetime(TOKEN_LIFETIME)
+                .signature_encoding(profile.signature_encoding)
+                .timestamp_format(profile.timestamp)
+                .body_forms([match profile.body_form {
+                    BodyForm::WhitespaceStripped => BodyForm::Minified,
+                    f => f,
+                }]),
+            b2b2c: Default::default(),
+            profile,
         });
         Mock::given(method("POST"))
-            .and(path(format!("{PREFIX}/v1.0/access-token/b2b")))
+            .and(path(format!("{PREFIX}{}", state.profile.token_path)))
             .respond_with(TokenEndpoint {
                 state: state.clone(),
                 clock: clock.clone(),
             })
             .mount(&server)
             .await;
+        crate::mock_b2b2c::mount(&server, state.clone(), clock.clone(), &state.profile).await;
         Mock::given(path_regex(r"^/snap/v1\.0/.+$"))
             .respond_with(Api {
                 state: state.clone(),
@@ -390,11 +386,68 @@ impl SnapFake {
             .with_priority(10)
             .mount(&server)
             .await;
+        let name = format!("snap-b2b/{}", state.profile.name);
         SnapFake {
             server,
             state,
             clock,
+            name,
+            customers: None,
         }
+    }
+
+    /// A fake whose transaction calls require a customer token (`Authorization-Customer`),
+    /// with one customer already authorised: every client the conformance suite builds
+    /// carries [`customer_tokens`](Self::customer_tokens) and names that customer. Its
+    /// report rows are named `snap-b2b2c`.
+    pub async fn start_b2b2c(clock: ManualClock) -> Result<Self, AuthError> {
+        let mut fake = Self::start(clock).await;
+        fake.name = "snap-b2b2c".to_string();
+        fake.require_customer_token(true);
+        let tokens = fake.customer_tokens_builder().build()?;
+        let code = fake.issue_auth_code(CONFORMANCE_CUSTOMER);
+        tokens
+            .authorize(CONFORMANCE_CUSTOMER, &code)
+            .await
+            .map_err(AuthError::from)?;
+        fake.customers = Some(tokens);
+        Ok(fake)
+    }
+
+    /// The customer tokens of a [`start_b2b2c`](Self::start_b2b2c) fake.
+    pub fn customer_tokens(&self) -> Option<&CustomerTokens> {
+        self.customers.as_ref()
+    }
+
+    /// A [`CustomerTokens`] builder pointed at this fake's B2B2C endpoint, on its clock.
+    pub fn customer_tokens_builder(&self) -> crate::b2b2c::CustomerTokensBuilder {
+        CustomerTokens::builder(&self.credentials())
+            .profile(&self.state.profile)
+            .base_url(self.base_url())
+            .clock(self.clock.shared())
+    }
+
+    /// An authorization code for `customer`, as the provider hands one out after the
+    /// customer's consent (usable once).
+    pub fn issue_auth_code(&self, customer: &str) -> String {
+        self.state.b2b2c.issue_code(customer)
+    }
+
+    /// Forgets every refresh token: the next refresh fails and the customer must authorise
+    /// again.
+    pub fn expire_customer_refresh_tokens(&self) {
+        self.state.b2b2c.expire_refresh_tokens();
+    }
+
+    /// While `true`, transaction calls without a live `Authorization-Customer` are refused
+    /// with `4012402`.
+    pub fn require_customer_token(&self, require: bool) {
+        self.state.b2b2c.require.store(require, Ordering::SeqCst);
+    }
+
+    /// B2B2C token requests received.
+    pub fn customer_token_requests(&self) -> u64 {
+        self.state.b2b2c.requests.load(Ordering::SeqCst)
     }
 
     /// The server's root URL (`http://127.0.0.1:port`).
@@ -444,12 +497,22 @@ impl SnapFake {
             .unwrap_or_else(|e| panic!("the fake's credentials are invalid: {e}"))
     }
 
-    /// A [`SnapAuth`] builder pointed at this fake, on its clock.
+    /// A [`SnapAuth`] builder pointed at this fake, on its clock, with its profile.
     pub fn auth_builder(&self, credentials: SnapCredentials) -> SnapAuthBuilder {
         SnapAuth::builder()
             .credentials(credentials)
+            .profile(self.state.profile.clone())
             .base_url(self.base_url())
             .clock(self.clock.shared())
+    }
+
+    fn symmetric(&self) -> bool {
+        self.state.profile.signing == crate::auth::TransactionSigning::Symmetric
+    }
+
+    /// The profile the fake verifies with.
+    pub fn profile(&self) -> &Profile {
+        &self.state.profile
     }
 
     /// The provider's public key, for [`NotificationVerifier`](crate::notify::NotificationVerifier).
@@ -466,14 +529,14 @@ impl SnapFake {
         endpoint_url: &str,
         body: &[u8],
     ) -> Result<(String, String), AuthError> {
-        let ts = TimestampFormat::default().format(self.clock.now());
+        let ts = self.state.profile.timestamp.format(self.clock.now());
         let sig = crate::sign::sign_asymmetric(
             &self.state.keys.provider_private,
             method,
             endpoint_url,
             body,
             &ts,
-            SignatureEncoding::Base64,
+            self.state.profile.signature_encoding,
         )?;
         Ok((ts, sig.signature))
     }
@@ -510,15 +573,15 @@ impl ConformanceTarget for SnapFake {
     }
 
     fn name(&self) -> &str {
-        "snap-b2b"
+        &self.name
     }
 
     fn token_lifetime(&self) -> Option<Duration> {
-        Some(TOKEN_LIFETIME)
+        self.symmetric().then_some(TOKEN_LIFETIME)
     }
 
     fn has_token_endpoint(&self) -> bool {
-        true
+        self.symmetric()
     }
 
     fn client(&self, creds: Creds, cache: CacheConfig) -> Result<ClientWithMiddleware, AuthError> {
@@ -526,7 +589,11 @@ impl ConformanceTarget for SnapFake {
             Creds::Valid => self.credentials(),
             Creds::Wrong => self.wrong_credentials(),
         };
-        let auth = self.auth_builder(credentials).cache_config(cache).build()?;
+        let mut builder = self.auth_builder(credentials).cache_config(cache);
+        if let Some(t) = &self.customers {
+            builder = builder.customer_tokens(t.clone());
+        }
+        let auth = builder.build()?;
         Ok(ClientBuilder::new(reqwest::Client::new())
             .with(auth.middleware())
             .build())
@@ -536,11 +603,11 @@ impl ConformanceTarget for SnapFake {
         &'a self,
         client: &'a ClientWithMiddleware,
     ) -> BoxFuture<'a, Result<reqwest::Response, reqwest_middleware::Error>> {
-        client
-            .post(format!("{}?lang=id", self.api_url()))
-            .body(SAMPLE_BODY)
-            .send()
-            .boxed()
+        let mut req = client.post(format!("{}?lang=id", self.api_url()));
+        if self.customers.is_some() {
+            req = req.header(CUSTOMER_ID, CONFORMANCE_CUSTOMER);
+        }
+        req.body(SAMPLE_BODY).send().boxed()
     }
 
     fn token_fetches(&self) -> u64 {
@@ -569,17 +636,21 @@ impl ConformanceTarget for SnapFake {
         client: &'a ClientWithMiddleware,
         base: &'a str,
     ) -> Option<BoxFuture<'a, Result<reqwest::Response, reqwest_middleware::Error>>> {
-        Some(
-            client
-                .post(format!("{base}{API_PATH}?lang=id"))
-                .body(SAMPLE_BODY)
-                .send()
-                .boxed(),
-        )
+        let mut req = client.post(format!("{base}{API_PATH}?lang=id"));
+        // The marker is the caller's header: only requests to this fake's origin name the
+        // customer (a request to another origin would carry it unsigned).
+        if self.customers.is_some() && base.trim_end_matches('/') == self.uri() {
+            req = req.header(CUSTOMER_ID, CONFORMANCE_CUSTOMER);
+        }
+        Some(req.body(SAMPLE_BODY).send().boxed())
     }
 
     fn one_time_headers(&self) -> &'static [&'static str] {
-        &["x-external-id", "authorization"]
+        if self.symmetric() {
+            &["x-external-id", "authorization"]
+        } else {
+            &["x-external-id"]
+        }
     }
 
     fn client_with_token_base(
@@ -588,20 +659,22 @@ impl ConformanceTarget for SnapFake {
         cache: CacheConfig,
     ) -> Option<Result<ClientWithMiddleware, AuthError>> {
         let base = format!("{}{PREFIX}", token_base.trim_end_matches('/'));
-        Some(
-            SnapAuth::builder()
-                .credentials(self.credentials())
-                .base_url(base)
-                .allow_origin(self.base_url())
-                .clock(self.clock.shared())
-                .cache_config(cache)
+        let builder = SnapAuth::builder()
+            .credentials(self.credentials())
+            .profile(self.state.profile.clone())
+            .base_url(base)
+            .allow_origin(self.base_url())
+            .clock(self.clock.shared())
+            .cache_config(cache);
+        let builder = match &self.customers {
+            Some(t) => builder.customer_tokens(t.clone()),
+            None => builder,
+        };
+        Some(builder.build().map(|auth| {
+            ClientBuilder::new(reqwest::Client::new())
+                .with(auth.middleware())
                 .build()
-                .map(|auth| {
-                    ClientBuilder::new(reqwest::Client::new())
-                        .with(auth.middleware())
-                        .build()
-                }),
-        )
+        }))
     }
 
     fn secrets(&self) -> Vec<String> {
@@ -612,6 +685,7 @@ impl ConformanceTarget for SnapFake {
                 out.push(line.to_string());
             }
         }
+        out.extend(self.state.b2b2c.secrets());
         out.extend(
             self.state
                 .issued

@@ -5,8 +5,9 @@ use auth_core::clock::system_clock;
 use auth_core::{AuthError, ErrorKind, SharedClock};
 use http::HeaderMap;
 
+use crate::canonical::{BodyForm, CanonicalError, canonical_body};
 use crate::credentials::SnapPublicKey;
-use crate::minify::{MinifyError, minify_json};
+use crate::minify::MinifyError;
 use crate::sign::{SignatureEncoding, asymmetric_string_to_sign, body_sha256_hex};
 use crate::timestamp::parse_timestamp;
 
@@ -44,6 +45,12 @@ pub enum NotificationError {
     /// The signature does not verify with the provider's key.
     #[error("notification signature does not verify")]
     BadSignature,
+    /// The body cannot be brought into any of the configured forms (not JSON).
+    #[error("notification body cannot be read as JSON in the {form} form")]
+    UnreadableBody {
+        /// The first form tried.
+        form: &'static str,
+    },
 }
 
 impl From<NotificationError> for AuthError {
@@ -57,7 +64,8 @@ impl From<NotificationError> for AuthError {
 pub struct VerifiedNotification {
     /// The instant `X-TIMESTAMP` names.
     pub timestamp: SystemTime,
-    /// The minified body that was hashed.
+    /// The body form that was hashed (minified by default; see
+    /// [`NotificationVerifier::body_forms`]).
     pub minified_body: Vec<u8>,
     /// `lowercase(hex(SHA-256(minified_body)))`.
     pub body_sha256_hex: String,
@@ -95,6 +103,7 @@ pub struct NotificationVerifier {
     window: Duration,
     clock: SharedClock,
     encoding: SignatureEncoding,
+    forms: Vec<BodyForm>,
 }
 
 impl fmt::Debug for NotificationVerifier {
@@ -103,6 +112,7 @@ impl fmt::Debug for NotificationVerifier {
             .field("key", &self.key)
             .field("window", &self.window)
             .field("encoding", &self.encoding)
+            .field("forms", &self.forms)
             .finish()
     }
 }
@@ -116,7 +126,28 @@ impl NotificationVerifier {
             window: DEFAULT_WINDOW,
             clock: system_clock(),
             encoding: SignatureEncoding::Base64,
+            forms: vec![BodyForm::Minified],
         }
+    }
+
+    /// The body forms whose hash may have been signed, tried in order until one verifies
+    /// (default: only [`BodyForm::Minified`]). Node/PHP-based providers hash
+    /// `JSON.stringify(JSON.parse(body))` ([`BodyForm::JsCompatible`]); DOKU's helper
+    /// strips all whitespace ([`BodyForm::WhitespaceStripped`]); some hash the bytes as
+    /// sent ([`BodyForm::Raw`]). An empty list means the default.
+    ///
+    /// ```
+    /// use tollgate_snap_b2b::BodyForm;
+    /// # fn demo(v: tollgate_snap_b2b::NotificationVerifier) {
+    /// let v = v.body_forms([BodyForm::Minified, BodyForm::JsCompatible, BodyForm::Raw]);
+    /// # }
+    /// ```
+    pub fn body_forms(mut self, forms: impl IntoIterator<Item = BodyForm>) -> Self {
+        self.forms = forms.into_iter().collect();
+        if self.forms.is_empty() {
+            self.forms.push(BodyForm::Minified);
+        }
+        self
     }
 
     /// Tolerated distance between `X-TIMESTAMP` and the clock, either way.
@@ -161,17 +192,34 @@ impl NotificationVerifier {
             .encoding
             .decode(signature)
             .ok_or(NotificationError::MalformedSignature)?;
-        let minified_body = minify_json(raw_body).map_err(NotificationError::InvalidBody)?;
-        let hash = body_sha256_hex(&minified_body);
-        let sts = asymmetric_string_to_sign(method, endpoint_url, &hash, timestamp);
-        if !self.key.verify(sts.as_bytes(), &sig) {
-            return Err(NotificationError::BadSignature);
+        let mut first_error = None;
+        let mut any_form = false;
+        for &form in &self.forms {
+            let body = match canonical_body(raw_body, form) {
+                Ok(b) => b,
+                Err(e) => {
+                    first_error.get_or_insert(match e {
+                        CanonicalError::Minify(m) => NotificationError::InvalidBody(m),
+                        _ => NotificationError::UnreadableBody { form: form.name() },
+                    });
+                    continue;
+                }
+            };
+            any_form = true;
+            let hash = body_sha256_hex(&body);
+            let sts = asymmetric_string_to_sign(method, endpoint_url, &hash, timestamp);
+            if self.key.verify(sts.as_bytes(), &sig) {
+                return Ok(VerifiedNotification {
+                    timestamp: at,
+                    minified_body: body,
+                    body_sha256_hex: hash,
+                });
+            }
         }
-        Ok(VerifiedNotification {
-            timestamp: at,
-            minified_body,
-            body_sha256_hex: hash,
-        })
+        match first_error {
+            Some(e) if !any_form => Err(e),
+            _ => Err(NotificationError::BadSignature),
+        }
     }
 
     /// [`verify`](Self::verify) reading `X-TIMESTAMP` and `X-SIGNATURE` from `headers`.

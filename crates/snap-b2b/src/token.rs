@@ -161,6 +161,7 @@ pub struct SnapTokenSource {
     timestamp: TimestampFormat,
     grant_type: GrantTypeField,
     encoding: SignatureEncoding,
+    body: Option<String>,
 }
 
 impl fmt::Debug for SnapTokenSource {
@@ -198,7 +199,16 @@ impl SnapTokenSource {
             timestamp,
             grant_type,
             encoding,
+            body: None,
         })
+    }
+
+    /// Sends `body` as the token request body instead of
+    /// [`access_token_request_body`] (for providers that want more fields, such as BNI's
+    /// `"additionalInfo":{}`; see [`Profile::token_request_body`](crate::profile::Profile::token_request_body)).
+    pub fn with_request_body(mut self, body: impl Into<String>) -> Self {
+        self.body = Some(body.into());
+        self
     }
 
     /// The token endpoint URL.
@@ -222,7 +232,10 @@ impl TokenSource for SnapTokenSource {
                 .header(X_TIMESTAMP, ts_header)
                 .header(X_CLIENT_KEY, self.client_key_header.clone())
                 .header(X_SIGNATURE, sig_header)
-                .body(access_token_request_body(self.grant_type)),
+                .body(match &self.body {
+                    Some(b) => b.clone(),
+                    None => access_token_request_body(self.grant_type).to_string(),
+                }),
             "SNAP access token request",
         )
         .await?;

@@ -1,0 +1,330 @@
+use http::{HeaderName, HeaderValue};
+use url::Url;
+
+use crate::auth::{SnapConfig, TransactionSigning};
+use crate::canonical::BodyForm;
+use crate::external_id::ExternalIdStyle;
+use crate::sign::{EndpointUrlMode, SignatureEncoding, endpoint_url};
+use crate::timestamp::{TimestampFormat, Zone};
+use crate::token::GrantTypeField;
+
+/// The B2B2C token path of the ASPI specification under the base URL.
+pub const DEFAULT_B2B2C_TOKEN_PATH: &str = "/v1.0/access-token/b2b2c";
+
+/// Which path the signed `EndpointUrl` starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum EndpointBase {
+    /// The request's full path (default): `https://host/snap/v1.0/x` signs `/snap/v1.0/x`.
+    #[default]
+    FullPath,
+    /// The path below the configured base URL's path: with base URL `https://host/snap`,
+    /// `https://host/snap/v1.0/x` signs `/v1.0/x`. A request outside the base path (another
+    /// allowed origin, say) signs its full path.
+    BelowBasePath,
+}
+
+/// How the B2B2C `grantType` values are spelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum GrantValueCase {
+    /// `AUTHORIZATION_CODE`, `REFRESH_TOKEN` (specification; DANA, go-snap-bi).
+    #[default]
+    Upper,
+    /// `authorization_code`, `refresh_token` (DOKU).
+    Lower,
+}
+
+impl GrantValueCase {
+    /// The `grantType` value exchanging an authorization code.
+    pub fn authorization_code(self) -> &'static str {
+        match self {
+            GrantValueCase::Upper => "AUTHORIZATION_CODE",
+            GrantValueCase::Lower => "authorization_code",
+        }
+    }
+
+    /// The `grantType` value exchanging a refresh token.
+    pub fn refresh_token(self) -> &'static str {
+        match self {
+            GrantValueCase::Upper => "REFRESH_TOKEN",
+            GrantValueCase::Lower => "refresh_token",
+        }
+    }
+}
+
+/// Every setting where SNAP providers differ. Fields are public: start from a preset and
+/// change what your provider does differently.
+///
+/// ```
+/// use tollgate_snap_b2b::Profile;
+/// use tollgate_snap_b2b::BodyForm;
+/// let p = Profile::midtrans();
+/// assert_eq!(p.name, "midtrans");
+/// assert_eq!(p.body_form, BodyForm::JsCompatible);
+/// assert_eq!(Profile::aspi().snap_config(), Default::default());
+/// ```
+///
+/// Provider profiles: every setting where SNAP providers differ, bundled, with a preset per
+/// provider. Choose a preset, change any field, and hand it to
+/// [`SnapAuthBuilder::profile`](crate::auth::SnapAuthBuilder::profile).
+///
+/// ```
+/// use tollgate_snap_b2b::{EndpointBase, Profile};
+/// use tollgate_snap_b2b::{TimestampFormat, Zone};
+/// let mut p = Profile::doku();
+/// p.timestamp = TimestampFormat { zone: Zone::Utc, millis: true }; // any field can change
+/// p.endpoint_base = EndpointBase::BelowBasePath;
+/// assert_eq!(p.token_path, "/authorization/v1/access-token/b2b");
+/// ```
+///
+/// Where each preset value comes from (read in the providers' public SDKs and samples):
+///
+/// | field | [`aspi`](Profile::aspi) | [`midtrans`](Profile::midtrans) | [`doku`](Profile::doku) | [`dana`](Profile::dana) | [`bni`](Profile::bni) |
+/// |---|---|---|---|---|---|
+/// | token path | `/v1.0/access-token/b2b` (1) | `/v1.0/access-token/b2b` (2) | `/authorization/v1/access-token/b2b` (3) | `/v1.0/access-token/b2b.htm` (4, by analogy) | `/snap/v1/access-token/b2b` (5) |
+/// | token body | `grantType` (1) | `grant_type` (2) | `grantType` (3) | `grantType` (4) | `grantType` + `additionalInfo: {}` (5) |
+/// | B2B2C path | `/v1.0/access-token/b2b2c` (1) | same | `/authorization/v1/access-token/b2b2c` (3) | `/v1.0/access-token/b2b2c.htm` (4) | same as ASPI |
+/// | B2B2C grant | `AUTHORIZATION_CODE` (1) | same | `authorization_code` (3) | `AUTHORIZATION_CODE` (4) | same |
+/// | `X-TIMESTAMP` | `+07:00`, no ms (1) | UTC `Z` with ms, JS `toISOString()` (2) | `+07:00`, no ms (3) | `+07:00`, no ms (4) | `+07:00`, no ms (5) |
+/// | EndpointUrl | path + query (1) | path (2) | path (3) | path, query dropped (4) | path (5) |
+/// | transactions | HMAC-SHA512 (1) | HMAC-SHA512 (2) | HMAC-SHA512 (3) | SHA256withRSA, no token (4) | HMAC-SHA512 (5) |
+/// | body hashed | minified (1) | `JSON.stringify` (2) | `JSON.stringify` (3) | as sent, compact (4) | `JSON.stringify` (5) |
+/// | `X-EXTERNAL-ID` | 32 digits | UUID (2) | UUID-millis (3) | `sdk`+UUID (4) | 19 digits (5) |
+///
+/// 1. Bank Indonesia / ASPI SNAP specification, "Access Token B2B" (service 73) and the
+///    transaction signature rules; B2B2C is service 74 (`.../{version}/access-token/b2b2c`).
+/// 2. Midtrans `midtrans-nodejs-client`, `lib/SnapBi/snapBi.js`: `ACCESS_TOKEN =
+///    '/v1.0/access-token/b2b'`, payload `{ grant_type: 'client_credentials' }`, timestamp
+///    `new Date().toISOString()`, string to sign over the API path constant and
+///    `JSON.stringify(requestBody)`; the base URL carries no path. Midtrans's published demo
+///    vectors (`SNAP-BI-Signature-Demo`) use the same timestamp shape.
+/// 3. DOKU `doku-nodejs-library`, `_commons/config.js` (`ACCESS_TOKEN`,
+///    `ACCESS_TOKEN_B2B2C`), `_services/tokenService.js` (`generateTimestamp` writes local
+///    time with its offset and no fraction — `+07:00` in Indonesia; `grantType:
+///    'client_credentials'`; B2B2C `grantType = "authorization_code"`;
+///    `generateSymmetricSignature` hashes `JSON.stringify(body)`), `_commons/commonFunction.js`
+///    (external id `uuid-Date.now()`).
+/// 4. DANA `dana-go`, `utils/snap_header.go`: Asia/Jakarta `2006-01-02T15:04:05+07:00`,
+///    `CHANNEL-ID` `95221`, `X-EXTERNAL-ID` `"sdk" + uuid[3:]`, signature
+///    SHA256withRSA over `METHOD:url.Path:sha256(body):timestamp` (no token, query dropped,
+///    the body hashed as marshalled — compact JSON); `widget/v1/api_widget.go`:
+///    `/v1.0/access-token/b2b2c.htm` with `AUTHORIZATION_CODE` / `REFRESH_TOKEN`
+///    (models `ApplyToken*Request`). DANA's paths carry the `.htm` suffix throughout;
+///    the SDK itself fetches no B2B token (its transactions are asymmetric), so the B2B
+///    path is the B2B2C one's sibling.
+/// 5. BNI `bni-nodejs`, `src/lib/api/snapBI.js` (`/snap/v1/access-token/b2b`, services
+///    under `/snap-service/v1/…`, signed with that full path), `src/lib/net/httpClient.js`
+///    (`{ grantType: 'client_credentials', additionalInfo: {} }`), `src/lib/util/util.js`
+///    (`getTimeStamp` Asia/Jakarta `+07:00` without fraction; `randomNumber` = 9 random
+///    digits + Unix seconds; `generateSignatureServiceSnapBI` hashes `JSON.stringify(body)`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Profile {
+    /// Short name for logs and reports.
+    pub name: &'static str,
+    /// `X-TIMESTAMP` format.
+    pub timestamp: TimestampFormat,
+    /// Whether the query string is part of the signed `EndpointUrl`.
+    pub endpoint_url: EndpointUrlMode,
+    /// Whether the signed `EndpointUrl` starts below the base URL's path.
+    pub endpoint_base: EndpointBase,
+    /// `grantType` or `grant_type` in the B2B token request.
+    pub grant_type: GrantTypeField,
+    /// Whether the B2B token request body carries `"additionalInfo":{}`.
+    pub token_additional_info: bool,
+    /// base64 or hex signatures.
+    pub signature_encoding: SignatureEncoding,
+    /// Symmetric (HMAC-SHA512 with the token) or asymmetric (SHA256withRSA) transactions.
+    pub signing: TransactionSigning,
+    /// B2B token path under the base URL.
+    pub token_path: String,
+    /// B2B2C (customer) token path under the base URL.
+    pub b2b2c_token_path: String,
+    /// Spelling of the B2B2C `grantType` values.
+    pub b2b2c_grant_case: GrantValueCase,
+    /// The form of outgoing bodies that is hashed and sent (never
+    /// [`BodyForm::WhitespaceStripped`]).
+    pub body_form: BodyForm,
+    /// Shape of generated `X-EXTERNAL-ID`s.
+    pub external_ids: ExternalIdStyle,
+    /// Fixed headers added to every signed transaction when the request lacks them (for
+    /// example `X-DEVICE-ID`, `X-IP-ADDRESS`, `X-LATITUDE`, `X-LONGITUDE`).
+    pub extra_headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+impl Default for Profile {
+    fn default() -> Self {
+        Profile::aspi()
+    }
+}
+
+impl Profile {
+    /// The specification as published by Bank Indonesia / ASPI (the crate's defaults).
+    pub fn aspi() -> Self {
+        let c = SnapConfig::default();
+        Profile {
+            name: "aspi",
+            timestamp: c.timestamp,
+            endpoint_url: c.endpoint_url,
+            endpoint_base: EndpointBase::FullPath,
+            grant_type: c.grant_type,
+            token_additional_info: false,
+            signature_encoding: c.signature_encoding,
+            signing: c.signing,
+            token_path: c.token_path,
+            b2b2c_token_path: DEFAULT_B2B2C_TOKEN_PATH.to_string(),
+            b2b2c_grant_case: GrantValueCase::Upper,
+            body_form: BodyForm::Minified,
+            external_ids: ExternalIdStyle::Numeric32,
+            extra_headers: Vec::new(),
+        }
+    }
+
+    /// Midtrans SNAP BI, as its Node SDK signs.
+    pub fn midtrans() -> Self {
+        Profile {
+            name: "midtrans",
+            timestamp: TimestampFormat {
+                zone: Zone::Utc,
+                millis: true,
+            },
+            endpoint_url: EndpointUrlMode::PathOnly,
+            grant_type: GrantTypeField::SnakeCase,
+            body_form: BodyForm::JsCompatible,
+            external_ids: ExternalIdStyle::Uuid,
+            ..Profile::aspi()
+        }
+    }
+
+    /// DOKU, as its Node SDK signs.
+    pub fn doku() -> Self {
+        Profile {
+            name: "doku",
+            endpoint_url: EndpointUrlMode::PathOnly,
+            token_path: "/authorization/v1/access-token/b2b".to_string(),
+            b2b2c_token_path: "/authorization/v1/access-token/b2b2c".to_string(),
+            b2b2c_grant_case: GrantValueCase::Lower,
+            body_form: BodyForm::JsCompatible,
+            external_ids: ExternalIdStyle::UuidMillis,
+            ..Profile::aspi()
+        }
+    }
+
+    /// DANA, as its Go SDK signs: asymmetric transactions without a B2B token.
+    pub fn dana() -> Self {
+        Profile {
+            name: "dana",
+            endpoint_url: EndpointUrlMode::PathOnly,
+            signing: TransactionSigning::Asymmetric,
+            token_path: "/v1.0/access-token/b2b.htm".to_string(),
+            b2b2c_token_path: "/v1.0/access-token/b2b2c.htm".to_string(),
+            external_ids: ExternalIdStyle::SdkUuid,
+            ..Profile::aspi()
+        }
+    }
+
+    /// BNI, as its Node SDK signs.
+    pub fn bni() -> Self {
+        Profile {
+            name: "bni",
+            endpoint_url: EndpointUrlMode::PathOnly,
+            token_path: "/snap/v1/access-token/b2b".to_string(),
+            token_additional_info: true,
+            body_form: BodyForm::JsCompatible,
+            external_ids: ExternalIdStyle::Digits19,
+            ..Profile::aspi()
+        }
+    }
+
+    /// Every preset, in documentation order.
+    pub fn presets() -> Vec<Profile> {
+        vec![
+            Profile::aspi(),
+            Profile::midtrans(),
+            Profile::doku(),
+            Profile::dana(),
+            Profile::bni(),
+        ]
+    }
+
+    /// The preset called `name` (`aspi`, `midtrans`, `doku`, `dana`, `bni`).
+    pub fn by_name(name: &str) -> Option<Profile> {
+        Profile::presets().into_iter().find(|p| p.name == name)
+    }
+
+    /// The settings [`SnapConfig`] carries.
+    pub fn snap_config(&self) -> SnapConfig {
+        SnapConfig {
+            timestamp: self.timestamp,
+            endpoint_url: self.endpoint_url,
+            grant_type: self.grant_type,
+            signature_encoding: self.signature_encoding,
+            signing: self.signing,
+            token_path: self.token_path.clone(),
+        }
+    }
+
+    /// This profile with the settings `config` carries replacing its own.
+    pub(crate) fn with_config(mut self, c: &SnapConfig) -> Self {
+        self.timestamp = c.timestamp;
+        self.endpoint_url = c.endpoint_url;
+        self.grant_type = c.grant_type;
+        self.signature_encoding = c.signature_encoding;
+        self.signing = c.signing;
+        self.token_path = c.token_path.clone();
+        self
+    }
+
+    /// The B2B token request body.
+    ///
+    /// ```
+    /// use tollgate_snap_b2b::Profile;
+    /// assert_eq!(Profile::bni().token_request_body(),
+    ///            r#"{"grantType":"client_credentials","additionalInfo":{}}"#);
+    /// assert_eq!(Profile::midtrans().token_request_body(), r#"{"grant_type":"client_credentials"}"#);
+    /// ```
+    pub fn token_request_body(&self) -> String {
+        let field = match self.grant_type {
+            GrantTypeField::CamelCase => "grantType",
+            GrantTypeField::SnakeCase => "grant_type",
+        };
+        if self.token_additional_info {
+            format!(r#"{{"{field}":"client_credentials","additionalInfo":{{}}}}"#)
+        } else {
+            format!(r#"{{"{field}":"client_credentials"}}"#)
+        }
+    }
+}
+
+/// The signed `EndpointUrl` of `url`: its path (below `base_path` with
+/// [`EndpointBase::BelowBasePath`]) and, with [`EndpointUrlMode::PathAndQuery`], its query.
+///
+/// ```
+/// use tollgate_snap_b2b::{EndpointBase, signed_endpoint_url};
+/// use tollgate_snap_b2b::sign::EndpointUrlMode;
+/// let url = url::Url::parse("https://h.example/snap/v1.0/x?a=1").unwrap();
+/// let below = EndpointBase::BelowBasePath;
+/// assert_eq!(signed_endpoint_url(&url, "/snap", below, EndpointUrlMode::PathAndQuery), "/v1.0/x?a=1");
+/// assert_eq!(signed_endpoint_url(&url, "/snap/", below, EndpointUrlMode::PathOnly), "/v1.0/x");
+/// assert_eq!(signed_endpoint_url(&url, "/snap", EndpointBase::FullPath, EndpointUrlMode::PathOnly), "/snap/v1.0/x");
+/// assert_eq!(signed_endpoint_url(&url, "/sna", below, EndpointUrlMode::PathOnly), "/snap/v1.0/x");
+/// ```
+pub fn signed_endpoint_url(
+    url: &Url,
+    base_path: &str,
+    base: EndpointBase,
+    mode: EndpointUrlMode,
+) -> String {
+    let full = endpoint_url(url, mode);
+    if base != EndpointBase::BelowBasePath {
+        return full;
+    }
+    let prefix = base_path.trim_end_matches('/');
+    if prefix.is_empty() {
+        return full;
+    }
+    match full.strip_prefix(prefix) {
+        Some(rest) if rest.starts_with('/') => rest.to_string(),
+        Some(rest) if rest.is_empty() || rest.starts_with('?') => format!("/{rest}"),
+        _ => full,
+    }
+}
