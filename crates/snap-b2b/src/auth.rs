@@ -1,11 +1,10 @@
 use std::fmt;
 use std::sync::Arc;
 
-use auth_core::clock::system_clock;
-use auth_core::scope::Origins;
+use auth_core::ProviderOptions;
 use auth_core::{
-    AuthError, AuthMiddleware, CacheConfig, CachedToken, ErrorKind, ExposeSecret, Scope,
-    SharedClock, Signer, TokenCache, body_bytes,
+    AuthError, AuthMiddleware, CachedToken, ErrorKind, ExposeSecret, Scope, SharedClock, Signer,
+    TokenCache, body_bytes,
 };
 use http::{HeaderName, HeaderValue, StatusCode};
 use reqwest::Request;
@@ -164,11 +163,8 @@ pub struct SnapAuthBuilder {
     credentials: Option<SnapCredentials>,
     base_url: Option<String>,
     token_url: Option<String>,
-    http: Option<reqwest::Client>,
-    clock: Option<SharedClock>,
-    cache: CacheConfig,
     config: SnapConfig,
-    origins: Origins,
+    options: ProviderOptions,
     profile: Profile,
     external_ids: Option<SharedExternalIdGenerator>,
     b2b2c: Option<crate::b2b2c::CustomerTokens>,
@@ -186,6 +182,14 @@ impl fmt::Debug for SnapAuthBuilder {
 }
 
 impl SnapAuthBuilder {
+    auth_core::builder_options!(
+        clock,
+        cache_config,
+        http_client,
+        allow_origin,
+        allow_insecure_http
+    );
+
     /// The credentials (required): see [`SnapCredentials`].
     #[must_use]
     pub fn credentials(mut self, credentials: SnapCredentials) -> Self {
@@ -203,28 +207,6 @@ impl SnapAuthBuilder {
     /// The full token URL (overrides `base_url` + `token_path`).
     pub fn token_url(mut self, url: impl Into<String>) -> Self {
         self.token_url = Some(url.into());
-        self
-    }
-
-    /// The client used for token requests (default: auth-core's
-    /// [`token_client`](auth_core::transport::token_client) — no redirects, timeouts — with
-    /// HTTPS through the `rustls` feature, on by default, or `native-tls`). Your own client
-    /// must not follow redirects: the token request carries `X-SIGNATURE`, and an answer
-    /// reached through a redirect is refused.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
-        self
-    }
-
-    /// The clock for `X-TIMESTAMP` and token expiry (default: the system clock).
-    pub fn clock(mut self, clock: SharedClock) -> Self {
-        self.clock = Some(clock);
-        self
-    }
-
-    /// Token cache settings.
-    pub fn cache_config(mut self, config: CacheConfig) -> Self {
-        self.cache = config;
         self
     }
 
@@ -357,27 +339,13 @@ impl SnapAuthBuilder {
         } else {
             "base_url"
         };
-        self.origins.check_endpoint(field, &url)?;
+        self.options.origins().check_endpoint(field, &url)?;
         Ok(url)
-    }
-
-    /// Also signs requests to the origin of `url` (a second host of the same provider);
-    /// repeat for more. HTTPS only, except on loopback.
-    pub fn allow_origin(mut self, url: impl Into<String>) -> Self {
-        self.origins.allow(url);
-        self
-    }
-
-    /// Accepts plain-HTTP base and token URLs off loopback. For test setups only: it sends
-    /// signatures and tokens in clear text.
-    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
-        self.origins.allow_insecure_http(allow);
-        self
     }
 
     /// Validates the settings and builds the signer.
     pub fn build(mut self) -> Result<SnapAuth, AuthError> {
-        let clock = self.clock.clone().unwrap_or_else(system_clock);
+        let clock = self.options.clock();
         let base = self
             .base_url
             .as_deref()
@@ -387,7 +355,7 @@ impl SnapAuthBuilder {
                 })
             })
             .transpose()?;
-        let scope = self.origins.scope("base_url", base.as_ref())?;
+        let scope = self.options.origins().scope("base_url", base.as_ref())?;
         let credentials = auth_core::credentials::required_credentials(self.credentials.take())?;
         let creds = &credentials;
         let key = Arc::new(creds.private_key().clone());
@@ -409,8 +377,8 @@ impl SnapAuthBuilder {
         let mode = match self.config.signing {
             TransactionSigning::Symmetric => {
                 let secret = creds.client_secret().ok_or_else(missing_secret)?;
-                let http = match &self.http {
-                    Some(h) => h.clone(),
+                let http = match self.options.http_client() {
+                    Some(h) => h,
                     None => auth_core::transport::token_client()?,
                 };
                 let source = SnapTokenSource::new(
@@ -423,8 +391,9 @@ impl SnapAuthBuilder {
                     self.config.signature_encoding,
                 )?
                 .with_request_body(profile.token_request_body());
-                let cache = TokenCache::with_config(source, clock.clone(), self.cache.clone())
-                    .named("snap-b2b");
+                let cache =
+                    TokenCache::with_config(source, clock.clone(), self.options.cache_config())
+                        .named("snap-b2b");
                 Mode::Symmetric {
                     cache,
                     hmac: Box::new(HmacKey::new(secret)),
@@ -459,11 +428,9 @@ impl SnapAuth {
             credentials: None,
             base_url: None,
             token_url: None,
-            http: None,
-            clock: None,
-            cache: CacheConfig::default(),
+
             config: SnapConfig::default(),
-            origins: Origins::default(),
+            options: ProviderOptions::default(),
             profile: Profile::default(),
             external_ids: None,
             b2b2c: None,

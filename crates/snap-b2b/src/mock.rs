@@ -19,7 +19,7 @@
 pub use testkit::conformance::{ConformanceTarget, Creds};
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -86,9 +86,7 @@ pub(crate) struct FakeState {
     issued: Mutex<HashMap<String, SystemTime>>,
     external_ids: Mutex<HashSet<(String, String)>>,
     fetches: AtomicU64,
-    api_calls: AtomicU64,
     accepted: AtomicU64,
-    failing: AtomicBool,
     core: testkit::mock::FakeCore,
     pub(crate) profile: Profile,
     pub(crate) verifier: InboundVerifier,
@@ -117,7 +115,7 @@ struct TokenEndpoint {
 impl Respond for TokenEndpoint {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         let s = SERVICE_TOKEN;
-        if self.state.failing.load(Ordering::SeqCst) {
+        if self.state.core.is_failing() {
             return snap(500, s, 0, "General Error");
         }
         if let Some(r) = self.state.core.fault.respond(
@@ -245,7 +243,7 @@ fn inbound_refusal(e: &InboundError, service: u8) -> ResponseTemplate {
 
 impl Respond for Api {
     fn respond(&self, req: &Request) -> ResponseTemplate {
-        self.state.api_calls.fetch_add(1, Ordering::SeqCst);
+        self.state.core.count_api_call();
         self.state.core.log.record(req);
         if self.state.core.reject_next.take() {
             return snap(401, SERVICE_API, 1, "Invalid Token (B2B)");
@@ -345,9 +343,7 @@ impl SnapFake {
             issued: Mutex::new(HashMap::new()),
             external_ids: Mutex::new(HashSet::new()),
             fetches: AtomicU64::new(0),
-            api_calls: AtomicU64::new(0),
             accepted: AtomicU64::new(0),
-            failing: AtomicBool::new(false),
             core: Default::default(),
             verifier: InboundVerifier::new()
                 .client(
@@ -546,24 +542,9 @@ impl SnapFake {
         self.state.fetches.load(Ordering::SeqCst)
     }
 
-    /// Transaction calls received (accepted or not).
-    pub fn api_calls(&self) -> u64 {
-        self.state.api_calls.load(Ordering::SeqCst)
-    }
-
     /// Transaction calls accepted.
     pub fn accepted_calls(&self) -> u64 {
         self.state.accepted.load(Ordering::SeqCst)
-    }
-
-    /// While `true`, the token endpoint answers `5007300` with HTTP 500.
-    pub fn set_token_endpoint_failing(&self, failing: bool) {
-        self.state.failing.store(failing, Ordering::SeqCst);
-    }
-
-    /// The next `n` transaction calls are answered `4012401` with HTTP 401.
-    pub fn reject_next_api_calls(&self, n: u64) {
-        self.state.core.reject_next.set(n);
     }
 }
 
@@ -612,18 +593,6 @@ impl ConformanceTarget for SnapFake {
 
     fn token_fetches(&self) -> u64 {
         SnapFake::token_fetches(self)
-    }
-
-    fn api_calls(&self) -> u64 {
-        SnapFake::api_calls(self)
-    }
-
-    fn set_token_endpoint_failing(&self, failing: bool) {
-        SnapFake::set_token_endpoint_failing(self, failing);
-    }
-
-    fn reject_next_api_calls(&self, n: u64) {
-        SnapFake::reject_next_api_calls(self, n);
     }
 
     fn set_token_fault(&self, fault: Option<TokenFault>) -> bool {

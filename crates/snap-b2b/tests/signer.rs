@@ -2,6 +2,7 @@
 #![cfg(feature = "test-util")]
 
 use std::time::Duration;
+use tollgate_snap_b2b::mock::ConformanceTarget as _;
 
 use auth_core::{ErrorKind, ExposeSecret, ManualClock, SecretString, Signer};
 use http::StatusCode;
