@@ -418,6 +418,7 @@ fn parse_url(field: &'static str, value: &str) -> Result<url::Url, AuthError> {
 /// [`InvalidCredentials`](auth_core::ErrorKind::InvalidCredentials) naming the field; no
 /// message and no `Debug` output contains a secret.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum DragonPassCredentials {
     /// Self-generated JWTs (HS256 or RS256).
     SelfSigned(SelfSignedCredentials),

@@ -148,6 +148,7 @@ impl PushPublicKey {
 
 /// A verified push event: the key that signed it and its claims.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct PushEvent {
     /// The `kid` that verified.
     pub kid: String,

@@ -25,6 +25,7 @@ pub use auth_core::jwt::{JwtStages, b64url};
 
 /// The JWT algorithms DragonPass accepts for self-generated tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Algorithm {
     /// HMAC-SHA256 with the account secret.
     Hs256,

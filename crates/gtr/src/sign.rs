@@ -161,6 +161,7 @@ impl AppTokenPayload {
 
 /// Every stage of one app token. `Debug` redacts the secret values.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct AppTokenStages {
     /// `accessKey|vaspSecretKeyHash|nonce|timestamp|expires|verifyType` (contains the
     /// key hash: secret).

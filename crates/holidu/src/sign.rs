@@ -90,6 +90,7 @@ pub fn check_lifetime(lifetime: Duration) -> Result<u64, AuthError> {
 
 /// Every stage of one minted token.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct MintedJwt {
     /// The header JSON.
     pub header_json: String,

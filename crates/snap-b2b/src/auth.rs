@@ -29,6 +29,7 @@ pub const ORIGIN: HeaderName = HeaderName::from_static("origin");
 
 /// How transactions are signed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum TransactionSigning {
     /// HMAC-SHA512 with the client secret over a string that includes the B2B access token,
     /// which is also sent as `Authorization: Bearer` (default; most providers).

@@ -112,6 +112,7 @@ struct Issued {
 }
 
 /// A token handed out by [`InboundVerifier::issue_token`].
+#[non_exhaustive]
 pub struct IssuedToken {
     /// The bearer token.
     pub access_token: SecretString,
@@ -144,6 +145,7 @@ impl IssuedToken {
 
 /// What a verified transaction proved.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct VerifiedTransaction {
     /// The client key (from the token, or `X-PARTNER-ID` for asymmetric calls).
     pub client_key: String,

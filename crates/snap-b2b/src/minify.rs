@@ -6,6 +6,7 @@ pub const MAX_DEPTH: usize = 256;
 /// Why a body is not valid JSON: the byte offset and a short reason (never the content).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("request body is not valid JSON (byte {offset}: {reason})")]
+#[non_exhaustive]
 pub struct MinifyError {
     /// Byte offset in the input where the problem was found.
     pub offset: usize,

@@ -61,6 +61,7 @@ impl From<NotificationError> for AuthError {
 
 /// What a verified notification proved.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct VerifiedNotification {
     /// The instant `X-TIMESTAMP` names.
     pub timestamp: SystemTime,

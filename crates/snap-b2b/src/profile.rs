@@ -13,6 +13,7 @@ pub const DEFAULT_B2B2C_TOKEN_PATH: &str = "/v1.0/access-token/b2b2c";
 
 /// Which path the signed `EndpointUrl` starts from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum EndpointBase {
     /// The request's full path (default): `https://host/snap/v1.0/x` signs `/snap/v1.0/x`.
     #[default]
@@ -25,6 +26,7 @@ pub enum EndpointBase {
 
 /// How the B2B2C `grantType` values are spelled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum GrantValueCase {
     /// `AUTHORIZATION_CODE`, `REFRESH_TOKEN` (specification; DANA, go-snap-bi).
     #[default]

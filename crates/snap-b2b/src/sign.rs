@@ -23,6 +23,7 @@ use crate::minify::{MinifyError, minify_json};
 
 /// How signature bytes are written into `X-SIGNATURE`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum SignatureEncoding {
     /// Standard base64 with padding (the SNAP specification; default).
     #[default]
@@ -51,6 +52,7 @@ impl SignatureEncoding {
 
 /// Which part of the request URL is signed as `EndpointUrl`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum EndpointUrlMode {
     /// Path and query string as sent, e.g. `/snap/v1.0/balance-inquiry?accountNo=1`
     /// (default; the specification signs the relative URL).
@@ -169,6 +171,7 @@ impl fmt::Debug for HmacKey {
 
 /// Every stage of a transaction signature.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TransactionSignature {
     /// The signed `EndpointUrl`.
     pub endpoint_url: String,

@@ -4,6 +4,7 @@ use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
 /// The zone designator of `X-TIMESTAMP`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Zone {
     /// UTC written as `Z`.
     Utc,

@@ -27,6 +27,7 @@ pub const X_SIGNATURE: HeaderName = HeaderName::from_static("x-signature");
 
 /// The name of the grant type field in the token request body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum GrantTypeField {
     /// `{"grantType":"client_credentials"}` (the specification; default).
     #[default]

@@ -52,6 +52,7 @@ impl fmt::Debug for TokenData {
 
 /// The `data` of a successful `GET /api/v5/authentication/verify`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct VerifyData {
     /// The application id the token belongs to.
     pub app_id: String,
@@ -64,6 +65,7 @@ pub struct VerifyData {
 /// The time zone `expire_time` is read in. The provider does not document it; the default
 /// is UTC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum ExpireTimeZone {
     /// Read as UTC (the default).
     #[default]
