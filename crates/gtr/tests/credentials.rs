@@ -97,6 +97,11 @@ fn bad_inputs_table() {
             "api_key.csv",
         ),
         (
+            "csv text after a closing quote",
+            Box::new(move || from_csv(csv(&format!("v,\"ak\"x,{SECRET},p,q")))),
+            "api_key.csv",
+        ),
+        (
             "csv two data rows",
             Box::new(move || from_csv(format!("{HEADER}\nv,ak,{SECRET},p,q\nv,ak,{SECRET},p,q\n"))),
             "api_key.csv",
