@@ -503,7 +503,10 @@ impl SnapFake {
     }
 
     fn symmetric(&self) -> bool {
-        self.state.profile.signing == crate::auth::TransactionSigning::Symmetric
+        matches!(
+            self.state.profile.signing,
+            crate::auth::TransactionSigning::Symmetric
+        )
     }
 
     /// The profile the fake verifies with.
