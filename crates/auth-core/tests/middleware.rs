@@ -217,3 +217,76 @@ async fn signing_errors_are_typed_and_nothing_is_sent() {
     assert_eq!(ae.field(), Some("secret"));
     assert!(server.received_requests().await.expect("r").is_empty());
 }
+
+/// Hands out `tok-1`, `tok-2`, … (one per fetch).
+struct Numbered(AtomicU64);
+
+impl tollgate_auth_core::TokenSource for Numbered {
+    async fn fetch(
+        &self,
+        _cx: &tollgate_auth_core::FetchContext,
+    ) -> Result<tollgate_auth_core::FetchedToken, AuthError> {
+        let n = self.0.fetch_add(1, Ordering::SeqCst) + 1;
+        Ok(tollgate_auth_core::FetchedToken::new(
+            format!("tok-{n}"),
+            std::time::Duration::from_secs(3600),
+        ))
+    }
+}
+
+fn bearer(judge: bool) -> tollgate_auth_core::BearerSigner<Numbered> {
+    let cache = tollgate_auth_core::TokenCache::new(Numbered(AtomicU64::new(0)));
+    let signer = tollgate_auth_core::BearerSigner::new(cache, Vec::new());
+    if judge {
+        signer.with_rejection_body(|body| body == br#"{"session":"lost"}"#)
+    } else {
+        signer
+    }
+}
+
+#[tokio::test]
+async fn a_bearer_signer_with_a_body_judge_refetches_on_a_rejection_sent_with_200() {
+    let server = MockServer::start().await;
+    // The first token is reported lost in a 200 body; the second one is served.
+    Mock::given(path("/x"))
+        .and(header("authorization", "Bearer tok-1"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(r#"{"session":"lost"}"#))
+        .mount(&server)
+        .await;
+    Mock::given(path("/x"))
+        .and(header("authorization", "Bearer tok-2"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("ok"))
+        .mount(&server)
+        .await;
+    let signer = bearer(true);
+    let client = ClientBuilder::new(reqwest::Client::new())
+        .with(AuthMiddleware::new(signer.clone()))
+        .build();
+    let resp = client
+        .get(format!("{}/x", server.uri()))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(resp.text().await.expect("body"), "ok");
+    assert_eq!(signer.cache().fetches_started(), 2, "one refetch");
+}
+
+#[tokio::test]
+async fn without_a_body_judge_a_200_body_is_passed_through() {
+    let server = MockServer::start().await;
+    Mock::given(path("/x"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(r#"{"session":"lost"}"#))
+        .mount(&server)
+        .await;
+    let signer = bearer(false);
+    let client = ClientBuilder::new(reqwest::Client::new())
+        .with(AuthMiddleware::new(signer.clone()))
+        .build();
+    let resp = client
+        .get(format!("{}/x", server.uri()))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(resp.text().await.expect("body"), r#"{"session":"lost"}"#);
+    assert_eq!(signer.cache().fetches_started(), 1, "no refetch");
+}
