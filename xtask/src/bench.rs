@@ -247,7 +247,10 @@ fn at_most(ratio: f64, target: f64) -> (String, &'static str) {
 fn breakdown(counts: &Counts, label: &str) -> String {
     let top = counts.top_functions(label, 6);
     if top.is_empty() {
-        return String::from("(no breakdown: callgrind_annotate unavailable)");
+        return String::from(
+            "(no per-function attribution in this dump: callgrind charged it to the program's \
+             root frame; the instruction decomposition above is measured)",
+        );
     }
     top.iter()
         .map(|(share, f)| format!("{:.0}% `{}`", share * 100.0, short_fn(f)))

@@ -69,6 +69,11 @@ impl Counts {
                 .map_or(rest, |(_, f)| f)
                 .trim();
             let func = func.rsplit_once(" [").map_or(func, |(f, _)| f).to_string();
+            // A dump taken after an earlier one in the same process can attribute its whole
+            // cost to the program's root frame: no per-function information there.
+            if func.contains("__libc_start_main") || func.starts_with("0x") {
+                continue;
+            }
             rows.push((v, func));
         }
         let Some(total) = total.filter(|t| *t > 0.0) else {
