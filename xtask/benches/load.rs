@@ -12,7 +12,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use auth_core::{AuthMiddleware, Signer};
+use auth_core::{
+    AuthError, AuthMiddleware, BearerSigner, FetchContext, FetchedToken, Signer, TokenCache,
+    TokenSource,
+};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
@@ -34,6 +37,7 @@ const CONCURRENCY: usize = 8;
 const ROUNDS: usize = 5;
 const BURSTS: [usize; 3] = [1, 100, 1000];
 const ALLOC_ITERATIONS: usize = 2000;
+const CONTENTION_TASKS: [usize; 4] = [1, 2, 8, 64];
 
 /// A minimal HTTP/1.1 server: reads the whole request body, answers `200 ok`.
 async fn serve() -> SocketAddr {
@@ -189,6 +193,12 @@ async fn measure<S: Signer>(p: &Provider<S>, base: &str) -> Value {
         u.push(round(plain.clone(), &template, ROUND_REQUESTS).await);
         s.push(round(sig.clone(), &template, ROUND_REQUESTS).await);
     }
+    let spread = |v: &[f64]| {
+        let min = v.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = v.iter().copied().fold(0.0, f64::max);
+        json!([min, max])
+    };
+    let (u_spread, s_spread) = (spread(&u), spread(&s));
     let (u, s) = (median(u), median(s));
 
     // Bursts: open the connections first (an unsigned burst), then a cold signer's burst,
@@ -214,8 +224,81 @@ async fn measure<S: Signer>(p: &Provider<S>, base: &str) -> Value {
     json!({
         "unsigned_rps": u,
         "signed_rps": s,
+        "unsigned_rps_min_max": u_spread,
+        "signed_rps_min_max": s_spread,
         "bursts": bursts,
     })
+}
+
+/// A token source handing out one static token (the contention bench measures the cache's
+/// warm path, not a fetch).
+struct StaticToken;
+
+impl TokenSource for StaticToken {
+    async fn fetch(&self, _cx: &FetchContext) -> Result<FetchedToken, AuthError> {
+        Ok(FetchedToken::new(
+            "contention-bench-token",
+            Duration::from_secs(3600),
+        ))
+    }
+}
+
+/// Signatures per second of a warm bearer signer (system clock) shared by `tasks` tasks
+/// on a two-worker runtime, each signing its own request in a loop; interleaved rounds.
+fn contention() -> Value {
+    const TOTAL: usize = 256_000;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let signer = Arc::new(BearerSigner::new(
+        TokenCache::new(StaticToken),
+        vec![(
+            http::HeaderName::from_static("x-program-id"),
+            http::HeaderValue::from_static("bench"),
+        )],
+    ));
+    rt.block_on(signer.cache().token()).expect("warm");
+    let counts = CONTENTION_TASKS;
+    let mut rounds: Vec<Vec<f64>> = vec![Vec::new(); counts.len()];
+    for _ in 0..ROUNDS {
+        for (i, &tasks) in counts.iter().enumerate() {
+            let per_task = TOTAL / tasks;
+            let start = Instant::now();
+            rt.block_on(async {
+                let handles: Vec<_> = (0..tasks)
+                    .map(|_| {
+                        let signer = signer.clone();
+                        tokio::spawn(async move {
+                            let mut req = reqwest::Request::new(
+                                reqwest::Method::GET,
+                                "http://127.0.0.1:9/x".parse().expect("url"),
+                            );
+                            for _ in 0..per_task {
+                                now(signer.sign(&mut req)).expect("sign");
+                            }
+                        })
+                    })
+                    .collect();
+                for h in handles {
+                    h.await.expect("task");
+                }
+            });
+            rounds[i].push((per_task * tasks) as f64 / start.elapsed().as_secs_f64());
+        }
+    }
+    let rows: Vec<Value> = counts
+        .iter()
+        .zip(rounds)
+        .map(|(&tasks, r)| {
+            let min = r.iter().copied().fold(f64::INFINITY, f64::min);
+            let max = r.iter().copied().fold(0.0, f64::max);
+            json!({"tasks": tasks, "per_s": median(r), "min": min, "max": max})
+        })
+        .collect();
+    eprintln!("load: contention done");
+    json!(rows)
 }
 
 fn provider<S: Signer>(rt: &tokio::runtime::Runtime, p: &Provider<S>, base: &str) -> Value {
@@ -228,6 +311,7 @@ fn provider<S: Signer>(rt: &tokio::runtime::Runtime, p: &Provider<S>, base: &str
 }
 
 fn main() {
+    let contention = contention();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -246,6 +330,7 @@ fn main() {
         "concurrency": CONCURRENCY,
         "rounds": ROUNDS,
         "alloc_iterations": ALLOC_ITERATIONS,
+        "contention": contention,
         "providers": [
             provider(&rt, &dragonpass, &base),
             provider(&rt, &v5, &base),

@@ -126,7 +126,7 @@ fn snap(c: &mut Criterion, p: &Provider<snap_b2b::SnapAuth>) {
         ("snap-body-64k", 64 << 10),
         ("snap-body-1m", 1 << 20),
     ] {
-        let body = json_body(size);
+        let body = common::json_body(size);
         let mut g = c.benchmark_group(label);
         if size >= 64 << 10 {
             g.sample_size(20);
@@ -148,25 +148,6 @@ fn snap(c: &mut Criterion, p: &Provider<snap_b2b::SnapAuth>) {
         g.bench_function("sha256", |b| b.iter(|| Sha256::digest(black_box(&body))));
         g.finish();
     }
-}
-
-/// A pretty-printed JSON document of at least `size` bytes (the shape of a SNAP payload,
-/// indented as a client library would send it).
-pub fn json_body(size: usize) -> Vec<u8> {
-    let mut s = String::from("{\n  \"partnerServiceId\": \"   12345\",\n  \"items\": [\n");
-    let mut i = 0u32;
-    while s.len() < size {
-        if i > 0 {
-            s.push_str(",\n");
-        }
-        s.push_str(&format!(
-            "    {{\n      \"customerNo\": \"{i:012}\",\n      \"virtualAccountName\": \"Jokul Doe {i}\",\n      \"amount\": {{ \"value\": \"{}.00\", \"currency\": \"IDR\" }},\n      \"paid\": false\n    }}",
-            10_000 + i
-        ));
-        i += 1;
-    }
-    s.push_str("\n  ]\n}\n");
-    s.into_bytes()
 }
 
 fn benches(c: &mut Criterion) {

@@ -1,7 +1,11 @@
 //! `cargo xtask bench`: runs the benches of `xtask/benches/` and writes their ratios to stdout
 //! and `BENCHMARKS.md`.
 //!
-//! Two bench binaries run in one invocation, one after the other:
+//! Three bench binaries run in one invocation, one after the other:
+//! - `counts` (plain binary, run under valgrind's callgrind by [`crate::counts`]):
+//!   instruction counts of every judged row — warm-cache signing and its floor, the
+//!   client-side cost of one request with and without middleware, SNAP bodies against
+//!   SHA-256 alone, and the peers (kamu-snap-crypto, jsonwebtoken). These ratios are judged.
 //! - `ratios` (criterion): each provider's warm-cache signing path and its floor, SNAP bodies
 //!   of 1 KiB, 64 KiB and 1 MiB. Read back from `<CRITERION_HOME>/<group>/<bench>/new/
 //!   estimates.json` (medians); `CRITERION_HOME` is a fresh directory under the target dir.
@@ -10,13 +14,16 @@
 //!   writes JSON to `$TOLLGATE_BENCH_OUT`.
 //!
 //! Every figure printed is a ratio of two measurements from the same run; absolute values
-//! are shown next to them for context only. Targets are reported, never enforced.
+//! are shown next to them for context only. Targets are reported, never enforced. Wall-clock
+//! figures are context (with their spread); the instruction ratios are what is judged.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use serde_json::Value;
+
+use crate::counts::Counts;
 
 /// The command line that reproduces the table.
 const COMMAND: &str = "cargo xtask bench";
@@ -46,6 +53,15 @@ pub fn run(args: &[String]) -> ExitCode {
     }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let started = std::time::Instant::now();
+
+    let counts =
+        match crate::counts::run(&root, &cargo, &target.join("xtask-bench").join("callgrind")) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::FAILURE;
+            }
+        };
 
     let mut criterion = Command::new(&cargo);
     criterion
@@ -78,7 +94,7 @@ pub fn run(args: &[String]) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let report = match render(&home, &load, started.elapsed().as_secs()) {
+    let report = match render(&home, &load, &counts, started.elapsed().as_secs()) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("cannot build the report: {e}");
@@ -144,49 +160,50 @@ fn f(v: &Value, key: &str) -> f64 {
     v[key].as_f64().unwrap_or(f64::NAN)
 }
 
-/// The signing rows: (criterion group, provider, what is signed, floor, target ratio).
+/// The signing rows: (name in the counts and criterion, provider, what is signed, floor,
+/// target ratio in instructions; NaN: reported without a target).
 const SIGNING: &[(&str, &str, &str, &str, f64)] = &[
     (
         "dragonpass",
         "DragonPass",
         "bearer + X-Program-ID from the cache",
         "insert the same 2 ready headers (clones)",
-        2.0,
+        1.5,
     ),
     (
         "v5-openapi",
         "V5 OpenAPI",
         "bearer + X-APP-ID from the cache",
         "insert the same 2 ready headers (clones)",
-        2.0,
+        1.5,
     ),
     (
         "holidu",
         "Holidu",
         "cached ES256 JWT as bearer",
         "insert the same ready header (clone)",
-        2.0,
+        1.5,
     ),
     (
         "gtr-sso",
         "GTR (SSO)",
         "cached login JWT as bearer",
         "insert the same ready header (clone)",
-        2.0,
-    ),
-    (
-        "gtr-app-token",
-        "GTR (app token)",
-        "nonce + timestamp + SHA-512 + JSON + Base64 header, per request",
-        "one SHA-512 of the string to sign",
-        3.0,
+        1.5,
     ),
     (
         "snap-token",
         "SNAP B2B (token part)",
         "cached access token as bearer",
         "insert the same ready header (clone)",
-        2.0,
+        1.5,
+    ),
+    (
+        "gtr-app-token",
+        "GTR (app token)",
+        "nonce + timestamp + SHA-512 + JSON + Base64 header, per request",
+        "one SHA-512 of the string to sign",
+        f64::NAN,
     ),
     (
         "snap-txn",
@@ -197,8 +214,73 @@ const SIGNING: &[(&str, &str, &str, &str, f64)] = &[
     ),
 ];
 
-fn render(home: &Path, load: &Value, elapsed_s: u64) -> Result<String, String> {
+/// The request rows: (provider, kind, target of signed/no-op, target of signed/bare).
+const REQUESTS: &[(&str, &str, f64, f64)] = &[
+    ("dragonpass", "bearer", 1.03, 1.05),
+    ("v5-openapi", "bearer", 1.03, 1.05),
+    ("holidu", "bearer", 1.03, 1.05),
+    ("gtr-sso", "bearer", 1.03, 1.05),
+    ("gtr-app-token", "per-request token", f64::NAN, f64::NAN),
+    ("snap-b2b", "transaction signature", f64::NAN, 1.15),
+];
+
+fn instr(n: f64) -> String {
+    if n >= 1e6 {
+        format!("{:.2} M", n / 1e6)
+    } else if n >= 1e4 {
+        format!("{:.1} k", n / 1e3)
+    } else {
+        format!("{n:.0}")
+    }
+}
+
+/// `(target text, verdict)` of `ratio` against an upper bound (NaN: no target).
+fn at_most(ratio: f64, target: f64) -> (String, &'static str) {
+    if target.is_nan() {
+        ("—".to_string(), "(no target)")
+    } else {
+        (format!("≤ {target}×"), verdict(ratio <= target))
+    }
+}
+
+/// Where the instructions of a case go: its heaviest functions (exclusive cost).
+fn breakdown(counts: &Counts, label: &str) -> String {
+    let top = counts.top_functions(label, 6);
+    if top.is_empty() {
+        return String::from(
+            "(no per-function attribution in this dump: callgrind charged it to the program's \
+             root frame; the instruction decomposition above is measured)",
+        );
+    }
+    top.iter()
+        .map(|(share, f)| format!("{:.0}% `{}`", share * 100.0, short_fn(f)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A function name without its generic arguments and hash, at most 80 characters.
+fn short_fn(f: &str) -> String {
+    let mut out = String::new();
+    let mut depth = 0usize;
+    for c in f.chars() {
+        match c {
+            '<' => depth += 1,
+            '>' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    let out = out.replace('`', "'");
+    if out.chars().count() > 80 {
+        out.chars().take(77).collect::<String>() + "..."
+    } else {
+        out
+    }
+}
+
+fn render(home: &Path, load: &Value, counts: &Counts, elapsed_s: u64) -> Result<String, String> {
     let mut o = String::new();
+    let mut explain: Vec<String> = Vec::new();
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|t| {
@@ -209,116 +291,359 @@ fn render(home: &Path, load: &Value, elapsed_s: u64) -> Result<String, String> {
         })
         .unwrap_or_else(|| "unknown CPU".to_string());
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let valgrind = Command::new("valgrind")
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
     let _ = writeln!(o, "# Benchmarks\n");
     let _ = writeln!(
         o,
-        "Generated by `{COMMAND}` (criterion `{}`; {elapsed_s} s of wall time, including \
-         building the benches and any wait for the build lock) on {cpu}, {cores} cores. \
-         Reproduce with:\n\n```sh\n{COMMAND}\n```\n",
+        "Generated by `{COMMAND}` in one run ({elapsed_s} s of wall time, including building \
+         the benches and any wait for the build lock) on {cpu}, {cores} cores, {valgrind}. \
+         Reproduce with:\n\n```sh\n{COMMAND}\n```\n"
+    );
+    let _ = writeln!(
+        o,
+        "**What is judged: ratios of instruction counts** measured under valgrind's callgrind \
+         in this run (`xtask/benches/counts.rs`, driven by `xtask/src/counts.rs`): each case \
+         runs its work N times inside one function, `counted_region`, and only that function \
+         is counted (`--collect-atstart=no --toggle-collect=counts::counted_region \
+         --dump-after=counts::counted_region`); setup, warm-up and the loopback server (a process \
+         of its own) are outside the count. Instruction counts do not move with the machine's \
+         load. Wall-clock figures (criterion `{}`, and `xtask/benches/load.rs`) are context, \
+         shown with their spread. Targets are reported, not enforced: CI only compiles the \
+         benches.\n\n\
+         Under valgrind the CPU's SHA extensions are not offered (valgrind does not emulate \
+         them), so `sha2` runs its portable code there: instruction counts of SHA-256 and \
+         SHA-512 are those of the software path, while wall-clock figures use the hardware \
+         path. Both sides of every ratio run the same `sha2`.\n",
         CRITERION_ARGS.join(" ")
     );
-    let _ = writeln!(
-        o,
-        "Every figure that is judged is a **ratio of two measurements taken in the same run** \
-         (absolute times are shown for context only; they depend on the machine and its \
-         load). Targets are reported, not enforced (CI only compiles the benches). The \
-         benches live in `xtask/benches/` (`ratios.rs`: criterion; `load.rs`: throughput, \
-         bursts, allocations).\n"
-    );
 
+    // 1. Signing.
     let _ = writeln!(
         o,
-        "## 1. Per-request signing with a warm cache, against its floor\n\n\
-         Median time of one signature on a reused request (signers `insert`, so signing \
-         again replaces the same headers), polled once inside the runtime (a warm cache never \
-         waits).\n"
+        "## 1. Warm-cache signing against its floor\n\n\
+         Instructions per signature of a reused request (signers `insert`, so signing again \
+         replaces the same headers), polled once inside the runtime (a warm cache never \
+         waits); the fakes' tokens are cached, the cache reads a manual clock. Wall-clock \
+         medians (criterion) are context.\n"
     );
     let _ = writeln!(
         o,
-        "| provider | signing path | time | floor | floor time | ratio | target | |"
+        "| provider | signing path | instructions | floor | floor instructions | ratio | target | | time (context) | floor time |"
     );
-    let _ = writeln!(o, "|---|---|---:|---|---:|---:|---:|---|");
-    for &(group, name, what, floor, target) in SIGNING {
-        let s = median_ns(home, group, "sign")?;
-        let fl = median_ns(home, group, "floor")?;
+    let _ = writeln!(o, "|---|---|---:|---|---:|---:|---:|---|---:|---:|");
+    for &(name, label, what, floor, target) in SIGNING {
+        let s = counts.get(&format!("sign/{name}/sign"))?;
+        let fl = counts.get(&format!("sign/{name}/floor"))?;
         let r = s / fl;
-        let (t, v) = if target.is_nan() {
-            ("—".to_string(), "(no target)")
-        } else {
-            (format!("≤ {target}×"), verdict(r <= target))
-        };
+        let (t, v) = at_most(r, target);
+        if v == "**missed**" {
+            explain.push(format!(
+                "- *{label}: warm signing {r:.2}× its floor (target ≤ {target}×).* Where the \
+                 signature's instructions go: {}.",
+                breakdown(counts, &format!("sign/{name}/sign"))
+            ));
+        }
+        let group = name;
         let _ = writeln!(
             o,
-            "| {name} | {what} | {} | {floor} | {} | {r:.2}× | {t} | {v} |",
-            time(s),
-            time(fl)
+            "| {label} | {what} | {} | {floor} | {} | {r:.2}× | {t} | {v} | {} | {} |",
+            instr(s),
+            instr(fl),
+            time(median_ns(home, group, "sign")?),
+            time(median_ns(home, group, "floor")?),
         );
     }
 
+    // 2. Requests.
     let _ = writeln!(
         o,
-        "\n## 2. SNAP bodies: minify + hash + sign against SHA-256 alone\n\n\
-         `sign_symmetric` (minify, SHA-256 of the minified body, string to sign, \
-         HMAC-SHA512, Base64) on a pretty-printed JSON body, against `SHA-256(body)`.\n"
+        "\n## 2. Client-side instructions of one request\n\n\
+         One request on a pooled keep-alive connection to a minimal hyper HTTP/1.1 server on \
+         loopback, running in another process; the client runs on a current-thread runtime, \
+         so everything the request costs the client happens on the counted thread (building \
+         the request from a template, middleware, signing, hyper, reading the 2-byte \
+         response). (a) the bare `reqwest::Client`; (b) the same client under \
+         reqwest-middleware with a middleware that only calls `next`; (c) with the provider's \
+         `AuthMiddleware`; (c′) the same with retries switched off (no retry copy); the retry \
+         copy alone is `Request::try_clone` of the unsigned request. SNAP requests POST its \
+         sample body.\n"
     );
     let _ = writeln!(
         o,
-        "| body | minify + hash + sign | SHA-256 alone | ratio | target | |"
+        "| provider | kind | (a) bare | (b) no-op mw | (c) signed | (c′) no retry | retry copy | (c)/(b) | target | | (c)/(a) | target | |"
     );
-    let _ = writeln!(o, "|---|---:|---:|---:|---:|---|");
-    for (group, label, target) in [
-        ("snap-body-1k", "1 KiB", f64::NAN),
-        ("snap-body-64k", "64 KiB", f64::NAN),
-        ("snap-body-1m", "1 MiB", 1.5),
-    ] {
-        let s = median_ns(home, group, "sign")?;
-        let h = median_ns(home, group, "sha256")?;
-        let r = s / h;
-        let (t, v) = if target.is_nan() {
-            ("—".to_string(), "")
-        } else {
-            (format!("≤ {target}×"), verdict(r <= target))
-        };
+    let _ = writeln!(
+        o,
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|"
+    );
+    for &(name, kind, tb, ta) in REQUESTS {
+        let a = counts.get(&format!("request/{name}/bare"))?;
+        let b = counts.get(&format!("request/{name}/noop"))?;
+        let c = counts.get(&format!("request/{name}/signed"))?;
+        let c2 = counts.get(&format!("request/{name}/signed-no-retry"))?;
+        let copy = counts.get(&format!("request/{name}/retry-copy"))?;
+        let (rb, ra) = (c / b, c / a);
+        let (tbt, vb) = at_most(rb, tb);
+        let (tat, va) = at_most(ra, ta);
+        if vb == "**missed**" || va == "**missed**" {
+            explain.push(format!(
+                "- *{name}: signed request {rb:.3}× the no-op middleware, {ra:.3}× the bare \
+                 client.* The signed request costs {} instructions more than the bare one: \
+                 reqwest-middleware's dispatch ((b) − (a) = {}), the retry copy ({}), and \
+                 signing plus the middleware's own work ((c′) − (b) = {}). Heaviest functions \
+                 of the signed request: {}.",
+                instr(c - a),
+                instr(b - a),
+                instr(copy),
+                instr(c2 - b),
+                breakdown(counts, &format!("request/{name}/signed"))
+            ));
+        }
         let _ = writeln!(
             o,
-            "| {label} | {} | {} | {r:.2}× | {t} | {v} |",
-            time(s),
-            time(h)
+            "| {name} | {kind} | {} | {} | {} | {} | {} | {rb:.3}× | {tbt} | {vb} | {ra:.3}× | {tat} | {va} |",
+            instr(a),
+            instr(b),
+            instr(c),
+            instr(c2),
+            instr(copy),
         );
     }
+
+    // 3. SNAP bodies.
+    let _ = writeln!(
+        o,
+        "\n## 3. SNAP bodies: minify + hash + sign against SHA-256 alone\n\n\
+         `sign_symmetric` (validate and minify, SHA-256 of the minified body, string to sign, \
+         HMAC-SHA512, Base64) on a pretty-printed JSON body, against `SHA-256(body)`; the \
+         minifier alone for reference. Instructions are judged; the wall-clock ratio \
+         (criterion medians, hardware SHA-256) has the same target.\n"
+    );
+    let _ = writeln!(
+        o,
+        "| body | minify + hash + sign | SHA-256 alone | minify alone | ratio | target | | time ratio (context) | target | |"
+    );
+    let _ = writeln!(o, "|---|---:|---:|---:|---:|---:|---|---:|---:|---|");
+    for (label, group, name, target) in [
+        ("1k", "snap-body-1k", "1 KiB", f64::NAN),
+        ("64k", "snap-body-64k", "64 KiB", f64::NAN),
+        ("1m", "snap-body-1m", "1 MiB", 1.5),
+    ] {
+        let s = counts.get(&format!("body/{label}/sign"))?;
+        let h = counts.get(&format!("body/{label}/sha256"))?;
+        let m = counts.get(&format!("body/{label}/minify"))?;
+        let r = s / h;
+        let (t, v) = at_most(r, target);
+        let wr = median_ns(home, group, "sign")? / median_ns(home, group, "sha256")?;
+        let (wt, wv) = at_most(wr, target);
+        if v == "**missed**" || wv == "**missed**" {
+            explain.push(format!(
+                "- *SNAP {name} body: {r:.2}× SHA-256 in instructions, {wr:.2}× in time \
+                 (target ≤ {target}×).* The minifier alone is {:.2}× SHA-256 in \
+                 instructions. Heaviest functions of the signature: {}.",
+                m / h,
+                breakdown(counts, &format!("body/{label}/sign"))
+            ));
+        }
+        let _ = writeln!(
+            o,
+            "| {name} | {} | {} | {} | {r:.2}× | {t} | {v} | {wr:.2}× | {wt} | {wv} |",
+            instr(s),
+            instr(h),
+            instr(m),
+        );
+    }
+
+    // 4. Peers.
+    let _ = writeln!(
+        o,
+        "\n## 4. Peers: the same job in another library, same run\n\n\
+         Instructions per operation; ratio is tollgate / peer (target ≤ 1×: at least as fast \
+         as the peer). SNAP: the transaction signature of an already minified body with \
+         `kamu-snap-crypto` 2.2 (`ServiceStringToSign::build`, `HmacSigner::sign`, Base64; it \
+         takes minified bytes, tollgate validates and minifies them again); \
+         `xtask/tests/peer_oracle.rs` checks that both produce the same signature. JWTs: \
+         `jsonwebtoken::encode` with the same header and claims (HS256 for DragonPass; ES256 \
+         for Holidu: `p256` signs with a random nonce in tollgate and an RFC 6979 nonce in \
+         jsonwebtoken).\n"
+    );
+    let _ = writeln!(
+        o,
+        "| job | tollgate | peer | peer instructions | ratio | target | |"
+    );
+    let _ = writeln!(o, "|---|---:|---|---:|---:|---:|---|");
+    for (job, ours, peer, peer_name) in [
+        (
+            "SNAP transaction signature, sample body",
+            "peer-snap/sample/tollgate",
+            "peer-snap/sample/kamu-snap-crypto",
+            "kamu-snap-crypto",
+        ),
+        (
+            "SNAP transaction signature, 1 KiB body",
+            "peer-snap/1k/tollgate",
+            "peer-snap/1k/kamu-snap-crypto",
+            "kamu-snap-crypto",
+        ),
+        (
+            "DragonPass JWT (HS256)",
+            "jwt/dragonpass-hs256/tollgate",
+            "jwt/dragonpass-hs256/jsonwebtoken",
+            "jsonwebtoken",
+        ),
+        (
+            "Holidu JWT (ES256)",
+            "jwt/holidu-es256/tollgate",
+            "jwt/holidu-es256/jsonwebtoken",
+            "jsonwebtoken",
+        ),
+    ] {
+        let a = counts.get(ours)?;
+        let b = counts.get(peer)?;
+        let r = a / b;
+        let v = verdict(r <= 1.0);
+        if v == "**missed**" {
+            explain.push(format!(
+                "- *{job}: {r:.2}× {peer_name}.* Heaviest functions on tollgate's side: {}; \
+                 on the peer's: {}.",
+                breakdown(counts, ours),
+                breakdown(counts, peer)
+            ));
+        }
+        let _ = writeln!(
+            o,
+            "| {job} | {} | {peer_name} | {} | {r:.2}× | ≤ 1× | {v} |",
+            instr(a),
+            instr(b)
+        );
+    }
+    let _ = writeln!(o, "\n{}", PEER_NOTE.trim_end());
 
     let providers = load["providers"]
         .as_array()
         .ok_or("load results have no providers")?;
+
+    // 5. Allocations.
     let _ = writeln!(
         o,
-        "\n## 3. Signed client against the same unsigned client\n\n\
+        "\n## 5. Heap allocations per signed request, warm cache\n\n\
+         Counting global allocator (`stats_alloc`): allocations of (clone a request + sign \
+         it) minus those of (clone a request), averaged over {} requests. A fresh request has \
+         an empty header map, so the first inserted header allocates the map itself (2 \
+         allocations, which a hand-written floor pays too). The middleware makes the retry \
+         copy (an unsigned clone, counted in section 2) only when a retry is possible: the \
+         signer retries on rejection and the body can be replayed; otherwise its share is 0.\n",
+        load["alloc_iterations"]
+    );
+    let _ = writeln!(
+        o,
+        "| provider | allocations | reallocations | bytes | target | |"
+    );
+    let _ = writeln!(o, "|---|---:|---:|---:|---:|---|");
+    for p in providers {
+        let a = &p["allocations"];
+        let name = p["name"].as_str().unwrap_or("?");
+        let n = f(a, "allocations");
+        let (t, v) = match name {
+            "snap-b2b" => ("≤ 6", verdict(n <= 6.0)),
+            "gtr-app-token" => ("—", "(per-request token: no target)"),
+            _ => ("≤ 2", verdict(n <= 2.0)),
+        };
+        let _ = writeln!(
+            o,
+            "| {name} | {n:.1} | {:.1} | {:.0} | {t} | {v} |",
+            f(a, "reallocations"),
+            f(a, "bytes")
+        );
+    }
+
+    // 6. Contention.
+    let rows = load["contention"].as_array().ok_or("no contention rows")?;
+    let _ = writeln!(
+        o,
+        "\n## 6. Warm-cache signing under contention\n\n\
+         One bearer signer (system clock, static token) shared by N tasks on a two-worker \
+         multi-thread runtime, each signing its own request in a loop; {} interleaved rounds, \
+         median signatures per second (min–max). The warm read takes no lock: the cached \
+         token is read with one atomic load (`arc-swap`). Wall clock, so it moves with the \
+         machine's load.\n",
+        load["rounds"]
+    );
+    let _ = writeln!(
+        o,
+        "| tasks | signatures/s | min–max | vs 1 task | target | |"
+    );
+    let _ = writeln!(o, "|---:|---:|---:|---:|---:|---|");
+    let one = rows.first().map_or(f64::NAN, |r| f(r, "per_s"));
+    for r in rows {
+        let tasks = r["tasks"].as_u64().unwrap_or(0);
+        let x = f(r, "per_s") / one;
+        let (t, v) = if tasks == 2 {
+            ("≥ 1.8×", verdict(x >= 1.8))
+        } else {
+            ("—", "")
+        };
+        if tasks == 2 && x < 1.8 {
+            explain.push(format!(
+                "- *Two tasks {x:.2}× one task (target ≥ 1.8×).* Wall clock on a 2-core \
+                 machine shared with other jobs (load average {}): see section 6's min–max.",
+                load_average()
+            ));
+        }
+        let _ = writeln!(
+            o,
+            "| {tasks} | {:.0} | {:.0}–{:.0} | {x:.2}× | {t} | {v} |",
+            f(r, "per_s"),
+            f(r, "min"),
+            f(r, "max")
+        );
+    }
+
+    // 7. Wall clock context.
+    let _ = writeln!(
+        o,
+        "\n## 7. Context: signed against unsigned throughput (wall clock)\n\n\
          `reqwest-middleware` client with the provider's `AuthMiddleware` against the bare \
          `reqwest::Client` it wraps (one connection pool), on a minimal hyper HTTP/1.1 server \
-         on loopback in the same process; {} requests over {} concurrent tasks per round, \
-         {} interleaved rounds each, median requests/s. SNAP requests POST its sample body.\n",
+         on loopback in the same process; {} requests over {} concurrent tasks per round, {} \
+         interleaved rounds each, median requests/s (min–max). Client, server and signer share \
+         two cores with whatever else runs, so these ratios wander; section 2 is the judged \
+         figure.\n",
         load["round_requests"], load["concurrency"], load["rounds"]
     );
     let _ = writeln!(
         o,
-        "| provider | unsigned req/s | signed req/s | ratio | target | |"
+        "| provider | unsigned req/s | min–max | signed req/s | min–max | ratio |"
     );
-    let _ = writeln!(o, "|---|---:|---:|---:|---:|---|");
+    let _ = writeln!(o, "|---|---:|---:|---:|---:|---:|");
     for p in providers {
         let u = f(p, "unsigned_rps");
         let s = f(p, "signed_rps");
-        let r = s / u;
+        let mm = |k: &str| {
+            let v = &p[k];
+            format!(
+                "{:.0}–{:.0}",
+                v[0].as_f64().unwrap_or(f64::NAN),
+                v[1].as_f64().unwrap_or(f64::NAN)
+            )
+        };
         let _ = writeln!(
             o,
-            "| {} | {u:.0} | {s:.0} | {r:.2}× | ≥ 0.95× | {} |",
+            "| {} | {u:.0} | {} | {s:.0} | {} | {:.2}× |",
             p["name"].as_str().unwrap_or("?"),
-            verdict(r >= 0.95)
+            mm("unsigned_rps_min_max"),
+            mm("signed_rps_min_max"),
+            s / u
         );
     }
 
     let _ = writeln!(
         o,
-        "\n## 4. Cold bursts\n\n\
+        "\n## 8. Context: cold bursts (wall clock)\n\n\
          N concurrent requests through a signer whose cache is empty, then the same N \
          through the same (now warm) signer; connections were opened beforehand by an \
          unsigned burst. Latency of each request is measured from the burst's start. Token \
@@ -354,35 +679,27 @@ fn render(home: &Path, load: &Value, elapsed_s: u64) -> Result<String, String> {
 
     let _ = writeln!(
         o,
-        "\n## 5. Heap allocations per signed request, warm cache\n\n\
-         Counting global allocator (`stats_alloc`): allocations of (clone a request + sign \
-         it) minus those of (clone a request), averaged over {} requests. A fresh request has \
-         an empty header map, so the first inserted header allocates the map itself (2 \
-         allocations, which a hand-written floor pays too).\n",
-        load["alloc_iterations"]
+        "\n## Missed targets: measured breakdowns\n\n\
+         Generated from this run's callgrind dumps (`callgrind_annotate`, exclusive \
+         instructions per function, share of the case).\n"
     );
-    let _ = writeln!(
-        o,
-        "| provider | allocations | reallocations | bytes | target | |"
-    );
-    let _ = writeln!(o, "|---|---:|---:|---:|---:|---|");
-    for p in providers {
-        let a = &p["allocations"];
-        let name = p["name"].as_str().unwrap_or("?");
-        let n = f(a, "allocations");
-        let (t, v) = if name == "snap-b2b" || name == "gtr-app-token" {
-            ("—", "(per-request signature: no target)")
-        } else {
-            ("≤ 4", verdict(n <= 4.0))
-        };
-        let _ = writeln!(
-            o,
-            "| {name} | {n:.1} | {:.1} | {:.0} | {t} | {v} |",
-            f(a, "reallocations"),
-            f(a, "bytes")
-        );
+    if explain.is_empty() {
+        let _ = writeln!(o, "None: every target was met in this run.");
     }
-
+    for e in &explain {
+        let _ = writeln!(o, "{e}");
+    }
     let _ = writeln!(o, "\n{}", NOTES.trim_end());
     Ok(o)
+}
+
+/// Why a peer named in the performance goals is not measured (if any), shown under the
+/// peers table.
+const PEER_NOTE: &str = include_str!("bench_peers.md");
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|t| t.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "unknown".to_string())
 }

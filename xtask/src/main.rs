@@ -7,6 +7,7 @@ use auth_core::ManualClock;
 use testkit::conformance::{ConformanceTarget, Outcome, Report, run_fleet_scenario, run_scenarios};
 
 mod bench;
+mod counts;
 mod file_fleet;
 mod fleet;
 mod fleet_chaos;

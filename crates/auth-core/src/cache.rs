@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
+use arc_swap::ArcSwapOption;
 use futures::FutureExt;
 use futures::future::{BoxFuture, Either, Shared};
 use rand::Rng;
@@ -190,6 +191,11 @@ struct Inner<S> {
     config: CacheConfig,
     name: &'static str,
     state: Mutex<State>,
+    /// The token every caller may take without the lock: a copy of `state.current` while
+    /// it is outside its refresh window, `None` otherwise. Written only under `state`'s
+    /// lock (so it never disagrees with `current` for longer than a store), read by the
+    /// warm path with one atomic load and no lock shared by all callers.
+    hot: ArcSwapOption<CachedToken>,
 }
 
 /// Caches the tokens of one credential.
@@ -247,6 +253,12 @@ impl<S> Inner<S> {
         // The state stays consistent under every early return, so a poisoned lock (a panic
         // elsewhere while holding it) is safe to keep using.
         self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Replaces the cached token (under the lock `st` came from) and its lock-free copy.
+    fn set_current(&self, st: &mut State, current: Option<(u64, Arc<CachedToken>)>) {
+        self.hot.store(current.as_ref().map(|(_, t)| t.clone()));
+        st.current = current;
     }
 }
 
@@ -587,6 +599,7 @@ impl<S: TokenSource> TokenCache<S> {
                     rejected: None,
                     last_rejection_refetch: None,
                 }),
+                hot: ArcSwapOption::empty(),
             }),
         }
     }
@@ -638,6 +651,11 @@ impl<S: TokenSource> TokenCache<S> {
     /// Inside a backoff window after a failed fetch, a caller without a valid token gets
     /// that failure back at once, with [`AuthError::retry_after`] set to the time left.
     pub async fn token(&self) -> Result<Arc<CachedToken>, AuthError> {
+        // Warm path: a valid token outside its refresh window needs no decision, so it is
+        // taken without the lock (every other case goes through the locked path below).
+        if let Some(tok) = self.warm() {
+            return Ok(tok);
+        }
         for _ in 0..DEAD_FLIGHT_RETRIES {
             let flight = {
                 let mut st = self.inner.lock();
@@ -645,6 +663,11 @@ impl<S: TokenSource> TokenCache<S> {
                 if let Some((_, tok)) = &st.current {
                     if tok.is_valid_at(now) {
                         let tok = tok.clone();
+                        if tok.needs_refresh_at(now) {
+                            // Refresh ahead: from now on callers take the locked path, which
+                            // starts (at most) one flight and hands out the valid token.
+                            self.inner.hot.store(None);
+                        }
                         if tok.needs_refresh_at(now)
                             && st.flight.is_none()
                             && st.backoff_until.is_none_or(|t| now >= t)
@@ -699,10 +722,21 @@ impl<S: TokenSource> TokenCache<S> {
         ))
     }
 
+    /// The lock-free copy of the cached token, when it is valid at the clock's current time
+    /// and not yet due for a refresh.
+    #[inline]
+    fn warm(&self) -> Option<Arc<CachedToken>> {
+        let hot = self.inner.hot.load();
+        let tok = hot.as_ref()?;
+        let now = self.inner.clock.now();
+        (tok.is_valid_at(now) && !tok.needs_refresh_at(now)).then(|| tok.clone())
+    }
+
     /// Drops the cached token unconditionally; the next caller fetches a new one (after
     /// any backoff window in force). A fetch in flight is not joined by later callers.
     pub fn invalidate(&self) {
         let mut st = self.inner.lock();
+        self.inner.hot.store(None);
         if let Some((_, old)) = st.current.take() {
             st.rejected = Some(old.secret().clone());
             tracing::debug!(cache = self.inner.name, "token invalidated");
@@ -722,7 +756,7 @@ impl<S: TokenSource> TokenCache<S> {
             .as_ref()
             .is_some_and(|(_, c)| c.id() == token.id())
         {
-            Self::drop_rejected(&mut st, token);
+            Self::drop_rejected(&self.inner, &mut st, token);
             tracing::debug!(cache = self.inner.name, "token invalidated");
             true
         } else {
@@ -760,13 +794,13 @@ impl<S: TokenSource> TokenCache<S> {
             return false;
         }
         st.last_rejection_refetch = Some(now);
-        Self::drop_rejected(&mut st, token);
+        Self::drop_rejected(&self.inner, &mut st, token);
         tracing::debug!(cache = self.inner.name, "rejected token invalidated");
         true
     }
 
-    fn drop_rejected(st: &mut State, token: &CachedToken) {
-        st.current = None;
+    fn drop_rejected(inner: &Inner<S>, st: &mut State, token: &CachedToken) {
+        inner.set_current(st, None);
         st.rejected = Some(token.secret().clone());
         if let Some(f) = st.flight.as_mut() {
             f.superseded = true;
@@ -890,7 +924,7 @@ impl<S: TokenSource> TokenCache<S> {
             Ok(tok) => {
                 // A fetch that finished late never replaces a newer token.
                 if st.current.as_ref().is_none_or(|(g, _)| *g < generation) {
-                    st.current = Some((generation, tok.clone()));
+                    inner.set_current(&mut st, Some((generation, tok.clone())));
                 }
                 st.failures = 0;
                 st.backoff_until = None;

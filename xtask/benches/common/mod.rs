@@ -307,3 +307,22 @@ pub async fn gtr_app() -> Provider<gtr::AppTokenAuth> {
         _fake: Box::new(fake),
     }
 }
+
+/// A pretty-printed JSON document of at least `size` bytes (the shape of a SNAP payload,
+/// indented as a client library would send it).
+pub fn json_body(size: usize) -> Vec<u8> {
+    let mut s = String::from("{\n  \"partnerServiceId\": \"   12345\",\n  \"items\": [\n");
+    let mut i = 0u32;
+    while s.len() < size {
+        if i > 0 {
+            s.push_str(",\n");
+        }
+        s.push_str(&format!(
+            "    {{\n      \"customerNo\": \"{i:012}\",\n      \"virtualAccountName\": \"Jokul Doe {i}\",\n      \"amount\": {{ \"value\": \"{}.00\", \"currency\": \"IDR\" }},\n      \"paid\": false\n    }}",
+            10_000 + i
+        ));
+        i += 1;
+    }
+    s.push_str("\n  ]\n}\n");
+    s.into_bytes()
+}
