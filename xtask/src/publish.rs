@@ -155,7 +155,10 @@ fn test_packages(root: &Path) -> Result<(), String> {
     if failed.is_empty() {
         Ok(())
     } else {
-        Err(format!("tests from the package failed: {}", failed.join(", ")))
+        Err(format!(
+            "tests from the package failed: {}",
+            failed.join(", ")
+        ))
     }
 }
 
