@@ -167,6 +167,7 @@ impl<S: Signer> Middleware for AuthMiddleware<S> {
         next: Next<'_>,
     ) -> reqwest_middleware::Result<Response> {
         if extensions.get::<SkipAuth>().is_some() {
+            self.signer.pass_unsigned(&mut req)?;
             return next.run(req, extensions).await;
         }
         if !self.scope.allows(req.url()) {
@@ -174,6 +175,7 @@ impl<S: Signer> Middleware for AuthMiddleware<S> {
                 origin = %req.url().origin().ascii_serialization(),
                 "request outside the signer's scope; sent unsigned"
             );
+            self.signer.pass_unsigned(&mut req)?;
             return next.run(req, extensions).await;
         }
         // The retry is signed afresh from the unsigned request: one-time headers (nonces,

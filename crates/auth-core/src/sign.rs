@@ -68,6 +68,15 @@ pub trait Signer: Send + Sync + 'static {
     fn retry_on_rejection(&self) -> bool {
         true
     }
+
+    /// Called for each request the middleware passes on unsigned (outside its scope, or
+    /// marked [`SkipAuth`](crate::SkipAuth)). A signer that lets callers mark requests with
+    /// headers meant for it alone (SNAP's customer marker) removes them here, or refuses
+    /// the request with an error so that they never reach another server. Default:
+    /// nothing.
+    fn pass_unsigned(&self, _req: &mut Request) -> Result<(), AuthError> {
+        Ok(())
+    }
 }
 
 /// The most of a response body the middleware reads to let a signer judge it

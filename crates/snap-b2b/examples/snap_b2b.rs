@@ -2,7 +2,7 @@
 //! one B2B access token fetch, then transactions signed with HMAC-SHA512, then a
 //! provider notification verified.
 //!
-//! Run with `cargo run -p tollgate-snap-b2b --features mock --example snap_b2b`.
+//! Run with `cargo run -p tollgate-snap-b2b --features test-util --example snap_b2b`.
 
 use std::time::Duration;
 

@@ -10,6 +10,7 @@ use http::{HeaderName, HeaderValue, StatusCode};
 use reqwest::Request;
 use url::Url;
 
+use crate::b2b2c::CUSTOMER_ID;
 use crate::canonical::{BodyForm, PreparedSigner, canonical_body, sign_prepared};
 use crate::credentials::{SnapCredentials, SnapPrivateKey, missing_secret};
 use crate::external_id::{ExternalIdGenerator, SharedExternalIdGenerator};
@@ -588,10 +589,32 @@ impl Signer for SnapAuth {
             let id = inner.external_ids.generate(inner.clock.now());
             headers.insert(X_EXTERNAL_ID, internal_header(&id, "X-EXTERNAL-ID")?);
         }
-        if let Some(tokens) = &inner.b2b2c {
-            tokens.apply(req).await?;
+        match &inner.b2b2c {
+            Some(tokens) => tokens.apply(req).await?,
+            None if req.headers().contains_key(CUSTOMER_ID) => {
+                return Err(AuthError::new(
+                    ErrorKind::UnsupportedRequest,
+                    "the request names a customer (customer marker header) but the signer has \
+                     no customer tokens (SnapAuthBuilder::customer_tokens)",
+                ));
+            }
+            None => {}
         }
         Ok(token)
+    }
+
+    /// A request outside the scope (or with `SkipAuth`) that names a customer is refused:
+    /// the customer marker is for this signer alone and must not reach another server.
+    fn pass_unsigned(&self, req: &mut Request) -> Result<(), AuthError> {
+        if req.headers().contains_key(CUSTOMER_ID) {
+            return Err(AuthError::new(
+                ErrorKind::UnsupportedRequest,
+                "the request names a customer (customer marker header) but is not signed by \
+                 this signer (outside its scope, or SkipAuth); refused so that the marker is \
+                 not sent to another server",
+            ));
+        }
+        Ok(())
     }
 
     /// Never from status and headers alone: a SNAP 401 is judged by its body (see

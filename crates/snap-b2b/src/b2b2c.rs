@@ -20,7 +20,8 @@ use crate::token::{DEFAULT_TOKEN_LIFETIME, X_CLIENT_KEY, X_SIGNATURE, X_TIMESTAM
 /// `Authorization-Customer`.
 pub const AUTHORIZATION_CUSTOMER: HeaderName = HeaderName::from_static("authorization-customer");
 /// The marker header naming the customer a request is made for; the signer removes it and
-/// sets [`AUTHORIZATION_CUSTOMER`] instead.
+/// sets [`AUTHORIZATION_CUSTOMER`] instead. Requests the signer does not sign are refused
+/// when they carry it.
 pub const CUSTOMER_ID: HeaderName = HeaderName::from_static("tollgate-snap-customer");
 /// Default bound of the per-customer cache.
 pub const DEFAULT_MAX_CUSTOMERS: usize = 10_000;
@@ -107,7 +108,11 @@ struct Inner {
 /// [`CustomerTokenError::AuthoriseAgain`]: send the customer through authorisation again.
 ///
 /// With the middleware, name the customer in the [`CUSTOMER_ID`] header; the signer
-/// replaces it with `Authorization-Customer` (the marker header is never sent):
+/// replaces it with `Authorization-Customer` (the marker header is never sent). A request
+/// carrying the marker that the middleware does not sign — outside its scope, or with
+/// `SkipAuth` — or sent through a signer without customer tokens fails with
+/// [`ErrorKind::UnsupportedRequest`](auth_core::ErrorKind::UnsupportedRequest) before
+/// anything is sent:
 ///
 /// ```no_run
 /// # async fn demo(creds: tollgate_snap_b2b::SnapCredentials, auth_code: String) -> Result<(), Box<dyn std::error::Error>> {
@@ -158,6 +163,7 @@ pub struct CustomerTokensBuilder {
     clock: Option<SharedClock>,
     margin: Duration,
     max: usize,
+    insecure_http: bool,
 }
 
 impl fmt::Debug for CustomerTokensBuilder {
@@ -213,7 +219,15 @@ impl CustomerTokensBuilder {
         self
     }
 
-    /// Validates and builds.
+    /// Accepts a plain-HTTP token URL off loopback (test setups only; see
+    /// [`check_endpoint_url`](auth_core::scope::check_endpoint_url)).
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.insecure_http = allow;
+        self
+    }
+
+    /// Validates and builds: the token URL must be https (plain http on loopback, or with
+    /// [`allow_insecure_http`](Self::allow_insecure_http)).
     pub fn build(self) -> Result<CustomerTokens, AuthError> {
         let raw = match (&self.token_url, &self.base_url) {
             (Some(t), _) => t.clone(),
@@ -229,17 +243,15 @@ impl CustomerTokensBuilder {
                 ));
             }
         };
+        let field = if self.token_url.is_some() {
+            "token_url"
+        } else {
+            "base_url"
+        };
         let url = Url::parse(&raw)
-            .map_err(|_| AuthError::invalid_field("base_url", "is not a valid absolute URL"))?;
-        let loopback = url
-            .host_str()
-            .is_some_and(|h| h == "localhost" || h == "127.0.0.1" || h == "[::1]");
-        if url.scheme() != "https" && !loopback {
-            return Err(AuthError::invalid_field(
-                "base_url",
-                "must be https (plain http only on loopback)",
-            ));
-        }
+            .map_err(|_| AuthError::invalid_field(field, "is not a valid absolute URL"))?;
+        // The same rule as every token endpoint: https, plain http on loopback only.
+        auth_core::scope::check_endpoint_url(field, &url, self.insecure_http)?;
         let http = match self.http {
             Some(h) => h,
             None => auth_core::transport::token_client()?,
@@ -301,6 +313,7 @@ impl CustomerTokens {
             clock: None,
             margin: DEFAULT_REFRESH_MARGIN,
             max: DEFAULT_MAX_CUSTOMERS,
+            insecure_http: false,
         }
     }
 

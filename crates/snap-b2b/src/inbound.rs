@@ -24,6 +24,9 @@ pub const INBOUND_TIMESTAMP_WINDOW: Duration = Duration::from_secs(300);
 pub const ISSUED_TOKEN_LIFETIME: Duration = Duration::from_secs(900);
 /// The most tokens held at once; the oldest expiring are dropped first.
 pub const MAX_TOKENS: usize = 100_000;
+/// The most `X-EXTERNAL-ID`s remembered at once for replay detection; the oldest expiring
+/// are dropped first.
+pub const MAX_EXTERNAL_IDS: usize = 100_000;
 
 /// Why an inbound request is refused, and the SNAP code to answer with.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -48,7 +51,7 @@ pub enum InboundError {
     /// The bearer token is missing, unknown or expired (`401xx01`).
     #[error("invalid token")]
     InvalidToken,
-    /// The `X-EXTERNAL-ID` was used before today (`409xx00`).
+    /// The client already used this `X-EXTERNAL-ID` the same (Jakarta) day (`409xx00`).
     #[error("duplicate X-EXTERNAL-ID")]
     DuplicateExternalId,
 }
@@ -105,6 +108,9 @@ struct Client {
     public: SnapPublicKey,
     hmac: Option<HmacKey>,
 }
+
+/// Client, Jakarta day, `X-EXTERNAL-ID`.
+type ExternalIdKey = (String, String, String);
 
 struct Issued {
     client: String,
@@ -174,7 +180,8 @@ pub struct VerifiedTransaction {
 ///   random bearer tokens with a lifetime, kept in memory (bounded).
 /// - [`verify_transaction`](InboundVerifier::verify_transaction): symmetric (HMAC-SHA512 with
 ///   the client's secret and the issued token) or asymmetric (SHA256withRSA, no token);
-///   `4012401` for a bad token, `4012400` for a bad signature.
+///   `4012401` for a bad token, `4012400` for a bad signature, `4092400` for an
+///   `X-EXTERNAL-ID` used twice the same day.
 ///
 /// ```
 /// use tollgate_snap_b2b::auth_core::ManualClock;
@@ -199,6 +206,7 @@ pub struct VerifiedTransaction {
 pub struct InboundVerifier {
     clients: Arc<HashMap<String, Client>>,
     issued: Arc<Mutex<HashMap<String, Issued>>>,
+    external_ids: Option<Arc<Mutex<HashMap<ExternalIdKey, SystemTime>>>>,
     clock: SharedClock,
     window: Duration,
     lifetime: Duration,
@@ -233,11 +241,13 @@ fn header<'h>(headers: &'h HeaderMap, name: &'static str) -> Result<&'h str, Inb
 
 impl InboundVerifier {
     /// No clients yet, ±5 minute window, 15-minute tokens, base64 signatures, any
-    /// well-formed `X-TIMESTAMP`, minified bodies, the system clock.
+    /// well-formed `X-TIMESTAMP`, minified bodies, repeated `X-EXTERNAL-ID`s refused, the
+    /// system clock.
     pub fn new() -> Self {
         InboundVerifier {
             clients: Arc::new(HashMap::new()),
             issued: Arc::new(Mutex::new(HashMap::new())),
+            external_ids: Some(Arc::new(Mutex::new(HashMap::new()))),
             clock: system_clock(),
             window: INBOUND_TIMESTAMP_WINDOW,
             lifetime: ISSUED_TOKEN_LIFETIME,
@@ -281,6 +291,19 @@ impl InboundVerifier {
     /// Requires `X-TIMESTAMP` in exactly this format (zone and milliseconds).
     pub fn timestamp_format(mut self, format: TimestampFormat) -> Self {
         self.timestamp = Some(format);
+        self
+    }
+
+    /// Whether [`verify_transaction`](Self::verify_transaction) requires `X-EXTERNAL-ID`
+    /// and refuses one the same client already used the same day (Jakarta time, the day of
+    /// `X-TIMESTAMP`) with [`InboundError::DuplicateExternalId`] (`409xx00`), as SNAP
+    /// requires. Default: on. Ids are remembered in memory (at most
+    /// [`MAX_EXTERNAL_IDS`], the oldest dropped first) and only once the signature
+    /// verifies, so a forged request cannot use up a client's ids. `X-EXTERNAL-ID` is not
+    /// part of the signed string: this catches a request sent twice, not a captured
+    /// request replayed under a new id (the timestamp window bounds that).
+    pub fn reject_replayed_external_ids(mut self, reject: bool) -> Self {
+        self.external_ids = reject.then(|| Arc::new(Mutex::new(HashMap::new())));
         self
     }
 
@@ -369,8 +392,21 @@ impl InboundVerifier {
             .take(40)
             .map(char::from)
             .collect();
+        let token = SecretString::from(token);
+        self.accept_token(&token, client_key, self.lifetime);
+        IssuedToken {
+            access_token: token,
+            expires_in: self.lifetime,
+        }
+    }
+
+    /// Accepts `token` for `client_key` for `expires_in` from now, as if this verifier had
+    /// issued it: for tokens issued by another instance of your server (kept in a shared
+    /// store) or restored after a restart.
+    pub fn accept_token(&self, token: &SecretString, client_key: &str, expires_in: Duration) {
+        use auth_core::ExposeSecret;
         let now = self.clock.now();
-        let expires = now.checked_add(self.lifetime).unwrap_or(now);
+        let expires = now.checked_add(expires_in).unwrap_or(now);
         let mut issued = self.issued.lock().unwrap_or_else(|p| p.into_inner());
         issued.retain(|_, i| i.expires > now);
         if issued.len() >= MAX_TOKENS
@@ -382,16 +418,12 @@ impl InboundVerifier {
             issued.remove(&k);
         }
         issued.insert(
-            token.clone(),
+            token.expose_secret().to_string(),
             Issued {
                 client: client_key.to_string(),
                 expires,
             },
         );
-        IssuedToken {
-            access_token: SecretString::from(token),
-            expires_in: self.lifetime,
-        }
     }
 
     /// Checks `Authorization: Bearer <token>`; returns the client key it was issued to.
@@ -409,7 +441,9 @@ impl InboundVerifier {
     /// Verifies a transaction: with `Authorization`, symmetric (token checked, HMAC-SHA512
     /// with the client's secret); without, asymmetric with the public key of the client named
     /// by `X-PARTNER-ID`. `endpoint_url` is what the caller signs (your path, with the query
-    /// if your callers sign it).
+    /// if your callers sign it). Unless turned off with
+    /// [`reject_replayed_external_ids`](Self::reject_replayed_external_ids), `X-EXTERNAL-ID`
+    /// is mandatory and one used twice the same day is refused.
     pub fn verify_transaction(
         &self,
         method: &str,
@@ -428,7 +462,11 @@ impl InboundVerifier {
         self.check_content_type(headers)?;
         let ts = header(headers, "x-timestamp")?;
         let sig = header(headers, "x-signature")?;
-        self.check_timestamp(ts)?;
+        let external_id = match self.external_ids {
+            Some(_) => Some(header(headers, "x-external-id")?),
+            None => None,
+        };
+        let at = self.check_timestamp(ts)?;
         let client = self
             .clients
             .get(&client_key)
@@ -458,6 +496,9 @@ impl InboundVerifier {
                 client.public.verify(sts.as_bytes(), &sig)
             };
             if ok {
+                if let Some(id) = external_id {
+                    self.record_external_id(&client_key, id, at)?;
+                }
                 return Ok(VerifiedTransaction {
                     client_key,
                     symmetric,
@@ -466,5 +507,43 @@ impl InboundVerifier {
             }
         }
         Err(InboundError::BadSignature)
+    }
+
+    /// Remembers `id` for `client` on the (Jakarta) day of `at`, the request's
+    /// `X-TIMESTAMP`; refuses an id already remembered for that client and day.
+    fn record_external_id(
+        &self,
+        client: &str,
+        id: &str,
+        at: SystemTime,
+    ) -> Result<(), InboundError> {
+        const DAY: Duration = Duration::from_secs(86_400);
+        let Some(ids) = &self.external_ids else {
+            return Ok(());
+        };
+        let now = self.clock.now();
+        // A day's ids matter until that day is over on every clock within the window.
+        let keep = DAY + self.window + self.window;
+        let day = TimestampFormat::default().format(at);
+        let key = (
+            client.to_string(),
+            day.get(..10).unwrap_or_default().to_string(),
+            id.to_string(),
+        );
+        let mut ids = ids.lock().unwrap_or_else(|p| p.into_inner());
+        ids.retain(|_, seen| seen.checked_add(keep).is_some_and(|end| end > now));
+        if ids.contains_key(&key) {
+            return Err(InboundError::DuplicateExternalId);
+        }
+        if ids.len() >= MAX_EXTERNAL_IDS
+            && let Some(k) = ids
+                .iter()
+                .min_by_key(|(_, seen)| **seen)
+                .map(|(k, _)| k.clone())
+        {
+            ids.remove(&k);
+        }
+        ids.insert(key, at);
+        Ok(())
     }
 }

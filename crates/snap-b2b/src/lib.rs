@@ -92,7 +92,7 @@ pub use external_id::{
 };
 pub use inbound::{
     INBOUND_TIMESTAMP_WINDOW, ISSUED_TOKEN_LIFETIME, InboundError, InboundVerifier, IssuedToken,
-    MAX_TOKENS, VerifiedTransaction,
+    MAX_EXTERNAL_IDS, MAX_TOKENS, VerifiedTransaction,
 };
 pub use minify::{MAX_DEPTH, MinifyError, minify_json, minify_json_into};
 pub use notify::{DEFAULT_WINDOW, NotificationError, NotificationVerifier, VerifiedNotification};

@@ -1,0 +1,159 @@
+//! B2B2C edges: the customer marker never leaves for a server the signer does not sign
+//! for, and the customer token endpoint follows auth-core's endpoint rules.
+#![cfg(feature = "test-util")]
+
+use auth_core::{AuthError, ErrorKind, ManualClock, SkipAuth};
+use tollgate_snap_b2b::mock::{CONFORMANCE_CUSTOMER, SAMPLE_BODY, SnapFake};
+use tollgate_snap_b2b::{CUSTOMER_ID, CustomerTokens, SnapCredentials, SnapPrivateKey};
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const KEYS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/keys/");
+
+fn client(auth: tollgate_snap_b2b::SnapAuth) -> reqwest_middleware::ClientWithMiddleware {
+    reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+        .with(auth.middleware())
+        .build()
+}
+
+async fn elsewhere() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test]
+async fn customer_marker_is_never_sent_unsigned() {
+    let clock = ManualClock::at_unix(1_709_271_296);
+    let fake = SnapFake::start_b2b2c(clock).await.expect("fake");
+    let tokens = fake.customer_tokens().expect("customers").clone();
+    let auth = fake
+        .auth_builder(fake.credentials())
+        .customer_tokens(tokens)
+        .build()
+        .expect("auth");
+    let http = client(auth);
+    let other = elsewhere().await;
+
+    // In scope: the marker becomes Authorization-Customer and the fake accepts the call.
+    let resp = http
+        .post(fake.api_url())
+        .header(CUSTOMER_ID, CONFORMANCE_CUSTOMER)
+        .body(SAMPLE_BODY)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(resp.status(), 200);
+
+    // Another origin, or SkipAuth: refused before anything is sent.
+    let err = http
+        .post(format!("{}/v1.0/anything", other.uri()))
+        .header(CUSTOMER_ID, CONFORMANCE_CUSTOMER)
+        .body(SAMPLE_BODY)
+        .send()
+        .await
+        .expect_err("refused");
+    let ae = AuthError::from_middleware(&err).expect("typed");
+    assert_eq!(ae.kind(), ErrorKind::UnsupportedRequest);
+    let err = http
+        .post(fake.api_url())
+        .with_extension(SkipAuth)
+        .header(CUSTOMER_ID, CONFORMANCE_CUSTOMER)
+        .body(SAMPLE_BODY)
+        .send()
+        .await
+        .expect_err("refused");
+    assert_eq!(
+        AuthError::from_middleware(&err).expect("typed").kind(),
+        ErrorKind::UnsupportedRequest
+    );
+    assert!(
+        other
+            .received_requests()
+            .await
+            .expect("recording")
+            .is_empty(),
+        "nothing reached the other server"
+    );
+    // Without the marker, the other origin is called unsigned as before.
+    let resp = http
+        .post(format!("{}/v1.0/anything", other.uri()))
+        .body(SAMPLE_BODY)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(resp.status(), 200);
+    let received = other.received_requests().await.expect("recording");
+    assert_eq!(received.len(), 1);
+    assert!(!received[0].headers.contains_key("x-signature"));
+}
+
+#[tokio::test]
+async fn customer_marker_without_customer_tokens_is_refused() {
+    let clock = ManualClock::at_unix(1_709_271_296);
+    let fake = SnapFake::start(clock).await;
+    let auth = fake.auth_builder(fake.credentials()).build().expect("auth");
+    let err = client(auth)
+        .post(fake.api_url())
+        .header(CUSTOMER_ID, "customer-42")
+        .body(SAMPLE_BODY)
+        .send()
+        .await
+        .expect_err("refused");
+    assert_eq!(
+        AuthError::from_middleware(&err).expect("typed").kind(),
+        ErrorKind::UnsupportedRequest
+    );
+    assert_eq!(fake.accepted_calls(), 0);
+}
+
+fn creds() -> SnapCredentials {
+    let pem = std::fs::read_to_string(format!("{KEYS}client_private_pkcs8.pem")).expect("key");
+    SnapCredentials::builder()
+        .client_key("10001")
+        .client_secret("secret")
+        .private_key(SnapPrivateKey::from_pem("private_key", &pem).expect("key"))
+        .channel_id("95221")
+        .build()
+        .expect("credentials")
+}
+
+/// auth-core's rule for token endpoints: https; plain http on loopback (any 127.0.0.0/8
+/// address, `localhost`, `[::1]`) or with the explicit test opt-in; nothing but http(s).
+#[test]
+fn customer_token_url_follows_auth_core_endpoint_rules() {
+    let c = creds();
+    let build = |base: &str| CustomerTokens::builder(&c).base_url(base).build();
+    for ok in [
+        "https://api.example.co.id/snap",
+        "http://127.0.0.1:8080/snap",
+        "http://127.0.0.2:8080",
+        "http://localhost:9000",
+        "http://[::1]:9000",
+    ] {
+        assert!(build(ok).is_ok(), "{ok}");
+    }
+    for bad in [
+        "http://api.example.co.id/snap",
+        "ftp://localhost/snap",
+        "not a url",
+    ] {
+        let err = build(bad).expect_err(bad);
+        assert_eq!(err.field(), Some("base_url"), "{bad}");
+    }
+    let err = CustomerTokens::builder(&c)
+        .token_url("http://api.example.co.id/v1.0/access-token/b2b2c")
+        .build()
+        .expect_err("plain http");
+    assert_eq!(err.field(), Some("token_url"));
+    assert!(
+        CustomerTokens::builder(&c)
+            .base_url("http://api.example.co.id")
+            .allow_insecure_http(true)
+            .build()
+            .is_ok()
+    );
+}
