@@ -290,3 +290,64 @@ async fn without_a_body_judge_a_200_body_is_passed_through() {
     assert_eq!(resp.text().await.expect("body"), r#"{"session":"lost"}"#);
     assert_eq!(signer.cache().fetches_started(), 1, "no refetch");
 }
+
+/// Signs nothing, and refuses to let a request carrying `x-private` go out unsigned.
+struct Guarding;
+
+impl Signer for Guarding {
+    type Receipt = ();
+
+    async fn sign(&self, req: &mut Request) -> Result<(), AuthError> {
+        req.headers_mut().remove("x-private");
+        Ok(())
+    }
+
+    fn pass_unsigned(&self, req: &mut Request) -> Result<(), AuthError> {
+        if req.headers().contains_key("x-private") {
+            return Err(AuthError::new(
+                ErrorKind::UnsupportedRequest,
+                "x-private is only for the signer's own origin",
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn pass_unsigned_guards_requests_outside_the_scope_and_skipped_ones() {
+    let server = MockServer::start().await;
+    Mock::given(path("/x"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    // The scope is another origin: requests to the server go out unsigned.
+    let scope = tollgate_auth_core::Scope::origin("https://api.example.com").expect("scope");
+    let client = ClientBuilder::new(reqwest::Client::new())
+        .with(AuthMiddleware::new(Guarding).with_scope(scope))
+        .build();
+    let url = format!("{}/x", server.uri());
+    let err = client
+        .get(&url)
+        .header("x-private", "customer-1")
+        .send()
+        .await
+        .expect_err("refused");
+    let err = AuthError::from_middleware(&err).expect("typed");
+    assert_eq!(err.kind(), ErrorKind::UnsupportedRequest);
+    let err = client
+        .get(&url)
+        .header("x-private", "customer-1")
+        .with_extension(SkipAuth)
+        .send()
+        .await
+        .expect_err("refused when skipped too");
+    assert!(AuthError::from_middleware(&err).is_some());
+    // Without the header the unsigned request goes out.
+    let resp = client.get(&url).send().await.expect("send");
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        server.received_requests().await.expect("recorded").len(),
+        1,
+        "only the clean request reached the server"
+    );
+}

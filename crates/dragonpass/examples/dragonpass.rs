@@ -1,7 +1,7 @@
 //! Starts the DragonPass fake on loopback and makes signed calls to it, first with a
 //! self-generated HS256 token, then with a token from the (fake) token API.
 //!
-//! `cargo run -p tollgate-dragonpass --example dragonpass --features mock`
+//! `cargo run -p tollgate-dragonpass --example dragonpass --features test-util`
 
 use tollgate_dragonpass::DragonPassAuth;
 use tollgate_dragonpass::ManualClock;

@@ -1,6 +1,6 @@
 //! Starts the GTR fake on loopback and calls it in both modes: app token and SSO login.
 //!
-//! `cargo run -p tollgate-gtr --example gtr --features mock`
+//! `cargo run -p tollgate-gtr --example gtr --features test-util`
 //!
 //! Against the real GTR, build the HTTP client with `tollgate_gtr::TlsConfig` and your
 //! `certificate.p12` instead of `fake.http_client()`, and use `auth::UAT_URL` or

@@ -1,6 +1,6 @@
 //! Starts the Holidu fake on loopback and makes signed calls through the middleware.
 //!
-//! `cargo run -p tollgate-holidu --example holidu --features mock`
+//! `cargo run -p tollgate-holidu --example holidu --features test-util`
 
 use tollgate_holidu::ManualClock;
 use tollgate_holidu::mock::HoliduFake;

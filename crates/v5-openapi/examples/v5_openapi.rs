@@ -1,6 +1,6 @@
 //! Starts the V5 fake on loopback and makes signed calls through the middleware.
 //!
-//! `cargo run -p tollgate-v5-openapi --example v5_openapi --features mock`
+//! `cargo run -p tollgate-v5-openapi --example v5_openapi --features test-util`
 
 use tollgate_v5_openapi::ManualClock;
 use tollgate_v5_openapi::mock::V5Fake;
