@@ -177,7 +177,8 @@ pub fn api_error(
             return AuthError::new(
                 ErrorKind::RateLimited,
                 format!("{context}: HTTP 402 (quota exceeded)"),
-            );
+            )
+            .with_retry_after_from(headers);
         }
         return AuthError::from_status(context, status, headers);
     };
@@ -266,7 +267,7 @@ pub fn login_error(
         if let Some(c) = e.provider_code() {
             u = u.with_provider_code(c.to_string());
         }
-        return u;
+        return u.with_retry_after_from(headers);
     }
     e
 }
