@@ -10,15 +10,10 @@ fuzz_target!(|data: &[u8]| {
     };
     let pem = String::from_utf8_lossy(rest);
     match which % 5 {
-        0 => drop(dragonpass::parse_rsa_private_key(
-            "private_key",
-            &pem,
-        )),
+        0 => drop(dragonpass::parse_rsa_private_key("private_key", &pem)),
         1 => drop(dragonpass::PushPublicKey::from_pem("k1", &pem)),
         2 => drop(snap_b2b::SnapPrivateKey::from_pem("key", &pem)),
         3 => drop(snap_b2b::SnapPublicKey::from_pem("key", &pem)),
-        _ => drop(holidu::HoliduCredentials::new(
-            "kid", "issuer", &pem, None,
-        )),
+        _ => drop(holidu::HoliduCredentials::new("kid", "issuer", &pem, None)),
     }
 });

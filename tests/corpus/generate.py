@@ -4,7 +4,10 @@
 Run from this directory: python3 generate.py. Inputs derived from test keys read them from
 tests/vectors. Every entry says which crate and loader reads the file and what error it
 must produce ("kind": an ErrorKind name, or a NotificationError variant / "MinifyError"
-for the SNAP verifier and minifier; "field" where the loader names one).
+for the SNAP verifier and minifier) and why: "field", the field the error names, or
+"check", words of the error's message that name the check that refused the input (the
+CHECKS table below). Every entry has one of the two, so an input refused for another
+reason than the one it was written for fails the corpus.
 """
 import base64, hashlib, hmac, json, os
 
@@ -142,9 +145,9 @@ def acct(name, note="", **kw):
     add("holidu", "account_info_json", name, json.dumps(d, indent=2), IC, note=note)
 add("holidu", "account_info_json", "acct_not_json.json", "keyId: 1", IC)
 add("holidu", "account_info_json", "acct_empty_object.json", "{}", IC)
-acct("acct_rsa_key.json", privateKey=rd("holidu/keys/rsa2048_pkcs8.pem").decode(), publicKey=None)
-acct("acct_p384_key.json", privateKey=rd("holidu/keys/p384_pkcs8.pem").decode(), publicKey=None)
-acct("acct_ed25519_key.json", privateKey=rd("holidu/keys/ed25519_pkcs8.pem").decode(), publicKey=None)
+acct("acct_rsa_key.json", privateKey=rd("holidu/keys/rsa2048_pkcs8.pem").decode())
+acct("acct_p384_key.json", privateKey=rd("holidu/keys/p384_pkcs8.pem").decode())
+acct("acct_ed25519_key.json", privateKey=rd("holidu/keys/ed25519_pkcs8.pem").decode())
 acct("acct_empty_key_id.json", keyId="")
 acct("acct_issuer_crlf.json", issuer="NEW\r\nPARTNER")
 acct("acct_mismatched_public.json", publicKey=rd("holidu/keys/other_p256_public.pem").decode())
@@ -157,8 +160,8 @@ add("gtr", "api_key_csv", "csv_header_only.csv", "vaspCode,accessKey,secretKey\n
 add("gtr", "api_key_csv", "csv_missing_column.csv", "vaspCode,accessKey\nVASP1,AK1\n", IC, "api_key.csv")
 add("gtr", "api_key_csv", "csv_duplicate_column.csv", "vaspCode,vaspCode,accessKey,secretKey\nA,B,C,D\n", IC, "api_key.csv")
 add("gtr", "api_key_csv", "csv_unclosed_quote.csv", 'vaspCode,accessKey,secretKey\n"VASP1,AK1,SK1\n', IC, "api_key.csv")
-add("gtr", "api_key_csv", "csv_non_ascii.csv", "vaspCode,accessKey,secretKey\nVASP\u00e9,AK1,SK1secretsecret\n", IC)
-add("gtr", "api_key_csv", "csv_empty_secret.csv", "vaspCode,accessKey,secretKey\nVASP1,AK1,\n", IC)
+add("gtr", "api_key_csv", "csv_non_ascii.csv", "vaspCode,accessKey,secretKey\nVASP\u00e9,AK1,SK1secretsecret\n", IC, "vaspCode")
+add("gtr", "api_key_csv", "csv_empty_secret.csv", "vaspCode,accessKey,secretKey\nVASP1,AK1,\n", IC, "secretKey")
 # ---- gtr: login responses (HTTP 200 bodies)
 add("gtr", "login_response", "login_not_json.json", "<html>", IR)
 add("gtr", "login_response", "login_refused.json", '{"verifyStatus":100020,"verifyMessage":"no auth","success":false,"data":null}', "Unauthorized")
@@ -168,6 +171,85 @@ add("gtr", "pkcs12", "p12_garbage.p12", b"\x30\x82\x01\x00" + b"\x00" * 64, IC)
 add("gtr", "pkcs12", "p12_empty.p12", b"", IC)
 add("gtr", "pkcs12", "p12_pem_instead.p12", rd("gtr/mtls/client.pem"), IC)
 add("gtr", "pkcs12", "p12_truncated.p12", rd("gtr/mtls/client.p12")[:200], IC)
+
+# What refuses each input that names no field: words of the error message naming the check.
+ENVELOPE = 'is not a {"code","data"} envelope'
+CHECKS = {
+    "dragonpass/token_html.json": ENVELOPE,
+    "dragonpass/token_no_token.json": "has no data.accessToken",
+    "dragonpass/token_empty_token.json": "has no data.accessToken",
+    "dragonpass/token_code_bool.json": ENVELOPE,
+    "dragonpass/token_array.json": ENVELOPE,
+    "dragonpass/token_refused.json": "code 401",
+    "dragonpass/token_server_code.json": "code 500",
+    "dragonpass/token_truncated.json": ENVELOPE,
+    "dragonpass/push_empty.txt": "not a compact JWS",
+    "dragonpass/push_two_parts.txt": "not a compact JWS",
+    "dragonpass/push_four_parts.txt": "not a compact JWS",
+    "dragonpass/push_header_not_base64.txt": "header is not base64url",
+    "dragonpass/push_alg_none.txt": "algorithm not allowed (only RS256",
+    "dragonpass/push_alg_confusion_hs256.txt": "algorithm not allowed (only RS256",
+    "dragonpass/push_unknown_kid.txt": "unknown kid",
+    "dragonpass/push_bad_signature.txt": "bad signature",
+    # Below the 1 MiB cap: refused for its header, which is 75 000 bytes of non-JSON.
+    "dragonpass/push_huge.txt": "header is not a JSON object",
+    "dragonpass/push_header_not_json.txt": "header is not a JSON object",
+    # MinifyError: its reason.
+    "snap-b2b/body_trailing_comma.json": "expected a string key",
+    "snap-b2b/body_missing_value.json": "unexpected character",
+    "snap-b2b/body_unclosed_array.json": "expected ',' or ']' in an array",
+    "snap-b2b/body_unterminated_string.json": "unterminated string",
+    "snap-b2b/body_single_quotes.json": "expected a string key",
+    "snap-b2b/body_bare_word.json": "unexpected word",
+    "snap-b2b/body_control_char.json": "control character in string",
+    "snap-b2b/body_two_documents.json": "unexpected data after the JSON value",
+    "snap-b2b/notify_timestamp_words.json": "X-TIMESTAMP is malformed",
+    "snap-b2b/notify_timestamp_empty.json": "X-TIMESTAMP is malformed",
+    "snap-b2b/notify_stale.json": "3600s behind the local clock",
+    "snap-b2b/notify_future.json": "3600s ahead of the local clock",
+    "snap-b2b/notify_signature_not_base64.json": "X-SIGNATURE is not decodable",
+    "snap-b2b/notify_body_invalid.json": "expected a string key",
+    "snap-b2b/notify_bad_signature.json": "signature does not verify",
+    "snap-b2b/notify_signature_empty.json": "signature does not verify",
+    # Refused by the JSON parse the token source runs before anything else.
+    "snap-b2b/token_not_json.json": "not an access-token response",
+    "snap-b2b/token_expires_words.json": "expiresIn is not a positive number",
+    "snap-b2b/token_expires_zero.json": "expiresIn is not a positive number",
+    "snap-b2b/token_expires_negative.json": "expiresIn is not a positive number",
+    "snap-b2b/token_missing.json": "has no accessToken",
+    "gtr/login_not_json.json": "not the expected JSON envelope",
+    "gtr/login_refused.json": "verifyStatus 100020",
+    # data without jwt does not fit the login envelope.
+    "gtr/login_no_token.json": "not the expected JSON envelope",
+    "v5-openapi/token_not_json.json": "not a {code, msg, data} envelope",
+    "v5-openapi/token_no_data.json": "code 0 without data",
+    "v5-openapi/token_bad_signature.json": "code 40003",
+    "v5-openapi/token_truncated.json": "not a {code, msg, data} envelope",
+}
+# Loaders that name a field without the entry saying which (PKCS#12, account_info.json).
+FIELDS = {
+    "gtr/p12_garbage.p12": "p12",
+    "gtr/p12_empty.p12": "p12",
+    "gtr/p12_pem_instead.p12": "p12",
+    "gtr/p12_truncated.p12": "p12",
+    "holidu/acct_not_json.json": "account_info.json",
+    "holidu/acct_empty_object.json": "keyId",
+    "holidu/acct_rsa_key.json": "privateKey",
+    "holidu/acct_p384_key.json": "privateKey",
+    "holidu/acct_ed25519_key.json": "privateKey",
+    "holidu/acct_empty_key_id.json": "keyId",
+    "holidu/acct_issuer_crlf.json": "issuer",
+    "holidu/acct_mismatched_public.json": "publicKey",
+    "holidu/acct_garbage_private.json": "privateKey",
+    "holidu/acct_missing_private.json": "privateKey",
+}
+for e in entries:
+    if e["file"] in FIELDS:
+        assert "field" not in e, e["file"]
+        e["field"] = FIELDS[e["file"]]
+    if e["file"] in CHECKS:
+        e["check"] = CHECKS[e["file"]]
+    assert "field" in e or "check" in e, f"{e['file']} names neither its field nor its check"
 
 with open("manifest.json", "w") as f:
     json.dump(entries, f, indent=1)

@@ -1,6 +1,7 @@
 // Shared by every crate's `tests/corpus.rs` (included with `#[path]`): reads
 // `tests/corpus/manifest.json`, feeds each of the crate's files to a loader, and checks
-// that it fails, with the expected kind (and field), without panicking.
+// that it fails without panicking, with the expected kind and for the expected reason:
+// the field the error names, or the check its message names (every entry has one).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -22,8 +23,13 @@ impl Case {
 pub enum Got {
     /// It accepted the input.
     Accepted,
-    /// It refused it: the kind's name, the field, `Display` + `Debug` text.
-    Refused { kind: String, field: Option<String> },
+    /// It refused it: the kind's name, the field it names, the message (written by the
+    /// crate, never containing the input).
+    Refused {
+        kind: String,
+        field: Option<String>,
+        message: String,
+    },
 }
 
 impl Got {
@@ -34,6 +40,7 @@ impl Got {
             Err(e) => Got::Refused {
                 kind: format!("{:?}", e.kind()),
                 field: e.field().map(str::to_string),
+                message: e.message().to_string(),
             },
         }
     }
@@ -60,16 +67,35 @@ pub fn run(krate: &str, load: impl Fn(&Case) -> Got) -> usize {
         };
         let want_kind = e["kind"].as_str().expect("kind");
         let want_field = e["field"].as_str();
+        let want_check = e["check"].as_str();
+        if want_field.is_none() && want_check.is_none() {
+            problems.push(format!(
+                "{}: names neither the field nor the check",
+                case.file
+            ));
+        }
         match catch_unwind(AssertUnwindSafe(|| load(&case))) {
             Err(_) => problems.push(format!("{}: PANICKED", case.file)),
             Ok(Got::Accepted) => problems.push(format!("{}: accepted", case.file)),
-            Ok(Got::Refused { kind, field }) => {
+            Ok(Got::Refused {
+                kind,
+                field,
+                message,
+            }) => {
                 if kind != want_kind {
                     problems.push(format!("{}: kind {kind}, expected {want_kind}", case.file));
                 }
                 if want_field.is_some() && field.as_deref() != want_field {
                     problems.push(format!(
                         "{}: field {field:?}, expected {want_field:?}",
+                        case.file
+                    ));
+                }
+                if let Some(check) = want_check
+                    && !message.contains(check)
+                {
+                    problems.push(format!(
+                        "{}: refused by {message:?}, expected the check {check:?}",
                         case.file
                     ));
                 }

@@ -21,7 +21,7 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   conformance [PROVIDER...]   run the conformance scenarios against the built-in fakes
                               (all providers, or only those named)
-  fuzz [--seconds N] [TARGET...]
+  fuzz [--seconds N] [--sanitizer none] [TARGET...]
                               smoke-run the cargo-fuzz targets under fuzz/ (60 s each)
   publish-check [--no-verify|--no-test] package every publishable crate as `cargo publish --dry-run` would, then run each one's tests from its package
   list                        list the registered providers";

@@ -195,7 +195,8 @@ fn api_error(
             return AuthError::new(
                 ErrorKind::RateLimited,
                 format!("{context}: HTTP 402 (quota exceeded)"),
-            );
+            )
+            .with_retry_after_from(headers);
         }
         return AuthError::from_status(context, status, headers);
     };
@@ -281,7 +282,7 @@ fn login_error(
         if let Some(c) = e.provider_code() {
             u = u.with_provider_code(c.to_string());
         }
-        return u;
+        return u.with_retry_after_from(headers);
     }
     e
 }

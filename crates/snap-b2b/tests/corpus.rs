@@ -37,9 +37,10 @@ fn corpus() {
             "public_key" => Got::auth(SnapPublicKey::from_pem("key", &text)),
             "minify" => match minify_json(&case.bytes) {
                 Ok(_) => Got::Accepted,
-                Err(_) => Got::Refused {
+                Err(e) => Got::Refused {
                     kind: "MinifyError".into(),
                     field: None,
+                    message: e.reason.to_string(),
                 },
             },
             "notification" => {
@@ -56,6 +57,7 @@ fn corpus() {
                     Err(e) => Got::Refused {
                         kind: variant(format!("{e:?}")),
                         field: None,
+                        message: e.to_string(),
                     },
                 }
             }
@@ -64,6 +66,7 @@ fn corpus() {
                 Err(_) => Got::Refused {
                     kind: "InvalidResponse".into(),
                     field: None,
+                    message: "not an access-token response".into(),
                 },
                 Ok(r) => Got::auth(r.lifetime().and_then(|_| r.into_token())),
             },

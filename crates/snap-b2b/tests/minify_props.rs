@@ -121,3 +121,126 @@ proptest! {
         }
     }
 }
+
+/// Generated JSON values (escapes, unicode, floats, nesting), for the byte-exact property.
+fn value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| serde_json::json!(n)),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(|f| serde_json::json!(f)),
+        "[ a-zA-Z0-9éü中😀\"\\\\/\n\t\u{1}\u{7f}]{0,8}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(4, 48, 6, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+            proptest::collection::btree_map("[ a-z\"\\\\]{0,4}", inner, 0..5)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+/// Whether `bytes` is a JSON text by serde_json's reading, with two differences: the empty
+/// or blank body (which SNAP hashes as the empty string) is accepted, and so is a number
+/// beyond f64's range (the JSON grammar allows any exponent; serde_json refuses such
+/// numbers, so exponents outside strings are shortened to one digit before asking it).
+fn serde_accepts(bytes: &[u8]) -> bool {
+    if bytes
+        .iter()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+    {
+        return true;
+    }
+    let mut tamed = Vec::with_capacity(bytes.len());
+    let (mut i, mut in_string, mut escaped) = (0, false, false);
+    while i < bytes.len() {
+        let b = bytes[i];
+        tamed.push(b);
+        i += 1;
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        if b == b'"' {
+            in_string = true;
+            continue;
+        }
+        let after_digit = tamed.len() >= 2 && tamed[tamed.len() - 2].is_ascii_digit();
+        if matches!(b, b'e' | b'E') && after_digit {
+            if i < bytes.len() && matches!(bytes[i], b'+' | b'-') {
+                tamed.push(bytes[i]);
+                i += 1;
+            }
+            if i < bytes.len() && bytes[i].is_ascii_digit() {
+                tamed.push(b'1');
+                while i < bytes.len() && bytes[i].is_ascii_digit() {
+                    i += 1;
+                }
+            }
+        }
+    }
+    serde_json::from_slice::<Value>(&tamed).is_ok()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Minifying serde's pretty form gives serde's compact form byte for byte.
+    #[test]
+    fn pretty_minifies_to_compact(v in value()) {
+        let pretty = serde_json::to_vec_pretty(&v).expect("pretty");
+        let compact = serde_json::to_vec(&v).expect("compact");
+        prop_assert_eq!(minify_json(&pretty).expect("valid JSON"), compact);
+    }
+
+    /// A JSON text with one byte deleted, inserted or replaced: minified exactly when it is
+    /// still JSON; when refused, the offset lies inside the input.
+    #[test]
+    fn near_json_is_refused_exactly_when_invalid(
+        v in value(),
+        pretty in any::<bool>(),
+        at in any::<prop::sample::Index>(),
+        op in 0u8..3,
+        byte in prop_oneof![
+            Just(b','), Just(b':'), Just(b'"'), Just(b'{'), Just(b'}'), Just(b'['), Just(b']'),
+            Just(b'\\'), Just(b'-'), Just(b'.'), Just(b'e'), Just(b'0'), Just(b' '), Just(0u8),
+            any::<u8>(),
+        ],
+    ) {
+        let mut text = if pretty { serde_json::to_vec_pretty(&v) } else { serde_json::to_vec(&v) }.expect("json");
+        let i = at.index(text.len() + 1);
+        match op {
+            0 if i < text.len() => { text.remove(i); }
+            1 if i < text.len() => text[i] = byte,
+            _ => text.insert(i, byte),
+        }
+        match minify_json(&text) {
+            Ok(out) => {
+                prop_assert!(serde_accepts(&text), "accepted non-JSON {:?}", String::from_utf8_lossy(&text));
+                if let Ok(b) = serde_json::from_slice::<Value>(&text) {
+                    let a: Value = serde_json::from_slice(&out).expect("output parses");
+                    prop_assert_eq!(a, b);
+                }
+            }
+            Err(e) => {
+                prop_assert!(!serde_accepts(&text), "refused JSON {:?}: {}", String::from_utf8_lossy(&text), e);
+                prop_assert!(e.offset <= text.len());
+            }
+        }
+    }
+
+    /// Minifying twice changes nothing (idempotence, on any input the minifier accepts).
+    #[test]
+    fn minify_is_idempotent(v in value(), pretty in any::<bool>()) {
+        let text = if pretty { serde_json::to_vec_pretty(&v) } else { serde_json::to_vec(&v) }.expect("json");
+        let once = minify_json(&text).expect("valid");
+        prop_assert_eq!(minify_json(&once).expect("valid"), once);
+    }
+}

@@ -83,6 +83,23 @@ pub fn error_from_response(
     .with_retry_after_from(headers)
 }
 
+/// The error for a failed HTTP status without an error `code` (a body that is no envelope,
+/// or `code` 0): the status decides as in the module table (401/403 on an API call is a
+/// rejected token), and `Retry-After` is honoured.
+fn status_error(
+    origin: Origin,
+    context: &str,
+    status: http::StatusCode,
+    headers: &http::HeaderMap,
+) -> AuthError {
+    let e = AuthError::from_status(context, status, Some(headers));
+    if origin == Origin::Api && matches!(status.as_u16(), 401 | 403) {
+        return AuthError::new(ErrorKind::TokenRejected, e.message().to_string())
+            .with_retry_after_from(Some(headers));
+    }
+    e
+}
+
 /// Reads a response body as an envelope and returns its `data`, or the typed error.
 ///
 /// On an API call, `code` 0 with `data: null` or without `data` is a success when `T` accepts
@@ -102,11 +119,7 @@ pub fn parse_envelope<T: DeserializeOwned>(
     let env: Envelope<T> = match serde_json::from_slice(body) {
         Ok(env) => env,
         Err(_) if !status.is_success() => {
-            let mut e = AuthError::from_status(context, status, Some(headers));
-            if origin == Origin::Api && status == http::StatusCode::UNAUTHORIZED {
-                e = AuthError::new(ErrorKind::TokenRejected, format!("{context}: HTTP 401"));
-            }
-            return Err(e);
+            return Err(status_error(origin, context, status, headers));
         }
         Err(_) => {
             return Err(AuthError::new(
@@ -126,7 +139,7 @@ pub fn parse_envelope<T: DeserializeOwned>(
         ));
     }
     if !status.is_success() {
-        return Err(AuthError::from_status(context, status, Some(headers)));
+        return Err(status_error(origin, context, status, headers));
     }
     match (env.data, origin) {
         (Some(data), _) => Ok(data),
