@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Writes the bad-input corpus (one file per input) and manifest.json.
 
-Run from this directory: python3 generate.py. Inputs derived from test keys read them from
-tests/vectors. Every entry says which crate and loader reads the file and what error it
+Run from this directory: python3 generate.py. It writes each crate's files and manifest into
+crates/<crate>/tests/corpus/ (so that each crate's package carries its own corpus); inputs
+derived from test keys are read from crates/<crate>/tests/vectors. Every entry says which crate and loader reads the file and what error it
 must produce ("kind": an ErrorKind name, or a NotificationError variant / "MinifyError"
 for the SNAP verifier and minifier) and why: "field", the field the error names, or
 "check", words of the error's message that name the check that refused the input (the
@@ -11,19 +12,21 @@ reason than the one it was written for fails the corpus.
 """
 import base64, hashlib, hmac, json, os
 
-V = "../vectors"
+CRATES = "../../crates"
 entries = []
 
 def rd(p):
-    with open(os.path.join(V, p), "rb") as f:
+    crate, rest = p.split("/", 1)
+    with open(os.path.join(CRATES, crate, "tests", "vectors", rest), "rb") as f:
         return f.read()
 
 def add(crate, loader, name, data, kind, field=None, note=""):
-    os.makedirs(crate, exist_ok=True)
+    out = os.path.join(CRATES, crate, "tests", "corpus")
+    os.makedirs(out, exist_ok=True)
     path = f"{crate}/{name}"
     if isinstance(data, str):
         data = data.encode()
-    with open(path, "wb") as f:
+    with open(os.path.join(out, name), "wb") as f:
         f.write(data)
     e = {"file": path, "crate": crate, "loader": loader, "kind": kind}
     if field:
@@ -251,7 +254,12 @@ for e in entries:
         e["check"] = CHECKS[e["file"]]
     assert "field" in e or "check" in e, f"{e['file']} names neither its field nor its check"
 
-with open("manifest.json", "w") as f:
-    json.dump(entries, f, indent=1)
-    f.write("\n")
+by_crate = {}
+for e in entries:
+    crate, name = e["file"].split("/", 1)
+    by_crate.setdefault(crate, []).append(dict(e, file=name))
+for crate, listed in by_crate.items():
+    with open(os.path.join(CRATES, crate, "tests", "corpus", "manifest.json"), "w") as f:
+        json.dump(listed, f, indent=1)
+        f.write("\n")
 print(len(entries), "entries")

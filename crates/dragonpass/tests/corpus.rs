@@ -1,11 +1,8 @@
-//! The bad-input corpus (`tests/corpus/`, see its `manifest.json`): every DragonPass
+//! The bad-input corpus (this crate's `tests/corpus/`, see its `manifest.json`): every DragonPass
 //! entry fails with the expected kind and field, and nothing panics.
 
-#[path = "../../../tests/corpus/harness.rs"]
-mod harness;
-
-use harness::{Got, run};
 use http::{HeaderMap, StatusCode};
+use testkit::corpus::{Got, run};
 use tollgate_dragonpass::extract_token;
 use tollgate_dragonpass::{Origin, parse_response};
 use tollgate_dragonpass::{ProgramId, parse_rsa_private_key};
@@ -13,10 +10,12 @@ use tollgate_dragonpass::{PushPublicKey, verify_push_token};
 
 const PUSH_KEY: &str = include_str!("vectors/push_key1_public.pem");
 
+const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus");
+
 #[test]
 fn corpus() {
     let key = PushPublicKey::from_pem("k1", PUSH_KEY).expect("test key");
-    let n = run("dragonpass", |case| {
+    let n = run(CORPUS, "dragonpass", |case| {
         let text = case.text();
         match case.loader.as_str() {
             "rsa_private_key" => Got::auth(parse_rsa_private_key("private_key", &text)),

@@ -1,11 +1,8 @@
-//! The bad-input corpus (`tests/corpus/`, see its `manifest.json`): every SNAP entry (keys,
+//! The bad-input corpus (this crate's `tests/corpus/`, see its `manifest.json`): every SNAP entry (keys,
 //! bodies, notifications, token responses) fails with the expected kind, nothing panics.
 
-#[path = "../../../tests/corpus/harness.rs"]
-mod harness;
-
 use auth_core::ManualClock;
-use harness::{Got, run};
+use testkit::corpus::{Got, run};
 use tollgate_snap_b2b::AccessTokenResponse;
 use tollgate_snap_b2b::NotificationVerifier;
 use tollgate_snap_b2b::minify_json;
@@ -22,6 +19,8 @@ fn variant(debug: String) -> String {
         .to_string()
 }
 
+const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus");
+
 #[test]
 fn corpus() {
     // 2024-01-01T00:00:00+07:00
@@ -30,7 +29,7 @@ fn corpus() {
         SnapPublicKey::from_pem("key", PROVIDER_PUBLIC).expect("test key"),
     )
     .clock(clock.shared());
-    let n = run("snap-b2b", |case| {
+    let n = run(CORPUS, "snap-b2b", |case| {
         let text = case.text();
         match case.loader.as_str() {
             "private_key" => Got::auth(SnapPrivateKey::from_pem("key", &text)),

@@ -5,6 +5,7 @@
 //! - [`conformance`]: the contract a provider fake implements ([`ConformanceTarget`]) and the
 //!   scenario runner, fault matrix, hostile-server rows, fleet rows and chaos soak that
 //!   `cargo xtask conformance` runs against every provider.
+//! - [`corpus`]: the bad-input corpus runner every provider crate's `tests/corpus.rs` uses.
 //! - [`mock`]: the reference provider fake, and the building blocks every provider fake
 //!   composes ([`FakeCore`], [`Countdown`], [`FaultSwitch`], [`RequestLog`]).
 //!
@@ -33,6 +34,7 @@
 #![deny(missing_docs)]
 
 pub mod conformance;
+pub mod corpus;
 pub mod mock;
 
 /// The README's examples, compiled as doctests.

@@ -1,14 +1,22 @@
-// Shared by every crate's `tests/corpus.rs` (included with `#[path]`): reads
-// `tests/corpus/manifest.json`, feeds each of the crate's files to a loader, and checks
-// that it fails without panicking, with the expected kind and for the expected reason:
-// the field the error names, or the check its message names (every entry has one).
+//! The bad-input corpus runner, shared by every provider crate's `tests/corpus.rs`: reads the
+//! crate's `tests/corpus/manifest.json`, feeds each file to a loader, and checks that it
+//! fails without panicking, with the expected kind and for the expected reason: the field
+//! the error names, or the check its message names (every entry has one).
+//!
+//! A manifest entry: `{"file": "key_ec_p256.pem", "crate": "dragonpass", "loader":
+//! "rsa_private_key", "kind": "InvalidCredentials", "field": "private_key"}` (or a `check`,
+//! words of the error message that name the check, instead of the `field`).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// One corpus entry.
+#[derive(Debug)]
 pub struct Case {
+    /// The file's name, relative to the corpus directory.
     pub file: String,
+    /// Which loader of the crate reads it (the manifest's `loader`).
     pub loader: String,
+    /// The file's bytes.
     pub bytes: Vec<u8>,
 }
 
@@ -20,21 +28,25 @@ impl Case {
 }
 
 /// What a loader produced.
+#[derive(Debug)]
 pub enum Got {
     /// It accepted the input.
     Accepted,
     /// It refused it: the kind's name, the field it names, the message (written by the
     /// crate, never containing the input).
     Refused {
+        /// The error kind's name (`ErrorKind` as `Debug`, or a crate's own variant name).
         kind: String,
+        /// The field the error names, if any.
         field: Option<String>,
+        /// The error's message.
         message: String,
     },
 }
 
 impl Got {
     /// From an `AuthError` result.
-    pub fn auth<T>(r: Result<T, auth_core::AuthError>) -> Got {
+    pub fn auth<T>(r: Result<T, tollgate_auth_core::AuthError>) -> Got {
         match r {
             Ok(_) => Got::Accepted,
             Err(e) => Got::Refused {
@@ -46,11 +58,17 @@ impl Got {
     }
 }
 
-const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/corpus/");
-
-/// Runs every entry of `krate` through `load`; fails listing every mismatch.
-pub fn run(krate: &str, load: impl Fn(&Case) -> Got) -> usize {
-    let manifest = std::fs::read_to_string(format!("{ROOT}manifest.json")).expect("manifest");
+/// Runs every entry of `krate` in the corpus directory `dir` (which holds `manifest.json`
+/// and the files) through `load`, and returns how many there were.
+///
+/// # Panics
+/// When the manifest or a file cannot be read, when there are no entries for `krate`, and,
+/// listing every mismatch, when any entry is accepted, refused with another kind, field or
+/// check, names neither its field nor its check, or makes the loader panic: it is a test.
+#[allow(clippy::expect_used, clippy::panic)]
+pub fn run(dir: &str, krate: &str, load: impl Fn(&Case) -> Got) -> usize {
+    let root = std::path::Path::new(dir);
+    let manifest = std::fs::read_to_string(root.join("manifest.json")).expect("manifest");
     let entries: serde_json::Value = serde_json::from_str(&manifest).expect("manifest JSON");
     let mut problems = Vec::new();
     let mut n = 0;
@@ -61,7 +79,7 @@ pub fn run(krate: &str, load: impl Fn(&Case) -> Got) -> usize {
         n += 1;
         let file = e["file"].as_str().expect("file").to_string();
         let case = Case {
-            bytes: std::fs::read(format!("{ROOT}{file}")).expect("corpus file"),
+            bytes: std::fs::read(root.join(&file)).expect("corpus file"),
             loader: e["loader"].as_str().expect("loader").to_string(),
             file,
         };
