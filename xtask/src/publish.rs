@@ -124,24 +124,47 @@ fn test_packages(root: &Path) -> Result<(), String> {
         std::fs::copy(root.join("Cargo.lock"), to.join("Cargo.lock"))
             .map_err(|e| format!("copying the lock file for {name}: {e}"))?;
     }
+    // Which tollgate packages each package's manifest names (normal, dev or renamed).
+    let manifests: Vec<String> = packages
+        .iter()
+        .map(|(name, _)| {
+            std::fs::read_to_string(stage.join(name).join("Cargo.toml")).unwrap_or_default()
+        })
+        .collect();
+    let names = |text: &str| -> Vec<usize> {
+        (0..packages.len())
+            .filter(|&i| {
+                let dep = &packages[i].0;
+                text.contains(&format!(".{dep}]")) || text.contains(&format!("\"{dep}\""))
+            })
+            .collect()
+    };
     let mut failed = Vec::new();
-    for (name, _) in &packages {
+    for (i, (name, _)) in packages.iter().enumerate() {
         println!("publish-check: testing {name} from its package");
-        let manifest = stage.join(name).join("Cargo.toml");
-        let text = std::fs::read_to_string(&manifest).unwrap_or_default();
+        // Every tollgate package it reaches, directly or through another one, comes from
+        // its unpacked package.
+        let mut reach = names(&manifests[i]);
+        let mut k = 0;
+        while k < reach.len() {
+            for j in names(&manifests[reach[k]]) {
+                if !reach.contains(&j) {
+                    reach.push(j);
+                }
+            }
+            k += 1;
+        }
         let mut cmd = Command::new(cargo());
         cmd.arg("test")
             .arg("--manifest-path")
-            .arg(&manifest)
+            .arg(stage.join(name).join("Cargo.toml"))
             .arg("--all-features");
-        // Each tollgate dependency (normal or dev) comes from its unpacked package.
-        for (dep, _) in packages.iter().filter(|(dep, _)| dep != name) {
-            if text.contains(&format!(".{dep}]")) {
-                cmd.arg("--config").arg(format!(
-                    "patch.crates-io.{dep}.path={:?}",
-                    stage.join(dep).display().to_string()
-                ));
-            }
+        for j in reach.into_iter().filter(|&j| j != i) {
+            let dep = &packages[j].0;
+            cmd.arg("--config").arg(format!(
+                "patch.crates-io.{dep}.path={:?}",
+                stage.join(dep).display().to_string()
+            ));
         }
         // One target directory with the workspace: the registry dependencies are reused.
         cmd.env("CARGO_TARGET_DIR", root.join("target"));
