@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256, Sha512};
 use url::Url;
 
 use crate::credentials::SnapPrivateKey;
-use crate::minify::{MinifyError, minify_json};
+use crate::minify::{MinifiedBody, MinifyError, minify_and_hash};
 
 /// How signature bytes are written into `X-SIGNATURE`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -169,6 +169,20 @@ impl fmt::Debug for HmacKey {
     }
 }
 
+/// The minified body and `lowercase(hex(SHA-256))` of it, from one fused pass.
+fn minified_and_hex(body: &[u8]) -> Result<(Vec<u8>, String), MinifyError> {
+    let mut out = Vec::new();
+    let (minified, hash) = minify_and_hash(body, &mut out, 0)?;
+    let minified = match minified {
+        MinifiedBody::InputPrefix(len) => body[..len].to_vec(),
+        MinifiedBody::Written { from } => {
+            out.drain(..from);
+            out
+        }
+    };
+    Ok((minified, hex::encode(hash)))
+}
+
 /// Every stage of a transaction signature.
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -217,8 +231,7 @@ pub fn sign_symmetric(
     timestamp: &str,
     encoding: SignatureEncoding,
 ) -> Result<TransactionSignature, MinifyError> {
-    let minified_body = minify_json(body)?;
-    let body_sha256_hex = body_sha256_hex(&minified_body);
+    let (minified_body, body_sha256_hex) = minified_and_hex(body)?;
     let string_to_sign = symmetric_string_to_sign(
         method,
         endpoint_url,
@@ -245,8 +258,7 @@ pub fn sign_asymmetric(
     timestamp: &str,
     encoding: SignatureEncoding,
 ) -> Result<TransactionSignature, MinifyError> {
-    let minified_body = minify_json(body)?;
-    let body_sha256_hex = body_sha256_hex(&minified_body);
+    let (minified_body, body_sha256_hex) = minified_and_hex(body)?;
     let string_to_sign =
         asymmetric_string_to_sign(method, endpoint_url, &body_sha256_hex, timestamp);
     let signature = encoding.encode(&key.sign(string_to_sign.as_bytes()));
