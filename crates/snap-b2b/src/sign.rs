@@ -41,6 +41,24 @@ impl SignatureEncoding {
         }
     }
 
+    /// [`encode`](Self::encode) appended to `out`.
+    pub(crate) fn encode_into(self, bytes: &[u8], out: &mut Vec<u8>) {
+        let at = out.len();
+        match self {
+            SignatureEncoding::Base64 => {
+                out.resize(at + base64::encoded_len(bytes.len(), true).unwrap_or(0), 0);
+                let written = STANDARD.encode_slice(bytes, &mut out[at..]).unwrap_or(0);
+                out.truncate(at + written);
+            }
+            SignatureEncoding::Hex => {
+                out.resize(at + 2 * bytes.len(), 0);
+                if hex::encode_to_slice(bytes, &mut out[at..]).is_err() {
+                    out.truncate(at);
+                }
+            }
+        }
+    }
+
     /// Decodes a received signature (hex is accepted in either case).
     pub fn decode(self, text: &str) -> Option<Vec<u8>> {
         match self {
@@ -152,6 +170,16 @@ impl HmacKey {
     pub fn sign(&self, message: &[u8]) -> [u8; 64] {
         let mut mac = self.0.clone();
         mac.update(message);
+        mac.finalize().into_bytes().into()
+    }
+
+    /// HMAC-SHA512 of the concatenation of `parts` (the string to sign is fed piece by
+    /// piece, never assembled).
+    pub(crate) fn sign_parts(&self, parts: &[&[u8]]) -> [u8; 64] {
+        let mut mac = self.0.clone();
+        for part in parts {
+            mac.update(part);
+        }
         mac.finalize().into_bytes().into()
     }
 
