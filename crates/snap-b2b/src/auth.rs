@@ -14,7 +14,7 @@ use crate::b2b2c::CUSTOMER_ID;
 use crate::canonical::{BodyForm, PreparedSigner, canonical_body, sign_prepared};
 use crate::credentials::{SnapCredentials, SnapPrivateKey, missing_secret};
 use crate::external_id::{ExternalIdGenerator, SharedExternalIdGenerator};
-use crate::profile::{EndpointBase, Profile, signed_endpoint_url};
+use crate::profile::{EndpointBase, Profile, signed_endpoint_url, signed_endpoint_url_ref};
 use crate::sign::{EndpointUrlMode, HmacKey, SignatureEncoding, TransactionSignature};
 use crate::timestamp::TimestampFormat;
 use crate::token::{DEFAULT_TOKEN_PATH, GrantTypeField, SnapTokenSource, X_SIGNATURE, X_TIMESTAMP};
@@ -533,36 +533,73 @@ impl SnapAuth {
     }
 }
 
-fn internal_header(value: &str, what: &str) -> Result<HeaderValue, AuthError> {
-    HeaderValue::from_str(value)
-        .map_err(|_| AuthError::new(ErrorKind::Internal, format!("{what} is not a header value")))
-}
-
 impl Signer for SnapAuth {
     /// The token the request was signed with (`None` in asymmetric mode).
     type Receipt = Option<Arc<CachedToken>>;
 
     async fn sign(&self, req: &mut Request) -> Result<Self::Receipt, AuthError> {
-        let (sig, timestamp, token) = self.signature_for(req).await?;
-        let body_changed = body_bytes(req)? != sig.minified_body.as_slice();
-        let TransactionSignature {
-            minified_body,
-            signature,
-            ..
-        } = sig;
-        if body_changed {
-            *req.body_mut() = Some(reqwest::Body::from(minified_body));
-        }
         let inner = &self.inner;
+        let token = match &inner.mode {
+            Mode::Symmetric { cache, .. } => Some(cache.token().await?),
+            Mode::Asymmetric { .. } => None,
+        };
+        // The per-request path (`crate::fast`): the same signature as `signature_for`'s
+        // stages, without their intermediate strings.
+        let signer = match (&inner.mode, token.as_deref()) {
+            (Mode::Symmetric { hmac, .. }, Some(t)) => PreparedSigner::Symmetric {
+                hmac,
+                token: t.secret().expose_secret(),
+            },
+            (Mode::Asymmetric { key }, _) => PreparedSigner::Asymmetric { key },
+            (Mode::Symmetric { .. }, None) => {
+                return Err(AuthError::new(
+                    ErrorKind::Internal,
+                    "symmetric signing without a token",
+                ));
+            }
+        };
+        let now = inner.clock.now();
+        let needs_id = !req.headers().contains_key(X_EXTERNAL_ID)
+            && !inner
+                .profile
+                .extra_headers
+                .iter()
+                .any(|(name, _)| name == X_EXTERNAL_ID);
+        let id = needs_id.then(|| inner.external_ids.generate(inner.clock.now()));
+        let endpoint = signed_endpoint_url_ref(
+            req.url(),
+            &inner.base_path,
+            inner.profile.endpoint_base,
+            inner.config.endpoint_url,
+        );
+        let signed = crate::fast::sign(crate::fast::Input {
+            signer,
+            method: req.method().as_str(),
+            endpoint: &endpoint,
+            body: body_bytes(req)?,
+            form: inner.profile.body_form,
+            timestamp: inner.config.timestamp,
+            now,
+            encoding: inner.config.signature_encoding,
+            external_id: id.as_deref(),
+        })?;
+        drop(endpoint);
+        let body_changed = signed.body.is_some();
+        if let Some(body) = signed.body {
+            *req.body_mut() = Some(reqwest::Body::from(body));
+        }
         let headers = req.headers_mut();
+        // Sized once for every header added below (a fresh map allocates once, not on
+        // each growth).
+        let _ = headers.try_reserve(9 + inner.profile.extra_headers.len());
         if body_changed {
             headers.remove(http::header::CONTENT_LENGTH);
         }
         if let Some(t) = &token {
             headers.insert(http::header::AUTHORIZATION, auth_core::bearer_header(t)?);
         }
-        headers.insert(X_TIMESTAMP, internal_header(&timestamp, "X-TIMESTAMP")?);
-        headers.insert(X_SIGNATURE, internal_header(&signature, "X-SIGNATURE")?);
+        headers.insert(X_TIMESTAMP, signed.timestamp);
+        headers.insert(X_SIGNATURE, signed.signature);
         if !headers.contains_key(http::header::CONTENT_TYPE) {
             headers.insert(
                 http::header::CONTENT_TYPE,
@@ -585,9 +622,8 @@ impl Signer for SnapAuth {
                 headers.insert(name.clone(), value.clone());
             }
         }
-        if !headers.contains_key(X_EXTERNAL_ID) {
-            let id = inner.external_ids.generate(inner.clock.now());
-            headers.insert(X_EXTERNAL_ID, internal_header(&id, "X-EXTERNAL-ID")?);
+        if let Some(id) = signed.external_id {
+            headers.insert(X_EXTERNAL_ID, id);
         }
         match &inner.b2b2c {
             Some(tokens) => tokens.apply(req).await?,

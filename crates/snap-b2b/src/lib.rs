@@ -48,6 +48,7 @@ mod canonical;
 mod credentials;
 mod error;
 mod external_id;
+mod fast;
 mod inbound;
 mod keys;
 mod minify;

@@ -1,4 +1,5 @@
 use auth_core::{AuthError, ErrorKind};
+use sha2::{Digest, Sha256};
 
 /// Deepest nesting of arrays/objects accepted (guards the recursive parser's stack).
 pub const MAX_DEPTH: usize = 256;
@@ -53,6 +54,135 @@ pub fn minify_json(input: &[u8]) -> Result<Vec<u8>, MinifyError> {
 
 /// [`minify_json`] appending to `out` (which is left with partial output on error).
 pub fn minify_json_into(input: &[u8], out: &mut Vec<u8>) -> Result<(), MinifyError> {
+    parse(input, out)
+}
+
+/// Where the minified body of [`minify_and_hash`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MinifiedBody {
+    /// The first `len` bytes of the input: nothing but (possibly) trailing whitespace was
+    /// dropped, so nothing was copied. `len == input.len()` means the body is unchanged.
+    InputPrefix(usize),
+    /// `out[from..]`: the bytes were copied there, whitespace left out.
+    Written {
+        /// Where the body starts in `out` (what `out` held before is left alone).
+        from: usize,
+    },
+}
+
+/// Minifies `input` and hashes the minified bytes with SHA-256 in the same pass: the hash is
+/// fed with each stretch of output while it is still in the cache (it trails the writer by
+/// less than [`HASH_LAG`] bytes), so the minified body is never read again. The output is
+/// copied to `out` only once something has to be left out; an input that is already minified
+/// (the common case for bodies serialised by a JSON library) is hashed in place and never
+/// copied. `out` is reserved for the whole input plus `headroom` when the copy starts.
+///
+/// Byte for byte the same output and the same errors as [`minify_json`].
+pub(crate) fn minify_and_hash(
+    input: &[u8],
+    out: &mut Vec<u8>,
+    headroom: usize,
+) -> Result<(MinifiedBody, [u8; 32]), MinifyError> {
+    let mut sink = Fused {
+        input,
+        out,
+        from: 0,
+        copying: false,
+        len: 0,
+        hashed: 0,
+        hasher: Sha256::new(),
+        headroom,
+    };
+    parse(input, &mut sink)?;
+    sink.hash_pending(false);
+    let body = if sink.copying {
+        MinifiedBody::Written { from: sink.from }
+    } else {
+        MinifiedBody::InputPrefix(sink.len)
+    };
+    Ok((body, sink.hasher.finalize().into()))
+}
+
+/// The hash trails the output by at most this many bytes (whole SHA-256 blocks are hashed
+/// straight from the output once this much is pending: no copy into the hasher's buffer).
+const HASH_LAG: usize = 1024;
+
+/// Receives the minified output as runs of the input.
+trait Sink {
+    /// `input[from..to]` is the next stretch of output (`from < to`).
+    fn run(&mut self, input: &[u8], from: usize, to: usize);
+}
+
+impl Sink for Vec<u8> {
+    #[inline]
+    fn run(&mut self, input: &[u8], from: usize, to: usize) {
+        self.extend_from_slice(&input[from..to]);
+    }
+}
+
+/// The sink of [`minify_and_hash`]: the output stays the input's prefix `input[..len]` as long
+/// as every run continues where the previous one ended; the first gap copies that prefix to
+/// `out[from..]` and every later run is appended there.
+struct Fused<'i, 'o> {
+    input: &'i [u8],
+    out: &'o mut Vec<u8>,
+    from: usize,
+    copying: bool,
+    /// Bytes of output so far.
+    len: usize,
+    /// Bytes of output already hashed.
+    hashed: usize,
+    hasher: Sha256,
+    headroom: usize,
+}
+
+impl Fused<'_, '_> {
+    /// Hashes the pending output: whole blocks only while more may follow, all of it at the
+    /// end.
+    fn hash_pending(&mut self, whole_blocks: bool) {
+        let pending = self.len - self.hashed;
+        let take = if whole_blocks {
+            pending / 64 * 64
+        } else {
+            pending
+        };
+        if take == 0 {
+            return;
+        }
+        let output = if self.copying {
+            &self.out[self.from..]
+        } else {
+            &self.input[..self.len]
+        };
+        self.hasher.update(&output[self.hashed..self.hashed + take]);
+        self.hashed += take;
+    }
+}
+
+impl Sink for Fused<'_, '_> {
+    #[inline]
+    fn run(&mut self, input: &[u8], from: usize, to: usize) {
+        if !self.copying {
+            if from == self.len {
+                self.len = to;
+            } else {
+                self.copying = true;
+                self.from = self.out.len();
+                self.out.reserve(input.len() + self.headroom);
+                self.out.extend_from_slice(&input[..self.len]);
+            }
+        }
+        if self.copying {
+            self.out.extend_from_slice(&input[from..to]);
+            self.len += to - from;
+        }
+        if self.len - self.hashed >= HASH_LAG {
+            self.hash_pending(true);
+        }
+    }
+}
+
+fn parse<S: Sink>(input: &[u8], out: &mut S) -> Result<(), MinifyError> {
     let mut p = Parser {
         s: input,
         i: 0,
@@ -73,17 +203,17 @@ pub fn minify_json_into(input: &[u8], out: &mut Vec<u8>) -> Result<(), MinifyErr
     Ok(())
 }
 
-/// Validates while it scans; the output is copied in runs: everything between two stretches
-/// of whitespace outside strings goes to `out` with one `extend_from_slice` (`kept_from` is
-/// where the pending run starts), so tokens are never copied one by one.
-struct Parser<'a, 'o> {
+/// Validates while it scans; the output is handed over in runs: everything between two
+/// stretches of whitespace outside strings goes to the sink at once (`kept_from` is where the
+/// pending run starts), so tokens are never copied one by one.
+struct Parser<'a, 'o, S> {
     s: &'a [u8],
     i: usize,
     kept_from: usize,
-    out: &'o mut Vec<u8>,
+    out: &'o mut S,
 }
 
-impl Parser<'_, '_> {
+impl<S: Sink> Parser<'_, '_, S> {
     fn err(&self, reason: &'static str) -> MinifyError {
         MinifyError {
             offset: self.i,
@@ -91,27 +221,28 @@ impl Parser<'_, '_> {
         }
     }
 
+    #[inline]
     fn peek(&self) -> Option<u8> {
         self.s.get(self.i).copied()
     }
 
-    /// Copies the pending run `kept_from..i` to the output.
+    /// Hands the pending run `kept_from..i` to the sink.
+    #[inline]
     fn keep(&mut self) {
-        self.out.extend_from_slice(&self.s[self.kept_from..self.i]);
+        if self.kept_from < self.i {
+            self.out.run(self.s, self.kept_from, self.i);
+        }
         self.kept_from = self.i;
     }
 
     /// Skips whitespace (after flushing the pending run when there is any to skip).
+    #[inline]
     fn ws(&mut self) {
         if !matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
             return;
         }
         self.keep();
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
-            self.i += 1;
-            // Indentation comes in runs of spaces: skip them a word at a time.
-            self.i += spaces_run(&self.s[self.i..]);
-        }
+        self.i += whitespace_run(&self.s[self.i..]);
         self.kept_from = self.i;
     }
 
@@ -196,34 +327,37 @@ impl Parser<'_, '_> {
     fn string(&mut self) -> Result<(), MinifyError> {
         self.i += 1; // opening quote
         loop {
-            // Plain ASCII needs no closer look: skip it a word at a time.
-            self.i += plain_string_run(&self.s[self.i..]);
+            // The next byte that ends a stretch of literal text is a quote or a backslash:
+            // find it in bulk, then check the stretch in bulk (no control character, valid
+            // UTF-8). A stretch that fails the check is walked byte by byte to find the
+            // first error, so errors are reported where a byte-by-byte scan reports them.
+            let rest = &self.s[self.i..];
+            let stop = memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
+            let text = &rest[..stop];
+            if text.iter().all(|&b| b >= 0x20) && std::str::from_utf8(text).is_ok() {
+                self.i += stop;
+            } else {
+                self.text_bytewise(self.i + stop)?;
+            }
             match self.peek() {
                 None => return Err(self.err("unterminated string")),
                 Some(b'"') => {
                     self.i += 1;
-                    break;
+                    return Ok(());
                 }
-                Some(b'\\') => {
-                    self.i += 1;
-                    match self.peek() {
-                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
-                            self.i += 1;
-                        }
-                        Some(b'u') => {
-                            self.i += 1;
-                            for _ in 0..4 {
-                                match self.peek() {
-                                    Some(c) if c.is_ascii_hexdigit() => self.i += 1,
-                                    _ => return Err(self.err("bad \\u escape")),
-                                }
-                            }
-                        }
-                        _ => return Err(self.err("bad escape in string")),
-                    }
-                }
-                Some(0x00..=0x1f) => return Err(self.err("control character in string")),
-                Some(0x80..=0xff) => {
+                _ => self.escape()?, // a backslash
+            }
+        }
+    }
+
+    /// Walks string text up to `stop` byte by byte (only reached when that stretch holds an
+    /// error, which this finds and reports).
+    #[cold]
+    fn text_bytewise(&mut self, stop: usize) -> Result<(), MinifyError> {
+        while self.i < stop {
+            match self.s[self.i] {
+                0x00..=0x1f => return Err(self.err("control character in string")),
+                0x80..=0xff => {
                     let rest = &self.s[self.i..];
                     let width = match rest[0] {
                         0xc2..=0xdf => 2,
@@ -236,18 +370,41 @@ impl Parser<'_, '_> {
                     }
                     self.i += width;
                 }
-                Some(_) => self.i += 1,
+                _ => self.i += 1,
             }
         }
         Ok(())
     }
 
-    fn digits(&mut self) -> usize {
-        let start = self.i;
-        while let Some(b'0'..=b'9') = self.peek() {
-            self.i += 1;
+    /// An escape sequence; `i` is at its backslash.
+    fn escape(&mut self) -> Result<(), MinifyError> {
+        self.i += 1;
+        match self.peek() {
+            Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
+                self.i += 1;
+            }
+            Some(b'u') => {
+                self.i += 1;
+                for _ in 0..4 {
+                    match self.peek() {
+                        Some(c) if c.is_ascii_hexdigit() => self.i += 1,
+                        _ => return Err(self.err("bad \\u escape")),
+                    }
+                }
+            }
+            _ => return Err(self.err("bad escape in string")),
         }
-        self.i - start
+        Ok(())
+    }
+
+    #[inline]
+    fn digits(&mut self) -> usize {
+        let n = self.s[self.i..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        self.i += n;
+        n
     }
 
     fn number(&mut self) -> Result<(), MinifyError> {
@@ -294,49 +451,31 @@ impl Parser<'_, '_> {
     }
 }
 
-const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-
-/// Whether some byte of `w` is below `n` (exact as an "any" test for `n <= 0x80`).
+/// How many leading bytes of `s` are JSON whitespace. Indentation comes as a line break
+/// followed by a run of spaces: spaces are counted eight at a time.
 #[inline]
-fn any_below(w: u64, n: u8) -> bool {
-    w.wrapping_sub(ONES * u64::from(n)) & !w & HIGHS != 0
-}
-
-/// Whether some byte of `w` equals `b`.
-#[inline]
-fn any_equal(w: u64, b: u8) -> bool {
-    any_below(w ^ (ONES * u64::from(b)), 1)
-}
-
-/// How many leading bytes of `s` a JSON string can hold as they are: printable ASCII other
-/// than `"` and `\`. Checks eight bytes at a time (SWAR), then byte by byte.
-#[inline]
-fn plain_string_run(s: &[u8]) -> usize {
+fn whitespace_run(s: &[u8]) -> usize {
     let mut n = 0;
-    for chunk in s.chunks_exact(8) {
-        let Ok(bytes) = <[u8; 8]>::try_from(chunk) else {
-            break;
-        };
-        let w = u64::from_ne_bytes(bytes);
-        if w & HIGHS != 0 || any_below(w, 0x20) || any_equal(w, b'"') || any_equal(w, b'\\') {
-            break;
+    loop {
+        n += spaces_run(&s[n..]);
+        match s.get(n) {
+            Some(b' ' | b'\t' | b'\n' | b'\r') => n += 1,
+            _ => return n,
         }
-        n += 8;
     }
-    n + s[n..]
-        .iter()
-        .take_while(|&&b| (0x20..0x80).contains(&b) && b != b'"' && b != b'\\')
-        .count()
 }
 
 /// How many leading bytes of `s` are spaces, counted eight at a time (the rest is left to
 /// the byte-by-byte whitespace loop).
 #[inline]
 fn spaces_run(s: &[u8]) -> usize {
+    const SPACES: u64 = u64::from_ne_bytes([b' '; 8]);
     let mut n = 0;
     for chunk in s.chunks_exact(8) {
-        if chunk != b"        " {
+        let Ok(bytes) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        if u64::from_ne_bytes(bytes) != SPACES {
             break;
         }
         n += 8;
@@ -345,21 +484,35 @@ fn spaces_run(s: &[u8]) -> usize {
 }
 
 #[cfg(test)]
+#[path = "minify_oracle.rs"]
+mod oracle;
+
+#[cfg(test)]
+#[path = "minify_props.rs"]
+mod props;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn word_at_a_time_scans_stop_at_every_special_byte() {
-        for special in [b'"', b'\\', 0x00, 0x1f, 0x7f + 1, 0xff] {
-            for at in 0..20 {
-                let mut s = vec![b'a'; 20];
-                s[at] = special;
-                assert_eq!(plain_string_run(&s), at, "byte {special:#x} at {at}");
+    fn bulk_scans_stop_at_every_special_byte() {
+        // Every byte that ends or breaks string text, at every position of a stretch long
+        // enough for the bulk search: the same outcome as the byte-by-byte oracle.
+        for special in [b'"', b'\\', 0x00, 0x1f, 0x80, 0xc3, 0xff] {
+            for at in 0..40 {
+                let mut s = vec![b'a'; 42];
+                s[0] = b'"';
+                s[41] = b'"';
+                s[at + 1] = special;
+                let mut expected = Vec::new();
+                let expected = oracle::oracle_minify_into(&s, &mut expected).map(|()| expected);
+                assert_eq!(minify_json(&s), expected, "byte {special:#x} at {at}");
             }
         }
-        assert_eq!(plain_string_run(&[b'~'; 19]), 19);
         assert_eq!(spaces_run(b"         x"), 8);
         assert_eq!(spaces_run(b"       x"), 0);
+        assert_eq!(whitespace_run(b"\n          \t\r x"), 14);
         let pretty = "{\n        \"a\" :   [ 1 ,\t\"x  y\\\"z\" ],\r\n                \"b\": \"\\u00e9 é€ long enough to span words\" }";
         assert_eq!(
             minify_json(pretty.as_bytes()).expect("ok"),

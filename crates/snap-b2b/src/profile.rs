@@ -330,3 +330,32 @@ pub fn signed_endpoint_url(
         _ => full,
     }
 }
+
+/// [`signed_endpoint_url`] borrowed from the URL where it can be (always, except for a
+/// request to the base path itself with [`EndpointBase::BelowBasePath`]).
+pub(crate) fn signed_endpoint_url_ref<'u>(
+    url: &'u Url,
+    base_path: &str,
+    base: EndpointBase,
+    mode: EndpointUrlMode,
+) -> std::borrow::Cow<'u, str> {
+    use std::borrow::Cow;
+    // The path and the query are contiguous in the URL's serialisation: `?` and the query
+    // follow the path exactly as `endpoint_url` writes them.
+    let full = match mode {
+        EndpointUrlMode::PathAndQuery => &url[url::Position::BeforePath..url::Position::AfterQuery],
+        EndpointUrlMode::PathOnly => url.path(),
+    };
+    if base != EndpointBase::BelowBasePath {
+        return Cow::Borrowed(full);
+    }
+    let prefix = base_path.trim_end_matches('/');
+    if prefix.is_empty() {
+        return Cow::Borrowed(full);
+    }
+    match full.strip_prefix(prefix) {
+        Some(rest) if rest.starts_with('/') => Cow::Borrowed(rest),
+        Some(rest) if rest.is_empty() || rest.starts_with('?') => Cow::Owned(format!("/{rest}")),
+        _ => Cow::Borrowed(full),
+    }
+}

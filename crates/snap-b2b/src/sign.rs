@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256, Sha512};
 use url::Url;
 
 use crate::credentials::SnapPrivateKey;
-use crate::minify::{MinifyError, minify_json};
+use crate::minify::{MinifiedBody, MinifyError, minify_and_hash};
 
 /// How signature bytes are written into `X-SIGNATURE`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -38,6 +38,24 @@ impl SignatureEncoding {
         match self {
             SignatureEncoding::Base64 => STANDARD.encode(bytes),
             SignatureEncoding::Hex => hex::encode(bytes),
+        }
+    }
+
+    /// [`encode`](Self::encode) appended to `out`.
+    pub(crate) fn encode_into(self, bytes: &[u8], out: &mut Vec<u8>) {
+        let at = out.len();
+        match self {
+            SignatureEncoding::Base64 => {
+                out.resize(at + base64::encoded_len(bytes.len(), true).unwrap_or(0), 0);
+                let written = STANDARD.encode_slice(bytes, &mut out[at..]).unwrap_or(0);
+                out.truncate(at + written);
+            }
+            SignatureEncoding::Hex => {
+                out.resize(at + 2 * bytes.len(), 0);
+                if hex::encode_to_slice(bytes, &mut out[at..]).is_err() {
+                    out.truncate(at);
+                }
+            }
         }
     }
 
@@ -155,6 +173,16 @@ impl HmacKey {
         mac.finalize().into_bytes().into()
     }
 
+    /// HMAC-SHA512 of the concatenation of `parts` (the string to sign is fed piece by
+    /// piece, never assembled).
+    pub(crate) fn sign_parts(&self, parts: &[&[u8]]) -> [u8; 64] {
+        let mut mac = self.0.clone();
+        for part in parts {
+            mac.update(part);
+        }
+        mac.finalize().into_bytes().into()
+    }
+
     /// Whether `tag` is the HMAC-SHA512 of `message`, compared in constant time.
     pub fn verify(&self, message: &[u8], tag: &[u8]) -> bool {
         let mut mac = self.0.clone();
@@ -167,6 +195,20 @@ impl fmt::Debug for HmacKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("HmacKey([REDACTED])")
     }
+}
+
+/// The minified body and `lowercase(hex(SHA-256))` of it, from one fused pass.
+fn minified_and_hex(body: &[u8]) -> Result<(Vec<u8>, String), MinifyError> {
+    let mut out = Vec::new();
+    let (minified, hash) = minify_and_hash(body, &mut out, 0)?;
+    let minified = match minified {
+        MinifiedBody::InputPrefix(len) => body[..len].to_vec(),
+        MinifiedBody::Written { from } => {
+            out.drain(..from);
+            out
+        }
+    };
+    Ok((minified, hex::encode(hash)))
 }
 
 /// Every stage of a transaction signature.
@@ -217,8 +259,7 @@ pub fn sign_symmetric(
     timestamp: &str,
     encoding: SignatureEncoding,
 ) -> Result<TransactionSignature, MinifyError> {
-    let minified_body = minify_json(body)?;
-    let body_sha256_hex = body_sha256_hex(&minified_body);
+    let (minified_body, body_sha256_hex) = minified_and_hex(body)?;
     let string_to_sign = symmetric_string_to_sign(
         method,
         endpoint_url,
@@ -245,8 +286,7 @@ pub fn sign_asymmetric(
     timestamp: &str,
     encoding: SignatureEncoding,
 ) -> Result<TransactionSignature, MinifyError> {
-    let minified_body = minify_json(body)?;
-    let body_sha256_hex = body_sha256_hex(&minified_body);
+    let (minified_body, body_sha256_hex) = minified_and_hex(body)?;
     let string_to_sign =
         asymmetric_string_to_sign(method, endpoint_url, &body_sha256_hex, timestamp);
     let signature = encoding.encode(&key.sign(string_to_sign.as_bytes()));

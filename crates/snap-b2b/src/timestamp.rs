@@ -62,6 +62,15 @@ impl TimestampFormat {
     /// Writes `t` in this format (read to the millisecond; a reading beyond the years
     /// `time` represents is written as the nearest one it does).
     pub fn format(&self, t: SystemTime) -> String {
+        let mut out = Vec::with_capacity(32);
+        self.write_into(t, &mut out);
+        // Only ASCII digits and separators are written.
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    /// [`format`](Self::format) appended to `out` (no allocation beyond `out`'s growth).
+    pub(crate) fn write_into(&self, t: SystemTime, out: &mut Vec<u8>) {
+        use std::io::Write as _;
         let offset = self.zone.offset();
         let local = OffsetDateTime::UNIX_EPOCH
             .checked_add(time::Duration::milliseconds(signed_millis(t)))
@@ -74,7 +83,9 @@ impl TimestampFormat {
                 };
                 edge.assume_offset(offset)
             });
-        let mut out = format!(
+        // Writing to a Vec cannot fail.
+        let _ = write!(
+            out,
             "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
             local.year(),
             u8::from(local.month()),
@@ -84,17 +95,16 @@ impl TimestampFormat {
             local.second()
         );
         if self.millis {
-            out.push_str(&format!(".{:03}", local.millisecond()));
+            let _ = write!(out, ".{:03}", local.millisecond());
         }
         match self.zone {
-            Zone::Utc => out.push('Z'),
+            Zone::Utc => out.push(b'Z'),
             Zone::Offset(_) => {
                 let sign = if offset.is_negative() { '-' } else { '+' };
                 let (h, m, _) = offset.as_hms();
-                out.push_str(&format!("{sign}{:02}:{:02}", h.abs(), m.abs()));
+                let _ = write!(out, "{sign}{:02}:{:02}", h.abs(), m.abs());
             }
         }
-        out
     }
 }
 
