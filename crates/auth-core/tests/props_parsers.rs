@@ -212,3 +212,17 @@ fn token_value_length_limit_is_exact() {
         ErrorKind::InvalidResponse
     );
 }
+
+#[test]
+fn the_cause_is_kept_as_the_error_source() {
+    let cause = std::io::Error::other("connection reset");
+    let e = AuthError::new(ErrorKind::Transport, "token request").with_source(cause);
+    let source = std::error::Error::source(&e).expect("a source");
+    assert_eq!(source.to_string(), "connection reset");
+    // Decorating a shared error keeps the cause, as text.
+    let shared = e.clone();
+    let decorated = shared.with_provider_code("x");
+    let source = std::error::Error::source(&decorated).expect("a source");
+    assert_eq!(source.to_string(), "connection reset");
+    assert!(std::error::Error::source(&AuthError::new(ErrorKind::Internal, "x")).is_none());
+}
