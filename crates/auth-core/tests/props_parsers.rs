@@ -85,7 +85,10 @@ proptest! {
     /// Every error built from a response carries the header's hint and is then retryable;
     /// without one, the kind's default retryability stands.
     #[test]
-    fn status_errors_carry_retry_after(status in 400u16..600, secs in proptest::option::of(0u64..100_000)) {
+    fn status_errors_carry_retry_after(
+        status in prop_oneof![Just(401u16), Just(403), Just(429), Just(500), Just(599), 400u16..600],
+        secs in proptest::option::of(0u64..100_000),
+    ) {
         let status = StatusCode::from_u16(status).expect("status");
         let h = match secs {
             Some(s) => with_retry_after(s.to_string().as_bytes()).expect("header"),
@@ -102,6 +105,13 @@ proptest! {
         prop_assert_eq!(e.retry_after(), secs.map(|s| Duration::from_secs(s.min(3600))));
         prop_assert_eq!(e.is_retryable(), secs.is_some() || want_kind.default_retryable());
         prop_assert!(e.to_string().contains(&status.as_u16().to_string()));
+        let kind_text = match want_kind {
+            ErrorKind::Unauthorized => "unauthorized",
+            ErrorKind::RateLimited => "rate limited",
+            ErrorKind::ServerError => "provider server error",
+            _ => "provider error",
+        };
+        prop_assert!(e.to_string().starts_with(kind_text), "{}", e);
     }
 
     /// `with_retry_after` clamps whatever it is given.
@@ -191,6 +201,9 @@ proptest! {
 
 #[test]
 fn token_value_length_limit_is_exact() {
+    // The documented limit: 16 KiB.
+    assert!(check_token_value(&"a".repeat(16 * 1024)).is_ok());
+    assert!(check_token_value(&"a".repeat(16 * 1024 + 1)).is_err());
     let at_limit = "a".repeat(MAX_TOKEN_LEN);
     assert!(check_token_value(&at_limit).is_ok());
     let over = "a".repeat(MAX_TOKEN_LEN + 1);
@@ -198,4 +211,18 @@ fn token_value_length_limit_is_exact() {
         check_token_value(&over).expect_err("too long").kind(),
         ErrorKind::InvalidResponse
     );
+}
+
+#[test]
+fn the_cause_is_kept_as_the_error_source() {
+    let cause = std::io::Error::other("connection reset");
+    let e = AuthError::new(ErrorKind::Transport, "token request").with_source(cause);
+    let source = std::error::Error::source(&e).expect("a source");
+    assert_eq!(source.to_string(), "connection reset");
+    // Decorating a shared error keeps the cause, as text.
+    let shared = e.clone();
+    let decorated = shared.with_provider_code("x");
+    let source = std::error::Error::source(&decorated).expect("a source");
+    assert_eq!(source.to_string(), "connection reset");
+    assert!(std::error::Error::source(&AuthError::new(ErrorKind::Internal, "x")).is_none());
 }

@@ -536,3 +536,11 @@ proptest! {
         }
     }
 }
+
+/// The JOSE names written into the header of self-signed tokens.
+#[test]
+fn algorithm_names() {
+    use tollgate_dragonpass::sign::Algorithm;
+    assert_eq!(Algorithm::Hs256.name(), "HS256");
+    assert_eq!(Algorithm::Rs256.name(), "RS256");
+}

@@ -222,3 +222,14 @@ proptest! {
         prop_assert_eq!(p.kind(), ErrorKind::InvalidCredentials);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// The app token's timestamp is the clock reading in whole milliseconds, in decimal.
+    #[test]
+    fn timestamp_millis_is_the_clock_in_milliseconds(ms in 0u64..4_102_444_800_000, sub in 0u32..1_000_000) {
+        let t = std::time::UNIX_EPOCH + Duration::from_millis(ms) + Duration::from_nanos(u64::from(sub));
+        prop_assert_eq!(tollgate_gtr::sign::timestamp_millis(t), ms.to_string());
+    }
+}

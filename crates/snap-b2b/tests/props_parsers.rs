@@ -444,3 +444,35 @@ proptest! {
         }
     }
 }
+
+// ---- symmetric signatures ----------------------------------------------------------------
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// HMAC-SHA512 verification (what the local fake checks transactions with): its own tag
+    /// verifies; a changed byte, a shorter tag, another message or another key do not.
+    #[test]
+    fn hmac_tags_verify_only_for_their_message_and_key(
+        secret in "[!-~]{1,40}",
+        other_secret in "[!-~]{1,40}",
+        msg in proptest::collection::vec(any::<u8>(), 0..80),
+        flip in 0usize..64,
+    ) {
+        use tollgate_snap_b2b::sign::HmacKey;
+        let key = HmacKey::new(&auth_core::SecretString::from(secret.clone()));
+        let tag = key.sign(&msg);
+        prop_assert!(key.verify(&msg, &tag));
+        let mut bad = tag;
+        bad[flip] ^= 0x01;
+        prop_assert!(!key.verify(&msg, &bad));
+        prop_assert!(!key.verify(&msg, &tag[..63]));
+        let mut other_msg = msg.clone();
+        other_msg.push(b'x');
+        prop_assert!(!key.verify(&other_msg, &tag));
+        if other_secret != secret {
+            let other = HmacKey::new(&auth_core::SecretString::from(other_secret));
+            prop_assert!(!other.verify(&msg, &tag));
+        }
+    }
+}
