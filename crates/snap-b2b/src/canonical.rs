@@ -315,46 +315,12 @@ impl Parser<'_> {
         }
     }
 
-    fn digits(&mut self) -> usize {
-        let start = self.i;
-        while let Some(b'0'..=b'9') = self.peek() {
-            self.i += 1;
-        }
-        self.i - start
-    }
-
     fn number(&mut self) -> Result<Value, CanonicalError> {
         let start = self.i;
-        if self.peek() == Some(b'-') {
-            self.i += 1;
-        }
-        match self.peek() {
-            Some(b'0') => {
-                self.i += 1;
-                if let Some(b'0'..=b'9') = self.peek() {
-                    return Err(self.err("leading zero"));
-                }
-            }
-            Some(b'1'..=b'9') => {
-                self.digits();
-            }
-            _ => return Err(self.err("expected a digit")),
-        }
-        if self.peek() == Some(b'.') {
-            self.i += 1;
-            if self.digits() == 0 {
-                return Err(self.err("expected a digit after '.'"));
-            }
-        }
-        if let Some(b'e' | b'E') = self.peek() {
-            self.i += 1;
-            if let Some(b'+' | b'-') = self.peek() {
-                self.i += 1;
-            }
-            if self.digits() == 0 {
-                return Err(self.err("expected a digit in the exponent"));
-            }
-        }
+        self.i = crate::minify::scan_number(self.b, start).map_err(|(at, reason)| {
+            self.i = at;
+            self.err(reason)
+        })?;
         let text = std::str::from_utf8(&self.b[start..self.i])
             .map_err(|_| self.err("number is not ASCII"))?;
         // Correctly rounded, as ECMAScript's StringToNumber; overflow gives infinity.

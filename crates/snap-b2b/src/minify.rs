@@ -203,6 +203,52 @@ fn parse<S: Sink>(input: &[u8], out: &mut S) -> Result<(), MinifyError> {
     Ok(())
 }
 
+/// Scans one JSON number (RFC 8259: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`)
+/// starting at `i`: the index just past it, or the index and the reason of the first byte
+/// that breaks the grammar. Shared by the minifier and the JavaScript-compatible form.
+pub(crate) fn scan_number(s: &[u8], mut i: usize) -> Result<usize, (usize, &'static str)> {
+    let digits = |from: usize| {
+        from + s
+            .get(from..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count()
+    };
+    if s.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    match s.get(i) {
+        Some(b'0') => {
+            i += 1;
+            if s.get(i).is_some_and(u8::is_ascii_digit) {
+                return Err((i, "leading zero in a number"));
+            }
+        }
+        Some(b'1'..=b'9') => i = digits(i),
+        _ => return Err((i, "expected a digit")),
+    }
+    if s.get(i) == Some(&b'.') {
+        let end = digits(i + 1);
+        if end == i + 1 {
+            return Err((end, "expected a digit after '.'"));
+        }
+        i = end;
+    }
+    if let Some(b'e' | b'E') = s.get(i) {
+        i += 1;
+        if let Some(b'+' | b'-') = s.get(i) {
+            i += 1;
+        }
+        let end = digits(i);
+        if end == i {
+            return Err((end, "expected a digit in the exponent"));
+        }
+        i = end;
+    }
+    Ok(i)
+}
+
 /// Validates while it scans; the output is handed over in runs: everything between two
 /// stretches of whitespace outside strings goes to the sink at once (`kept_from` is where the
 /// pending run starts), so tokens are never copied one by one.
@@ -397,48 +443,17 @@ impl<S: Sink> Parser<'_, '_, S> {
         Ok(())
     }
 
-    #[inline]
-    fn digits(&mut self) -> usize {
-        let n = self.s[self.i..]
-            .iter()
-            .take_while(|b| b.is_ascii_digit())
-            .count();
-        self.i += n;
-        n
-    }
-
     fn number(&mut self) -> Result<(), MinifyError> {
-        if self.peek() == Some(b'-') {
-            self.i += 1;
-        }
-        match self.peek() {
-            Some(b'0') => {
-                self.i += 1;
-                if let Some(b'0'..=b'9') = self.peek() {
-                    return Err(self.err("leading zero in a number"));
-                }
+        match scan_number(self.s, self.i) {
+            Ok(end) => {
+                self.i = end;
+                Ok(())
             }
-            Some(b'1'..=b'9') => {
-                self.digits();
-            }
-            _ => return Err(self.err("expected a digit")),
-        }
-        if self.peek() == Some(b'.') {
-            self.i += 1;
-            if self.digits() == 0 {
-                return Err(self.err("expected a digit after '.'"));
+            Err((at, reason)) => {
+                self.i = at;
+                Err(self.err(reason))
             }
         }
-        if let Some(b'e' | b'E') = self.peek() {
-            self.i += 1;
-            if let Some(b'+' | b'-') = self.peek() {
-                self.i += 1;
-            }
-            if self.digits() == 0 {
-                return Err(self.err("expected a digit in the exponent"));
-            }
-        }
-        Ok(())
     }
 
     fn literal(&mut self, word: &'static [u8]) -> Result<(), MinifyError> {
