@@ -726,10 +726,19 @@ impl<S: TokenSource> TokenCache<S> {
     /// and not yet due for a refresh.
     #[inline]
     fn warm(&self) -> Option<Arc<CachedToken>> {
+        self.with_warm(Arc::clone)
+    }
+
+    /// Runs `f` on the lock-free copy of the cached token, when it is valid at the clock's
+    /// current time and not yet due for a refresh. Neither a lock nor the token's reference
+    /// count is touched, so tasks on different cores reading the same token write no memory
+    /// they share (`arc-swap` records the read in a slot of the reading thread).
+    #[inline]
+    pub(crate) fn with_warm<R>(&self, f: impl FnOnce(&Arc<CachedToken>) -> R) -> Option<R> {
         let hot = self.inner.hot.load();
         let tok = hot.as_ref()?;
         let now = self.inner.clock.now();
-        (tok.is_valid_at(now) && !tok.needs_refresh_at(now)).then(|| tok.clone())
+        tok.is_warm_at(now).then(|| f(tok))
     }
 
     /// Drops the cached token unconditionally; the next caller fetches a new one (after
@@ -773,15 +782,21 @@ impl<S: TokenSource> TokenCache<S> {
     /// - it is, within the cooldown: it is kept and `false` — a stream of rejections costs
     ///   at most one fetch per cooldown.
     pub fn reject(&self, token: &CachedToken) -> bool {
+        self.reject_id(token.id())
+    }
+
+    /// [`reject`](Self::reject) for the token whose id is `id`.
+    pub(crate) fn reject_id(&self, id: u64) -> bool {
         let mut st = self.inner.lock();
         let now = self.inner.clock.now();
-        if st
+        let Some(token) = st
             .current
             .as_ref()
-            .is_none_or(|(_, c)| c.id() != token.id())
-        {
+            .filter(|(_, c)| c.id() == id)
+            .map(|(_, c)| Arc::clone(c))
+        else {
             return true;
-        }
+        };
         let cooling = st.last_rejection_refetch.is_some_and(|last| {
             last.checked_add(self.inner.config.rejection_cooldown)
                 .is_some_and(|until| now < until)
@@ -794,7 +809,7 @@ impl<S: TokenSource> TokenCache<S> {
             return false;
         }
         st.last_rejection_refetch = Some(now);
-        Self::drop_rejected(&self.inner, &mut st, token);
+        Self::drop_rejected(&self.inner, &mut st, &token);
         tracing::debug!(cache = self.inner.name, "rejected token invalidated");
         true
     }

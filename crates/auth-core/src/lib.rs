@@ -39,7 +39,7 @@ pub use middleware::{AuthMiddleware, SkipAuth};
 pub use options::ProviderOptions;
 pub use scope::Scope;
 pub use secrecy::{ExposeSecret, SecretString};
-pub use sign::{BearerSigner, RejectionBody, Signer, bearer_header, body_bytes};
+pub use sign::{BearerReceipt, BearerSigner, RejectionBody, Signer, bearer_header, body_bytes};
 pub use token::{CachedToken, FetchContext, FetchedToken, TokenSource};
 
 /// The README's examples, compiled as doctests.

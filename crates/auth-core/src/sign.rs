@@ -191,20 +191,47 @@ impl<S: TokenSource> BearerSigner<S> {
     pub fn cache(&self) -> &TokenCache<S> {
         &self.cache
     }
-}
 
-impl<S: TokenSource> Signer for BearerSigner<S> {
-    type Receipt = Arc<CachedToken>;
-
-    async fn sign(&self, req: &mut Request) -> Result<Arc<CachedToken>, AuthError> {
-        let token = self.cache.token().await?;
-        let auth = bearer_header(&token)?;
+    /// Puts `auth` and the extra headers on `req`.
+    #[inline]
+    fn insert(&self, req: &mut Request, auth: HeaderValue) {
         let headers = req.headers_mut();
         headers.insert(http::header::AUTHORIZATION, auth);
         for (name, value) in self.extra.iter() {
             headers.insert(name.clone(), value.clone());
         }
-        Ok(token)
+    }
+}
+
+/// Which token a [`BearerSigner`] signed a request with: handed back to
+/// [`Signer::on_rejected`] when the server rejects that request, so that only that token is
+/// dropped (a newer one fetched meanwhile is kept).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BearerReceipt {
+    token_id: u64,
+}
+
+impl<S: TokenSource> Signer for BearerSigner<S> {
+    type Receipt = BearerReceipt;
+
+    async fn sign(&self, req: &mut Request) -> Result<BearerReceipt, AuthError> {
+        // A warm token is read in place (no reference count is touched). Its result is
+        // used up before the slow path's `.await`, so it takes no room in this future.
+        if let Some((auth, token_id)) = self
+            .cache
+            .with_warm(|t| bearer_header(t).ok().map(|h| (h, t.id())))
+            .flatten()
+        {
+            self.insert(req, auth);
+            return Ok(BearerReceipt { token_id });
+        }
+        // Otherwise the cache decides (refresh, fetch, backoff) and hands out its token; a
+        // token that cannot be a header value gets its error here.
+        let token = self.cache.token().await?;
+        self.insert(req, bearer_header(&token)?);
+        Ok(BearerReceipt {
+            token_id: token.id(),
+        })
     }
 
     fn inspect_body(&self, status: StatusCode, _headers: &http::HeaderMap) -> bool {
@@ -222,7 +249,7 @@ impl<S: TokenSource> Signer for BearerSigner<S> {
             .is_some_and(|judge| judge(body))
     }
 
-    fn on_rejected(&self, receipt: &Arc<CachedToken>) -> bool {
-        self.cache.reject(receipt)
+    fn on_rejected(&self, receipt: &BearerReceipt) -> bool {
+        self.cache.reject_id(receipt.token_id)
     }
 }

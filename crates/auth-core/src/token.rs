@@ -1,8 +1,9 @@
 //! Tokens and the sources that produce them.
 
+use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
 use std::sync::OnceLock;
@@ -130,11 +131,36 @@ impl Timing {
 pub struct CachedToken {
     id: u64,
     value: SecretString,
-    header: OnceLock<HeaderValue>,
+    /// The header value signers derive from the token, one copy per stripe of threads
+    /// (see [`header_with`](Self::header_with)).
+    header: [OnceLock<HeaderValue>; HEADER_STRIPES],
     received_at: SystemTime,
     expires_at: Option<SystemTime>,
     usable_until: Option<SystemTime>,
     refresh_at: Option<SystemTime>,
+    /// The earlier of `usable_until` and `refresh_at`: before it the token is valid and not
+    /// yet due for a refresh (one comparison on the cache's warm read).
+    warm_until: Option<SystemTime>,
+}
+
+/// How many copies of a token's header value threads are spread over.
+const HEADER_STRIPES: usize = 4;
+
+/// This thread's stripe: threads take stripes in turn, in the order they first ask.
+#[inline]
+fn thread_stripe() -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static STRIPE: Cell<usize> = const { Cell::new(usize::MAX) };
+    }
+    STRIPE.with(|s| {
+        let mut i = s.get();
+        if i == usize::MAX {
+            i = NEXT.fetch_add(1, Ordering::Relaxed) % HEADER_STRIPES;
+            s.set(i);
+        }
+        i
+    })
 }
 
 impl CachedToken {
@@ -172,11 +198,15 @@ impl CachedToken {
         Ok(CachedToken {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             value,
-            header: OnceLock::new(),
+            header: [const { OnceLock::new() }; HEADER_STRIPES],
             received_at,
             expires_at,
             usable_until,
             refresh_at,
+            warm_until: match (usable_until, refresh_at) {
+                (Some(u), Some(r)) => Some(u.min(r)),
+                (u, r) => u.or(r),
+            },
         })
     }
 
@@ -188,16 +218,22 @@ impl CachedToken {
     /// The header value a signer derives from this token (for example `Bearer <token>`),
     /// built by `make` on first use and remembered for the token's life. The result is
     /// marked sensitive.
+    ///
+    /// Each request holds a clone of the value, and cloning it writes a reference count.
+    /// So that threads on different cores do not all write one count (measured: two tasks
+    /// signed no faster than one), threads are spread over [`HEADER_STRIPES`] copies, each
+    /// built on first use by a thread of its stripe; all are dropped with the token.
     pub fn header_with(
         &self,
         make: impl FnOnce(&str) -> Result<HeaderValue, AuthError>,
     ) -> Result<HeaderValue, AuthError> {
-        if let Some(h) = self.header.get() {
+        let slot = &self.header[thread_stripe()];
+        if let Some(h) = slot.get() {
             return Ok(h.clone());
         }
         let mut h = make(self.value.expose_secret())?;
         h.set_sensitive(true);
-        Ok(self.header.get_or_init(|| h).clone())
+        Ok(slot.get_or_init(|| h).clone())
     }
 
     /// The moment its lifetime counts from, by the cache's clock: when its request was sent
@@ -232,6 +268,13 @@ impl CachedToken {
     /// Whether the token should be refreshed at `now` (it may still be valid).
     pub fn needs_refresh_at(&self, now: SystemTime) -> bool {
         self.refresh_at.is_some_and(|r| now >= r)
+    }
+
+    /// Whether the token is valid at `now` and not yet due for a refresh: the same as
+    /// `is_valid_at(now) && !needs_refresh_at(now)`, in one comparison.
+    #[inline]
+    pub(crate) fn is_warm_at(&self, now: SystemTime) -> bool {
+        self.warm_until.is_none_or(|w| now < w)
     }
 
     pub(crate) fn id(&self) -> u64 {
@@ -284,6 +327,72 @@ mod tests {
             far,
             &timing(),
         );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(256))]
+        /// The warm read's single comparison agrees with the two checks it stands for,
+        /// whichever of the buffer and the refresh point comes first.
+        #[test]
+        fn warm_is_valid_and_not_due(
+            life in proptest::option::of(0u64..100_000),
+            full in proptest::option::of(0u64..200_000),
+            ahead in 0u64..50_000,
+            buffer in 0u64..50_000,
+            at in 0u64..300_000,
+        ) {
+            let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+            let timing = Timing {
+                refresh_ahead: Duration::from_secs(ahead),
+                expiry_buffer: Duration::from_secs(buffer),
+                max_lifetime: Duration::from_secs(24 * 3600),
+            };
+            let tok = CachedToken::new(
+                SecretString::from("tok".to_string()),
+                life.map(Duration::from_secs),
+                full.map(Duration::from_secs),
+                t0,
+                &timing,
+            )
+            .expect("token");
+            for now in [at, at.saturating_sub(1), at + 1].map(|s| t0 + Duration::from_secs(s)) {
+                proptest::prop_assert_eq!(
+                    tok.is_warm_at(now),
+                    tok.is_valid_at(now) && !tok.needs_refresh_at(now)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn header_is_built_once_per_stripe_and_the_same_everywhere() {
+        let tok = CachedToken::new(
+            SecretString::from("tok".to_string()),
+            Some(Duration::from_secs(600)),
+            None,
+            SystemTime::UNIX_EPOCH,
+            &timing(),
+        )
+        .expect("token");
+        let built = AtomicUsize::new(0);
+        let make = |t: &str| {
+            built.fetch_add(1, Ordering::Relaxed);
+            HeaderValue::try_from(format!("Bearer {t}"))
+                .map_err(|_| AuthError::new(ErrorKind::InvalidResponse, "bad"))
+        };
+        std::thread::scope(|s| {
+            for _ in 0..3 * HEADER_STRIPES {
+                s.spawn(|| {
+                    for _ in 0..3 {
+                        let h = tok.header_with(make).expect("header");
+                        assert_eq!(h.as_bytes(), b"Bearer tok");
+                        assert!(h.is_sensitive());
+                    }
+                });
+            }
+        });
+        let n = built.load(Ordering::Relaxed);
+        assert!((1..=HEADER_STRIPES).contains(&n), "built {n} times");
     }
 
     #[test]

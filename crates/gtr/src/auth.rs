@@ -1,11 +1,10 @@
 use std::fmt;
-use std::sync::Arc;
 use std::time::Duration;
 
 use auth_core::ProviderOptions;
 use auth_core::{
-    AuthError, AuthMiddleware, BearerSigner, CachedToken, ExposeSecret, Scope, SecretString,
-    SharedClock, Signer, TokenCache,
+    AuthError, AuthMiddleware, BearerSigner, ExposeSecret, Scope, SecretString, SharedClock,
+    Signer, TokenCache,
 };
 use http::HeaderValue;
 use reqwest::Request;
@@ -433,7 +432,7 @@ impl From<AppTokenAuth> for GtrAuth {
 }
 
 impl Signer for GtrAuth {
-    type Receipt = Option<Arc<CachedToken>>;
+    type Receipt = Option<auth_core::BearerReceipt>;
 
     async fn sign(&self, req: &mut Request) -> Result<Self::Receipt, AuthError> {
         match self {

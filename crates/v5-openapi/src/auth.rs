@@ -276,7 +276,7 @@ impl V5Auth {
         if let (Err(e), Some(tok)) = (&r, receipt)
             && e.kind() == ErrorKind::TokenRejected
         {
-            self.signer.on_rejected(tok);
+            self.signer.cache().reject(tok);
         }
         r
     }
