@@ -378,9 +378,27 @@ fn request_rows<S: Signer>(
     let no_retry = ClientBuilder::new(client.clone())
         .with(AuthMiddleware::new(NoRetry(p.signer.clone())))
         .build();
+    // The same request with the signer's headers already in it (taken from one signature
+    // made outside the counted region): what a hand-written client sends.
+    let mut t_pre = p.request(base);
+    for (n, v) in p.added_headers(base) {
+        t_pre.headers_mut().insert(n, v);
+    }
     // Interleaved, so that a slow drift of the process (heap growth) hits every variant.
     plain_case(rt, &format!("request/{}/bare", p.name), client, &t);
     mw_case(rt, &format!("request/{}/noop", p.name), &noop, &t);
+    plain_case(
+        rt,
+        &format!("request/{}/bare-headers", p.name),
+        client,
+        &t_pre,
+    );
+    mw_case(
+        rt,
+        &format!("request/{}/noop-headers", p.name),
+        &noop,
+        &t_pre,
+    );
     mw_case(rt, &format!("request/{}/signed", p.name), &signed, &t);
     mw_case(
         rt,
@@ -392,6 +410,150 @@ fn request_rows<S: Signer>(
     case(&format!("request/{}/retry-copy", p.name), REQUESTS, || {
         black_box(t.try_clone());
     });
+}
+
+/// A token source handing out one token valid for a day (the static-token peer rows).
+struct StaticToken;
+
+impl auth_core::TokenSource for StaticToken {
+    async fn fetch(
+        &self,
+        _: &auth_core::FetchContext,
+    ) -> Result<auth_core::FetchedToken, auth_core::AuthError> {
+        Ok(auth_core::FetchedToken::new(
+            "bench-static-access-token-0123456789abcdef",
+            std::time::Duration::from_secs(86_400),
+        ))
+    }
+}
+
+/// A middleware that does nothing, for reqwest-middleware 0.4 (the aliri side).
+struct Noop04;
+
+#[async_trait::async_trait]
+impl reqwest_middleware04::Middleware for Noop04 {
+    async fn handle(
+        &self,
+        req: reqwest012::Request,
+        extensions: &mut Extensions,
+        next: reqwest_middleware04::Next<'_>,
+    ) -> reqwest_middleware04::Result<reqwest012::Response> {
+        next.run(req, extensions).await
+    }
+}
+
+/// Bearer middleware with a static token: tollgate's `AuthMiddleware` over a
+/// `BearerSigner` on reqwest 0.13 / reqwest-middleware 0.5, and `aliri_reqwest`'s
+/// `AccessTokenMiddleware` over a `TokenWatcher` on reqwest 0.12 / reqwest-middleware 0.4 (the
+/// stack it supports), each against its own bare client, all on the same loopback server.
+fn bearer_peer_rows(
+    fakes: &tokio::runtime::Runtime,
+    rt: &tokio::runtime::Runtime,
+    client: &reqwest::Client,
+    base: &str,
+) {
+    let url = format!("{base}/bearer/resource");
+    let t = client.get(&url).build().expect("request");
+    let signer = Arc::new(auth_core::BearerSigner::new(
+        auth_core::TokenCache::new(StaticToken),
+        Vec::new(),
+    ));
+    let signed = ClientBuilder::new(client.clone())
+        .with(AuthMiddleware::from_arc(signer.clone()))
+        .build();
+    let no_retry = ClientBuilder::new(client.clone())
+        .with(AuthMiddleware::new(NoRetry(signer)))
+        .build();
+    let noop = ClientBuilder::new(client.clone()).with(Noop).build();
+
+    let client12 = reqwest012::Client::builder().build().expect("client");
+    let watcher = fakes
+        .block_on(aliri_tokens::TokenWatcher::spawn_from_token_source(
+            aliri_tokens::sources::ConstTokenSource::new(
+                "bench-static-access-token-0123456789abcdef",
+            )
+            .with_token_valid_for(aliri_clock::DurationSecs(86_400)),
+            aliri_tokens::jitter::NullJitter,
+            aliri_tokens::backoff::ErrorBackoffConfig::default(),
+        ))
+        .expect("token watcher");
+    // `AccessTokenMiddleware` sends its token over HTTPS only by default; the loopback
+    // server speaks plain HTTP, so the predicate says yes to every request (as tollgate's
+    // `allow_insecure_http` does for its fakes).
+    let aliri = reqwest_middleware04::ClientBuilder::new(client12.clone())
+        .with(
+            aliri_reqwest::AccessTokenMiddleware::new(watcher)
+                .with_predicate(predicates::constant::always()),
+        )
+        .build();
+    let noop12 = reqwest_middleware04::ClientBuilder::new(client12.clone())
+        .with(Noop04)
+        .build();
+    let t12 = client12.get(&url).build().expect("request");
+    // Open the pooled connection of the second client.
+    for _ in 0..20 {
+        rt.block_on(async {
+            let r = client12
+                .execute(t12.try_clone().expect("clone"))
+                .await
+                .expect("send");
+            black_box(r.bytes().await.expect("body"));
+        });
+    }
+    // The server answers 401 to `/bearer/…` requests without an `Authorization` header, so
+    // every counted request below (each asserts success) carried its token. The bare clients
+    // send the same request with the same header already in it.
+    let mut t_with = t.try_clone().expect("clone");
+    t_with.headers_mut().insert(
+        http::header::AUTHORIZATION,
+        http::HeaderValue::from_static("Bearer bench-static-access-token-0123456789abcdef"),
+    );
+    let mut t12_with = t12.try_clone().expect("clone");
+    t12_with.headers_mut().insert(
+        http::header::AUTHORIZATION,
+        http::HeaderValue::from_static("Bearer bench-static-access-token-0123456789abcdef"),
+    );
+    let unsigned = rt.block_on(async {
+        client12
+            .execute(t12.try_clone().expect("clone"))
+            .await
+            .expect("send")
+            .status()
+    });
+    assert_eq!(
+        unsigned, 401,
+        "the loopback server must refuse unsigned /bearer requests"
+    );
+
+    plain_case(rt, "peer-bearer/tollgate/bare", client, &t_with);
+    mw_case(rt, "peer-bearer/tollgate/noop", &noop, &t_with);
+    mw_case(rt, "peer-bearer/tollgate/signed", &signed, &t);
+    mw_case(rt, "peer-bearer/tollgate/signed-no-retry", &no_retry, &t);
+    case("peer-bearer/aliri/bare", REQUESTS, || {
+        rt.block_on(async {
+            let r = client12
+                .execute(t12_with.try_clone().expect("clone"))
+                .await
+                .expect("send");
+            assert!(r.status().is_success());
+            black_box(r.bytes().await.expect("body"));
+        })
+    });
+    for (label, c, req) in [
+        ("peer-bearer/aliri/noop", &noop12, &t12_with),
+        ("peer-bearer/aliri/signed", &aliri, &t12),
+    ] {
+        case(label, REQUESTS, || {
+            rt.block_on(async {
+                let r = c
+                    .execute(req.try_clone().expect("clone"))
+                    .await
+                    .expect("send");
+                assert!(r.status().is_success());
+                black_box(r.bytes().await.expect("body"));
+            })
+        });
+    }
 }
 
 fn requests_group(addr: &str) {
@@ -427,6 +589,7 @@ fn requests_group(addr: &str) {
     request_rows(&rt, &client, &gtr_sso, &base);
     request_rows(&rt, &client, &gtr_app, &base);
     request_rows(&rt, &client, &snap, &base);
+    bearer_peer_rows(&fakes, &rt, &client, &base);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -446,8 +609,15 @@ fn serve() {
             let _ = stream.set_nodelay(true);
             tokio::spawn(async move {
                 let svc = service_fn(|req: hyper::Request<Incoming>| async move {
+                    // The bearer peer rows' requests must carry a token.
+                    let refused = req.uri().path().starts_with("/bearer")
+                        && !req.headers().contains_key(http::header::AUTHORIZATION);
                     let _ = req.into_body().collect().await;
-                    Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from_static(b"ok"))))
+                    let mut resp = hyper::Response::new(Full::new(Bytes::from_static(b"ok")));
+                    if refused {
+                        *resp.status_mut() = hyper::StatusCode::UNAUTHORIZED;
+                    }
+                    Ok::<_, Infallible>(resp)
                 });
                 let _ = hyper::server::conn::http1::Builder::new()
                     .serve_connection(TokioIo::new(stream), svc)

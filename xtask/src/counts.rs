@@ -21,6 +21,8 @@ pub struct Counts {
     pub per_iter: BTreeMap<String, f64>,
     /// The callgrind dump of each case (for function breakdowns).
     pub files: BTreeMap<String, PathBuf>,
+    /// Iterations of each case inside its counted region.
+    pub iters: BTreeMap<String, f64>,
 }
 
 impl Counts {
@@ -32,56 +34,104 @@ impl Counts {
             .ok_or_else(|| format!("no instruction count for {label}"))
     }
 
-    /// The `n` functions with the most instructions (exclusive) in `label`'s dump, as
-    /// `(share of the case, function)`.
-    pub fn top_functions(&self, label: &str, n: usize) -> Vec<(f64, String)> {
-        let Some(file) = self.files.get(label) else {
-            return Vec::new();
+    /// Exclusive instructions per iteration of every function in `label`'s dump, read
+    /// from the dump itself (see [`exclusive_costs`]).
+    pub fn profile(&self, label: &str) -> BTreeMap<String, f64> {
+        let (Some(file), Some(iters)) = (self.files.get(label), self.iters.get(label)) else {
+            return BTreeMap::new();
         };
-        let Ok(out) = Command::new("callgrind_annotate")
-            .args(["--threshold=99", "--inclusive=no"])
-            .arg(file)
-            .output()
-        else {
-            return Vec::new();
+        let Ok(text) = std::fs::read_to_string(file) else {
+            return BTreeMap::new();
         };
-        let text = String::from_utf8_lossy(&out.stdout);
-        let mut total = None;
-        let mut rows = Vec::new();
-        for line in text.lines() {
-            let l = line.trim();
-            let Some((num, rest)) = l.split_once(' ') else {
-                continue;
-            };
-            let Ok(v) = num.replace(',', "").parse::<f64>() else {
-                continue;
-            };
-            if rest.contains("PROGRAM TOTALS") {
-                total = Some(v);
-                continue;
-            }
-            // "1,234 (12.3%)  file:function [object]"
-            let func = rest
-                .split_once(')')
-                .map_or(rest, |(_, f)| f)
-                .trim()
-                .split_once(':')
-                .map_or(rest, |(_, f)| f)
-                .trim();
-            let func = func.rsplit_once(" [").map_or(func, |(f, _)| f).to_string();
-            // A dump taken after an earlier one in the same process can attribute its whole
-            // cost to the program's root frame: no per-function information there.
-            if func.contains("__libc_start_main") || func.starts_with("0x") {
-                continue;
-            }
-            rows.push((v, func));
-        }
-        let Some(total) = total.filter(|t| *t > 0.0) else {
-            return Vec::new();
-        };
-        rows.truncate(n);
-        rows.into_iter().map(|(v, f)| (v / total, f)).collect()
+        exclusive_costs(&text)
+            .into_iter()
+            .map(|(f, v)| (f, v as f64 / iters))
+            .collect()
     }
+
+    /// The `n` functions with the most exclusive instructions per iteration in `label`.
+    pub fn top_functions(&self, label: &str, n: usize) -> Vec<(f64, String)> {
+        let mut rows: Vec<(f64, String)> = self
+            .profile(label)
+            .into_iter()
+            .map(|(f, v)| (v, f))
+            .collect();
+        rows.sort_by(|a, b| b.0.total_cmp(&a.0));
+        rows.truncate(n);
+        rows
+    }
+
+    /// The `n` functions whose exclusive instructions per iteration differ most between
+    /// `label` and `base` (positive: `label` spends more), as `(difference, function)`.
+    pub fn top_differences(&self, label: &str, base: &str, n: usize) -> Vec<(f64, String)> {
+        let mut diff = self.profile(label);
+        for (f, v) in self.profile(base) {
+            *diff.entry(f).or_insert(0.0) -= v;
+        }
+        let mut rows: Vec<(f64, String)> = diff
+            .into_iter()
+            .filter(|(_, v)| v.abs() >= 0.5)
+            .map(|(f, v)| (v, f))
+            .collect();
+        rows.sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs()));
+        rows.truncate(n);
+        rows
+    }
+}
+
+/// Exclusive instructions per function of one callgrind dump (format version 1, with name
+/// compression): a cost line counts for the current `fn=` unless it follows a `calls=` line,
+/// in which case it is the inclusive cost of that call and belongs to the callee.
+/// Functions of the same name (generic instances, several objects) are added together.
+pub fn exclusive_costs(text: &str) -> BTreeMap<String, u64> {
+    let mut names: BTreeMap<String, String> = BTreeMap::new();
+    // Resolves `(id) name` (defines) or `(id)` (refers) to the function's name.
+    let mut resolve = |spec: &str| -> String {
+        let spec = spec.trim();
+        if let Some((id, name)) = spec.strip_prefix('(').and_then(|r| r.split_once(')')) {
+            let name = name.trim();
+            if name.is_empty() {
+                return names.get(id).cloned().unwrap_or_else(|| format!("({id})"));
+            }
+            names.insert(id.to_string(), name.to_string());
+            return name.to_string();
+        }
+        spec.to_string()
+    };
+    let mut out: BTreeMap<String, u64> = BTreeMap::new();
+    let mut current = String::new();
+    let mut after_calls = false;
+    for line in text.lines() {
+        if let Some(spec) = line.strip_prefix("fn=") {
+            current = resolve(spec);
+            after_calls = false;
+        } else if let Some(spec) = line.strip_prefix("cfn=") {
+            // Registers the name; the call's cost line follows its `calls=` line.
+            resolve(spec);
+        } else if line.starts_with("calls=") {
+            after_calls = true;
+        } else if line
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_digit() || b == b'+' || b == b'-' || b == b'*')
+        {
+            if after_calls {
+                after_calls = false;
+                continue;
+            }
+            // "<position> <Ir>": positions are lines (the driver passes --dump-instr=no).
+            let ir = line
+                .split_whitespace()
+                .nth(1)
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0);
+            if ir > 0 && !current.is_empty() {
+                let slot = out.entry(current.clone()).or_insert(0);
+                *slot = slot.saturating_add(ir);
+            }
+        }
+    }
+    out
 }
 
 /// Kills the server process when dropped (on every path).
@@ -185,7 +235,8 @@ pub fn run(root: &Path, cargo: &str, dir: &Path) -> Result<Counts, String> {
             let file = dump_file(&out_file, i + 1)?;
             let total = totals(&file)?;
             counts.per_iter.insert(label.clone(), total / iters);
-            counts.files.insert(label, file);
+            counts.files.insert(label.clone(), file);
+            counts.iters.insert(label, iters);
         }
     }
     drop(server);
@@ -213,4 +264,62 @@ fn totals(file: &Path) -> Result<f64, String> {
                 .and_then(|v| v.parse::<f64>().ok())
         })
         .ok_or_else(|| format!("{}: no totals line", file.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::exclusive_costs;
+
+    /// A dump in callgrind's format with name compression: `(id) name` defines a name once,
+    /// `(id)` refers to it; a cost line after `calls=` is the callee's inclusive cost.
+    const DUMP: &str = "\
+# callgrind format
+version: 1
+positions: line
+events: Ir
+summary: 1150
+
+ob=(7) /bin/counts
+fl=(1) ???
+fn=(10) counts::counted_region
+0 2
+cfn=(11) app::sign
+calls=1 0
+0 1000
+0 3
+
+fn=(11)
+0 600
+cfn=(12) http::HeaderMap<T>::insert
+calls=2 0
+0 400
++1 5
+
+fn=(12)
+0 400
+
+fn=(13) app::sign
+0 140
+";
+
+    #[test]
+    fn call_costs_belong_to_the_callee_and_names_are_resolved() {
+        let c = exclusive_costs(DUMP);
+        assert_eq!(c.get("counts::counted_region"), Some(&5));
+        // `(11)` and a second function of the same name `(13)` are added together.
+        assert_eq!(c.get("app::sign"), Some(&745));
+        assert_eq!(c.get("http::HeaderMap<T>::insert"), Some(&400));
+        assert_eq!(
+            c.values().sum::<u64>(),
+            1150,
+            "exclusive costs add up to the total"
+        );
+        assert_eq!(c.len(), 3);
+    }
+
+    #[test]
+    fn malformed_lines_are_skipped_not_fatal() {
+        let c = exclusive_costs("fn=(1\n0 x\n12\nfn=(2) f\n0 7\ncalls=1 0\n");
+        assert_eq!(c.get("f"), Some(&7));
+    }
 }
