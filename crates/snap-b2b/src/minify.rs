@@ -288,7 +288,10 @@ impl<S: Sink> Parser<'_, '_, S> {
             return;
         }
         self.keep();
-        self.i += whitespace_run(&self.s[self.i..]);
+        // The first byte is whitespace (just checked): the count starts after it, so the
+        // indentation after a line break is counted in the first word read.
+        let after = self.i.saturating_add(1);
+        self.i = after + whitespace_run(self.s.get(after..).unwrap_or_default());
         self.kept_from = self.i;
     }
 
