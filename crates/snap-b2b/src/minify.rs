@@ -375,6 +375,22 @@ impl<S: Sink> Parser<'_, '_, S> {
 
     fn string(&mut self) -> Result<(), MinifyError> {
         self.i += 1; // opening quote
+        // Most strings (keys, short values) are plain text up to the closing quote: that
+        // case stays small here; anything else continues in `string_rest`.
+        let rest = self.s.get(self.i..).unwrap_or_default();
+        let plain = plain_run(rest);
+        self.i += plain;
+        if rest.get(plain) == Some(&b'"') {
+            self.i += 1;
+            return Ok(());
+        }
+        self.string_rest()
+    }
+
+    /// The rest of a string after its first stretch of plain text: `i` is at a byte that is
+    /// not plain text (or past a long stretch of plain text).
+    #[inline(never)]
+    fn string_rest(&mut self) -> Result<(), MinifyError> {
         loop {
             // Short stretches of plain text (printable ASCII other than `"` and `\\`), the
             // common case, are skipped a word at a time up to the first byte that needs a
