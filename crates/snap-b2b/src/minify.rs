@@ -309,6 +309,17 @@ impl<S: Sink> Parser<'_, '_, S> {
         }
     }
 
+    /// A value inside an object or an array: a string (the common case) is scanned right
+    /// here, without a call to `value`.
+    #[inline]
+    fn element(&mut self, depth: usize) -> Result<(), MinifyError> {
+        if self.peek() == Some(b'"') {
+            self.string()
+        } else {
+            self.value(depth)
+        }
+    }
+
     fn object(&mut self, depth: usize) -> Result<(), MinifyError> {
         if depth > MAX_DEPTH {
             return Err(self.err("nested too deeply"));
@@ -331,7 +342,7 @@ impl<S: Sink> Parser<'_, '_, S> {
             }
             self.i += 1;
             self.ws();
-            self.value(depth)?;
+            self.element(depth)?;
             self.ws();
             match self.peek() {
                 Some(b',') => {
@@ -358,7 +369,7 @@ impl<S: Sink> Parser<'_, '_, S> {
         }
         loop {
             self.ws();
-            self.value(depth)?;
+            self.element(depth)?;
             self.ws();
             match self.peek() {
                 Some(b',') => {
