@@ -288,7 +288,10 @@ impl<S: Sink> Parser<'_, '_, S> {
             return;
         }
         self.keep();
-        self.i += whitespace_run(&self.s[self.i..]);
+        // The first byte is whitespace (just checked): the count starts after it, so the
+        // indentation after a line break is counted in the first word read.
+        let after = self.i.saturating_add(1);
+        self.i = after + whitespace_run(self.s.get(after..).unwrap_or_default());
         self.kept_from = self.i;
     }
 
@@ -303,6 +306,17 @@ impl<S: Sink> Parser<'_, '_, S> {
             Some(b'n') => self.literal(b"null"),
             Some(_) => Err(self.err("unexpected character")),
             None => Err(self.err("unexpected end of input")),
+        }
+    }
+
+    /// A value inside an object or an array: a string (the common case) is scanned right
+    /// here, without a call to `value`.
+    #[inline]
+    fn element(&mut self, depth: usize) -> Result<(), MinifyError> {
+        if self.peek() == Some(b'"') {
+            self.string()
+        } else {
+            self.value(depth)
         }
     }
 
@@ -328,7 +342,7 @@ impl<S: Sink> Parser<'_, '_, S> {
             }
             self.i += 1;
             self.ws();
-            self.value(depth)?;
+            self.element(depth)?;
             self.ws();
             match self.peek() {
                 Some(b',') => {
@@ -355,7 +369,7 @@ impl<S: Sink> Parser<'_, '_, S> {
         }
         loop {
             self.ws();
-            self.value(depth)?;
+            self.element(depth)?;
             self.ws();
             match self.peek() {
                 Some(b',') => {
@@ -372,27 +386,58 @@ impl<S: Sink> Parser<'_, '_, S> {
 
     fn string(&mut self) -> Result<(), MinifyError> {
         self.i += 1; // opening quote
+        // Most strings (keys, short values) are plain text up to the closing quote: that
+        // case stays small here; anything else continues in `string_rest`.
+        let rest = self.s.get(self.i..).unwrap_or_default();
+        let plain = plain_run(rest);
+        self.i += plain;
+        if rest.get(plain) == Some(&b'"') {
+            self.i += 1;
+            return Ok(());
+        }
+        self.string_rest()
+    }
+
+    /// The rest of a string after its first stretch of plain text: `i` is at a byte that is
+    /// not plain text (or past a long stretch of plain text).
+    #[inline(never)]
+    fn string_rest(&mut self) -> Result<(), MinifyError> {
         loop {
-            // The next byte that ends a stretch of literal text is a quote or a backslash:
-            // find it in bulk, then check the stretch in bulk (no control character, valid
-            // UTF-8). A stretch that fails the check is walked byte by byte to find the
-            // first error, so errors are reported where a byte-by-byte scan reports them.
-            let rest = &self.s[self.i..];
-            let stop = memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
-            let text = &rest[..stop];
-            if text.iter().all(|&b| b >= 0x20) && std::str::from_utf8(text).is_ok() {
-                self.i += stop;
-            } else {
-                self.text_bytewise(self.i + stop)?;
-            }
-            match self.peek() {
+            // Short stretches of plain text (printable ASCII other than `"` and `\\`), the
+            // common case, are skipped a word at a time up to the first byte that needs a
+            // closer look; anything left undecided (non-ASCII, or a long stretch of plain
+            // text) goes to the bulk search.
+            let rest = self.s.get(self.i..).unwrap_or_default();
+            let plain = plain_run(rest);
+            self.i += plain;
+            match rest.get(plain) {
                 None => return Err(self.err("unterminated string")),
                 Some(b'"') => {
                     self.i += 1;
                     return Ok(());
                 }
-                _ => self.escape()?, // a backslash
+                Some(b'\\') => self.escape()?,
+                Some(0x00..=0x1f) => return Err(self.err("control character in string")),
+                Some(_) => self.text_bulk()?,
             }
+        }
+    }
+
+    /// Skips string text up to the next quote or backslash (or the end of the input) in
+    /// bulk: finds that byte with `memchr2`, then checks the stretch in bulk (no control
+    /// character, valid UTF-8). A stretch that fails the check is walked byte by byte to find
+    /// the first error, so errors are reported where a byte-by-byte scan reports them.
+    fn text_bulk(&mut self) -> Result<(), MinifyError> {
+        let rest = self.s.get(self.i..).unwrap_or_default();
+        let stop = memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
+        let text = rest.get(..stop).unwrap_or_default();
+        // `fold`, not `all`: no early exit, so the check is vectorised (errors are rare).
+        let control = text.iter().fold(false, |found, &b| found | (b < 0x20));
+        if !control && std::str::from_utf8(text).is_ok() {
+            self.i += stop;
+            Ok(())
+        } else {
+            self.text_bytewise(self.i + stop)
         }
     }
 
@@ -467,12 +512,12 @@ impl<S: Sink> Parser<'_, '_, S> {
 }
 
 /// How many leading bytes of `s` are JSON whitespace. Indentation comes as a line break
-/// followed by a run of spaces: spaces are counted eight at a time.
+/// followed by a run of spaces: spaces are counted a word at a time.
 #[inline]
 fn whitespace_run(s: &[u8]) -> usize {
     let mut n = 0;
     loop {
-        n += spaces_run(&s[n..]);
+        n += spaces_run(s.get(n..).unwrap_or_default());
         match s.get(n) {
             Some(b' ' | b'\t' | b'\n' | b'\r') => n += 1,
             _ => return n,
@@ -480,22 +525,84 @@ fn whitespace_run(s: &[u8]) -> usize {
     }
 }
 
-/// How many leading bytes of `s` are spaces, counted eight at a time (the rest is left to
-/// the byte-by-byte whitespace loop).
+/// Eight bytes of `s` from `at` as a little-endian word (the first byte is the lowest), or
+/// `None` when fewer than eight are left.
+#[inline]
+fn word_at(s: &[u8], at: usize) -> Option<u64> {
+    let bytes = s.get(at..at.checked_add(8)?)?;
+    Some(u64::from_le_bytes(bytes.try_into().ok()?))
+}
+
+/// The index of the first nonzero byte of the nonzero little-endian word `w` (its lowest set
+/// bit is in that byte).
+#[inline]
+fn first_nonzero_byte(w: u64) -> usize {
+    // At most 7: the conversion cannot fail.
+    usize::try_from(w.trailing_zeros() / 8).unwrap_or(0)
+}
+
+/// How many leading bytes of `s` are spaces, counted eight at a time: exact while eight
+/// bytes are left (the first byte of a word that differs from a space ends the count); in
+/// the last few bytes, the count stops short and the byte-by-byte whitespace loop finishes.
 #[inline]
 fn spaces_run(s: &[u8]) -> usize {
-    const SPACES: u64 = u64::from_ne_bytes([b' '; 8]);
+    const SPACES: u64 = u64::from_le_bytes([b' '; 8]);
     let mut n = 0;
-    for chunk in s.chunks_exact(8) {
-        let Ok(bytes) = <[u8; 8]>::try_from(chunk) else {
-            break;
-        };
-        if u64::from_ne_bytes(bytes) != SPACES {
-            break;
+    while let Some(w) = word_at(s, n) {
+        // Zero in exactly the bytes that are spaces.
+        let other = w ^ SPACES;
+        if other != 0 {
+            return n + first_nonzero_byte(other);
         }
         n += 8;
     }
     n
+}
+
+const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+
+/// Flags (with its high bit) each byte of the little-endian word `w` that plain string text
+/// cannot hold as it is: a quote, a backslash, a control byte (< 0x20) or a non-ASCII byte
+/// (>= 0x80). The subtractions can borrow across bytes, but a borrow only starts at a byte
+/// that is truly flagged, so the *first* flagged byte is always exact (all this is used for).
+#[inline]
+fn string_stops(w: u64) -> u64 {
+    let quote = w ^ (ONES * u64::from(b'"'));
+    let backslash = w ^ (ONES * u64::from(b'\\'));
+    let control = w.wrapping_sub(ONES * 0x20) & !w;
+    let quote = quote.wrapping_sub(ONES) & !quote;
+    let backslash = backslash.wrapping_sub(ONES) & !backslash;
+    (control | quote | backslash | w) & HIGHS
+}
+
+/// Past this many bytes of plain text, the rest of a string goes to the bulk search.
+const PLAIN_RUN_LIMIT: usize = 128;
+
+/// How many leading bytes of `s` are plain string text (printable ASCII other than `"` and
+/// `\\`), checked eight bytes at a time in one pass (SWAR): exact when that is fewer than
+/// [`PLAIN_RUN_LIMIT`]; otherwise the count stops at a word boundary at or past the limit,
+/// and the byte there may be plain text too.
+#[inline]
+fn plain_run(s: &[u8]) -> usize {
+    let mut n = 0;
+    while let Some(w) = word_at(s, n) {
+        let stops = string_stops(w);
+        if stops != 0 {
+            return n + first_nonzero_byte(stops);
+        }
+        n += 8;
+        if n >= PLAIN_RUN_LIMIT {
+            return n;
+        }
+    }
+    // Fewer than eight bytes left (the end of the input is near).
+    n + s
+        .get(n..)
+        .unwrap_or_default()
+        .iter()
+        .take_while(|&&b| (0x20..0x80).contains(&b) && b != b'"' && b != b'\\')
+        .count()
 }
 
 #[cfg(test)]
@@ -526,13 +633,88 @@ mod tests {
             }
         }
         assert_eq!(spaces_run(b"         x"), 8);
-        assert_eq!(spaces_run(b"       x"), 0);
+        assert_eq!(spaces_run(b"       x"), 7);
+        assert_eq!(spaces_run(b"  x     "), 2);
+        assert_eq!(spaces_run(b"      "), 0); // fewer than eight bytes: left to the caller
+        assert_eq!(whitespace_run(b"  \n "), 4);
         assert_eq!(whitespace_run(b"\n          \t\r x"), 14);
         let pretty = "{\n        \"a\" :   [ 1 ,\t\"x  y\\\"z\" ],\r\n                \"b\": \"\\u00e9 é€ long enough to span words\" }";
         assert_eq!(
             minify_json(pretty.as_bytes()).expect("ok"),
             "{\"a\":[1,\"x  y\\\"z\"],\"b\":\"\\u00e9 é€ long enough to span words\"}".as_bytes()
         );
+    }
+
+    /// `minify_json` and `minify_and_hash` give the oracle's bytes (and their SHA-256) or its
+    /// error.
+    fn assert_as_oracle(input: &[u8]) {
+        let mut expected = Vec::new();
+        let expected = oracle::oracle_minify_into(input, &mut expected).map(|()| expected);
+        assert_eq!(
+            minify_json(input),
+            expected,
+            "{:?}",
+            String::from_utf8_lossy(input)
+        );
+        let mut out = Vec::new();
+        let fused = minify_and_hash(input, &mut out, 0).map(|(body, hash)| {
+            let bytes = match body {
+                MinifiedBody::InputPrefix(len) => input[..len].to_vec(),
+                MinifiedBody::Written { from } => out[from..].to_vec(),
+            };
+            assert_eq!(hash, <[u8; 32]>::from(Sha256::digest(&bytes)));
+            bytes
+        });
+        assert_eq!(fused, expected, "{:?}", String::from_utf8_lossy(input));
+    }
+
+    #[test]
+    fn strings_around_the_bulk_threshold() {
+        // Plain text of every length just below, at and above the length past which a string
+        // goes to the bulk search, then each kind of byte that ends or breaks plain text,
+        // before, across and after that boundary; the string closed, continued or cut off
+        // (the word loop reads eight bytes at a time: the end of the input falls at every
+        // position of a word).
+        let specials: [&[u8]; 12] = [
+            b"\"",
+            b"\\n",
+            b"\\u00e9",
+            b"\\x",
+            b"\x00",
+            b"\x1f",
+            b"\xff",
+            b"\xe2\x82",
+            b"\xed\xa0\x80",
+            "é".as_bytes(),
+            "€".as_bytes(),
+            "😀".as_bytes(),
+        ];
+        let lengths = PLAIN_RUN_LIMIT - 10..=PLAIN_RUN_LIMIT + 10;
+        for before in lengths.clone() {
+            for special in specials {
+                for after in [0, 1, 7, 8, 9, PLAIN_RUN_LIMIT + 3] {
+                    let mut s = b"{\"k\": \"".to_vec();
+                    s.extend(std::iter::repeat_n(b'a', before));
+                    s.extend_from_slice(special);
+                    s.extend(std::iter::repeat_n(b'b', after));
+                    let open = s.clone();
+                    s.extend_from_slice(b"\" , \"x\": 1 }");
+                    assert_as_oracle(&s);
+                    assert_as_oracle(&open);
+                }
+            }
+        }
+        // A long string with multibyte characters on both sides of the boundary, and a long
+        // plain one, in a pretty body.
+        let mut long = "{\n  \"é\": \"".to_string();
+        long.push_str(&"x".repeat(PLAIN_RUN_LIMIT - 2));
+        long.push_str("é€😀 and \\\" more ");
+        long.push_str(&"y".repeat(3 * PLAIN_RUN_LIMIT));
+        long.push_str("\",\n  \"b\": \"");
+        long.push_str(&"z".repeat(PLAIN_RUN_LIMIT + 1));
+        long.push_str("\"\n}\n");
+        assert_as_oracle(long.as_bytes());
+        assert!(minify_json(long.as_bytes()).is_ok());
     }
 
     #[test]
