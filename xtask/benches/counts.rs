@@ -307,7 +307,8 @@ impl Middleware for Noop {
     }
 }
 
-/// A provider's signer with retries switched off: the middleware makes no retry copy.
+/// A provider's signer with retries switched off: the middleware makes no retry copy, and
+/// does everything else as with the provider's signer.
 struct NoRetry<S>(Arc<S>);
 
 impl<S: Signer> Signer for NoRetry<S> {
@@ -319,6 +320,33 @@ impl<S: Signer> Signer for NoRetry<S> {
     ) -> impl std::future::Future<Output = Result<Self::Receipt, auth_core::AuthError>> + Send + 'a
     {
         self.0.sign(req)
+    }
+
+    // Everything but the retry is the wrapped signer's, so that (c) − (c′) is the retry
+    // copy alone (GTR still reads bodies to judge them).
+    fn is_rejection(&self, status: http::StatusCode, headers: &http::HeaderMap) -> bool {
+        self.0.is_rejection(status, headers)
+    }
+
+    fn inspect_body(&self, status: http::StatusCode, headers: &http::HeaderMap) -> bool {
+        self.0.inspect_body(status, headers)
+    }
+
+    fn is_rejection_body(
+        &self,
+        status: http::StatusCode,
+        headers: &http::HeaderMap,
+        body: &[u8],
+    ) -> bool {
+        self.0.is_rejection_body(status, headers, body)
+    }
+
+    fn on_rejected(&self, receipt: &Self::Receipt) -> bool {
+        self.0.on_rejected(receipt)
+    }
+
+    fn pass_unsigned(&self, req: &mut reqwest::Request) -> Result<(), auth_core::AuthError> {
+        self.0.pass_unsigned(req)
     }
 
     fn retry_on_rejection(&self) -> bool {

@@ -272,21 +272,44 @@ fn difference(counts: &Counts, label: &str, base: &str) -> String {
         .join(", ")
 }
 
-/// A function name without its generic arguments and hash, at most 80 characters.
+/// A function name without generic arguments, at most 90 characters. A trait method
+/// `<path::Type<T> as path::Trait>::method` keeps its type and trait, by their last path
+/// segment: `<Type as Trait>::method`. An address (code without a symbol) is said so.
 fn short_fn(f: &str) -> String {
+    if f.starts_with("0x") {
+        return format!("{f} (no symbol)");
+    }
     let mut out = String::new();
     let mut depth = 0usize;
+    // Text at depth 1 of a leading `<…>` (the `Type as Trait` part), kept.
+    let mut qualified = String::new();
+    let leading = f.starts_with('<');
     for c in f.chars() {
         match c {
-            '<' => depth += 1,
-            '>' => depth = depth.saturating_sub(1),
+            '<' => {
+                depth += 1;
+            }
+            '>' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 && leading && !qualified.is_empty() {
+                    let parts: Vec<String> = qualified
+                        .split(" as ")
+                        .map(|p| p.rsplit("::").next().unwrap_or(p).trim().to_string())
+                        .collect();
+                    out.push('<');
+                    out.push_str(&parts.join(" as "));
+                    out.push('>');
+                    qualified.clear();
+                }
+            }
             _ if depth == 0 => out.push(c),
+            _ if depth == 1 && leading && out.is_empty() => qualified.push(c),
             _ => {}
         }
     }
     let out = out.replace('`', "'");
-    if out.chars().count() > 80 {
-        out.chars().take(77).collect::<String>() + "..."
+    if out.chars().count() > 90 {
+        out.chars().take(87).collect::<String>() + "..."
     } else {
         out
     }
@@ -420,12 +443,23 @@ fn render(home: &Path, load: &Value, counts: &Counts, elapsed_s: u64) -> Result<
                 "- *{name}: signed request {rb:.3}× the no-op middleware, {ra:.3}× the bare \
                  client.* The signed request costs {} instructions more than the bare one: \
                  reqwest-middleware's dispatch ((b) − (a) = {}), the retry copy ({}), and \
-                 signing plus the middleware's own work ((c′) − (b) = {}). By function, (c) \
-                 beyond (b): {}.",
+                 signing plus the middleware's own work ((c′) − (b) = {}). By function, the \
+                 retry copy ((c) − (c′)): {}; signing and the middleware ((c′) − (b)): {}; \
+                 (c) beyond (b): {}.",
                 instr(c - a),
                 instr(b - a),
                 instr(copy),
                 instr(c2 - b),
+                difference(
+                    counts,
+                    &format!("request/{name}/signed"),
+                    &format!("request/{name}/signed-no-retry")
+                ),
+                difference(
+                    counts,
+                    &format!("request/{name}/signed-no-retry"),
+                    &format!("request/{name}/noop-headers")
+                ),
                 difference(
                     counts,
                     &format!("request/{name}/signed"),
@@ -541,8 +575,9 @@ fn render(home: &Path, load: &Value, counts: &Counts, elapsed_s: u64) -> Result<
         let v = verdict(r <= 1.0);
         if v == "**missed**" {
             explain.push(format!(
-                "- *{job}: {r:.2}× {peer_name}.* Heaviest functions on tollgate's side: {}; \
-                 on the peer's: {}.",
+                "- *{job}: {r:.2}× {peer_name}.* By function, tollgate beyond the peer: {}. \
+                 Heaviest functions on tollgate's side: {}; on the peer's: {}.",
+                difference(counts, ours, peer),
                 breakdown(counts, ours),
                 breakdown(counts, peer)
             ));
@@ -563,6 +598,7 @@ fn render(home: &Path, load: &Value, counts: &Counts, elapsed_s: u64) -> Result<
         g("tollgate/signed-no-retry")?,
     );
     let (ab, an, asg) = (g("aliri/bare")?, g("aliri/noop")?, g("aliri/signed")?);
+    let mut bearer_missed = Vec::new();
     for (job, ours, peer, judged) in [
         (
             "Bearer middleware, static token: whole request",
@@ -596,16 +632,7 @@ fn render(home: &Path, load: &Value, counts: &Counts, elapsed_s: u64) -> Result<
             ("—", "(context)")
         };
         if v == "**missed**" {
-            explain.push(format!(
-                "- *{job}: {r:.2}× aliri_reqwest.* By function, tollgate's signed request \
-                 beyond its no-op middleware: {}; aliri_reqwest's: {}.",
-                difference(
-                    counts,
-                    "peer-bearer/tollgate/signed",
-                    "peer-bearer/tollgate/noop"
-                ),
-                difference(counts, "peer-bearer/aliri/signed", "peer-bearer/aliri/noop"),
-            ));
+            bearer_missed.push(format!("{job} {r:.2}×"));
         }
         let _ = writeln!(
             o,
@@ -613,6 +640,25 @@ fn render(home: &Path, load: &Value, counts: &Counts, elapsed_s: u64) -> Result<
             instr(ours),
             instr(peer)
         );
+    }
+    if !bearer_missed.is_empty() {
+        explain.push(format!(
+            "- *Bearer middleware against aliri_reqwest: {}.* By function, tollgate's signed \
+             request beyond its no-op middleware: {}; without the retry copy: {}; \
+             aliri_reqwest's beyond its no-op middleware: {}.",
+            bearer_missed.join("; "),
+            difference(
+                counts,
+                "peer-bearer/tollgate/signed",
+                "peer-bearer/tollgate/noop"
+            ),
+            difference(
+                counts,
+                "peer-bearer/tollgate/signed-no-retry",
+                "peer-bearer/tollgate/noop"
+            ),
+            difference(counts, "peer-bearer/aliri/signed", "peer-bearer/aliri/noop"),
+        ));
     }
     let _ = writeln!(o, "\n{}", PEER_NOTE.trim_end());
 
@@ -809,4 +855,29 @@ fn load_average() -> String {
         .ok()
         .and_then(|t| t.split_whitespace().next().map(str::to_string))
         .unwrap_or_else(|| "unknown".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_fn;
+
+    #[test]
+    fn function_names_keep_type_and_trait() {
+        assert_eq!(
+            short_fn(
+                "<tollgate_auth_core::middleware::AuthMiddleware<S> as \
+                 reqwest_middleware::middleware::Middleware>::handle::{{closure}}"
+            ),
+            "<AuthMiddleware as Middleware>::handle::{{closure}}"
+        );
+        assert_eq!(
+            short_fn("http::header::map::HeaderMap<T>::try_insert2"),
+            "http::header::map::HeaderMap::try_insert2"
+        );
+        assert_eq!(
+            short_fn("<alloc::vec::Vec<T,A> as core::clone::Clone>::clone"),
+            "<Vec as Clone>::clone"
+        );
+        assert_eq!(short_fn("0x86678c"), "0x86678c (no symbol)");
+    }
 }

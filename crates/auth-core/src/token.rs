@@ -221,7 +221,7 @@ impl CachedToken {
     ///
     /// Each request holds a clone of the value, and cloning it writes a reference count.
     /// So that threads on different cores do not all write one count (measured: two tasks
-    /// signed no faster than one), threads are spread over [`HEADER_STRIPES`] copies, each
+    /// signed no faster than one), threads are spread over four copies, each
     /// built on first use by a thread of its stripe; all are dropped with the token.
     pub fn header_with(
         &self,
