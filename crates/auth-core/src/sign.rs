@@ -193,7 +193,7 @@ impl<S: TokenSource> BearerSigner<S> {
     }
 
     /// Puts `auth` and the extra headers on `req`.
-    #[inline]
+    #[inline(always)]
     fn insert(&self, req: &mut Request, auth: HeaderValue) {
         let headers = req.headers_mut();
         headers.insert(http::header::AUTHORIZATION, auth);

@@ -232,6 +232,13 @@ impl CachedToken {
             return Ok(h.clone());
         }
         let mut h = make(self.value.expose_secret())?;
+        // Held by an owner that only counts references: its clones skip the check a
+        // vector-backed value makes on each clone (whether it was promoted to shared).
+        if let Ok(owned) =
+            HeaderValue::from_maybe_shared(bytes::Bytes::from_owner(h.as_bytes().to_vec()))
+        {
+            h = owned;
+        }
         h.set_sensitive(true);
         Ok(slot.get_or_init(|| h).clone())
     }
