@@ -187,6 +187,12 @@ impl<S: Signer> Middleware for AuthMiddleware<S> {
         };
         let receipt = self.signer.sign(&mut req).await?;
         let resp = next.clone().run(req, extensions).await?;
+        // The common case, an answer the signer accepts from its status and headers, is
+        // handed back at once (no body judgement, nothing moved through another future).
+        let status_rejects = self.signer.is_rejection(resp.status(), resp.headers());
+        if !status_rejects && !self.signer.inspect_body(resp.status(), resp.headers()) {
+            return Ok(resp);
+        }
         let (resp, rejected) = judge(&*self.signer, resp).await?;
         if !rejected {
             return Ok(resp);
