@@ -215,18 +215,19 @@ impl<S: TokenSource> Signer for BearerSigner<S> {
     type Receipt = BearerReceipt;
 
     async fn sign(&self, req: &mut Request) -> Result<BearerReceipt, AuthError> {
-        // A warm token is read in place (no reference count is touched). Its result is
-        // used up before the slow path's `.await`, so it takes no room in this future.
+        // A warm token is read in place (no reference count is touched), with the header
+        // this thread's stripe already built. Its result is used up before the slow path's
+        // `.await`, so it takes no room in this future.
         if let Some((auth, token_id)) = self
             .cache
-            .with_warm(|t| bearer_header(t).ok().map(|h| (h, t.id())))
+            .with_warm(|t| t.built_header().map(|h| (h, t.id())))
             .flatten()
         {
             self.insert(req, auth);
             return Ok(BearerReceipt { token_id });
         }
-        // Otherwise the cache decides (refresh, fetch, backoff) and hands out its token; a
-        // token that cannot be a header value gets its error here.
+        // Otherwise the cache decides (refresh, fetch, backoff) and hands out its token; the
+        // header is built here (a token that cannot be a header value gets its error).
         let token = self.cache.token().await?;
         self.insert(req, bearer_header(&token)?);
         Ok(BearerReceipt {

@@ -243,6 +243,13 @@ impl CachedToken {
         Ok(slot.get_or_init(|| h).clone())
     }
 
+    /// The header value [`header_with`](Self::header_with) built for this thread's stripe,
+    /// if it has been built (the signer's warm path; the slow path builds it).
+    #[inline]
+    pub(crate) fn built_header(&self) -> Option<HeaderValue> {
+        self.header[thread_stripe()].get().cloned()
+    }
+
     /// The moment its lifetime counts from, by the cache's clock: when its request was sent
     /// (the server counts from some moment after that, so a slow answer cannot carry the
     /// token past the server's expiry), or when it was read from a shared store.
