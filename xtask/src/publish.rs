@@ -50,6 +50,30 @@ fn clear_stale_local_packages() {
     }
 }
 
+/// Removes what an earlier check compiled of the tollgate packages. Verification builds
+/// each package against the others as registry packages of the same version, and cargo
+/// never rebuilds a registry package it has compiled before (registry sources do not
+/// change), so a second check would link against the first one's code. `cargo clean -p`
+/// removes every build of the package, the workspace's own ones included, which the next
+/// build redoes.
+fn clean_compiled_packages(root: &Path) -> Result<(), String> {
+    let mut cmd = Command::new(cargo());
+    cmd.current_dir(root).args(["clean", "--quiet"]);
+    for (name, _) in packages(root)? {
+        cmd.args(["-p", &name]);
+    }
+    let status = cmd
+        .status()
+        .map_err(|e| format!("cannot run cargo clean: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "cargo clean of the tollgate packages failed: {status}"
+        ))
+    }
+}
+
 /// The workspace root (the xtask crate's parent).
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -189,6 +213,10 @@ fn test_packages(root: &Path) -> Result<(), String> {
 /// them); `--no-test` packages and builds without running the packaged tests.
 pub fn run(args: &[String]) -> ExitCode {
     clear_stale_local_packages();
+    if let Err(e) = clean_compiled_packages(&workspace_root()) {
+        eprintln!("publish-check: {e}");
+        return ExitCode::FAILURE;
+    }
     let mut cmd = Command::new(cargo());
     let mut run_tests = true;
     cmd.args([
