@@ -103,18 +103,12 @@ impl<S: Signer> AuthMiddleware<S> {
     }
 }
 
-/// Lets the signer judge `resp`: from status and headers, then — when it asks and the body
-/// is announced to be small — from the body, rebuilding the response intact.
-async fn judge<S: Signer>(
+/// Lets the signer judge `resp` from its body (asked for by [`Signer::inspect_body`]) when
+/// the body is announced to be small, rebuilding the response intact.
+async fn judge_body<S: Signer>(
     signer: &S,
     resp: Response,
 ) -> reqwest_middleware::Result<(Response, bool)> {
-    if signer.is_rejection(resp.status(), resp.headers()) {
-        return Ok((resp, true));
-    }
-    if !signer.inspect_body(resp.status(), resp.headers()) {
-        return Ok((resp, false));
-    }
     // Only a body of announced, bounded length: a stream or a large download is left alone.
     if resp.content_length().is_none_or(|n| n > MAX_INSPECTED_BODY) {
         return Ok((resp, false));
@@ -187,13 +181,16 @@ impl<S: Signer> Middleware for AuthMiddleware<S> {
         };
         let receipt = self.signer.sign(&mut req).await?;
         let resp = next.clone().run(req, extensions).await?;
-        // The common case, an answer the signer accepts from its status and headers, is
-        // handed back at once (no body judgement, nothing moved through another future).
-        let status_rejects = self.signer.is_rejection(resp.status(), resp.headers());
-        if !status_rejects && !self.signer.inspect_body(resp.status(), resp.headers()) {
+        // The signer judges from status and headers; only when it asks (and the answer is
+        // not already a rejection) from the body too. The common case, an accepted answer
+        // with no body to read, is handed back at once.
+        let (resp, rejected) = if self.signer.is_rejection(resp.status(), resp.headers()) {
+            (resp, true)
+        } else if self.signer.inspect_body(resp.status(), resp.headers()) {
+            judge_body(&*self.signer, resp).await?
+        } else {
             return Ok(resp);
-        }
-        let (resp, rejected) = judge(&*self.signer, resp).await?;
+        };
         if !rejected {
             return Ok(resp);
         }

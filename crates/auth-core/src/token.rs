@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime};
 use std::sync::OnceLock;
 
 use http::HeaderValue;
+use secrecy::zeroize::Zeroizing;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::clock::SharedClock;
@@ -232,11 +233,11 @@ impl CachedToken {
             return Ok(h.clone());
         }
         let mut h = make(self.value.expose_secret())?;
-        // Held by an owner that only counts references: its clones skip the check a
-        // vector-backed value makes on each clone (whether it was promoted to shared).
-        if let Ok(owned) =
-            HeaderValue::from_maybe_shared(bytes::Bytes::from_owner(h.as_bytes().to_vec()))
-        {
+        // The copy kept is held by an owner that wipes it when the last request holding it
+        // is dropped, and whose clones only count references (a vector-backed value checks
+        // on each clone whether it was promoted to shared).
+        let kept = Zeroizing::new(h.as_bytes().to_vec());
+        if let Ok(owned) = HeaderValue::from_maybe_shared(bytes::Bytes::from_owner(kept)) {
             h = owned;
         }
         h.set_sensitive(true);
@@ -407,6 +408,40 @@ mod tests {
         });
         let n = built.load(Ordering::Relaxed);
         assert!((1..=HEADER_STRIPES).contains(&n), "built {n} times");
+    }
+
+    #[test]
+    fn threads_take_different_copies_of_the_header() {
+        let tok = CachedToken::new(
+            SecretString::from("tok".to_string()),
+            Some(Duration::from_secs(600)),
+            None,
+            SystemTime::UNIX_EPOCH,
+            &timing(),
+        )
+        .expect("token");
+        let make = |t: &str| {
+            HeaderValue::try_from(format!("Bearer {t}"))
+                .map_err(|_| AuthError::new(ErrorKind::InvalidResponse, "bad"))
+        };
+        // Threads started one after another take stripes in turn, so their clones do not
+        // all count references on one buffer (other tests' threads may take stripes in
+        // between, but not so that all of these land on one).
+        let buffers: std::collections::BTreeSet<usize> = (0..2 * HEADER_STRIPES)
+            .map(|_| {
+                std::thread::scope(|s| {
+                    s.spawn(|| tok.header_with(make).expect("header").as_bytes().as_ptr() as usize)
+                        .join()
+                        .expect("thread")
+                })
+            })
+            .collect();
+        assert!(buffers.len() > 1, "every thread shares one header buffer");
+        // A thread reads its own stripe's copy again, the one the warm path takes.
+        let own = tok.header_with(make).expect("header");
+        let built = tok.built_header().expect("built for this thread's stripe");
+        assert_eq!(own.as_bytes().as_ptr(), built.as_bytes().as_ptr());
+        assert!(built.is_sensitive());
     }
 
     #[test]

@@ -351,3 +351,41 @@ async fn pass_unsigned_guards_requests_outside_the_scope_and_skipped_ones() {
         "only the clean request reached the server"
     );
 }
+
+/// The `Authorization` header `signer` puts on a fresh request.
+async fn signed_with(
+    signer: &tollgate_auth_core::BearerSigner<Numbered>,
+) -> (String, tollgate_auth_core::BearerReceipt) {
+    let mut req = Request::new(
+        reqwest::Method::GET,
+        "https://api.example.com/x".parse().expect("url"),
+    );
+    let receipt = signer.sign(&mut req).await.expect("sign");
+    let auth = req.headers()["authorization"]
+        .to_str()
+        .expect("ascii")
+        .to_string();
+    (auth, receipt)
+}
+
+#[tokio::test]
+async fn a_bearer_receipt_rejects_only_the_token_it_was_signed_with() {
+    let signer = bearer(false);
+    let (auth, old) = signed_with(&signer).await;
+    assert_eq!(auth, "Bearer tok-1");
+    // The same token again (warm path): the same receipt.
+    let (auth, again) = signed_with(&signer).await;
+    assert_eq!(auth, "Bearer tok-1");
+    assert_eq!(again, old);
+    // Another request replaced the token meanwhile.
+    signer.cache().invalidate();
+    let (auth, new) = signed_with(&signer).await;
+    assert_eq!(auth, "Bearer tok-2");
+    assert_ne!(new, old);
+    // A late rejection of the request signed with tok-1 keeps tok-2 (signing again helps).
+    assert!(signer.on_rejected(&old));
+    assert_eq!(signed_with(&signer).await.0, "Bearer tok-2");
+    // A rejection of tok-2 drops it.
+    assert!(signer.on_rejected(&new));
+    assert_eq!(signed_with(&signer).await.0, "Bearer tok-3");
+}
