@@ -23,7 +23,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use reqwest_middleware::{ClientBuilder, ClientWithMiddleware, Middleware, Next};
+use reqwest_middleware::{ClientBuilder, Middleware, Next};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use snap_b2b::sign::{HmacKey, SignatureEncoding, sign_symmetric, symmetric_string_to_sign};
@@ -355,44 +355,29 @@ impl<S: Signer> Signer for NoRetry<S> {
 }
 
 const REQUESTS: u64 = 200;
+/// Repetitions of each request case (see `requests_group`).
+const REPEATS: usize = 3;
 
-fn plain_case(
-    rt: &tokio::runtime::Runtime,
-    label: &str,
-    client: &reqwest::Client,
-    t: &reqwest::Request,
-) {
-    case(label, REQUESTS, || {
-        rt.block_on(async {
-            let r = client
-                .execute(t.try_clone().expect("clone"))
-                .await
-                .expect("send");
-            assert!(r.status().is_success());
-            black_box(r.bytes().await.expect("body"));
+/// One request case: `$client` (a bare client or one with middleware, of either reqwest
+/// stack) sends a copy of `$req` and reads the answer, which must be a success. The label
+/// carries the repetition (`#<rep>`): the driver keeps each case's fewest instructions.
+macro_rules! request_case {
+    ($rt:expr, $rep:expr, $label:expr, $client:expr, $req:expr $(,)?) => {
+        case(&format!("{}#{}", $label, $rep), REQUESTS, || {
+            $rt.block_on(async {
+                let r = $client
+                    .execute($req.try_clone().expect("clone"))
+                    .await
+                    .expect("send");
+                assert!(r.status().is_success());
+                black_box(r.bytes().await.expect("body"));
+            })
         })
-    });
-}
-
-fn mw_case(
-    rt: &tokio::runtime::Runtime,
-    label: &str,
-    client: &ClientWithMiddleware,
-    t: &reqwest::Request,
-) {
-    case(label, REQUESTS, || {
-        rt.block_on(async {
-            let r = client
-                .execute(t.try_clone().expect("clone"))
-                .await
-                .expect("send");
-            assert!(r.status().is_success());
-            black_box(r.bytes().await.expect("body"));
-        })
-    });
+    };
 }
 
 fn request_rows<S: Signer>(
+    rep: usize,
     rt: &tokio::runtime::Runtime,
     client: &reqwest::Client,
     p: &Provider<S>,
@@ -413,46 +398,38 @@ fn request_rows<S: Signer>(
         t_pre.headers_mut().insert(n, v);
     }
     // Interleaved, so that a slow drift of the process (heap growth) hits every variant.
-    plain_case(rt, &format!("request/{}/bare", p.name), client, &t);
-    mw_case(rt, &format!("request/{}/noop", p.name), &noop, &t);
-    plain_case(
+    request_case!(rt, rep, &format!("request/{}/bare", p.name), client, &t);
+    request_case!(rt, rep, &format!("request/{}/noop", p.name), &noop, &t);
+    request_case!(
         rt,
+        rep,
         &format!("request/{}/bare-headers", p.name),
         client,
         &t_pre,
     );
-    mw_case(
+    request_case!(
         rt,
+        rep,
         &format!("request/{}/noop-headers", p.name),
         &noop,
         &t_pre,
     );
-    mw_case(rt, &format!("request/{}/signed", p.name), &signed, &t);
-    mw_case(
+    request_case!(rt, rep, &format!("request/{}/signed", p.name), &signed, &t);
+    request_case!(
         rt,
+        rep,
         &format!("request/{}/signed-no-retry", p.name),
         &no_retry,
         &t,
     );
     // The retry copy alone (what `signed` pays over `signed-no-retry`).
-    case(&format!("request/{}/retry-copy", p.name), REQUESTS, || {
-        black_box(t.try_clone());
-    });
-}
-
-/// A token source handing out one token valid for a day (the static-token peer rows).
-struct StaticToken;
-
-impl auth_core::TokenSource for StaticToken {
-    async fn fetch(
-        &self,
-        _: &auth_core::FetchContext,
-    ) -> Result<auth_core::FetchedToken, auth_core::AuthError> {
-        Ok(auth_core::FetchedToken::new(
-            "bench-static-access-token-0123456789abcdef",
-            std::time::Duration::from_secs(86_400),
-        ))
-    }
+    case(
+        &format!("request/{}/retry-copy#{rep}", p.name),
+        REQUESTS,
+        || {
+            black_box(t.try_clone());
+        },
+    );
 }
 
 /// A middleware that does nothing, for reqwest-middleware 0.4 (the aliri side).
@@ -475,6 +452,7 @@ impl reqwest_middleware04::Middleware for Noop04 {
 /// `AccessTokenMiddleware` over a `TokenWatcher` on reqwest 0.12 / reqwest-middleware 0.4 (the
 /// stack it supports), each against its own bare client, all on the same loopback server.
 fn bearer_peer_rows(
+    rep: usize,
     fakes: &tokio::runtime::Runtime,
     rt: &tokio::runtime::Runtime,
     client: &reqwest::Client,
@@ -483,7 +461,7 @@ fn bearer_peer_rows(
     let url = format!("{base}/bearer/resource");
     let t = client.get(&url).build().expect("request");
     let signer = Arc::new(auth_core::BearerSigner::new(
-        auth_core::TokenCache::new(StaticToken),
+        auth_core::TokenCache::new(common::StaticToken),
         Vec::new(),
     ));
     let signed = ClientBuilder::new(client.clone())
@@ -497,10 +475,8 @@ fn bearer_peer_rows(
     let client12 = reqwest012::Client::builder().build().expect("client");
     let watcher = fakes
         .block_on(aliri_tokens::TokenWatcher::spawn_from_token_source(
-            aliri_tokens::sources::ConstTokenSource::new(
-                "bench-static-access-token-0123456789abcdef",
-            )
-            .with_token_valid_for(aliri_clock::DurationSecs(86_400)),
+            aliri_tokens::sources::ConstTokenSource::new(common::STATIC_TOKEN)
+                .with_token_valid_for(aliri_clock::DurationSecs(86_400)),
             aliri_tokens::jitter::NullJitter,
             aliri_tokens::backoff::ErrorBackoffConfig::default(),
         ))
@@ -534,12 +510,12 @@ fn bearer_peer_rows(
     let mut t_with = t.try_clone().expect("clone");
     t_with.headers_mut().insert(
         http::header::AUTHORIZATION,
-        http::HeaderValue::from_static("Bearer bench-static-access-token-0123456789abcdef"),
+        http::HeaderValue::from_static(common::STATIC_BEARER),
     );
     let mut t12_with = t12.try_clone().expect("clone");
     t12_with.headers_mut().insert(
         http::header::AUTHORIZATION,
-        http::HeaderValue::from_static("Bearer bench-static-access-token-0123456789abcdef"),
+        http::HeaderValue::from_static(common::STATIC_BEARER),
     );
     let unsigned = rt.block_on(async {
         client12
@@ -553,35 +529,19 @@ fn bearer_peer_rows(
         "the loopback server must refuse unsigned /bearer requests"
     );
 
-    plain_case(rt, "peer-bearer/tollgate/bare", client, &t_with);
-    mw_case(rt, "peer-bearer/tollgate/noop", &noop, &t_with);
-    mw_case(rt, "peer-bearer/tollgate/signed", &signed, &t);
-    mw_case(rt, "peer-bearer/tollgate/signed-no-retry", &no_retry, &t);
-    case("peer-bearer/aliri/bare", REQUESTS, || {
-        rt.block_on(async {
-            let r = client12
-                .execute(t12_with.try_clone().expect("clone"))
-                .await
-                .expect("send");
-            assert!(r.status().is_success());
-            black_box(r.bytes().await.expect("body"));
-        })
-    });
-    for (label, c, req) in [
-        ("peer-bearer/aliri/noop", &noop12, &t12_with),
-        ("peer-bearer/aliri/signed", &aliri, &t12),
-    ] {
-        case(label, REQUESTS, || {
-            rt.block_on(async {
-                let r = c
-                    .execute(req.try_clone().expect("clone"))
-                    .await
-                    .expect("send");
-                assert!(r.status().is_success());
-                black_box(r.bytes().await.expect("body"));
-            })
-        });
-    }
+    request_case!(rt, rep, "peer-bearer/tollgate/bare", client, &t_with);
+    request_case!(rt, rep, "peer-bearer/tollgate/noop", &noop, &t_with);
+    request_case!(rt, rep, "peer-bearer/tollgate/signed", &signed, &t);
+    request_case!(
+        rt,
+        rep,
+        "peer-bearer/tollgate/signed-no-retry",
+        &no_retry,
+        &t
+    );
+    request_case!(rt, rep, "peer-bearer/aliri/bare", client12, &t12_with);
+    request_case!(rt, rep, "peer-bearer/aliri/noop", noop12, &t12_with);
+    request_case!(rt, rep, "peer-bearer/aliri/signed", aliri, &t12);
 }
 
 fn requests_group(addr: &str) {
@@ -611,13 +571,19 @@ fn requests_group(addr: &str) {
             black_box(r.bytes().await.expect("body"));
         });
     }
-    request_rows(&rt, &client, &dragonpass, &base);
-    request_rows(&rt, &client, &v5, &base);
-    request_rows(&rt, &client, &holidu, &base);
-    request_rows(&rt, &client, &gtr_sso, &base);
-    request_rows(&rt, &client, &gtr_app, &base);
-    request_rows(&rt, &client, &snap, &base);
-    bearer_peer_rows(&fakes, &rt, &client, &base);
+    // Every case runs REPEATS times, interleaved with the others. What a request costs
+    // glibc's allocator depends on the state its earlier requests left (a consolidation
+    // of freed chunks costs a few hundred instructions), so the driver keeps each case's
+    // fewest instructions: the cost without that bookkeeping, the same for every case.
+    for rep in 0..REPEATS {
+        request_rows(rep, &rt, &client, &dragonpass, &base);
+        request_rows(rep, &rt, &client, &v5, &base);
+        request_rows(rep, &rt, &client, &holidu, &base);
+        request_rows(rep, &rt, &client, &gtr_sso, &base);
+        request_rows(rep, &rt, &client, &gtr_app, &base);
+        request_rows(rep, &rt, &client, &snap, &base);
+        bearer_peer_rows(rep, &fakes, &rt, &client, &base);
+    }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -12,10 +12,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use auth_core::{
-    AuthError, AuthMiddleware, BearerSigner, FetchContext, FetchedToken, Signer, TokenCache,
-    TokenSource,
-};
+use auth_core::{AuthMiddleware, BearerSigner, Signer, TokenCache};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
@@ -249,17 +246,38 @@ async fn measure<S: Signer>(p: &Provider<S>, base: &str) -> Value {
     })
 }
 
-/// A token source handing out one static token (the contention bench measures the cache's
-/// warm path, not a fetch).
-struct StaticToken;
-
-/// The token [`StaticToken`] hands out.
-const STATIC_TOKEN: &str = "contention-bench-token";
-
-impl TokenSource for StaticToken {
-    async fn fetch(&self, _cx: &FetchContext) -> Result<FetchedToken, AuthError> {
-        Ok(FetchedToken::new(STATIC_TOKEN, Duration::from_secs(3600)))
-    }
+/// Operations per second of `tasks` tasks on `rt`, each running the work `make` gives it
+/// `per_task` times on a request of its own.
+fn per_second<W>(
+    rt: &tokio::runtime::Runtime,
+    tasks: usize,
+    per_task: usize,
+    make: impl Fn() -> W,
+) -> f64
+where
+    W: FnMut(&mut reqwest::Request) + Send + 'static,
+{
+    let start = Instant::now();
+    rt.block_on(async {
+        let handles: Vec<_> = (0..tasks)
+            .map(|_| {
+                let mut work = make();
+                tokio::spawn(async move {
+                    let mut req = reqwest::Request::new(
+                        reqwest::Method::GET,
+                        "http://127.0.0.1:9/x".parse().expect("url"),
+                    );
+                    for _ in 0..per_task {
+                        work(&mut req);
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.await.expect("task");
+        }
+    });
+    (per_task * tasks) as f64 / start.elapsed().as_secs_f64()
 }
 
 /// Signatures per second of a warm bearer signer (system clock) shared by `tasks` tasks
@@ -272,7 +290,7 @@ fn contention() -> Value {
         .build()
         .expect("runtime");
     let signer = Arc::new(BearerSigner::new(
-        TokenCache::new(StaticToken),
+        TokenCache::new(common::StaticToken),
         vec![(
             http::HeaderName::from_static("x-program-id"),
             http::HeaderValue::from_static("bench"),
@@ -288,61 +306,34 @@ fn contention() -> Value {
     for _ in 0..ROUNDS {
         for (i, &tasks) in counts.iter().enumerate() {
             let per_task = TOTAL / tasks;
-            let start = Instant::now();
-            rt.block_on(async {
-                let handles: Vec<_> = (0..tasks)
-                    .map(|_| {
-                        let signer = signer.clone();
-                        tokio::spawn(async move {
-                            let mut req = reqwest::Request::new(
-                                reqwest::Method::GET,
-                                "http://127.0.0.1:9/x".parse().expect("url"),
-                            );
-                            for _ in 0..per_task {
-                                now(signer.sign(&mut req)).expect("sign");
-                            }
-                        })
-                    })
-                    .collect();
-                for h in handles {
-                    h.await.expect("task");
+            // The signer shared by every task.
+            let signed = per_second(&rt, tasks, per_task, || {
+                let signer = signer.clone();
+                move |req: &mut reqwest::Request| {
+                    now(signer.sign(req)).expect("sign");
                 }
             });
-            rounds[i].push((per_task * tasks) as f64 / start.elapsed().as_secs_f64());
-            let start = Instant::now();
-            rt.block_on(async {
-                let handles: Vec<_> = (0..tasks)
-                    .map(|_| {
-                        tokio::spawn(async move {
-                            let own = [
-                                (
-                                    http::header::AUTHORIZATION,
-                                    http::HeaderValue::from_str(&format!("Bearer {STATIC_TOKEN}"))
-                                        .expect("header"),
-                                ),
-                                (
-                                    http::HeaderName::from_static("x-program-id"),
-                                    http::HeaderValue::from_static("bench"),
-                                ),
-                            ];
-                            let mut req = reqwest::Request::new(
-                                reqwest::Method::GET,
-                                "http://127.0.0.1:9/x".parse().expect("url"),
-                            );
-                            for _ in 0..per_task {
-                                let h = std::hint::black_box(&mut req).headers_mut();
-                                for (n, v) in &own {
-                                    h.insert(n.clone(), v.clone());
-                                }
-                            }
-                        })
-                    })
-                    .collect();
-                for h in handles {
-                    h.await.expect("task");
+            rounds[i].push(signed);
+            // The floor: each task's own copies of the same two headers.
+            let floor = per_second(&rt, tasks, per_task, || {
+                let own = [
+                    (
+                        http::header::AUTHORIZATION,
+                        http::HeaderValue::from_str(common::STATIC_BEARER).expect("header"),
+                    ),
+                    (
+                        http::HeaderName::from_static("x-program-id"),
+                        http::HeaderValue::from_static("bench"),
+                    ),
+                ];
+                move |req: &mut reqwest::Request| {
+                    let h = std::hint::black_box(req).headers_mut();
+                    for (n, v) in &own {
+                        h.insert(n.clone(), v.clone());
+                    }
                 }
             });
-            floor_rounds[i].push((per_task * tasks) as f64 / start.elapsed().as_secs_f64());
+            floor_rounds[i].push(floor);
         }
     }
     let stats = |r: Vec<f64>| {

@@ -413,7 +413,11 @@ fn render(home: &Path, load: &Value, counts: &Counts, elapsed_s: u64) -> Result<
          reqwest-middleware with a middleware that only calls `next`; (c) with the provider's \
          `AuthMiddleware`; (c′) the same with retries switched off (no retry copy); the retry \
          copy alone is `Request::try_clone` of the unsigned request. SNAP requests POST its \
-         sample body.\n\n\
+         sample body. Each case (and each peer row of section 4's bearer middleware) runs three \
+         times, interleaved with the others, and keeps its fewest instructions: what a request \
+         costs glibc's allocator depends on the state earlier requests left it in (a \
+         consolidation of freed chunks costs a few hundred instructions), which moved single \
+         runs by about 1%.\n\n\
          (a) and (b) send the same request as (c): the headers the signer adds are already in \
          it (taken from one signature made before counting), as a client that wrote them by \
          hand would send it, so the ratios are what signing and the middleware cost, not \

@@ -11,6 +11,28 @@ use auth_core::{CacheConfig, ManualClock, Signer};
 use futures::FutureExt;
 use http::{HeaderName, HeaderValue};
 
+/// The token [`StaticToken`] hands out.
+pub const STATIC_TOKEN: &str = "bench-static-access-token-0123456789abcdef";
+
+/// `Authorization: Bearer` [`STATIC_TOKEN`], as a hand-written client would send it.
+pub const STATIC_BEARER: &str = "Bearer bench-static-access-token-0123456789abcdef";
+
+/// A token source handing out [`STATIC_TOKEN`], valid for a day: for the rows that measure
+/// the warm path and the middleware, not a provider.
+pub struct StaticToken;
+
+impl auth_core::TokenSource for StaticToken {
+    async fn fetch(
+        &self,
+        _: &auth_core::FetchContext,
+    ) -> Result<auth_core::FetchedToken, auth_core::AuthError> {
+        Ok(auth_core::FetchedToken::new(
+            STATIC_TOKEN,
+            std::time::Duration::from_secs(86_400),
+        ))
+    }
+}
+
 /// A cold signer and the token fetches its cache has started.
 pub struct Cold<S> {
     /// A signer with an empty cache.
