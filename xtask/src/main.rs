@@ -94,6 +94,14 @@ fn conformance(only: &[String]) -> ExitCode {
                                 )
                                 .await,
                             );
+                            report.results.push(
+                                testkit::conformance::run_redis_foreign_keys(
+                                    target.as_ref(),
+                                    &redis.url(),
+                                    &key,
+                                )
+                                .await,
+                            );
                         }
                         Err(e) => report.results.push(testkit::conformance::ScenarioResult {
                             scenario: "fleet: 8 caches -> 1 fetch",

@@ -851,12 +851,19 @@ impl<S: TokenSource> TokenCache<S> {
                     clock: inner.clock.clone(),
                 };
                 tracing::debug!(cache = inner.name, "fetching token");
-                let fetched = match tokio::time::timeout(
-                    inner.config.fetch_timeout,
-                    inner.obtain(&cx, rejected, refreshing),
-                )
-                .await
-                {
+                // A panicking source is a failed fetch, backed off like any other: left to
+                // kill the task, it would read as a dead fetch that every caller restarts.
+                let obtain = std::panic::AssertUnwindSafe(inner.obtain(&cx, rejected, refreshing))
+                    .catch_unwind()
+                    .map(|r| {
+                        r.unwrap_or_else(|_| {
+                            Err(AuthError::new(
+                                ErrorKind::Internal,
+                                "the token source panicked while fetching",
+                            ))
+                        })
+                    });
+                let fetched = match tokio::time::timeout(inner.config.fetch_timeout, obtain).await {
                     Ok(r) => r,
                     Err(_) => Err(AuthError::new(
                         ErrorKind::Timeout,

@@ -6,9 +6,10 @@
 //!
 //! ```no_run
 //! # fn demo<S: tollgate_auth_core::Signer>(signer: S) {
-//! let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
-//!     .with(tollgate_auth_core::AuthMiddleware::new(signer))
-//!     .build();
+//! let mw = tollgate_auth_core::AuthMiddleware::new(signer);
+//! // Signed headers never follow a redirect to another origin.
+//! let http = reqwest::Client::builder().redirect(mw.redirect_policy()).build().expect("client");
+//! let client = reqwest_middleware::ClientBuilder::new(http).with(mw).build();
 //! # }
 //! ```
 //!

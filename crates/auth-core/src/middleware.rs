@@ -35,16 +35,22 @@ pub struct SkipAuth;
 /// [`AuthError`](crate::AuthError).
 ///
 /// Requests outside the scope (another host, port or scheme; plain HTTP off loopback) pass
-/// through unsigned. [`AuthMiddleware::new`] signs for [`Scope::any`]; provider crates
+/// through unsigned. A signed request whose answer comes from outside the scope (the
+/// client followed a redirect there) is an [`ErrorKind::InvalidResponse`](crate::ErrorKind)
+/// error: give the client [`Scope::redirect_policy`] so that signed headers never leave the
+/// scope in the first place. [`AuthMiddleware::new`] signs for [`Scope::any`]; provider crates
 /// build their middleware with their configured origins.
 ///
 /// ```no_run
 /// # fn demo<S: tollgate_auth_core::Signer>(signer: S) -> Result<(), tollgate_auth_core::AuthError> {
 /// use reqwest_middleware::ClientBuilder;
 /// use tollgate_auth_core::{AuthMiddleware, Scope};
-/// let existing = reqwest::Client::new();
 /// let mw = AuthMiddleware::new(signer).with_scope(Scope::origin("https://api.example.com")?);
-/// let client = ClientBuilder::new(existing).with(mw).build();
+/// let http = reqwest::Client::builder()
+///     .redirect(mw.redirect_policy()) // signed headers never follow a redirect out
+///     .build()
+///     .expect("client");
+/// let client = ClientBuilder::new(http).with(mw).build();
 /// # Ok(()) }
 /// ```
 pub struct AuthMiddleware<S> {
@@ -100,6 +106,36 @@ impl<S: Signer> AuthMiddleware<S> {
     /// The origins this middleware signs for.
     pub fn scope(&self) -> &Scope {
         &self.scope
+    }
+
+    /// The redirect policy to build the client under this middleware with: signed requests
+    /// never follow a redirect out of the scope ([`Scope::redirect_policy`]).
+    pub fn redirect_policy(&self) -> reqwest::redirect::Policy {
+        self.scope.redirect_policy()
+    }
+}
+
+impl<S> AuthMiddleware<S> {
+    /// `resp`, if it came from inside the scope. An answer from elsewhere means the client
+    /// followed a redirect out of the scope with the signed headers: a typed error, never a
+    /// success (build the client with [`Scope::redirect_policy`] so that it does not).
+    fn in_scope(&self, resp: Response) -> reqwest_middleware::Result<Response> {
+        if self.scope.allows(resp.url()) {
+            return Ok(resp);
+        }
+        let origin = resp.url().origin().ascii_serialization();
+        Err(reqwest_middleware::Error::middleware(
+            crate::AuthError::new(
+                crate::ErrorKind::InvalidResponse,
+                format!(
+                    "the answer to a signed request came from another origin ({origin}): the \
+                     HTTP client followed a redirect out of the signer's scope, and the signed \
+                     headers went with it; build the client with \
+                     .redirect(scope.redirect_policy())"
+                ),
+            )
+            .with_retryable(false),
+        ))
     }
 }
 
@@ -180,7 +216,7 @@ impl<S: Signer> Middleware for AuthMiddleware<S> {
             None
         };
         let receipt = self.signer.sign(&mut req).await?;
-        let resp = next.clone().run(req, extensions).await?;
+        let resp = self.in_scope(next.clone().run(req, extensions).await?)?;
         // The signer judges from status and headers; only when it asks (and the answer is
         // not already a rejection) from the body too. The common case, an accepted answer
         // with no body to read, is handed back at once.
@@ -203,6 +239,6 @@ impl<S: Signer> Middleware for AuthMiddleware<S> {
         drain(resp).await;
         self.signer.sign(&mut again).await?;
         // A rejection of the retry is not a token problem: the caller sees it as it is.
-        next.run(again, extensions).await
+        self.in_scope(next.run(again, extensions).await?)
     }
 }

@@ -29,6 +29,7 @@ use std::time::Duration;
 
 use crate::cache::CacheConfig;
 use crate::clock::{SharedClock, system_clock};
+use crate::error::AuthError;
 use crate::scope::Origins;
 
 /// The settings every provider builder shares (see the [module docs](self)).
@@ -36,7 +37,7 @@ use crate::scope::Origins;
 pub struct ProviderOptions {
     clock: Option<SharedClock>,
     cache: Option<CacheConfig>,
-    http: Option<reqwest::Client>,
+    http: Option<Result<reqwest::Client, AuthError>>,
     token_lifetime: Option<Duration>,
     origins: Origins,
 }
@@ -62,15 +63,25 @@ impl ProviderOptions {
         self.cache = Some(config);
     }
 
-    /// The HTTP client set for token requests, if any (providers default to
-    /// [`token_client`](crate::transport::token_client)).
-    pub fn http_client(&self) -> Option<reqwest::Client> {
-        self.http.clone()
+    /// The client for token requests: the one built from the builder given to
+    /// [`set_http_client`](Self::set_http_client), or auth-core's
+    /// [`token_client`](crate::transport::token_client).
+    pub fn token_http_client(&self) -> Result<reqwest::Client, AuthError> {
+        match &self.http {
+            Some(built) => built.clone(),
+            None => crate::transport::token_client(),
+        }
     }
 
-    /// Sets the HTTP client for token requests.
-    pub fn set_http_client(&mut self, client: reqwest::Client) {
-        self.http = Some(client);
+    /// Whether a client for token requests was given.
+    pub fn has_http_client(&self) -> bool {
+        self.http.is_some()
+    }
+
+    /// Sets the client for token requests from `builder`, with redirects turned off
+    /// whatever the builder said ([`token_client_from`](crate::transport::token_client_from)).
+    pub fn set_http_client(&mut self, builder: reqwest::ClientBuilder) {
+        self.http = Some(crate::transport::token_client_from(builder));
     }
 
     /// The token lifetime set, if any (each provider has its own default and bounds).
@@ -122,12 +133,14 @@ macro_rules! builder_options {
         }
     };
     (@one http_client) => {
-        /// The HTTP client for token requests (for a proxy or your own TLS settings);
-        /// default: auth-core's token client (no redirects, bounded timeouts). Requests you
-        /// send go through your own client, not this one.
+        /// The HTTP client for token requests (for a proxy or your own TLS settings), as a
+        /// builder: tollgate turns its redirects off, since a token request carries a
+        /// secret that a redirect would re-post elsewhere. Default: auth-core's token
+        /// client (no redirects, bounded timeouts). Requests you send go through your own
+        /// client, not this one.
         #[must_use]
-        pub fn http_client(mut self, client: reqwest::Client) -> Self {
-            self.options.set_http_client(client);
+        pub fn http_client(mut self, builder: reqwest::ClientBuilder) -> Self {
+            self.options.set_http_client(builder);
             self
         }
     };

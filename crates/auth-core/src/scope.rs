@@ -13,24 +13,27 @@ use url::Url;
 
 use crate::error::AuthError;
 
-/// Whether `url`'s host is a loopback address (`127.0.0.0/8`, `[::1]`) or `localhost`.
+/// Whether `url`'s host is a loopback address (`127.0.0.0/8`, `[::1]`) or exactly
+/// `localhost`. Names under `.localhost` do not count: resolvers may send them to DNS.
 ///
 /// ```
 /// use tollgate_auth_core::scope::is_loopback;
 /// assert!(is_loopback(&"http://127.0.0.1:8080/x".parse().unwrap()));
 /// assert!(is_loopback(&"http://localhost/".parse().unwrap()));
+/// assert!(!is_loopback(&"http://api.localhost/".parse().unwrap()));
 /// assert!(!is_loopback(&"http://10.0.0.1/".parse().unwrap()));
 /// ```
 pub fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
         Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        Some(url::Host::Domain(d)) => {
-            d.eq_ignore_ascii_case("localhost") || d.to_ascii_lowercase().ends_with(".localhost")
-        }
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         None => false,
     }
 }
+
+/// The most redirects [`Scope::redirect_policy`] follows in one chain (reqwest's default).
+pub const MAX_REDIRECTS: usize = 10;
 
 /// Checks a token or login endpoint URL: `https`, or `http` on loopback only — unless
 /// `allow_insecure_http` is set (an explicit opt-in for test setups off loopback). Plain
@@ -182,6 +185,43 @@ impl Scope {
         self
     }
 
+    /// A redirect policy for the `reqwest::Client` under the middleware: a chain that starts
+    /// inside this scope (a signed request) follows redirects only while they stay inside
+    /// it, and hands the first redirect that leaves it back to the caller as the 3xx answer
+    /// it is; any other chain is followed as reqwest's default policy does (at most
+    /// [`MAX_REDIRECTS`] hops).
+    ///
+    /// Why: reqwest drops `Authorization` on a cross-host redirect, but not the other
+    /// headers a signer adds (`X-SIGNATURE`, `X-PARTNER-ID`, `X-EXTERNAL-ID`, a customer
+    /// token…), and a middleware cannot see the hops a client follows. Without this policy
+    /// a signed request redirected elsewhere carries those headers there; the middleware
+    /// then refuses the answer, but too late.
+    ///
+    /// ```
+    /// use tollgate_auth_core::Scope;
+    /// let scope = Scope::origin("https://api.example.com")?;
+    /// let http = reqwest::Client::builder()
+    ///     .redirect(scope.redirect_policy())
+    ///     .build()
+    ///     .expect("client");
+    /// # let _ = http;
+    /// # Ok::<(), tollgate_auth_core::AuthError>(())
+    /// ```
+    pub fn redirect_policy(&self) -> reqwest::redirect::Policy {
+        let scope = self.clone();
+        reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() > MAX_REDIRECTS {
+                return attempt.error(TooManyRedirects);
+            }
+            let signed = attempt.previous().first().is_some_and(|u| scope.allows(u));
+            if signed && !scope.allows(attempt.url()) {
+                attempt.stop()
+            } else {
+                attempt.follow()
+            }
+        })
+    }
+
     /// Whether a request to `url` is signed: https (or loopback) and one of the origins.
     pub fn allows(&self, url: &Url) -> bool {
         let transport_ok = url.scheme() == "https"
@@ -192,6 +232,17 @@ impl Scope {
         self.any || self.origins.iter().any(|o| o.matches(url))
     }
 }
+
+#[derive(Debug)]
+struct TooManyRedirects;
+
+impl fmt::Display for TooManyRedirects {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "more than {MAX_REDIRECTS} redirects")
+    }
+}
+
+impl std::error::Error for TooManyRedirects {}
 
 /// The origin settings every provider builder shares: which origins its middleware signs
 /// for beyond the provider's own, and the plain-HTTP opt-in for test setups.

@@ -2,10 +2,12 @@
 //! rules every token request follows whatever client it runs on.
 //!
 //! - **No redirects.** A token request carries a secret (a client secret, a signature, a
-//!   signed login). [`token_client`] never follows redirects, and [`send_token_request`]
-//!   treats a 3xx answer as a typed error — and refuses the answer of a client that
-//!   followed one anyway (configure your own clients with `redirect(Policy::none())`).
-//! - **Timeouts.** Connect 10 s, whole request 30 s.
+//!   signed login). [`token_client`] never follows redirects, a client you give a provider
+//!   builder is built by [`token_client_from`] with redirects forced off, and
+//!   [`send_token_request`] treats a 3xx answer as a typed error — and refuses the answer
+//!   of a client that followed one anyway.
+//! - **Timeouts.** Connect 10 s, whole request 30 s; [`send_token_request`] ends at
+//!   [`REQUEST_TIMEOUT`] on any client, one built without timeouts included.
 //! - **Bounded bodies.** A token response is read up to [`MAX_TOKEN_RESPONSE`] bytes
 //!   (64 KiB); more is an [`ErrorKind::InvalidResponse`] error.
 
@@ -35,6 +37,21 @@ pub fn token_client_builder() -> reqwest::ClientBuilder {
         .timeout(REQUEST_TIMEOUT)
 }
 
+/// Builds a token-request client from a caller's `builder`, forcing
+/// `redirect(Policy::none())` on it: whatever else the caller set (proxy, TLS, timeouts)
+/// stays.
+pub fn token_client_from(builder: reqwest::ClientBuilder) -> Result<reqwest::Client, AuthError> {
+    builder
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| {
+            AuthError::new(
+                ErrorKind::Internal,
+                format!("cannot build the token HTTP client: {}", e.without_url()),
+            )
+        })
+}
+
 /// The client provider crates use for token requests unless given one.
 pub fn token_client() -> Result<reqwest::Client, AuthError> {
     token_client_builder().build().map_err(|e| {
@@ -62,8 +79,24 @@ pub struct TokenHttpResponse {
 ///
 /// Errors: transport failures as [`AuthError::from_reqwest`]; a 3xx answer, or a client
 /// that followed a redirect, as a non-retryable [`ErrorKind::InvalidResponse`]; a body over
-/// the cap as [`ErrorKind::InvalidResponse`].
+/// the cap as [`ErrorKind::InvalidResponse`]; no complete answer within
+/// [`REQUEST_TIMEOUT`], whatever the client's own timeouts, as [`ErrorKind::Timeout`].
 pub async fn send_token_request(
+    request: reqwest::RequestBuilder,
+    what: &str,
+) -> Result<TokenHttpResponse, AuthError> {
+    // The client may be the caller's, built without timeouts: this deadline holds anyway.
+    tokio::time::timeout(REQUEST_TIMEOUT, send_and_read(request, what))
+        .await
+        .unwrap_or_else(|_| {
+            Err(AuthError::new(
+                ErrorKind::Timeout,
+                format!("{what}: no complete answer within {REQUEST_TIMEOUT:?}"),
+            ))
+        })
+}
+
+async fn send_and_read(
     request: reqwest::RequestBuilder,
     what: &str,
 ) -> Result<TokenHttpResponse, AuthError> {
@@ -90,7 +123,7 @@ pub async fn send_token_request(
             ErrorKind::InvalidResponse,
             format!(
                 "{what}: the HTTP client followed a redirect; token requests must not \
-                 (build the client with redirect(reqwest::redirect::Policy::none()))"
+                 (build the client with token_client_from)"
             ),
         )
         .with_retryable(false));

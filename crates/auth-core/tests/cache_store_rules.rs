@@ -38,7 +38,9 @@ fn cache(store: &MemoryStore, clock: &ManualClock) -> (TokenCache<Counting>, Cou
         .with_max_lifetime(MAX)
         .with_refresh_margin(Duration::from_secs(60))
         .with_shared_store(
-            SharedStore::new(Arc::new(store.clone()), KEY).poll_interval(Duration::from_millis(1)),
+            SharedStore::new(Arc::new(store.clone()), KEY)
+                .expect("key")
+                .poll_interval(Duration::from_millis(1)),
         );
     (
         TokenCache::with_config(src.clone(), clock.shared(), cfg),
@@ -127,6 +129,7 @@ async fn waiting_too_long_for_the_fleet_is_a_timeout_not_a_local_fetch() {
     let src = Counting::default();
     let cfg = CacheConfig::without_jitter().with_shared_store(
         SharedStore::new(Arc::new(store.clone()), KEY)
+            .expect("key")
             .poll_interval(Duration::from_millis(1))
             .wait_timeout(Duration::from_millis(30))
             .on_unavailable(OnUnavailable::FetchLocally),

@@ -154,6 +154,46 @@ async fn panicking_refresh_does_not_stick_the_cache() {
     assert_eq!(value(&t), "token-3");
 }
 
+#[tokio::test]
+async fn a_panicking_source_is_backed_off_like_any_failure() {
+    let src = Src::new(&[
+        (Step::Panic, true),
+        (Step::Panic, false),
+        (Step::Panic, false),
+    ]);
+    let clock = ManualClock::at_unix(T0);
+    let cache = TokenCache::with_config(src.clone(), clock.shared(), cfg());
+    // Five cold callers join one fetch (held at the gate until all have joined).
+    let callers: Vec<_> = (0..5).map(|_| cache.token()).collect();
+    let all = futures::future::join_all(callers);
+    let release = async {
+        while src.calls() < 1 {
+            tokio::task::yield_now().await;
+        }
+        for _ in 0..20 {
+            tokio::task::yield_now().await;
+        }
+        src.gate.add_permits(1);
+    };
+    let (results, ()) = tokio::join!(all, release);
+    for r in results {
+        let e = r.expect_err("a panicking source gives no token");
+        assert_eq!(e.kind(), ErrorKind::Internal, "{e}");
+    }
+    assert_eq!(
+        src.calls(),
+        1,
+        "five callers of a panicking source: one fetch"
+    );
+    // Inside the backoff window: the failure again, with the wait, and no fetch.
+    let e = cache.token().await.expect_err("backing off");
+    assert!(e.retry_after().is_some(), "{e:?}");
+    assert_eq!(src.calls(), 1);
+    clock.advance(life(2));
+    cache.token().await.expect_err("panics again");
+    assert_eq!(src.calls(), 2, "one fetch per backoff window");
+}
+
 // ---- item 2: server-controlled numbers --------------------------------------------------
 
 #[tokio::test]
@@ -357,7 +397,9 @@ mod rejection {
 // ---- items 9–12: the fleet store --------------------------------------------------------
 
 fn shared(store: &Arc<MemoryStore>, key: &str) -> SharedStore {
-    SharedStore::new(store.clone(), key).poll_interval(Duration::from_millis(1))
+    SharedStore::new(store.clone(), key)
+        .expect("key")
+        .poll_interval(Duration::from_millis(1))
 }
 
 #[tokio::test]
@@ -849,6 +891,73 @@ mod transport {
     }
 
     #[tokio::test]
+    async fn a_user_token_client_never_re_posts_the_secret() {
+        use tollgate_auth_core::options::ProviderOptions;
+        let provider = MockServer::start().await;
+        let elsewhere = MockServer::start().await;
+        Mock::given(path("/token"))
+            .respond_with(
+                ResponseTemplate::new(307)
+                    .insert_header("location", format!("{}/steal", elsewhere.uri()).as_str()),
+            )
+            .mount(&provider)
+            .await;
+        Mock::given(path("/steal"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("{}"))
+            .mount(&elsewhere)
+            .await;
+        // The client a user passes to a builder, as `reqwest` makes it: it follows redirects.
+        let mut options = ProviderOptions::default();
+        options.set_http_client(reqwest::Client::builder());
+        let client = options.token_http_client().expect("client");
+        let e = send_token_request(
+            client
+                .post(format!("{}/token", provider.uri()))
+                .header("authorization", "Basic c2VjcmV0")
+                .body("secret=hunter2"),
+            "test token request",
+        )
+        .await
+        .expect_err("a redirect is an error");
+        assert_eq!(e.kind(), ErrorKind::InvalidResponse);
+        let seen = elsewhere.received_requests().await.expect("r");
+        assert!(
+            seen.is_empty(),
+            "the secret was re-posted: {} request(s)",
+            seen.len()
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_token_request_on_a_client_without_timeouts_still_ends() {
+        // A server that accepts and never answers; the client has no timeout of its own.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let _hold = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((s, _)) = listener.accept().await {
+                held.push(s);
+            }
+        });
+        let started = tokio::time::Instant::now();
+        let r = tokio::time::timeout(
+            std::time::Duration::from_secs(3600),
+            send_token_request(
+                reqwest::Client::new().post(format!("http://{addr}/token")),
+                "test token request",
+            ),
+        )
+        .await
+        .expect("send_token_request must end by its own deadline");
+        let e = r.expect_err("a stalled token request is an error");
+        assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+        assert!(e.is_retryable());
+        assert!(started.elapsed() <= tollgate_auth_core::transport::REQUEST_TIMEOUT);
+    }
+
+    #[tokio::test]
     async fn oversized_token_response_is_refused() {
         let server = MockServer::start().await;
         Mock::given(path("/big"))
@@ -889,6 +998,9 @@ mod transport {
             "http://api.example.com/token",
             "http://10.0.0.1/token",
             "http://localhost.example.com/token",
+            // Names under .localhost still go to DNS: only IP literals and `localhost` count.
+            "http://evil.localhost/token",
+            "http://a.b.LOCALHOST:8080/token",
             "ftp://api.example.com/token",
         ] {
             let e =

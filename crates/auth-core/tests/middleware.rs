@@ -389,3 +389,126 @@ async fn a_bearer_receipt_rejects_only_the_token_it_was_signed_with() {
     assert!(signer.on_rejected(&new));
     assert_eq!(signed_with(&signer).await.0, "Bearer tok-3");
 }
+
+/// A scoped signer's request answered with a 307 (after `hops - 1` redirects inside the
+/// signed origin) to another origin, on the client `make` builds for the scope: `(status
+/// or typed error, the header names of each request the other origin saw)`.
+async fn redirected_with(
+    hops: usize,
+    make: impl FnOnce(&tollgate_auth_core::Scope) -> reqwest::Client,
+) -> (Result<u16, AuthError>, Vec<Vec<String>>) {
+    use tollgate_auth_core::Scope;
+    let signed = MockServer::start().await;
+    let other = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(200).set_body_string("{}"))
+        .mount(&other)
+        .await;
+    for i in 0..hops {
+        let to = if i + 1 == hops {
+            format!("{}/captured", other.uri())
+        } else {
+            format!("{}/hop{}", signed.uri(), i + 1)
+        };
+        let from = if i == 0 {
+            "/start".to_string()
+        } else {
+            format!("/hop{i}")
+        };
+        Mock::given(path(from))
+            .respond_with(ResponseTemplate::new(307).insert_header("location", to.as_str()))
+            .mount(&signed)
+            .await;
+    }
+    let scope = Scope::origin(&signed.uri()).expect("scope");
+    let client = ClientBuilder::new(make(&scope))
+        .with(AuthMiddleware::new(TestSigner::default()).with_scope(scope))
+        .build();
+    let r = client
+        .post(format!("{}/start", signed.uri()))
+        .header("x-custom", "1")
+        .body("{}")
+        .send()
+        .await;
+    let outcome = match r {
+        Ok(resp) => Ok(resp.status().as_u16()),
+        Err(e) => Err(AuthError::from_middleware(&e)
+            .cloned()
+            .unwrap_or_else(|| panic!("expected a typed error, got {e}"))),
+    };
+    let seen = other
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|r| r.headers.keys().map(|k| k.as_str().to_string()).collect())
+        .collect();
+    (outcome, seen)
+}
+
+#[tokio::test]
+async fn a_signed_request_answered_from_another_origin_is_a_typed_error() {
+    // `reqwest::Client::new()` follows redirects: the answer comes from the other origin.
+    let (outcome, _) = redirected_with(1, |_| reqwest::Client::new()).await;
+    let err = outcome.expect_err("an answer from another origin must not be a success");
+    assert_eq!(err.kind(), ErrorKind::InvalidResponse);
+    assert!(!err.is_retryable());
+    assert!(err.message().contains("another origin"), "{err}");
+}
+
+#[tokio::test]
+async fn the_scope_redirect_policy_keeps_signed_requests_in_their_scope() {
+    for hops in [1, 3] {
+        let (outcome, seen) = redirected_with(hops, |scope| {
+            reqwest::Client::builder()
+                .redirect(scope.redirect_policy())
+                .build()
+                .expect("client")
+        })
+        .await;
+        assert!(
+            seen.is_empty(),
+            "{hops} hop(s): the other origin saw {seen:?}"
+        );
+        assert_eq!(outcome.expect("the redirect is handed back"), 307);
+    }
+}
+
+#[tokio::test]
+async fn the_scope_redirect_policy_follows_unsigned_requests_as_reqwest_does() {
+    use tollgate_auth_core::Scope;
+    let a = MockServer::start().await;
+    let b = MockServer::start().await;
+    Mock::given(path("/go"))
+        .respond_with(
+            ResponseTemplate::new(302)
+                .insert_header("location", format!("{}/end", b.uri()).as_str()),
+        )
+        .mount(&a)
+        .await;
+    Mock::given(path("/end"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&b)
+        .await;
+    // Signs for neither server: the request is unsigned and may go anywhere.
+    let scope = Scope::origin("https://api.example.com").expect("scope");
+    let http = reqwest::Client::builder()
+        .redirect(scope.redirect_policy())
+        .build()
+        .expect("client");
+    let resp = http
+        .get(format!("{}/go", a.uri()))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(resp.status(), 200);
+    // A loop still ends.
+    Mock::given(path("/loop"))
+        .respond_with(
+            ResponseTemplate::new(302)
+                .insert_header("location", format!("{}/loop", a.uri()).as_str()),
+        )
+        .mount(&a)
+        .await;
+    assert!(http.get(format!("{}/loop", a.uri())).send().await.is_err());
+}

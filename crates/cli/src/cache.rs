@@ -128,9 +128,9 @@ pub fn config(no_cache: bool, provider: MockProvider) -> Result<Option<CacheConf
             ))
         })?),
     };
-    Ok(Some(
-        CacheConfig::default().with_shared_store(SharedStore::new(store, key(provider))),
-    ))
+    let shared = SharedStore::new(store, key(provider))
+        .map_err(|e| CliError::config(format!("token cache: {e}")))?;
+    Ok(Some(CacheConfig::default().with_shared_store(shared)))
 }
 
 /// The store in `<root>/<provider>`, after checking (or creating) `root` itself the same

@@ -31,12 +31,9 @@ pub struct Provider {
     pub fields: FieldMap,
 }
 
-/// Reads the environment (see [`ENV_HELP`]) and builds the signer with `http` for the token
-/// API and `cache` (the token cache shared between runs) when given.
-pub fn from_env(
-    http: reqwest::Client,
-    cache: Option<auth_core::CacheConfig>,
-) -> Result<Provider, CliError> {
+/// Reads the environment (see [`ENV_HELP`]) and builds the signer (its token requests on auth-core's
+/// token client) and `cache` (the token cache shared between runs) when given.
+pub fn from_env(cache: Option<auth_core::CacheConfig>) -> Result<Provider, CliError> {
     let (creds, fields): (DragonPassCredentials, FieldMap) =
         if env_opt("DRAGONPASS_CLIENT_ID")?.is_some() {
             let fields = FieldMap::new(&[
@@ -81,8 +78,7 @@ pub fn from_env(
     // The CLI signs exactly the URL it is given: no origin list to keep.
     let mut builder = DragonPassAuth::builder()
         .credentials(creds)
-        .allow_any_origin()
-        .http_client(http);
+        .allow_any_origin();
     if let Some(id) = env_opt("DRAGONPASS_PROGRAM_ID")? {
         builder = builder.program_id(id);
     }

@@ -36,13 +36,9 @@ pub struct Provider {
     pub fields: FieldMap,
 }
 
-/// Reads the environment (see [`ENV_HELP`]). `plain` is the client used when no client
-/// certificate is configured (http URLs only); `cache` (the token cache shared between
-/// runs) applies to the SSO login.
-pub fn from_env(
-    plain: reqwest::Client,
-    cache: Option<auth_core::CacheConfig>,
-) -> Result<Provider, CliError> {
+/// Reads the environment (see [`ENV_HELP`]); `cache` (the token cache shared between runs)
+/// applies to the SSO login. Without a client certificate only http URLs work (a fake).
+pub fn from_env(cache: Option<auth_core::CacheConfig>) -> Result<Provider, CliError> {
     let fields = FieldMap::new(&[
         ("api_key.csv", "GTR_API_KEY_CSV"),
         ("vaspCode", "GTR_API_KEY_CSV (vaspCode)"),
@@ -63,7 +59,7 @@ pub fn from_env(
         None => GtrCredentials::from_env(),
     }
     .map_err(|e| fields.error(&e))?;
-    let http = match env_opt("GTR_CLIENT_P12")? {
+    let tls = match env_opt("GTR_CLIENT_P12")? {
         Some(p12) => {
             // Wiped when dropped, right after the .p12 is opened.
             let password =
@@ -81,7 +77,7 @@ pub fn from_env(
                     .pin_server_certificate_pem_file(pins.trim())
                     .map_err(|e| fields.error(&e))?;
             }
-            tls.build_client().map_err(|e| fields.error(&e))?
+            Some(tls)
         }
         None if base_url
             .trim_start()
@@ -93,8 +89,19 @@ pub fn from_env(
                  (set GTR_CLIENT_P12 and GTR_CLIENT_P12_PASSWORD)",
             ));
         }
-        None => plain,
+        None => None,
     };
+    // No redirects, for the API as for the login: a signed request or a login must not be
+    // re-sent elsewhere.
+    let builder = || match &tls {
+        Some(tls) => tls
+            .apply_to(auth_core::transport::token_client_builder())
+            .map_err(|e| fields.error(&e)),
+        None => Ok(auth_core::transport::token_client_builder()),
+    };
+    let http = builder()?
+        .build()
+        .map_err(|e| CliError::config(format!("building the HTTP client failed: {e}")))?;
     let auth: GtrAuth = match env_opt("GTR_AUTH")?.as_deref().map(str::trim) {
         None | Some("app-token") => AppTokenAuth::builder()
             .credentials(creds)
@@ -106,7 +113,7 @@ pub fn from_env(
             let mut builder = SsoAuth::builder()
                 .credentials(creds)
                 .base_url(base_url.clone())
-                .http_client(http.clone());
+                .http_client(builder()?);
             if let Some(cache) = cache {
                 builder = builder.cache_config(cache);
             }

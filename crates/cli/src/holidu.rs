@@ -30,10 +30,7 @@ pub struct Provider {
 
 /// Reads the environment (see [`ENV_HELP`]); `cache` is the token cache shared between
 /// runs, when given.
-pub fn from_env(
-    _http: reqwest::Client,
-    cache: Option<auth_core::CacheConfig>,
-) -> Result<Provider, CliError> {
+pub fn from_env(cache: Option<auth_core::CacheConfig>) -> Result<Provider, CliError> {
     let fields = FieldMap::new(&[
         ("account_info.json", "HOLIDU_ACCOUNT_INFO"),
         ("keyId", "HOLIDU_ACCOUNT_INFO (keyId)"),

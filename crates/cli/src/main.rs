@@ -150,22 +150,12 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
             CacheAction::Dir => cache::print_dir(),
         },
         Command::Dragonpass { action } => {
-            act(
-                action,
-                dragonpass::from_env(http_client()?, cache(P::Dragonpass)?)?,
-            )
-            .await
+            act(action, dragonpass::from_env(cache(P::Dragonpass)?)?).await
         }
-        Command::Snap { action } => {
-            act(action, snap::from_env(http_client()?, cache(P::Snap)?)?).await
-        }
-        Command::Gtr { action } => {
-            act(action, gtr::from_env(http_client()?, cache(P::Gtr)?)?).await
-        }
-        Command::V5 { action } => act(action, v5::from_env(http_client()?, cache(P::V5)?)?).await,
-        Command::Holidu { action } => {
-            act(action, holidu::from_env(http_client()?, cache(P::Holidu)?)?).await
-        }
+        Command::Snap { action } => act(action, snap::from_env(cache(P::Snap)?)?).await,
+        Command::Gtr { action } => act(action, gtr::from_env(cache(P::Gtr)?)?).await,
+        Command::V5 { action } => act(action, v5::from_env(cache(P::V5)?)?).await,
+        Command::Holidu { action } => act(action, holidu::from_env(cache(P::Holidu)?)?).await,
     }
 }
 

@@ -32,12 +32,9 @@ pub struct Provider {
     pub fields: FieldMap,
 }
 
-/// Reads the environment (see [`ENV_HELP`]) and builds the signer with `http` for the token
-/// endpoint and `cache` (the token cache shared between runs) when given.
-pub fn from_env(
-    http: reqwest::Client,
-    cache: Option<auth_core::CacheConfig>,
-) -> Result<Provider, CliError> {
+/// Reads the environment (see [`ENV_HELP`]) and builds the signer (its token requests on auth-core's
+/// token client) and `cache` (the token cache shared between runs) when given.
+pub fn from_env(cache: Option<auth_core::CacheConfig>) -> Result<Provider, CliError> {
     let key_var = if env_opt("SNAP_PRIVATE_KEY")?.is_some() {
         "SNAP_PRIVATE_KEY"
     } else {
@@ -65,7 +62,6 @@ pub fn from_env(
     let creds = SnapCredentials::from_env().map_err(|e| fields.error(&e))?;
     let mut builder = SnapAuth::builder()
         .credentials(creds)
-        .http_client(http)
         .transaction_signing(signing);
     let base_url = if signing == TransactionSigning::Symmetric {
         Some(env_req("SNAP_BASE_URL")?)

@@ -27,10 +27,7 @@ pub struct Provider {
 
 /// Reads the environment (see [`ENV_HELP`]); `cache` is the token cache shared between
 /// runs, when given.
-pub fn from_env(
-    http: reqwest::Client,
-    cache: Option<auth_core::CacheConfig>,
-) -> Result<Provider, CliError> {
+pub fn from_env(cache: Option<auth_core::CacheConfig>) -> Result<Provider, CliError> {
     let fields = FieldMap::new(&[
         ("app_id", "V5_APP_ID"),
         ("app_secret", "V5_APP_SECRET"),
@@ -40,8 +37,7 @@ pub fn from_env(
     let creds = V5Credentials::from_env().map_err(|e| fields.error(&e))?;
     let mut builder = V5Auth::builder()
         .base_url(base_url.clone())
-        .credentials(creds)
-        .http_client(http);
+        .credentials(creds);
     if let Some(cache) = cache {
         builder = builder.cache_config(cache);
     }

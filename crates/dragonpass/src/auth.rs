@@ -33,9 +33,10 @@ pub const MAX_SELF_SIGNED_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 ///     .program_id("1234567890123456789")
 ///     .allow_origin("https://api.example.com")
 ///     .build()?;
-/// let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
-///     .with(auth.middleware())
-///     .build();
+/// let mw = auth.middleware();
+/// // Signed headers never follow a redirect to another origin.
+/// let http = reqwest::Client::builder().redirect(mw.redirect_policy()).build()?;
+/// let client = reqwest_middleware::ClientBuilder::new(http).with(mw).build();
 /// let resp = client.get("https://api.example.com/v2/transport-hubs").send().await?;
 /// # Ok(()) }
 /// ```
@@ -174,10 +175,7 @@ impl DragonPassAuthBuilder {
                 self.options
                     .origins()
                     .check_endpoint("token_url", c.token_url())?;
-                let http = match self.options.http_client() {
-                    Some(h) => h,
-                    None => auth_core::transport::token_client()?,
-                };
+                let http = self.options.token_http_client()?;
                 DragonPassTokenSource::token_api_with_parser(
                     c,
                     http,

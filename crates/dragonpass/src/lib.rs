@@ -24,9 +24,10 @@
 //!     .program_id("1234567890123456789")
 //!     .allow_origin("https://api.example.com") // the DragonPass API host you were given
 //!     .build()?;
-//! let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
-//!     .with(auth.middleware())
-//!     .build();
+//! let mw = auth.middleware();
+//! // Signed headers never follow a redirect to another origin.
+//! let http = reqwest::Client::builder().redirect(mw.redirect_policy()).build()?;
+//! let client = reqwest_middleware::ClientBuilder::new(http).with(mw).build();
 //! let body = client.get("https://api.example.com/v2/transport-hubs").send().await?.bytes().await?;
 //! let data: serde_json::Value = tollgate_dragonpass::parse_response(
 //!     tollgate_dragonpass::Origin::Api,

@@ -31,9 +31,10 @@
 //!     .program_id(fake.program_id())
 //!     .clock(clock.shared())
 //!     .build()?;
-//! let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
-//!     .with(auth.middleware())
-//!     .build();
+//! let mw = auth.middleware();
+//! // Signed headers never follow a redirect to another origin.
+//! let http = reqwest::Client::builder().redirect(mw.redirect_policy()).build()?;
+//! let client = reqwest_middleware::ClientBuilder::new(http).with(mw).build();
 //! assert!(client.get(fake.api_url()).send().await?.status().is_success());
 //! # Ok(()) }
 //! ```
@@ -52,7 +53,7 @@ use auth_core::{AuthError, CacheConfig, Clock, ManualClock};
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
+use reqwest_middleware::ClientWithMiddleware;
 use rsa::traits::PublicKeyParts;
 use serde::{Deserialize, Serialize};
 use testkit::conformance::TokenFault;
@@ -209,8 +210,9 @@ impl Api {
 
 impl Respond for Api {
     fn respond(&self, req: &Request) -> ResponseTemplate {
-        self.state.core.count_api_call();
-        self.state.core.log.record(req);
+        if let Some(early) = self.state.core.api_call(req) {
+            return early;
+        }
         if self.state.core.reject_next.take() {
             return envelope(401, 401, "Unauthorized: token rejected");
         }
@@ -456,9 +458,7 @@ impl ConformanceTarget for DragonPassFake {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(auth.clone());
-        Ok(ClientBuilder::new(reqwest::Client::new())
-            .with(auth.middleware())
-            .build())
+        testkit::mock::readme_client(auth.middleware())
     }
 
     fn call<'a>(
@@ -528,9 +528,28 @@ impl ConformanceTarget for DragonPassFake {
                 .clock(self.clock.shared())
                 .cache_config(cache)
                 .build()?;
-            Ok(ClientBuilder::new(reqwest::Client::new())
-                .with(auth.middleware())
-                .build())
+            testkit::mock::readme_client(auth.middleware())
+        })())
+    }
+
+    fn client_with_http(
+        &self,
+        http: reqwest::ClientBuilder,
+        cache: CacheConfig,
+    ) -> Option<Result<ClientWithMiddleware, AuthError>> {
+        if self.mode != FakeMode::TokenApi {
+            return None;
+        }
+        Some((|| {
+            let auth = DragonPassAuth::builder()
+                .credentials(self.credentials(Creds::Valid))
+                .program_id(FAKE_PROGRAM_ID)
+                .allow_origin(self.uri())
+                .http_client(http)
+                .clock(self.clock.shared())
+                .cache_config(cache)
+                .build()?;
+            testkit::mock::readme_client(auth.middleware())
         })())
     }
 

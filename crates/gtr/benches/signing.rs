@@ -50,7 +50,7 @@ fn benches(c: &mut Criterion) {
     let sso = SsoAuth::builder()
         .credentials(fake.credentials())
         .base_url(fake.uri())
-        .http_client(fake.http_client().expect("client"))
+        .http_client(fake.http_client_builder().expect("client"))
         .clock(clock.shared())
         .build()
         .expect("sso auth");

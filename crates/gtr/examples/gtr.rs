@@ -34,7 +34,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sso = SsoAuth::builder()
         .credentials(fake.credentials())
         .base_url(fake.uri())
-        .http_client(fake.http_client()?)
+        .http_client(fake.http_client_builder()?)
         .expire_in_minutes(60)
         .clock(clock.shared())
         .build()?;

@@ -111,13 +111,13 @@ impl SsoAuthBuilder {
         self
     }
 
-    /// The HTTP client used for `/api/login`; it must carry the mTLS identity and must not
-    /// follow redirects (a login answered through a redirect is refused). Prefer
-    /// [`TlsConfig`](Self::tls), which builds it on auth-core's
-    /// [`token_client_builder`](auth_core::transport::token_client_builder).
+    /// The HTTP client used for `/api/login`, as a builder carrying the mTLS identity;
+    /// tollgate turns its redirects off (a login carries the signed secret, which a
+    /// redirect would re-post elsewhere). Prefer [`TlsConfig`](Self::tls), which builds it
+    /// on auth-core's [`token_client_builder`](auth_core::transport::token_client_builder).
     #[must_use]
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.options.set_http_client(client);
+    pub fn http_client(mut self, builder: reqwest::ClientBuilder) -> Self {
+        self.options.set_http_client(builder);
         self
     }
 
@@ -158,9 +158,9 @@ impl SsoAuthBuilder {
             .map_err(|_| AuthError::invalid_field("base_url", "is not a valid URL"))?;
         self.options.origins().check_endpoint("base_url", &base)?;
         let scope = self.options.origins().scope("base_url", Some(&base))?;
-        let http = match (self.options.http_client(), self.tls) {
-            (Some(c), _) => c,
-            (None, Some(tls)) => tls
+        let http = match (self.options.has_http_client(), self.tls) {
+            (true, _) => self.options.token_http_client()?,
+            (false, Some(tls)) => tls
                 .apply_to(auth_core::transport::token_client_builder())?
                 .build()
                 .map_err(|e| {
@@ -170,7 +170,7 @@ impl SsoAuthBuilder {
                     )
                     .with_source(e.without_url())
                 })?,
-            (None, None) => {
+            (false, None) => {
                 return Err(AuthError::invalid_field(
                     "http_client",
                     "GTR requires mutual TLS: pass .tls(TlsConfig) or .http_client(client)",
@@ -388,12 +388,13 @@ impl Signer for AppTokenAuth {
 /// use tollgate_gtr::{AppTokenAuth, ClientIdentity, GtrCredentials, TlsConfig};
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 /// let creds = GtrCredentials::from_api_key_csv("api_key.csv")?;
+/// let mw = AppTokenAuth::builder().credentials(creds).build()?.middleware();
 /// let http = TlsConfig::new()
 ///     .identity(ClientIdentity::from_pkcs12_file("certificate.p12", "p12-password")?)
-///     .build_client()?;
-/// let client = reqwest_middleware::ClientBuilder::new(http)
-///     .with(AppTokenAuth::builder().credentials(creds).build()?.middleware())
-///     .build();
+///     .reqwest_builder()?
+///     .redirect(mw.redirect_policy()) // signed headers never follow a redirect elsewhere
+///     .build()?;
+/// let client = reqwest_middleware::ClientBuilder::new(http).with(mw).build();
 /// let resp = client
 ///     .get(format!("{}/api/vasp/list", tollgate_gtr::PRODUCTION_URL))
 ///     .send()

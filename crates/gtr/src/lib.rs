@@ -20,9 +20,10 @@
 //!     .base_url(tollgate_gtr::UAT_URL)
 //!     .tls(tls.clone())
 //!     .build()?;
-//! let client = reqwest_middleware::ClientBuilder::new(tls.build_client()?)
-//!     .with(auth.middleware())
-//!     .build();
+//! let mw = auth.middleware();
+//! // Signed headers never follow a redirect to another origin.
+//! let http = tls.reqwest_builder()?.redirect(mw.redirect_policy()).build()?;
+//! let client = reqwest_middleware::ClientBuilder::new(http).with(mw).build();
 //! let status = client.get(format!("{}/api/status", tollgate_gtr::UAT_URL)).send().await?;
 //! # Ok(()) }
 //! ```

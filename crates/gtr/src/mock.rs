@@ -255,8 +255,9 @@ impl Api {
 
 impl Respond for Api {
     fn respond(&self, req: &Request) -> ResponseTemplate {
-        self.state.core.count_api_call();
-        self.state.core.log.record(req);
+        if let Some(early) = self.state.core.api_call(req) {
+            return early;
+        }
         if self.state.core.reject_next.take() {
             return failure(401, 100021, "no login session");
         }
@@ -381,6 +382,15 @@ impl GtrFake {
 
     /// A `reqwest::Client` for the fake (plain HTTP; rustls is configured but unused).
     pub fn http_client(&self) -> Result<reqwest::Client, AuthError> {
+        self.http_client_builder()?.build().map_err(|e| {
+            AuthError::new(ErrorKind::Internal, "cannot build the HTTP client")
+                .with_source(e.without_url())
+        })
+    }
+
+    /// The builder of [`http_client`](Self::http_client), for a login client
+    /// (`SsoAuth::builder().http_client(…)`).
+    pub fn http_client_builder(&self) -> Result<reqwest::ClientBuilder, AuthError> {
         let config = rustls::ClientConfig::builder_with_provider(Arc::new(
             rustls::crypto::aws_lc_rs::default_provider(),
         ))
@@ -389,13 +399,7 @@ impl GtrFake {
         .with_root_certificates(rustls::RootCertStore::empty())
         .with_no_client_auth();
         // Built like every login client should be: no redirects, auth-core's timeouts.
-        auth_core::transport::token_client_builder()
-            .tls_backend_preconfigured(config)
-            .build()
-            .map_err(|e| {
-                AuthError::new(ErrorKind::Internal, "cannot build the HTTP client")
-                    .with_source(e.without_url())
-            })
+        Ok(auth_core::transport::token_client_builder().tls_backend_preconfigured(config))
     }
 
     /// The fake's clock.
@@ -522,7 +526,7 @@ impl ConformanceTarget for GtrSsoTarget {
         let auth = SsoAuth::builder()
             .credentials(self.fake.creds(creds))
             .base_url(self.fake.uri())
-            .http_client(http.clone())
+            .http_client(self.fake.http_client_builder()?)
             .expire_in_minutes(CONFORMANCE_EXPIRE_MINUTES)
             .clock(self.fake.clock.shared())
             .cache_config(cache)
@@ -565,6 +569,27 @@ impl ConformanceTarget for GtrSsoTarget {
         &["authorization"]
     }
 
+    fn client_with_http(
+        &self,
+        http: reqwest::ClientBuilder,
+        cache: CacheConfig,
+    ) -> Option<Result<ClientWithMiddleware, AuthError>> {
+        // The fake speaks plain HTTP: the user's builder needs no TLS identity here.
+        Some((|| {
+            let auth = SsoAuth::builder()
+                .credentials(self.fake.creds(Creds::Valid))
+                .base_url(self.fake.uri())
+                .http_client(http)
+                .expire_in_minutes(CONFORMANCE_EXPIRE_MINUTES)
+                .clock(self.fake.clock.shared())
+                .cache_config(cache)
+                .build()?;
+            Ok(ClientBuilder::new(self.fake.http_client()?)
+                .with(auth.middleware())
+                .build())
+        })())
+    }
+
     fn client_with_token_base(
         &self,
         token_base: &str,
@@ -576,7 +601,7 @@ impl ConformanceTarget for GtrSsoTarget {
                 .credentials(self.fake.creds(Creds::Valid))
                 .base_url(token_base)
                 .allow_origin(self.fake.uri())
-                .http_client(http.clone())
+                .http_client(self.fake.http_client_builder()?)
                 .expire_in_minutes(CONFORMANCE_EXPIRE_MINUTES)
                 .clock(self.fake.clock.shared())
                 .cache_config(cache)

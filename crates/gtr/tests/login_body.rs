@@ -33,7 +33,7 @@ async fn login_body_carries_the_extra_fields() {
     let auth = SsoAuth::builder()
         .credentials(creds())
         .base_url(server.uri())
-        .http_client(reqwest::Client::new())
+        .http_client(reqwest::Client::builder())
         .expire_in_minutes(60)
         .login_field("vaspPublicKey", "cHVibGljLWtleQ==")
         .build()
@@ -78,7 +78,7 @@ fn extra_fields_cannot_replace_the_crates_own() {
         let err = SsoAuth::builder()
             .credentials(creds())
             .base_url("https://gtr.test")
-            .http_client(reqwest::Client::new())
+            .http_client(reqwest::Client::builder())
             .login_field(name, "x")
             .build()
             .expect_err(name);

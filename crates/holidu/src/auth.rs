@@ -123,9 +123,10 @@ impl TokenSource for JwtSource {
 /// let auth = HoliduAuth::builder()
 ///     .credentials(HoliduCredentials::from_account_info_file("account_info.json")?)
 ///     .build()?;
-/// let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
-///     .with(auth.middleware())
-///     .build();
+/// let mw = auth.middleware();
+/// // Signed headers never follow a redirect to another origin.
+/// let http = reqwest::Client::builder().redirect(mw.redirect_policy()).build()?;
+/// let client = reqwest_middleware::ClientBuilder::new(http).with(mw).build();
 /// let resp = client
 ///     .get(format!("{}/some/endpoint", tollgate_holidu::DEFAULT_BASE_URL))
 ///     .send()

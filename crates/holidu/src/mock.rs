@@ -21,9 +21,10 @@
 //! let clock = ManualClock::at_unix(1_700_000_000);
 //! let fake = HoliduFake::start(clock.clone()).await;
 //! let auth = fake.auth_builder().clock(clock.shared()).build()?;
-//! let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
-//!     .with(auth.middleware())
-//!     .build();
+//! let mw = auth.middleware();
+//! // Signed headers never follow a redirect to another origin.
+//! let http = reqwest::Client::builder().redirect(mw.redirect_policy()).build()?;
+//! let client = reqwest_middleware::ClientBuilder::new(http).with(mw).build();
 //! assert_eq!(client.get(format!("{}/properties", fake.uri())).send().await?.status(), 200);
 //! # Ok(()) }
 //! ```
@@ -41,7 +42,7 @@ use auth_core::{AuthError, CacheConfig, Clock, ManualClock};
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use p256::ecdsa::{SigningKey, VerifyingKey};
-use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
+use reqwest_middleware::ClientWithMiddleware;
 
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -86,8 +87,9 @@ struct Api {
 
 impl Respond for Api {
     fn respond(&self, req: &Request) -> ResponseTemplate {
-        self.state.core.count_api_call();
-        self.state.core.log.record(req);
+        if let Some(early) = self.state.core.api_call(req) {
+            return early;
+        }
         if self.state.core.reject_next.take() {
             return unauthorized("JWT rejected: token revoked");
         }
@@ -254,9 +256,7 @@ impl ConformanceTarget for HoliduFake {
             .clock(self.clock.shared())
             .cache_config(cache)
             .build()?;
-        Ok(ClientBuilder::new(reqwest::Client::new())
-            .with(auth.middleware())
-            .build())
+        testkit::mock::readme_client(auth.middleware())
     }
 
     fn call_to<'a>(

@@ -119,11 +119,12 @@ struct Inner {
 /// let creds = SnapCredentials::from_env()?;
 /// let auth = SnapAuth::builder().credentials(creds)
 ///     .base_url("https://sandbox.bank.example/snap")
-///     .http_client(reqwest::Client::new()) // optional: your own client for token requests
+///     .http_client(reqwest::Client::builder()) // optional: your own client for token requests
 ///     .build()?;
-/// let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
-///     .with(auth.middleware())
-///     .build();
+/// let mw = auth.middleware();
+/// // Signed headers never follow a redirect to another origin.
+/// let http = reqwest::Client::builder().redirect(mw.redirect_policy()).build()?;
+/// let client = reqwest_middleware::ClientBuilder::new(http).with(mw).build();
 /// let resp = client
 ///     .post("https://sandbox.bank.example/snap/v1.0/transfer-va/inquiry")
 ///     .body(r#"{ "partnerServiceId": "  12345", "customerNo": "0001" }"#)
@@ -379,10 +380,7 @@ impl SnapAuthBuilder {
         let mode = match self.config.signing {
             TransactionSigning::Symmetric => {
                 let secret = creds.client_secret().ok_or_else(missing_secret)?;
-                let http = match self.options.http_client() {
-                    Some(h) => h,
-                    None => auth_core::transport::token_client()?,
-                };
+                let http = self.options.token_http_client()?;
                 let source = SnapTokenSource::new(
                     http,
                     self.resolve_token_url()?,

@@ -126,9 +126,10 @@ struct Inner {
 ///     .base_url(base)
 ///     .customer_tokens(customers)
 ///     .build()?;
-/// let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
-///     .with(auth.middleware())
-///     .build();
+/// let mw = auth.middleware();
+/// // Signed headers never follow a redirect to another origin.
+/// let http = reqwest::Client::builder().redirect(mw.redirect_policy()).build()?;
+/// let client = reqwest_middleware::ClientBuilder::new(http).with(mw).build();
 /// client
 ///     .post(format!("{base}/direct-debit/core/v1/balance-inquiry"))
 ///     .header(CUSTOMER_ID, "customer-42")
@@ -159,7 +160,7 @@ pub struct CustomerTokensBuilder {
     profile: Profile,
     base_url: Option<String>,
     token_url: Option<String>,
-    http: Option<reqwest::Client>,
+    http: Option<Result<reqwest::Client, AuthError>>,
     clock: Option<SharedClock>,
     margin: Duration,
     max: usize,
@@ -194,9 +195,12 @@ impl CustomerTokensBuilder {
         self
     }
 
-    /// The client for token requests (default: auth-core's token client).
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
+    /// The client for token requests, as a builder: tollgate turns its redirects off (a
+    /// refresh carries the refresh token, which a redirect would re-post elsewhere), and
+    /// every request ends within auth-core's request timeout whatever the builder says.
+    /// Default: auth-core's token client.
+    pub fn http_client(mut self, builder: reqwest::ClientBuilder) -> Self {
+        self.http = Some(auth_core::transport::token_client_from(builder));
         self
     }
 
@@ -253,7 +257,7 @@ impl CustomerTokensBuilder {
         // The same rule as every token endpoint: https, plain http on loopback only.
         auth_core::scope::check_endpoint_url(field, &url, self.insecure_http)?;
         let http = match self.http {
-            Some(h) => h,
+            Some(built) => built?,
             None => auth_core::transport::token_client()?,
         };
         let client_key_header =

@@ -29,9 +29,10 @@
 //!     .channel_id("95221")
 //!     .build()?;
 //! let auth = SnapAuth::builder().credentials(creds).base_url("http://localhost:8080/snap").build()?;
-//! let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
-//!     .with(auth.middleware())
-//!     .build();
+//! let mw = auth.middleware();
+//! // Signed headers never follow a redirect to another origin.
+//! let http = reqwest::Client::builder().redirect(mw.redirect_policy()).build()?;
+//! let client = reqwest_middleware::ClientBuilder::new(http).with(mw).build();
 //! let resp = client
 //!     .post("http://localhost:8080/snap/v1.0/transfer-va/inquiry")
 //!     .body(r#"{"partnerServiceId":"  12345","customerNo":"0001"}"#)

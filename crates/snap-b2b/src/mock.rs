@@ -26,7 +26,7 @@ use std::time::{Duration, SystemTime};
 use auth_core::{AuthError, CacheConfig, Clock, ManualClock};
 use futures::FutureExt;
 use futures::future::BoxFuture;
-use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
+use reqwest_middleware::ClientWithMiddleware;
 use testkit::conformance::TokenFault;
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -243,8 +243,9 @@ fn inbound_refusal(e: &InboundError, service: u8) -> ResponseTemplate {
 
 impl Respond for Api {
     fn respond(&self, req: &Request) -> ResponseTemplate {
-        self.state.core.count_api_call();
-        self.state.core.log.record(req);
+        if let Some(early) = self.state.core.api_call(req) {
+            return early;
+        }
         if self.state.core.reject_next.take() {
             return snap(401, SERVICE_API, 1, "Invalid Token (B2B)");
         }
@@ -277,9 +278,10 @@ impl Respond for Api {
 /// let clock = ManualClock::at_unix(1_700_000_000);
 /// let fake = SnapFake::start(clock.clone()).await;
 /// let auth = fake.auth_builder(fake.credentials()).build()?;
-/// let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
-///     .with(auth.middleware())
-///     .build();
+/// let mw = auth.middleware();
+/// // Signed headers never follow a redirect to another origin.
+/// let http = reqwest::Client::builder().redirect(mw.redirect_policy()).build()?;
+/// let client = reqwest_middleware::ClientBuilder::new(http).with(mw).build();
 /// let resp = client.post(fake.api_url()).body(SAMPLE_BODY).send().await?;
 /// assert!(resp.status().is_success());
 /// assert_eq!(fake.token_fetches(), 1);
@@ -578,9 +580,7 @@ impl ConformanceTarget for SnapFake {
             builder = builder.customer_tokens(t.clone());
         }
         let auth = builder.build()?;
-        Ok(ClientBuilder::new(reqwest::Client::new())
-            .with(auth.middleware())
-            .build())
+        testkit::mock::readme_client(auth.middleware())
     }
 
     fn call<'a>(
@@ -625,6 +625,29 @@ impl ConformanceTarget for SnapFake {
         }
     }
 
+    fn client_with_http(
+        &self,
+        http: reqwest::ClientBuilder,
+        cache: CacheConfig,
+    ) -> Option<Result<ClientWithMiddleware, AuthError>> {
+        if !self.symmetric() {
+            return None;
+        }
+        let builder = self
+            .auth_builder(self.credentials())
+            .http_client(http)
+            .cache_config(cache);
+        let builder = match &self.customers {
+            Some(t) => builder.customer_tokens(t.clone()),
+            None => builder,
+        };
+        Some(
+            builder
+                .build()
+                .and_then(|auth| testkit::mock::readme_client(auth.middleware())),
+        )
+    }
+
     fn client_with_token_base(
         &self,
         token_base: &str,
@@ -642,11 +665,11 @@ impl ConformanceTarget for SnapFake {
             Some(t) => builder.customer_tokens(t.clone()),
             None => builder,
         };
-        Some(builder.build().map(|auth| {
-            ClientBuilder::new(reqwest::Client::new())
-                .with(auth.middleware())
+        Some(
+            builder
                 .build()
-        }))
+                .and_then(|auth| testkit::mock::readme_client(auth.middleware())),
+        )
     }
 
     fn secrets(&self) -> Vec<String> {

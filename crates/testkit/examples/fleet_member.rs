@@ -84,6 +84,7 @@ fn main() {
         let clock = ManualClock::at_unix(start);
         let config = CacheConfig::without_jitter().with_shared_store(
             SharedStore::new(store, "reference:fleet")
+                .unwrap_or_else(|_| std::process::exit(2))
                 .lock_ttl(Duration::from_millis(lock_ms))
                 .wait_timeout(Duration::from_secs(15))
                 .poll_interval(Duration::from_millis(20))

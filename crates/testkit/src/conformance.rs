@@ -42,6 +42,8 @@ pub use faults::{
     run_chaos_soak, run_fault_matrix, run_soak, secret_forms, text_leaks,
 };
 pub use fleet_faults::run_fleet_faults;
+#[cfg(feature = "redis")]
+pub use fleet_faults::run_redis_foreign_keys;
 
 /// Which credentials a conformance client is built with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -167,6 +169,31 @@ pub trait ConformanceTarget: Send + Sync {
             }
             None => false,
         }
+    }
+
+    /// Answers every API call with `307 Temporary Redirect` to `to` (another origin) until
+    /// called again with `None`. Returns `false` when not supported.
+    fn redirect_api_calls(&self, to: Option<String>) -> bool {
+        match self.fake_core() {
+            Some(c) => {
+                c.redirect_api_calls(to);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// A client like [`client`](Self::client) with valid credentials whose token requests
+    /// run on the client a user passes the builder (`http_client(http)`); the rows pass
+    /// `reqwest::Client::builder()`, which follows redirects unless tollgate turns that off.
+    /// `None` (the default) when the provider takes no client for token requests.
+    fn client_with_http(
+        &self,
+        http: reqwest::ClientBuilder,
+        cache: CacheConfig,
+    ) -> Option<Result<ClientWithMiddleware, AuthError>> {
+        let _ = (http, cache);
+        None
     }
 
     /// A client like [`client`](Self::client) with valid credentials, except that its
@@ -576,8 +603,10 @@ pub async fn run_fleet_scenario(
         }
         let mut clients = Vec::new();
         for _ in 0..FLEET_MEMBERS {
+            let shared = tollgate_auth_core::store::SharedStore::new(store.clone(), key)
+                .map_err(|e| format!("binding the store failed: {e}"))?;
             let cfg = scenario_cache_config().with_shared_store(
-                tollgate_auth_core::store::SharedStore::new(store.clone(), key)
+                shared
                     .on_unavailable(tollgate_auth_core::store::OnUnavailable::Fail)
                     .poll_interval(Duration::from_millis(5)),
             );

@@ -27,6 +27,22 @@ use tollgate_auth_core::token::{FetchContext, FetchedToken, TokenSource};
 #[cfg(feature = "redis")]
 pub mod fleet_chaos;
 
+/// A client with `mw` attached the way the README shows: reqwest's client, built with the
+/// middleware's redirect policy so that signed headers never follow a redirect out of the
+/// scope. Every fake's conformance client is built here.
+pub fn readme_client<S: tollgate_auth_core::Signer>(
+    mw: AuthMiddleware<S>,
+) -> Result<ClientWithMiddleware, AuthError> {
+    let http = reqwest::Client::builder()
+        .redirect(mw.redirect_policy())
+        .build()
+        .map_err(|e| {
+            AuthError::new(ErrorKind::Internal, "cannot build the HTTP client")
+                .with_source(e.without_url())
+        })?;
+    Ok(ClientBuilder::new(http).with(mw).build())
+}
+
 /// "The next `n` times": a fake arms it with [`set`](Self::set) (reject the next `n` API
 /// calls, delay the next `n` token responses…) and consumes one per request with
 /// [`take`](Self::take). Shared by every provider fake. It can also fire at random, a
@@ -130,12 +146,29 @@ pub struct FakeCore {
     pub log: RequestLog,
     api_calls: AtomicU64,
     failing: AtomicBool,
+    redirect_to: Mutex<Option<String>>,
 }
 
 impl FakeCore {
-    /// Counts one call to the fake's protected API route (every call, refused ones too).
-    pub fn count_api_call(&self) {
+    /// Starts answering one call to the fake's protected API route: counts it (every call,
+    /// refused ones too), records its headers, and returns the answer the call gets before
+    /// the fake looks at it, if any (a redirect set with
+    /// [`redirect_api_calls`](Self::redirect_api_calls)).
+    pub fn api_call(&self, req: &Request) -> Option<ResponseTemplate> {
         self.api_calls.fetch_add(1, Ordering::SeqCst);
+        self.log.record(req);
+        let to = self
+            .redirect_to
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()?;
+        Some(ResponseTemplate::new(307).insert_header("location", to.as_str()))
+    }
+
+    /// Answers every API call with `307 Temporary Redirect` to `to` (another origin, in the
+    /// redirect rows) until called again with `None`.
+    pub fn redirect_api_calls(&self, to: Option<String>) {
+        *self.redirect_to.lock().unwrap_or_else(|p| p.into_inner()) = to;
     }
 
     /// Calls to the protected API route so far.
@@ -367,8 +400,9 @@ struct Api {
 
 impl Respond for Api {
     fn respond(&self, req: &Request) -> ResponseTemplate {
-        self.state.core.count_api_call();
-        self.state.core.log.record(req);
+        if let Some(early) = self.state.core.api_call(req) {
+            return early;
+        }
         let unauthorized = || {
             ResponseTemplate::new(401).set_body_json(serde_json::json!({"error": "invalid_token"}))
         };
@@ -516,6 +550,15 @@ impl ReferenceSource {
     }
 }
 
+impl ReferenceSource {
+    /// Sends its token requests on the client built from `http`, as a provider builder's
+    /// `http_client` does ([`token_client_from`](tollgate_auth_core::transport::token_client_from)).
+    pub fn with_http(mut self, http: reqwest::ClientBuilder) -> Result<Self, AuthError> {
+        self.http = tollgate_auth_core::transport::token_client_from(http)?;
+        Ok(self)
+    }
+}
+
 impl TokenSource for ReferenceSource {
     async fn fetch(&self, _cx: &FetchContext) -> Result<FetchedToken, AuthError> {
         let body = serde_json::json!({
@@ -573,9 +616,7 @@ impl ConformanceTarget for ReferenceFake {
             .named("reference");
         let signer = BearerSigner::new(cache, Vec::new());
         let scope = tollgate_auth_core::scope::Scope::origin(&self.server.uri())?;
-        Ok(ClientBuilder::new(reqwest::Client::new())
-            .with(AuthMiddleware::new(signer).with_scope(scope))
-            .build())
+        readme_client(AuthMiddleware::new(signer).with_scope(scope))
     }
 
     fn call<'a>(
@@ -613,6 +654,23 @@ impl ConformanceTarget for ReferenceFake {
         &["authorization"]
     }
 
+    fn client_with_http(
+        &self,
+        http: reqwest::ClientBuilder,
+        cache: CacheConfig,
+    ) -> Option<Result<ClientWithMiddleware, AuthError>> {
+        let build = || {
+            let source = self.source(Creds::Valid).with_http(http)?;
+            let cache =
+                TokenCache::with_config(source, self.clock.shared(), cache).named("reference");
+            let scope = tollgate_auth_core::scope::Scope::origin(&self.server.uri())?;
+            readme_client(
+                AuthMiddleware::new(BearerSigner::new(cache, Vec::new())).with_scope(scope),
+            )
+        };
+        Some(build())
+    }
+
     fn client_with_token_base(
         &self,
         token_base: &str,
@@ -626,9 +684,9 @@ impl ConformanceTarget for ReferenceFake {
             let cache =
                 TokenCache::with_config(source, self.clock.shared(), cache).named("reference");
             let scope = tollgate_auth_core::scope::Scope::origin(&self.server.uri())?;
-            Ok(ClientBuilder::new(reqwest::Client::new())
-                .with(AuthMiddleware::new(BearerSigner::new(cache, Vec::new())).with_scope(scope))
-                .build())
+            readme_client(
+                AuthMiddleware::new(BearerSigner::new(cache, Vec::new())).with_scope(scope),
+            )
         };
         Some(build())
     }

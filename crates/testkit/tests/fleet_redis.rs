@@ -344,6 +344,7 @@ async fn a_redis_cluster_shares_one_fetch() {
         .map(|_| {
             let cfg = CacheConfig::without_jitter().with_shared_store(
                 SharedStore::new(store.clone(), "reference:cluster")
+                    .expect("key")
                     .on_unavailable(OnUnavailable::Fail)
                     .poll_interval(Duration::from_millis(5)),
             );

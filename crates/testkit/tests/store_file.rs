@@ -243,7 +243,9 @@ fn cache_on(
     clock: &ManualClock,
 ) -> TokenCache<ReferenceSource> {
     let cfg = CacheConfig::without_jitter().with_shared_store(
-        SharedStore::new(store.clone(), KEY).poll_interval(Duration::from_millis(1)),
+        SharedStore::new(store.clone(), KEY)
+            .expect("key")
+            .poll_interval(Duration::from_millis(1)),
     );
     TokenCache::with_config(fake.source(Creds::Valid), clock.shared(), cfg)
 }

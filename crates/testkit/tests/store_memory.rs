@@ -22,6 +22,7 @@ async fn fleet(
         .map(|_| {
             let cfg = CacheConfig::without_jitter().with_shared_store(
                 SharedStore::new(Arc::new(store.clone()), "reference:one")
+                    .expect("key")
                     .poll_interval(Duration::from_millis(1))
                     .on_unavailable(on_unavailable),
             );
@@ -258,7 +259,7 @@ async fn a_slow_fetch_is_stored_with_the_life_it_has_left_not_its_full_lifetime(
     let clock = ManualClock::at_unix(T0);
     let store = MemoryStore::new(clock.shared());
     let cfg = CacheConfig::without_jitter()
-        .with_shared_store(SharedStore::new(Arc::new(store.clone()), "slow"));
+        .with_shared_store(SharedStore::new(Arc::new(store.clone()), "slow").expect("key"));
     let cache = TokenCache::with_config(
         SlowSource {
             clock: clock.clone(),

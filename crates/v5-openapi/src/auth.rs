@@ -43,9 +43,10 @@ use auth_core::Origin;
 ///     .build()?;
 /// let info = auth.verify().await?;
 /// println!("token valid for {}", info.app_id);
-/// let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
-///     .with(auth.middleware())
-///     .build();
+/// let mw = auth.middleware();
+/// // Signed headers never follow a redirect to another origin.
+/// let http = reqwest::Client::builder().redirect(mw.redirect_policy()).build()?;
+/// let client = reqwest_middleware::ClientBuilder::new(http).with(mw).build();
 /// let resp = client.get("https://openapi.example.com/api/v5/some/resource").send().await?;
 /// # Ok(()) }
 /// ```
@@ -199,10 +200,7 @@ impl V5AuthBuilder {
             ));
         }
         let app_id_header = header_value("app_id", creds.app_id())?;
-        let http = match self.options.http_client() {
-            Some(h) => h,
-            None => auth_core::transport::token_client()?,
-        };
+        let http = self.options.token_http_client()?;
         let source = V5TokenSource::new(http.clone(), &base, Arc::new(creds), lifetime, self.zone)?;
         let cache =
             TokenCache::with_config(source, self.options.clock(), self.options.cache_config())

@@ -16,9 +16,10 @@
 //!     .base_url("https://openapi.example.com")
 //!     .credentials(V5Credentials::from_env()?)
 //!     .build()?;
-//! let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
-//!     .with(auth.middleware())
-//!     .build();
+//! let mw = auth.middleware();
+//! // Signed headers never follow a redirect to another origin.
+//! let http = reqwest::Client::builder().redirect(mw.redirect_policy()).build()?;
+//! let client = reqwest_middleware::ClientBuilder::new(http).with(mw).build();
 //! let resp = client
 //!     .get("https://openapi.example.com/api/v5/authentication/verify")
 //!     .send()

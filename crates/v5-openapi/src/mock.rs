@@ -39,7 +39,7 @@ use auth_core::credentials::constant_time_eq;
 use auth_core::{AuthError, CacheConfig, Clock, ManualClock, SecretString};
 use futures::FutureExt;
 use futures::future::BoxFuture;
-use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
+use reqwest_middleware::ClientWithMiddleware;
 use serde_json::json;
 use testkit::conformance::TokenFault;
 use wiremock::matchers::{method, path, path_regex};
@@ -190,8 +190,9 @@ struct Api {
 
 impl Respond for Api {
     fn respond(&self, req: &Request) -> ResponseTemplate {
-        self.state.core.count_api_call();
-        self.state.core.log.record(req);
+        if let Some(early) = self.state.core.api_call(req) {
+            return early;
+        }
         if self.state.core.reject_next.take() {
             return envelope(401, codes::TOKEN_INVALID, "token expired");
         }
@@ -344,9 +345,25 @@ impl ConformanceTarget for V5Fake {
             .clock(self.clock.shared())
             .cache_config(cache)
             .build()?;
-        Ok(ClientBuilder::new(reqwest::Client::new())
-            .with(auth.middleware())
-            .build())
+        testkit::mock::readme_client(auth.middleware())
+    }
+
+    fn client_with_http(
+        &self,
+        http: reqwest::ClientBuilder,
+        cache: CacheConfig,
+    ) -> Option<Result<ClientWithMiddleware, AuthError>> {
+        Some(
+            V5Auth::builder()
+                .base_url(self.uri())
+                .app_id(APP_ID)
+                .app_secret(APP_SECRET)
+                .http_client(http)
+                .clock(self.clock.shared())
+                .cache_config(cache)
+                .build()
+                .and_then(|auth| testkit::mock::readme_client(auth.middleware())),
+        )
     }
 
     fn call<'a>(
@@ -397,11 +414,7 @@ impl ConformanceTarget for V5Fake {
                 .clock(self.clock.shared())
                 .cache_config(cache)
                 .build()
-                .map(|auth| {
-                    ClientBuilder::new(reqwest::Client::new())
-                        .with(auth.middleware())
-                        .build()
-                }),
+                .and_then(|auth| testkit::mock::readme_client(auth.middleware())),
         )
     }
 

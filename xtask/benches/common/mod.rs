@@ -270,7 +270,7 @@ pub async fn gtr_sso() -> Provider<auth_core::BearerSigner<gtr::LoginSource>> {
             SsoAuth::builder()
                 .credentials(fake.credentials())
                 .base_url(fake.uri())
-                .http_client(fake.http_client().expect("gtr client"))
+                .http_client(fake.http_client_builder().expect("gtr client"))
                 .clock(clock.shared())
                 .cache_config(cache())
                 .build()

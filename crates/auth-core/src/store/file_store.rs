@@ -109,14 +109,14 @@ impl From<FileStoreError> for AuthError {
 /// by the kernel if the process dies.
 ///
 /// ```no_run
-/// # fn demo() -> Result<(), tollgate_auth_core::store::FileStoreError> {
+/// # fn demo() -> Result<(), tollgate_auth_core::AuthError> {
 /// use std::sync::Arc;
 /// use tollgate_auth_core::CacheConfig;
 /// use tollgate_auth_core::store::{FileStore, SharedStore};
 ///
 /// let files = Arc::new(FileStore::open_default(tollgate_auth_core::clock::system_clock())?);
 /// let cache = CacheConfig::default()
-///     .with_shared_store(SharedStore::new(files, "v5:my-app-id"));
+///     .with_shared_store(SharedStore::new(files, "v5:my-app-id")?);
 /// # let _ = cache; Ok(()) }
 /// ```
 pub struct FileStore {

@@ -208,15 +208,25 @@ impl SharedStore {
     /// that while the fetch runs, so a slow fetch keeps it and a dead holder blocks the
     /// others at most 10 s), wait up to 20 s for another process's fetch, poll every 50 ms
     /// while waiting.
-    pub fn new(store: Arc<dyn TokenStore>, key: impl Into<String>) -> Self {
-        SharedStore {
+    ///
+    /// An empty key is refused (field `key`): it names no credential, and on Redis Cluster
+    /// its empty hash tag would put the token and lock keys in different slots.
+    pub fn new(store: Arc<dyn TokenStore>, key: impl Into<String>) -> Result<Self, AuthError> {
+        let key = key.into();
+        if key.is_empty() {
+            return Err(AuthError::invalid_field(
+                "key",
+                "must name the credential (for example \"v5:<app id>\"), not be empty",
+            ));
+        }
+        Ok(SharedStore {
             store,
-            key: key.into(),
+            key,
             on_unavailable: OnUnavailable::default(),
             lock_ttl: Duration::from_secs(10),
             wait_timeout: Duration::from_secs(20),
             poll_interval: Duration::from_millis(50),
-        }
+        })
     }
 
     /// What to do when the store is unreachable.

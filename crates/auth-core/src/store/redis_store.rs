@@ -11,8 +11,12 @@ use tokio::sync::Mutex;
 use super::{StoredToken, TokenStore};
 use crate::error::{AuthError, ErrorKind};
 
+// Every script reads a key only after checking that it holds a string: a key of another
+// type (written by something else) reads as absent instead of failing with WRONGTYPE, so
+// it never blocks the store and is overwritten by the next save.
+
 const SAVE_IF_FENCED: &str = r"
-if redis.call('GET', KEYS[2]) == ARGV[1] then
+if redis.call('TYPE', KEYS[2]).ok == 'string' and redis.call('GET', KEYS[2]) == ARGV[1] then
   redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
   return 1
 end
@@ -20,19 +24,41 @@ return 0";
 
 /// The token and its remaining life in one round trip (one key: runs on Cluster too).
 const GET_WITH_PTTL: &str = r"
+if redis.call('TYPE', KEYS[1]).ok ~= 'string' then
+  return {false, -2}
+end
 return {redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1])}";
 
+/// `SET NX PX`; when the lock is taken, a lock record with no expiry, or more life left
+/// than a lock is ever given, is bounded to `ttl` from now: nothing holds it forever.
+const LOCK: &str = r"
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return 1
+end
+local left = redis.call('PTTL', KEYS[1])
+if left == -1 or left > tonumber(ARGV[2]) then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0";
+
 const RENEW_IF_FENCED: &str = r"
-if redis.call('GET', KEYS[1]) == ARGV[1] then
+if redis.call('TYPE', KEYS[1]).ok == 'string' and redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
 return 0";
 
 const DEL_IF_EQUAL: &str = r"
-if redis.call('GET', KEYS[1]) == ARGV[1] then
+if redis.call('TYPE', KEYS[1]).ok == 'string' and redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
 end
 return 0";
+
+/// The token alone, or nil when the key holds no string.
+const GET_STRING: &str = r"
+if redis.call('TYPE', KEYS[1]).ok ~= 'string' then
+  return false
+end
+return redis.call('GET', KEYS[1])";
 
 /// Shares tokens across processes through Redis.
 ///
@@ -43,6 +69,10 @@ return 0";
 /// scripts that touch both run on Redis Cluster. Every command is bounded by a timeout, and
 /// a broken connection is re-opened on the next call.
 ///
+/// Keys tollgate did not write are untrusted: a token key of another type reads as absent
+/// (and is overwritten by the next save), and a lock key with no expiry, or with more life
+/// than a lock is given, is bounded to the lock's TTL by the next `try_lock`.
+///
 /// ```no_run
 /// # fn demo() -> Result<(), tollgate_auth_core::AuthError> {
 /// use std::sync::Arc;
@@ -51,7 +81,7 @@ return 0";
 ///
 /// let redis = Arc::new(RedisStore::open("redis://127.0.0.1:6379/", "tollgate:")?);
 /// let cache = CacheConfig::default().with_shared_store(
-///     SharedStore::new(redis, "gtr:my-vasp-code").on_unavailable(OnUnavailable::Fail),
+///     SharedStore::new(redis, "gtr:my-vasp-code")?.on_unavailable(OnUnavailable::Fail),
 /// );
 /// # let _ = cache; Ok(()) }
 /// ```
@@ -262,14 +292,14 @@ impl TokenStore for RedisStore {
         ttl: Duration,
     ) -> BoxFuture<'a, Result<bool, AuthError>> {
         Box::pin(async move {
-            let mut cmd = redis::cmd("SET");
-            cmd.arg(self.lock_key(key))
+            let mut cmd = redis::cmd("EVAL");
+            cmd.arg(LOCK)
+                .arg(1)
+                .arg(self.lock_key(key))
                 .arg(fence)
-                .arg("NX")
-                .arg("PX")
                 .arg(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1));
-            let r: Option<String> = self.run("lock", &cmd).await?;
-            Ok(r.is_some())
+            let n: i64 = self.run("lock", &cmd).await?;
+            Ok(n == 1)
         })
     }
 
@@ -309,9 +339,9 @@ impl TokenStore for RedisStore {
         value: &'a SecretString,
     ) -> BoxFuture<'a, Result<(), AuthError>> {
         Box::pin(async move {
-            let current: Option<String> = self
-                .run("GET", redis::cmd("GET").arg(self.token_key(key)))
-                .await?;
+            let mut get = redis::cmd("EVAL");
+            get.arg(GET_STRING).arg(1).arg(self.token_key(key));
+            let current: Option<String> = self.run("GET", &get).await?;
             let Some(current) = current else {
                 return Ok(());
             };

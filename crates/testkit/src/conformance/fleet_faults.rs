@@ -27,6 +27,7 @@ struct Fleet<'a> {
 impl Fleet<'_> {
     fn shared(&self, row: &str) -> SharedStore {
         SharedStore::new(self.store.clone(), format!("{}:{row}", self.prefix))
+            .unwrap_or_else(|e| unreachable!("a non-empty key is accepted: {e}"))
             .on_unavailable(OnUnavailable::Fail)
             .poll_interval(Duration::from_millis(5))
     }
@@ -241,4 +242,95 @@ pub async fn run_fleet_faults(
         f.lock_released_on_timeout().await
     );
     results
+}
+
+/// The row `fleet: Redis key of another type`: the credential's token key holds a hash
+/// and its lock key a string with no expiry, neither written by tollgate. A cold member
+/// must treat the token key as absent, wait out the lock at most one lock TTL, fetch once
+/// and store its token over the foreign key.
+#[cfg(feature = "redis")]
+pub async fn run_redis_foreign_keys(
+    target: &dyn ConformanceTarget,
+    redis_url: &str,
+    prefix: &str,
+) -> ScenarioResult {
+    let before = target.token_fetches();
+    let outcome = redis_foreign_keys(target, redis_url, prefix)
+        .await
+        .unwrap_or_else(Outcome::Fail);
+    ScenarioResult {
+        scenario: "fleet: Redis key of another type",
+        outcome,
+        fetches: target.token_fetches() - before,
+    }
+}
+
+#[cfg(feature = "redis")]
+async fn redis_foreign_keys(target: &dyn ConformanceTarget, url: &str, prefix: &str) -> Check {
+    use tollgate_auth_core::store::RedisStore;
+    if !target.has_token_endpoint() || target.token_lifetime().is_none() {
+        return Ok(Outcome::NotApplicable("no token endpoint to share"));
+    }
+    let store = RedisStore::open(url, format!("{prefix}:foreign:"))
+        .map_err(|e| format!("opening the store failed: {e}"))?;
+    let key = "credential";
+    let (token_key, lock_key) = (store.token_key(key), store.lock_key(key));
+    let client = redis::Client::open(url).map_err(|e| format!("redis url: {e}"))?;
+    let mut raw = tokio::time::timeout(
+        Duration::from_secs(2),
+        client.get_multiplexed_async_connection(),
+    )
+    .await
+    .map_err(|_| "connecting to redis timed out".to_string())?
+    .map_err(|e| format!("connecting to redis: {e}"))?;
+    query(&mut raw, redis::cmd("DEL").arg(&token_key).arg(&lock_key)).await?;
+    query(
+        &mut raw,
+        redis::cmd("HSET").arg(&token_key).arg("by").arg("other"),
+    )
+    .await?;
+    query(&mut raw, redis::cmd("SET").arg(&lock_key).arg("no-ttl")).await?;
+    let shared = SharedStore::new(Arc::new(store), key)
+        .map_err(|e| format!("binding the store failed: {e}"))?
+        .on_unavailable(OnUnavailable::Fail)
+        .lock_ttl(Duration::from_millis(300))
+        .poll_interval(Duration::from_millis(5));
+    let c = target
+        .client(
+            Creds::Valid,
+            scenario_cache_config().with_shared_store(shared),
+        )
+        .map_err(|e| format!("building the client failed: {e}"))?;
+    let before = target.token_fetches();
+    let started = Instant::now();
+    match target.call(&c).await {
+        Ok(r) if r.status().is_success() => {}
+        Ok(r) => return Err(format!("expected success, got HTTP {}", r.status())),
+        Err(e) => return Err(format!("expected success, got error: {e}")),
+    }
+    ensure(started.elapsed() < Duration::from_secs(5), || {
+        format!(
+            "the foreign lock held the member for {:?}",
+            started.elapsed()
+        )
+    })?;
+    let fetched = target.token_fetches() - before;
+    ensure(fetched == 1, || format!("{fetched} fetches, expected 1"))?;
+    let kind = query(&mut raw, redis::cmd("TYPE").arg(&token_key)).await?;
+    ensure(
+        matches!(&kind, redis::Value::SimpleString(t) if t == "string"),
+        || format!("the foreign token key was not overwritten: TYPE {kind:?}"),
+    )?;
+    Ok(Outcome::Pass)
+}
+
+#[cfg(feature = "redis")]
+async fn query(
+    conn: &mut redis::aio::MultiplexedConnection,
+    cmd: &redis::Cmd,
+) -> Result<redis::Value, String> {
+    tokio::time::timeout(Duration::from_secs(2), cmd.query_async(conn))
+        .await
+        .map_err(|_| "a redis command timed out".to_string())?
+        .map_err(|e| format!("redis: {e}"))
 }

@@ -168,6 +168,84 @@ impl Hostile<'_> {
         Ok(Outcome::Pass)
     }
 
+    /// The same 307 as [`token_redirect`](Self::token_redirect), on a token client the user
+    /// passed that follows redirects: the secret is still not re-posted.
+    pub async fn token_redirect_user_client(&mut self) -> Check {
+        if let Err(na) = self.endpoint() {
+            return Ok(na);
+        }
+        let capture = wiremock::MockServer::start().await;
+        let port = capture.address().port();
+        let Some(built) = self
+            .target
+            .client_with_http(reqwest::Client::builder(), fault_cache_config())
+        else {
+            return Ok(Outcome::NotApplicable(
+                "the provider takes no client for token requests",
+            ));
+        };
+        let c = built.map_err(|e| format!("building the client failed: {e}"))?;
+        if !self
+            .target
+            .set_token_fault(Some(TokenFault::Redirect { port }))
+        {
+            return Ok(Outcome::NotApplicable("the fake cannot inject this fault"));
+        }
+        let r = self.err(&c).await;
+        self.target.set_token_fault(None);
+        let seen = capture.received_requests().await.unwrap_or_default();
+        ensure(seen.is_empty(), || {
+            format!(
+                "the user's client followed the token redirect: {} request(s) re-posted",
+                seen.len()
+            )
+        })?;
+        let e = r?;
+        ensure(
+            e.kind() == ErrorKind::InvalidResponse && !e.is_retryable(),
+            || format!("expected a non-retryable InvalidResponse, got {e:?}"),
+        )?;
+        Ok(Outcome::Pass)
+    }
+
+    /// A signed API call answered `307` to a recorder on another origin, on the client the
+    /// README builds: the recorder sees no header the signer added, and the caller gets no
+    /// success from it.
+    pub async fn api_redirect(&mut self) -> Check {
+        let recorder = wiremock::MockServer::start().await;
+        wiremock::Mock::given(wiremock::matchers::any())
+            .respond_with(wiremock::ResponseTemplate::new(200).set_body_string("{}"))
+            .mount(&recorder)
+            .await;
+        let c = self.client()?;
+        self.ok(&c).await?;
+        if !self
+            .target
+            .redirect_api_calls(Some(format!("{}/captured", recorder.uri())))
+        {
+            return Ok(Outcome::NotApplicable("the fake cannot redirect its API"));
+        }
+        let r = self.target.call(&c).await;
+        self.target.redirect_api_calls(None);
+        let seen = recorder.received_requests().await.unwrap_or_default();
+        let leaked: Vec<String> = seen
+            .iter()
+            .flat_map(|req| req.headers.keys())
+            .map(|k| k.as_str().to_string())
+            .filter(|k| !PLAIN_HEADERS.contains(&k.as_str()) && k != "referer")
+            .collect();
+        ensure(leaked.is_empty(), || {
+            format!("the redirect carried signed headers to another origin: {leaked:?}")
+        })?;
+        match r {
+            Ok(resp) => ensure(!resp.status().is_success(), || {
+                "an answer from another origin was handed back as a success".to_string()
+            })?,
+            Err(e) => self.texts.push(format!("{e} / {e:?}")),
+        }
+        Ok(Outcome::Pass)
+    }
+
     /// A valid token response padded to over 1 MiB: refused as `InvalidResponse`.
     pub async fn oversized(&mut self) -> Check {
         if let Err(na) = self.endpoint() {
@@ -446,6 +524,18 @@ pub(super) async fn run_hostile(
         h.target,
         "hostile: token redirect",
         h.token_redirect().await
+    );
+    record_row!(
+        results,
+        h.target,
+        "hostile: token redirect, user client",
+        h.token_redirect_user_client().await
+    );
+    record_row!(
+        results,
+        h.target,
+        "hostile: API redirect to another origin",
+        h.api_redirect().await
     );
     record_row!(
         results,
