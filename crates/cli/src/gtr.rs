@@ -17,9 +17,14 @@ Environment (GTR, Global Travel Rule):
   GTR_CLIENT_P12           path of the PKCS#12 client certificate for mutual TLS (required
                            for https URLs; plain http, as the local fake, needs none)
   GTR_CLIENT_P12_PASSWORD  its password
-  GTR_CA_CERT              optional extra trusted root CA (PEM), e.g. for UAT
-  GTR_SERVER_CERT_PEM      optional pinned server certificate(s) (PEM): trusted as they are,
-                           checked for validity and host name only
+  GTR_CA_CERT              optional path of CA certificate(s) (PEM) added to the trusted
+                           roots beside the system store, e.g. for UAT: any server
+                           certificate they issue for the host is accepted
+  GTR_SERVER_CERT_PEM      optional path of pinned server certificate(s) (PEM): when set,
+                           ONLY these certificates (or their public keys) are accepted,
+                           checked for validity and host name, not for their issuer; any
+                           other server certificate is refused, even one issued by a
+                           trusted CA (system store or GTR_CA_CERT)
   GTR_AUTH                 'app-token' (default: a fresh X-Authorization per request, no token
                            to cache, so `token` exits 2) or 'sso' (POST /api/login, cached
                            bearer JWT)";

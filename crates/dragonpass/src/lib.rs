@@ -73,9 +73,9 @@ pub use credentials::{
 };
 pub use error::{Envelope, error_from_response, parse_response};
 pub use push::{
-    DEFAULT_LEEWAY, DEFAULT_MAX_AGE, DEFAULT_MAX_LIFETIME, MAX_LEEWAY, MAX_PUSH_KEYS,
-    MAX_TOKEN_LEN, PUSH_ISSUER, PushEvent, PushPolicy, PushPublicKey, PushVerifier,
-    verify_push_token, verify_push_token_with,
+    DEFAULT_LEEWAY, DEFAULT_MAX_AGE, DEFAULT_MAX_LIFETIME, DEFAULT_REPLAY_CAPACITY,
+    EVENT_TYPE_CLAIM, MAX_LEEWAY, MAX_PUSH_KEYS, MAX_TOKEN_LEN, PUSH_ISSUER, PushEvent, PushPolicy,
+    PushPublicKey, PushVerifier, is_push_replay, verify_push_token, verify_push_token_with,
 };
 pub use token::{
     DEFAULT_SELF_SIGNED_LIFETIME, DragonPassTokenSource, SharedTokenResponseParser,

@@ -1,5 +1,7 @@
+use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use auth_core::clock::{system_clock, unix_seconds};
@@ -11,7 +13,7 @@ use rsa::pkcs8::DecodePublicKey;
 use rsa::signature::Verifier as _;
 use rsa::traits::PublicKeyParts;
 use serde_json::{Map, Value};
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
 
 use crate::credentials::MIN_RSA_BITS;
 
@@ -76,6 +78,24 @@ impl PushPolicy {
 
 /// Largest token accepted (1 MiB), checked before any decoding.
 pub const MAX_TOKEN_LEN: usize = 1 << 20;
+
+/// The claim holding a push event's type, compared by [`PushVerifier::verify_event`].
+pub const EVENT_TYPE_CLAIM: &str = "eventType";
+
+/// Default [`PushVerifier::with_replay_capacity`]: the most accepted push tokens remembered
+/// at once for replay detection.
+pub const DEFAULT_REPLAY_CAPACITY: usize = 100_000;
+
+/// The [`AuthError::field`] of a replay error (see [`is_push_replay`]).
+const REPLAY_FIELD: &str = "replay";
+
+/// Whether `err` is [`PushVerifier`]'s report of a token it already accepted (a replay, or
+/// DragonPass delivering the same token again): an [`auth_core::ErrorKind::Verification`]
+/// error on field `"replay"`. Answer it as you answered the first delivery (a success status,
+/// without processing the event again); see [Replays](PushVerifier#replays-and-redeliveries).
+pub fn is_push_replay(err: &AuthError) -> bool {
+    err.kind() == auth_core::ErrorKind::Verification && err.field() == Some(REPLAY_FIELD)
+}
 
 fn rejected(err: JwtError) -> AuthError {
     err.into_auth_error("DragonPass push event rejected")
@@ -147,7 +167,7 @@ impl PushPublicKey {
 }
 
 /// A verified push event: the key that signed it and its claims.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct PushEvent {
     /// The `kid` that verified.
@@ -157,6 +177,19 @@ pub struct PushEvent {
     pub exp: u64,
     /// Every claim of the token (the event payload included).
     pub claims: Map<String, Value>,
+    /// SHA-256 of the signed part of the token (header and claims), set by
+    /// [`PushVerifier`] for its replay check.
+    seen_key: Option<[u8; 32]>,
+}
+
+impl fmt::Debug for PushEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PushEvent")
+            .field("kid", &self.kid)
+            .field("exp", &self.exp)
+            .field("claims", &self.claims)
+            .finish_non_exhaustive()
+    }
 }
 
 fn numeric_date(claims: &Map<String, Value>, name: &str) -> Result<Option<u64>, AuthError> {
@@ -175,8 +208,9 @@ fn numeric_date(claims: &Map<String, Value>, name: &str) -> Result<Option<u64>, 
 }
 
 /// Verifies a push-event token against `keys` at `now` (Unix seconds) with `leeway` seconds
-/// and the default [`PushPolicy`]. Pure: no clock, no I/O. See the [type docs](PushVerifier) for
-/// the checks and their order.
+/// and the default [`PushPolicy`]. Pure: no clock, no I/O, no memory of earlier tokens — so no
+/// replay check and no event-type check ([`PushVerifier`] adds both). See the
+/// [type docs](PushVerifier) for the checks and their order.
 pub fn verify_push_token(
     token: &str,
     keys: &[PushPublicKey],
@@ -255,7 +289,12 @@ pub fn verify_push_token_with(
     {
         return Err(reject("not valid yet (nbf)"));
     }
-    Ok(PushEvent { kid, exp, claims })
+    Ok(PushEvent {
+        kid,
+        exp,
+        claims,
+        seen_key: None,
+    })
 }
 
 /// Verifies DragonPass push events with one or two configured public keys.
@@ -283,8 +322,9 @@ pub fn verify_push_token_with(
 /// retryable): compact form → header → `alg` must be exactly `RS256` (so `none`, `HS256`
 /// key-confusion and every other algorithm are refused before any key is used) → no `crit`
 /// → `kid` present and configured → signature → claims are a JSON object → `iss` is
-/// `"dragonpass"` → the freshness policy below → `nbf`, if present, `nbf <= now + leeway`.
-/// `now` comes from the injected clock.
+/// `"dragonpass"` → the freshness policy below → `nbf`, if present, `nbf <= now + leeway` →
+/// with [`verify_event`](PushVerifier::verify_event), the `eventType` claim equals the
+/// endpoint's event type → the replay check below. `now` comes from the injected clock.
 ///
 /// # Freshness policy ([`PushPolicy`])
 ///
@@ -302,6 +342,58 @@ pub fn verify_push_token_with(
 /// ([`PushVerifier::new`]), and up to two more per event type
 /// ([`PushVerifier::with_event_type_keys`], verified with [`PushVerifier::verify_event`]):
 /// an event type with its own keys is verified with those only.
+///
+/// # Event types
+///
+/// [`verify_event(event_type, token)`](PushVerifier::verify_event) is for an endpoint that
+/// serves one event type: besides choosing that type's keys, it refuses a token whose
+/// `eventType` claim is not exactly `event_type` (absent or not a string included) with an
+/// [`auth_core::ErrorKind::Verification`] error on field `"eventType"`, so a valid event of
+/// one type cannot be played against another type's endpoint. [`verify`](PushVerifier::verify)
+/// has no expected type and checks none.
+///
+/// # Replays and redeliveries
+///
+/// The verifier remembers every token it accepted (SHA-256 of the token's signed part —
+/// header and claims — so re-encodings of the same signed message count as the same token)
+/// until the token's own window closes (`exp + leeway`, with `exp` as in [`PushEvent::exp`]),
+/// after which the token is refused as expired anyway. A second delivery of an accepted
+/// token is refused with an [`auth_core::ErrorKind::Verification`] error on field `"replay"`
+/// ([`is_push_replay`]); only tokens that pass every other check are remembered, so a forged
+/// token never uses up room nor turns into a "replay". Clones of a verifier share one memory.
+/// At most [`DEFAULT_REPLAY_CAPACITY`] tokens are held (set with
+/// [`with_replay_capacity`](PushVerifier::with_replay_capacity); `0` turns the check off); when
+/// it is full of tokens still inside their window, the one whose window closes first is
+/// dropped (a replay of that token would then be accepted). The memory is per process: with
+/// several receivers behind a load balancer, also deduplicate in your shared store.
+///
+/// DragonPass retries a push event up to 3 times when the receiver does not acknowledge it.
+/// Whether a retry resends the identical token or a newly signed one (new `iat`/`exp`) is not
+/// documented: an identical token is reported as a replay; a newly signed one is a new token
+/// and verifies, so deduplicate on the event's own identifiers as well (for example
+/// `eventType` + `orderNo`). Answer a replay as you answered the first delivery — a success
+/// status, without processing the event again: an error answer only makes DragonPass retry.
+/// If you could not process an accepted event and answer with an error so that DragonPass
+/// redelivers it, call [`forget`](PushVerifier::forget) first, or the redelivery would be
+/// reported as a replay.
+///
+/// ```no_run
+/// use tollgate_dragonpass::{PushVerifier, is_push_replay};
+/// # fn process(_: &tollgate_dragonpass::PushEvent) -> Result<(), ()> { Ok(()) }
+/// fn on_order_used(verifier: &PushVerifier, token: &str) -> u16 {
+///     match verifier.verify_event("ORDER_USED", token) {
+///         Ok(event) => match process(&event) {
+///             Ok(()) => 200,
+///             Err(()) => {
+///                 verifier.forget(&event); // let DragonPass's retry through
+///                 503
+///             }
+///         },
+///         Err(e) if is_push_replay(&e) => 200, // already processed: acknowledge again
+///         Err(_) => 401,
+///     }
+/// }
+/// ```
 #[derive(Debug, Clone)]
 pub struct PushVerifier {
     keys: Vec<PushPublicKey>,
@@ -309,6 +401,58 @@ pub struct PushVerifier {
     leeway: Duration,
     policy: PushPolicy,
     clock: SharedClock,
+    seen: Option<Arc<SeenTokens>>,
+}
+
+/// Accepted tokens (SHA-256 of the signed part) and when each one's window closes (Unix
+/// seconds), at most `capacity` of them.
+struct SeenTokens {
+    capacity: usize,
+    until: Mutex<HashMap<[u8; 32], u64>>,
+}
+
+impl fmt::Debug for SeenTokens {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SeenTokens")
+            .field("capacity", &self.capacity)
+            .field("held", &self.lock().len())
+            .finish()
+    }
+}
+
+impl SeenTokens {
+    fn new(capacity: usize) -> Self {
+        SeenTokens {
+            capacity,
+            until: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], u64>> {
+        self.until.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Remembers `key` until `until`; a replay error if it is remembered and still inside
+    /// its window at `now`.
+    fn record(&self, key: [u8; 32], until: u64, now: u64) -> Result<(), AuthError> {
+        let mut seen = self.lock();
+        if seen.get(&key).is_some_and(|end| *end > now) {
+            return Err(
+                reject("already accepted (a replay, or DragonPass delivering it again)")
+                    .with_field(REPLAY_FIELD),
+            );
+        }
+        if seen.len() >= self.capacity && !seen.contains_key(&key) {
+            seen.retain(|_, end| *end > now);
+            if seen.len() >= self.capacity
+                && let Some(first) = seen.iter().min_by_key(|(_, end)| **end).map(|(k, _)| *k)
+            {
+                seen.remove(&first);
+            }
+        }
+        seen.insert(key, until);
+        Ok(())
+    }
 }
 
 /// 1 or 2 keys with distinct `kid`s.
@@ -336,7 +480,8 @@ fn check_key_set(keys: &[PushPublicKey]) -> Result<(), AuthError> {
 
 impl PushVerifier {
     /// A verifier over 1 or 2 keys with distinct `kid`s (for events of any type), the default
-    /// leeway and policy, and the system clock.
+    /// leeway and policy, the system clock and the replay check on
+    /// ([`DEFAULT_REPLAY_CAPACITY`]).
     pub fn new(keys: Vec<PushPublicKey>) -> Result<Self, AuthError> {
         check_key_set(&keys)?;
         Ok(PushVerifier {
@@ -345,6 +490,7 @@ impl PushVerifier {
             leeway: DEFAULT_LEEWAY,
             policy: PushPolicy::default(),
             clock: system_clock(),
+            seen: Some(Arc::new(SeenTokens::new(DEFAULT_REPLAY_CAPACITY))),
         })
     }
 
@@ -361,6 +507,7 @@ impl PushVerifier {
             leeway: DEFAULT_LEEWAY,
             policy: PushPolicy::default(),
             clock: system_clock(),
+            seen: Some(Arc::new(SeenTokens::new(DEFAULT_REPLAY_CAPACITY))),
         }
         .with_event_type_keys(event_type, keys)
     }
@@ -408,27 +555,59 @@ impl PushVerifier {
         self
     }
 
+    /// Remembers at most `capacity` accepted tokens for the replay check (default
+    /// [`DEFAULT_REPLAY_CAPACITY`]); `0` turns the check off. Starts a new, empty memory:
+    /// clones made before keep sharing the old one. See
+    /// [Replays](PushVerifier#replays-and-redeliveries).
+    #[must_use]
+    pub fn with_replay_capacity(mut self, capacity: usize) -> Self {
+        self.seen = (capacity > 0).then(|| Arc::new(SeenTokens::new(capacity)));
+        self
+    }
+
+    /// How many accepted tokens are remembered and still inside their window.
+    pub fn replay_entries(&self) -> usize {
+        let now = unix_seconds(self.clock.now());
+        self.seen
+            .as_ref()
+            .map_or(0, |s| s.lock().values().filter(|end| **end > now).count())
+    }
+
+    /// Forgets that `event`'s token was accepted, so that its next delivery verifies again
+    /// instead of being reported as a replay: call it when you could not process the event
+    /// and answer with an error so that DragonPass delivers it again.
+    pub fn forget(&self, event: &PushEvent) {
+        if let (Some(seen), Some(key)) = (&self.seen, &event.seen_key) {
+            seen.lock().remove(key);
+        }
+    }
+
     /// The configured keys.
     pub fn keys(&self) -> &[PushPublicKey] {
         &self.keys
     }
 
     /// Verifies a token with the keys for events of any type (a leading `Bearer ` is
-    /// stripped, surrounding whitespace ignored).
+    /// stripped, surrounding whitespace ignored); any `eventType` is accepted. A token
+    /// accepted before is refused as a replay ([`is_push_replay`]).
     pub fn verify(&self, token: &str) -> Result<PushEvent, AuthError> {
-        self.verify_with_keys(&self.keys, token)
+        self.verify_with_keys(&self.keys, None, token)
     }
 
-    /// Verifies a token received for events of `event_type` (as your endpoint knows it):
-    /// with that type's keys if it has any, otherwise with the keys for any type.
+    /// Verifies a token received at your endpoint for events of `event_type`: with that
+    /// type's keys if it has any, otherwise with the keys for any type, and refuses a token
+    /// whose `eventType` claim is not exactly `event_type` (absent, another type, not a
+    /// string) with an [`auth_core::ErrorKind::Verification`] error on field `"eventType"`.
+    /// A token accepted before is refused as a replay ([`is_push_replay`]).
     pub fn verify_event(&self, event_type: &str, token: &str) -> Result<PushEvent, AuthError> {
         let keys = self.by_event_type.get(event_type).unwrap_or(&self.keys);
-        self.verify_with_keys(keys, token)
+        self.verify_with_keys(keys, Some(event_type), token)
     }
 
     fn verify_with_keys(
         &self,
         keys: &[PushPublicKey],
+        event_type: Option<&str>,
         token: &str,
     ) -> Result<PushEvent, AuthError> {
         if keys.is_empty() {
@@ -436,12 +615,26 @@ impl PushVerifier {
         }
         let token = token.trim();
         let token = token.strip_prefix("Bearer ").unwrap_or(token).trim();
-        verify_push_token_with(
-            token,
-            keys,
-            unix_seconds(self.clock.now()),
-            self.leeway.as_secs(),
-            &self.policy,
-        )
+        let now = unix_seconds(self.clock.now());
+        let leeway = self.leeway.as_secs();
+        let mut event = verify_push_token_with(token, keys, now, leeway, &self.policy)?;
+        if let Some(expected) = event_type
+            && event.claims.get(EVENT_TYPE_CLAIM).and_then(Value::as_str) != Some(expected)
+        {
+            return Err(
+                reject("the event type (eventType) is not the one this endpoint serves")
+                    .with_field(EVENT_TYPE_CLAIM),
+            );
+        }
+        if let Some(seen) = &self.seen {
+            // Verified, so the token is `header.claims.signature`: the key covers what was
+            // signed.
+            let signed = token.rsplit_once('.').map_or(token, |(signed, _)| signed);
+            let key: [u8; 32] = Sha256::digest(signed.as_bytes()).into();
+            // The verifier refuses the token once `now >= exp + leeway`.
+            seen.record(key, event.exp.saturating_add(leeway), now)?;
+            event.seen_key = Some(key);
+        }
+        Ok(event)
     }
 }

@@ -362,8 +362,10 @@ fn keys_per_event_type() {
     // ...not an event of another type, which falls back to the verifier's default keys.
     let err = verifier.verify_event("REFUND", &t).expect_err("other type");
     assert!(err.to_string().contains("unknown kid"), "{err}");
+    let refund = json!({"iss": "dragonpass", "exp": NOW + 60, "eventType": "REFUND"});
+    let r1 = jws(k1_header(), refund, &f.k1);
+    verifier.verify_event("REFUND", &r1).expect("default keys");
     let t1 = jws(k1_header(), event(NOW + 60), &f.k1);
-    verifier.verify_event("REFUND", &t1).expect("default keys");
     // The default keys do not verify a type that has its own.
     let err = verifier
         .verify_event("ORDER_USED", &t1)
@@ -388,4 +390,137 @@ fn keys_per_event_type() {
     only.verify_event("ORDER_USED", &t).expect("per-type only");
     let err = only.verify(&t).expect_err("no default keys");
     assert_eq!(err.kind(), ErrorKind::Verification);
+}
+
+/// An endpoint that serves one event type refuses a token of another type (or of none): a
+/// valid ORDER_USED event posted to the REFUND endpoint is not a refund.
+#[test]
+fn verify_event_refuses_a_token_of_another_event_type() {
+    let f = fixture();
+    let t = jws(k1_header(), event(NOW + 60), &f.k1);
+    let err = f
+        .verifier
+        .verify_event("REFUND", &t)
+        .expect_err("ORDER_USED token at the REFUND endpoint");
+    assert_eq!(err.kind(), ErrorKind::Verification, "{err}");
+    assert_eq!(err.field(), Some("eventType"), "{err}");
+    assert!(!err.is_retryable());
+    assert!(err.to_string().contains("event type"), "{err}");
+    // Also when the endpoint's type has keys of its own.
+    let k3 = PushPublicKey::from_pem("refund-3", &file("push_key3_public.pem")).expect("k3");
+    let typed = f
+        .verifier
+        .clone()
+        .with_event_type_keys("REFUND", vec![k3])
+        .expect("keys");
+    let t3 = jws(
+        json!({"alg": "RS256", "kid": "refund-3"}),
+        event(NOW + 60),
+        &f.k3,
+    );
+    let err = typed.verify_event("REFUND", &t3).expect_err("wrong type");
+    assert_eq!(err.field(), Some("eventType"), "{err}");
+    // No eventType, or not a string: refused by a typed endpoint, accepted by `verify`.
+    for claims in [
+        json!({"iss": "dragonpass", "exp": NOW + 60}),
+        json!({"iss": "dragonpass", "exp": NOW + 61, "eventType": 7}),
+        json!({"iss": "dragonpass", "exp": NOW + 62, "eventType": "order_used"}),
+    ] {
+        let t = jws(k1_header(), claims.clone(), &f.k1);
+        let err = f
+            .verifier
+            .verify_event("ORDER_USED", &t)
+            .expect_err("no matching eventType");
+        assert_eq!(err.field(), Some("eventType"), "{claims}: {err}");
+        f.verifier.verify(&t).expect("verify has no expected type");
+    }
+    // The matching type passes.
+    let ev = f
+        .verifier
+        .verify_event("ORDER_USED", &t)
+        .expect("same type");
+    assert_eq!(ev.claims["eventType"], "ORDER_USED");
+}
+
+/// The identical token delivered twice is reported as a replay (a typed error the app
+/// answers idempotently), however it is wrapped; other tokens are not; the seen set
+/// forgets a token once the token itself is no longer accepted.
+#[test]
+fn a_second_delivery_of_the_same_token_is_a_replay() {
+    use tollgate_dragonpass::is_push_replay as is_replay;
+    let f = fixture();
+    let t = jws(k1_header(), event(NOW + 60), &f.k1);
+    let first = f.verifier.verify(&t).expect("first delivery");
+    for again in [t.clone(), format!("Bearer {t}"), format!("  {t}\n")] {
+        let err = f.verifier.verify(&again).expect_err("second delivery");
+        assert!(is_replay(&err), "{err}");
+        assert_eq!(err.kind(), ErrorKind::Verification);
+        assert_eq!(err.field(), Some("replay"));
+        assert!(!err.is_retryable());
+    }
+    // Through verify_event and through a clone of the verifier too (one seen set).
+    let err = f
+        .verifier
+        .clone()
+        .verify_event("ORDER_USED", &t)
+        .expect_err("replay through a clone");
+    assert!(is_replay(&err), "{err}");
+    // A forged copy is not a replay: it fails verification first.
+    let mut forged: Vec<String> = t.split('.').map(str::to_string).collect();
+    forged[2] = "AAAA".into();
+    let err = f.verifier.verify(&forged.join(".")).expect_err("forged");
+    assert!(!is_replay(&err), "{err}");
+    // Another event is not a replay.
+    let other = jws(
+        k1_header(),
+        json!({"iss": "dragonpass", "exp": NOW + 60, "eventType": "ORDER_USED", "orderNo": "2"}),
+        &f.k1,
+    );
+    f.verifier.verify(&other).expect("another event");
+    // An app that could not process the first delivery forgets it, so DragonPass's
+    // redelivery is processed.
+    f.verifier.forget(&first);
+    f.verifier.verify(&t).expect("redelivery after forget");
+    assert!(is_replay(&f.verifier.verify(&t).expect_err("and again")));
+    // Once outside its window the token is refused as expired, not as a replay.
+    f.clock.advance(Duration::from_secs(100));
+    let err = f.verifier.verify(&t).expect_err("expired");
+    assert!(!is_replay(&err), "{err}");
+    assert!(err.to_string().contains("expired"), "{err}");
+    // A verifier with the check turned off accepts the same token twice.
+    let g = fixture();
+    let open = g.verifier.with_replay_capacity(0);
+    let t = jws(k1_header(), event(NOW + 60), &g.k1);
+    open.verify(&t).expect("first");
+    open.verify(&t).expect("second, unchecked");
+}
+
+/// The seen set is bounded: entries leave when their token's window closes, and at
+/// capacity the entry expiring soonest makes room.
+#[test]
+fn the_seen_set_is_bounded_by_size_and_by_the_freshness_window() {
+    use tollgate_dragonpass::is_push_replay as is_replay;
+    let f = fixture();
+    let v = f.verifier.clone().with_replay_capacity(2);
+    let tok = |exp: u64, n: u32| {
+        jws(
+            k1_header(),
+            json!({"iss": "dragonpass", "exp": exp, "eventType": "ORDER_USED", "orderNo": n.to_string()}),
+            &f.k1,
+        )
+    };
+    let (a, b, c) = (tok(NOW + 60, 1), tok(NOW + 600, 2), tok(NOW + 900, 3));
+    v.verify(&a).expect("a");
+    v.verify(&b).expect("b");
+    assert_eq!(v.replay_entries(), 2);
+    // Full: c pushes out a, the entry expiring soonest; b and c are still replays.
+    v.verify(&c).expect("c");
+    assert_eq!(v.replay_entries(), 2);
+    assert!(is_replay(&v.verify(&b).expect_err("b replay")));
+    assert!(is_replay(&v.verify(&c).expect_err("c replay")));
+    // Past b's window (exp + leeway), b's entry is gone.
+    f.clock.advance(Duration::from_secs(600 + 30));
+    let d = tok(NOW + 700 + 600, 4);
+    v.verify(&d).expect("d");
+    assert_eq!(v.replay_entries(), 2, "c and d");
 }

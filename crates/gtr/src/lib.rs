@@ -1,8 +1,10 @@
 //! Authentication for the Global Travel Rule (GTR) API: mutual TLS, SSO login and
 //! per-request app tokens, as middleware for `reqwest`.
 //!
-//! - [`TlsConfig`]: the client certificate (`certificate.p12` + password, or PEM) and extra
-//!   trusted CAs, on rustls with the aws-lc-rs provider (reqwest's default). Every GTR call needs it.
+//! - [`TlsConfig`]: the client certificate (`certificate.p12` + password, or PEM), extra
+//!   trusted CAs (added to the roots) and pinned server certificates (once pinned, only
+//!   those are accepted; the roots are not consulted), on rustls with the aws-lc-rs provider
+//!   (reqwest's default). Every GTR call needs it.
 //! - [`GtrCredentials`]: `vaspCode`, `accessKey`, `secretKey` from `api_key.csv` or the
 //!   environment.
 //! - [`auth::SsoAuth`]: `POST /api/login` once, then `Authorization: Bearer <jwt>`.

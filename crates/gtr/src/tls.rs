@@ -18,10 +18,12 @@ pub const ENV_P12_PASSWORD: &str = "GTR_CLIENT_P12_PASSWORD";
 pub const ENV_CERT_PEM_PATH: &str = "GTR_CLIENT_CERT_PEM";
 /// Environment variable: path of the PEM client private key.
 pub const ENV_KEY_PEM_PATH: &str = "GTR_CLIENT_KEY_PEM";
-/// Environment variable: path of a PEM file of extra CA certificates to trust.
+/// Environment variable: path of a PEM file of extra CA certificates to trust, added to the
+/// trusted roots ([`TlsConfig::add_ca_pem`]).
 pub const ENV_CA_PEM_PATH: &str = "GTR_CA_PEM";
 /// Environment variable: path of a PEM file of server certificates to pin
-/// ([`TlsConfig::pin_server_certificate_pem`]).
+/// ([`TlsConfig::pin_server_certificate_pem`]): once set, only these server certificates
+/// are accepted.
 pub const ENV_SERVER_CERT_PEM_PATH: &str = "GTR_SERVER_CERT_PEM";
 
 /// The first private key in `pem` (PKCS#8, PKCS#1 or SEC1), in a buffer wiped on drop.
@@ -296,8 +298,8 @@ impl ClientIdentity {
     }
 }
 
-/// TLS settings for GTR: the client identity, extra trusted CAs and whether the system's
-/// CA store is trusted too (default: yes).
+/// TLS settings for GTR: the client identity, extra trusted CAs, pinned server certificates
+/// and whether the system's CA store is trusted too (default: yes).
 ///
 /// ```no_run
 /// use tollgate_gtr::{ClientIdentity, TlsConfig};
@@ -318,9 +320,13 @@ impl ClientIdentity {
 ///
 /// GTR's docs reach the UAT host with `curl -k`. This crate offers no way to switch
 /// certificate verification off: if a server certificate is not issued by a CA in the
-/// system store, add that CA (PEM) explicitly, or pin the server's own certificate
-/// ([`TlsConfig::pin_server_certificate_pem`]: the "GTR server trust certificate" that Java
-/// integrations put in a trust store).
+/// system store, either add that CA (PEM) to the trusted roots ([`TlsConfig::add_ca_pem`]:
+/// any certificate it issues for the host is then accepted), or pin the server's own
+/// certificate ([`TlsConfig::pin_server_certificate_pem`]: the "GTR server trust
+/// certificate" that Java integrations put in a trust store). The two differ: a CA widens
+/// what is trusted, a pin narrows it — once any pin is configured, only the pinned
+/// certificates (or their public keys) are accepted and the CA roots, the system store
+/// included, are no longer consulted.
 ///
 /// To keep a `reqwest::ClientBuilder` you already configured, use [`TlsConfig::apply_to`].
 ///
@@ -383,7 +389,11 @@ impl TlsConfig {
         self
     }
 
-    /// Trusts the CA certificate(s) in `pem` as well.
+    /// Adds the CA certificate(s) in `pem` to the trusted roots: any server certificate that
+    /// chains to one of them (or to the system store, if enabled) and names the host is
+    /// accepted. This widens trust; to restrict a connection to one known server certificate,
+    /// pin it with [`pin_server_certificate_pem`](Self::pin_server_certificate_pem) instead.
+    /// Once any pin is configured, the roots (these and the system store) are not consulted.
     pub fn add_ca_pem(mut self, pem: &str) -> Result<Self, AuthError> {
         pem_label("ca_certificate", pem, &["CERTIFICATE"])?;
         let certs = CertificateDer::pem_slice_iter(pem.as_bytes())
@@ -399,22 +409,27 @@ impl TlsConfig {
         Ok(self)
     }
 
-    /// Trusts the CA certificate(s) in the PEM file at `path` as well.
+    /// [`add_ca_pem`](Self::add_ca_pem) with the PEM file at `path`.
     pub fn add_ca_pem_file(self, path: impl AsRef<Path>) -> Result<Self, AuthError> {
         let pem = read_text_file("ca_certificate", path.as_ref())?;
         self.add_ca_pem(pem.expose_secret())
     }
 
-    /// Trusts the server certificate(s) in `pem` as they are: a server presenting exactly
-    /// one of them (or a certificate with the same public key) is accepted if the certificate
-    /// is within its validity period and issued for the host name of the URL; nothing about
-    /// its issuer is checked. This is the "GTR server trust certificate" `.pem` that Java
-    /// integrations load into a trust store: a CA-issued leaf, not a root, so
-    /// [`add_ca_pem`](Self::add_ca_pem) cannot use it. Pins work beside CA roots (a server
-    /// that matches no pin is validated against the roots, if any) and alone, with
-    /// [`system_roots(false)`](Self::system_roots) and no CA. X.509 v1 server certificates
-    /// are accepted; having no subject alternative names, they match their common name.
-    /// The handshake signature is still verified against the pinned public key.
+    /// Pins the server certificate(s) in `pem`: from then on **only** a server presenting
+    /// exactly one of the pinned certificates (or a certificate with the same public key) is
+    /// accepted, provided the certificate is within its validity period and issued for the
+    /// host name of the URL; nothing about its issuer is checked. A server certificate that
+    /// matches no pin is refused even if it chains to a trusted root — the system store or a
+    /// CA added with [`add_ca_pem`](Self::add_ca_pem): with pins configured, the roots are
+    /// not consulted at all. Calling this again adds more pins (any one of them matching is
+    /// enough), e.g. the current and the next certificate during a rotation.
+    ///
+    /// This is the "GTR server trust certificate" `.pem` that Java integrations load into a
+    /// trust store: a CA-issued leaf, not a root. To *add* trust in a CA instead (every
+    /// certificate it issues for the host accepted), use [`add_ca_pem`](Self::add_ca_pem)
+    /// without pinning. X.509 v1 server certificates are accepted; having no subject
+    /// alternative names, they match their common name. The handshake signature is still
+    /// verified against the pinned public key.
     pub fn pin_server_certificate_pem(mut self, pem: &str) -> Result<Self, AuthError> {
         pem_label("server_certificate", pem, &["CERTIFICATE"])?;
         let certs = CertificateDer::pem_slice_iter(pem.as_bytes())
@@ -443,7 +458,8 @@ impl TlsConfig {
     }
 
     /// Whether the operating system's CA store is trusted (default `true`). With `false`,
-    /// only the CAs added with [`add_ca_pem`](Self::add_ca_pem) are.
+    /// only the CAs added with [`add_ca_pem`](Self::add_ca_pem) are. Without effect once a
+    /// server certificate is pinned (pins alone decide then).
     #[must_use]
     pub fn system_roots(mut self, yes: bool) -> Self {
         self.system_roots = yes;
@@ -451,7 +467,8 @@ impl TlsConfig {
     }
 
     /// From the environment: [`ClientIdentity::from_env`] plus an optional `GTR_CA_PEM`
-    /// and an optional `GTR_SERVER_CERT_PEM` (pinned server certificates).
+    /// (CA certificates added to the trusted roots) and an optional `GTR_SERVER_CERT_PEM`
+    /// (pinned server certificates: when set, only these are accepted).
     pub fn from_env() -> Result<Self, AuthError> {
         Self::from_lookup(auth_core::credentials::env_lookup)
     }
@@ -472,8 +489,8 @@ impl TlsConfig {
         Ok(cfg)
     }
 
-    /// The rustls configuration (aws-lc-rs provider, TLS 1.2/1.3, HTTP/1.1 ALPN).
-    pub fn rustls_client_config(&self) -> Result<rustls::ClientConfig, AuthError> {
+    /// The CA roots: the system store (if enabled) and the added CAs; an error if empty.
+    fn root_store(&self) -> Result<rustls::RootCertStore, AuthError> {
         let mut roots = rustls::RootCertStore::empty();
         if self.system_roots {
             let native = rustls_native_certs::load_native_certs();
@@ -490,38 +507,32 @@ impl TlsConfig {
                 AuthError::invalid_field("ca_certificate", "is not a usable CA certificate")
             })?;
         }
-        if roots.is_empty() && self.pinned.is_empty() {
+        if roots.is_empty() {
             return Err(AuthError::invalid_field(
                 "ca_certificate",
                 "no trusted CA: add one, pin the server certificate, or enable the system CA store",
             ));
         }
+        Ok(roots)
+    }
+
+    /// The rustls configuration (aws-lc-rs provider, TLS 1.2/1.3, HTTP/1.1 ALPN).
+    ///
+    /// With pins configured, server certificates are checked against the pins only: the CA
+    /// roots (system store and [`add_ca_pem`](Self::add_ca_pem)) are not consulted, so a
+    /// certificate that matches no pin is refused whoever issued it.
+    pub fn rustls_client_config(&self) -> Result<rustls::ClientConfig, AuthError> {
         let provider = provider();
         let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
             .map_err(|_| AuthError::new(ErrorKind::Internal, "rustls protocol setup failed"))?;
         let builder = if self.pinned.is_empty() {
-            builder.with_root_certificates(roots)
+            builder.with_root_certificates(self.root_store()?)
         } else {
-            let fallback = if roots.is_empty() {
-                None
-            } else {
-                Some(
-                    rustls::client::WebPkiServerVerifier::builder_with_provider(
-                        Arc::new(roots),
-                        provider.clone(),
-                    )
-                    .build()
-                    .map_err(|_| {
-                        AuthError::invalid_field("ca_certificate", "is not a usable CA certificate")
-                    })?,
-                )
-            };
             builder
                 .dangerous()
                 .with_custom_certificate_verifier(Arc::new(PinnedServerVerifier {
                     pins: self.pinned.clone(),
-                    fallback,
                     provider,
                 }))
         };
@@ -599,12 +610,11 @@ impl rustls::client::ResolvesClientCert for FixedClientCert {
 }
 
 /// Server certificate verification with pins: a pinned certificate (or public key) is
-/// checked for its validity period and host name only; any other certificate goes to the
-/// usual webpki chain validation against the configured roots (refused if there are none).
+/// checked for its validity period and host name only; any other certificate is refused,
+/// whoever issued it (CA roots are not consulted once a pin is configured).
 #[derive(Debug)]
 struct PinnedServerVerifier {
     pins: Vec<Pin>,
-    fallback: Option<Arc<rustls::client::WebPkiServerVerifier>>,
     provider: Arc<rustls::crypto::CryptoProvider>,
 }
 
@@ -684,9 +694,9 @@ impl ServerCertVerifier for PinnedServerVerifier {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
+        _intermediates: &[CertificateDer<'_>],
         server_name: &ServerName<'_>,
-        ocsp_response: &[u8],
+        _ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
         if let Some(info) = cert_info(end_entity)
@@ -698,16 +708,9 @@ impl ServerCertVerifier for PinnedServerVerifier {
             Self::check_pinned(&info, end_entity, server_name, now)?;
             return Ok(ServerCertVerified::assertion());
         }
-        match &self.fallback {
-            Some(webpki) => webpki.verify_server_cert(
-                end_entity,
-                intermediates,
-                server_name,
-                ocsp_response,
-                now,
-            ),
-            None => Err(CertificateError::UnknownIssuer.into()),
-        }
+        // Not pinned: refused even if it would chain to a trusted root. UnknownIssuer is the
+        // closest rustls reason (no trust anchor vouches for it here).
+        Err(CertificateError::UnknownIssuer.into())
     }
 
     fn verify_tls12_signature(

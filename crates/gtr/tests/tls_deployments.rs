@@ -310,7 +310,8 @@ async fn the_servers_own_certificate_is_the_only_trust_anchor() {
         .identity(id());
     assert!(get(&wrong_pin, addr).await.is_err(), "other leaf pinned");
 
-    // The CA given as a CA root still works beside pins (the usual chain validation).
+    // The CA given as a CA root beside the wrong pin: still refused (a pin restricts; the
+    // roots are not consulted once a pin is configured).
     let ca_and_pin = TlsConfig::new()
         .system_roots(false)
         .add_ca_pem(&server_ca.pem)
@@ -318,7 +319,10 @@ async fn the_servers_own_certificate_is_the_only_trust_anchor() {
         .pin_server_certificate_pem(&other_cert)
         .expect("pin")
         .identity(id());
-    get(&ca_and_pin, addr).await.expect("CA-validated");
+    assert!(
+        get(&ca_and_pin, addr).await.is_err(),
+        "CA root beside a wrong pin"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -503,4 +507,59 @@ fn damaged_pkcs12_files_are_typed_errors() {
             }
         }
     }
+}
+
+/// A pin restricts: with a pin configured, a server certificate that matches no pin is
+/// refused even when it chains to a trusted root (here a CA added with `add_ca_pem`, the
+/// stand-in for the system store), and the pinned certificate still connects.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pin_refuses_another_ca_issued_certificate_for_the_right_host() {
+    let server_ca = ca("trusted server CA");
+    let (served, key) = server_leaf(&server_ca, HOST, false);
+    let addr = start_server(&served, &key, &[v1_cert_der()]).await;
+    let id = || ClientIdentity::from_pem(V1_CERT, V1_KEY).expect("identity");
+
+    // Without a pin, the CA root alone validates the served certificate.
+    let ca_only = TlsConfig::new()
+        .system_roots(false)
+        .add_ca_pem(&server_ca.pem)
+        .expect("ca")
+        .identity(id());
+    get(&ca_only, addr)
+        .await
+        .expect("CA-validated without pins");
+
+    // A different certificate (same CA, same host) is pinned: the served one is refused,
+    // although it chains to the trusted root and names the right host.
+    let (pinned_other, _) = server_leaf(&server_ca, HOST, false);
+    for system_roots in [false, true] {
+        let cfg = TlsConfig::new()
+            .system_roots(system_roots)
+            .add_ca_pem(&server_ca.pem)
+            .expect("ca")
+            .pin_server_certificate_pem(&pinned_other)
+            .expect("pin")
+            .identity(id());
+        let err = get(&cfg, addr)
+            .await
+            .expect_err("a certificate matching no pin must be refused");
+        assert!(err.is_connect(), "refused in the handshake: {err:?}");
+    }
+
+    // The served certificate pinned (beside the CA and the system store): connects.
+    let right_pin = TlsConfig::new()
+        .add_ca_pem(&server_ca.pem)
+        .expect("ca")
+        .pin_server_certificate_pem(&served)
+        .expect("pin")
+        .identity(id());
+    assert_eq!(get(&right_pin, addr).await.expect("pinned"), "none");
+
+    // Pinned among others: any pin matching is enough.
+    let bundle = format!("{pinned_other}{served}");
+    let among = TlsConfig::new()
+        .pin_server_certificate_pem(&bundle)
+        .expect("pins")
+        .identity(id());
+    assert_eq!(get(&among, addr).await.expect("one of the pins"), "none");
 }

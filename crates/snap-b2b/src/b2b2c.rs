@@ -27,6 +27,9 @@ pub const CUSTOMER_ID: HeaderName = HeaderName::from_static("tollgate-snap-custo
 pub const DEFAULT_MAX_CUSTOMERS: usize = 10_000;
 /// Default refresh margin: a token this close to expiry is refreshed first.
 pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(60);
+/// The longest a customer access token is used before it is refreshed, whatever the
+/// provider's `accessTokenExpiryTime` or `expiresIn` says (366 days).
+const MAX_ACCESS_LIFETIME: Duration = Duration::from_secs(366 * 86_400);
 
 /// Why no customer token could be had.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -103,9 +106,11 @@ struct Inner {
 /// `refreshTokenExpiryTime` are kept per customer id (a key you choose) in a cache of
 /// bounded size. [`CustomerTokens::token`] hands out the access token and, ahead of its
 /// expiry, refreshes it with `{"grantType":"REFRESH_TOKEN","refreshToken":…}` — one
-/// request per customer however many callers wait. When no refresh is possible (refresh
-/// token expired or refused, customer unknown or evicted) it answers
-/// [`CustomerTokenError::AuthoriseAgain`]: send the customer through authorisation again.
+/// request per customer however many callers wait (an access token is refreshed after at
+/// most 366 days, whatever its `accessTokenExpiryTime` or `expiresIn` says). When no
+/// refresh is possible (refresh token expired or refused, customer unknown or evicted) it
+/// answers [`CustomerTokenError::AuthoriseAgain`]: send the customer through authorisation
+/// again.
 ///
 /// With the middleware, name the customer in the [`CUSTOMER_ID`] header; the signer
 /// replaces it with `Authorization-Customer` (the marker header is never sent). A request
@@ -549,9 +554,14 @@ impl CustomerTokens {
             .filter(|t| !t.trim().is_empty())
             .ok_or_else(|| bad("SNAP B2B2C token response has no accessToken"))?;
         let access_expires = match (&parsed.access_expiry, &parsed.expires_in) {
-            (Some(t), _) => parse_timestamp(t).map_err(|_| {
-                bad("SNAP B2B2C token response: accessTokenExpiryTime is malformed")
-            })?,
+            (Some(t), _) => {
+                let at = parse_timestamp(t).map_err(|_| {
+                    bad("SNAP B2B2C token response: accessTokenExpiryTime is malformed")
+                })?;
+                // Capped like expiresIn: a date years out does not keep a token for ever.
+                now.checked_add(MAX_ACCESS_LIFETIME)
+                    .map_or(at, |cap| at.min(cap))
+            }
             (None, Some(v)) => {
                 let secs = match v {
                     serde_json::Value::String(s) => s.trim().parse::<u64>().ok(),
@@ -562,7 +572,7 @@ impl CustomerTokens {
                 .ok_or_else(|| {
                     bad("SNAP B2B2C token response: expiresIn is not a positive number")
                 })?;
-                now.checked_add(Duration::from_secs(secs.min(366 * 86_400)))
+                now.checked_add(Duration::from_secs(secs).min(MAX_ACCESS_LIFETIME))
                     .ok_or_else(|| bad("SNAP B2B2C token response: expiresIn overflows"))?
             }
             (None, None) => now + DEFAULT_TOKEN_LIFETIME,

@@ -157,3 +157,94 @@ fn customer_token_url_follows_auth_core_endpoint_rules() {
             .is_ok()
     );
 }
+
+/// A B2B2C token endpoint on loopback answering every request with `answer`.
+async fn b2b2c_endpoint(answer: serde_json::Value) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(answer))
+        .mount(&server)
+        .await;
+    server
+}
+
+/// Requests sent after authorising, asking for the token now and a year and a day later.
+async fn requests_after_a_year(answer: serde_json::Value) -> u64 {
+    let clock = ManualClock::at_unix(1_709_271_296);
+    let server = b2b2c_endpoint(answer).await;
+    let tokens = CustomerTokens::builder(&creds())
+        .base_url(server.uri())
+        .clock(clock.shared())
+        .build()
+        .expect("customer tokens");
+    tokens.authorize("c", "code").await.expect("authorised");
+    tokens.token("c").await.expect("token now");
+    assert_eq!(tokens.requests_sent(), 1, "fresh token: no refresh");
+    clock.advance(std::time::Duration::from_secs(367 * 86_400));
+    tokens.token("c").await.expect("token a year later");
+    tokens.requests_sent()
+}
+
+/// An absurd `accessTokenExpiryTime` (year 9999) is capped like an absurd `expiresIn`: a
+/// year and a day later the customer token is refreshed, not used for ever.
+#[tokio::test]
+async fn absurd_access_token_expiry_time_is_clamped_like_expires_in() {
+    let base = serde_json::json!({
+        "responseCode": "2007400",
+        "accessToken": "customer-access",
+        "tokenType": "Bearer",
+        "refreshToken": "customer-refresh",
+    });
+    let mut by_seconds = base.clone();
+    by_seconds["expiresIn"] = serde_json::json!(u64::MAX.to_string());
+    assert_eq!(
+        requests_after_a_year(by_seconds).await,
+        2,
+        "expiresIn is capped"
+    );
+    for absurd in [
+        "9999-12-31T23:59:59+07:00",
+        // Past the end of year 9999 once moved to UTC.
+        "9999-12-31T23:59:59-23:59",
+    ] {
+        let mut by_date = base.clone();
+        by_date["accessTokenExpiryTime"] = serde_json::json!(absurd);
+        assert_eq!(
+            requests_after_a_year(by_date).await,
+            2,
+            "accessTokenExpiryTime {absurd} is capped"
+        );
+    }
+}
+
+/// Expiry dates at the edges of the calendar are accepted or refused, never a panic.
+#[tokio::test]
+async fn access_token_expiry_times_at_the_calendar_edges_do_not_panic() {
+    let clock = ManualClock::at_unix(1_709_271_296);
+    for when in [
+        "0000-01-01T00:00:00+23:59",
+        "0000-01-01T00:00:00Z",
+        "1970-01-01T00:00:00Z",
+        "9999-12-31T23:59:59.999999999-23:59",
+        "9999-99-99T99:99:99Z",
+        "+9999-12-31T23:59:59Z",
+    ] {
+        let server = b2b2c_endpoint(serde_json::json!({
+            "responseCode": "2007400",
+            "accessToken": "customer-access",
+            "accessTokenExpiryTime": when,
+            "refreshToken": "customer-refresh",
+            "refreshTokenExpiryTime": when,
+        }))
+        .await;
+        let tokens = CustomerTokens::builder(&creds())
+            .base_url(server.uri())
+            .clock(clock.shared())
+            .build()
+            .expect("customer tokens");
+        if tokens.authorize("c", "code").await.is_ok() {
+            // Whatever the date, asking for the token answers (a token or a typed error).
+            let _ = tokens.token("c").await;
+        }
+    }
+}
