@@ -15,7 +15,7 @@ Environment (Holidu):
   HOLIDU_ACCOUNT_INFO   path of the account_info.json Holidu handed out (keyId, issuer,
                         privateKey, publicKey); a value starting with '{' is taken as the
                         JSON document itself
-  HOLIDU_BASE_URL       optional API base URL (default https://chapi.bookiplyholidu.com);
+  HOLIDU_BASE_URL       optional API base URL (default https://chapi.bookiply.com);
                         a URL argument starting with '/' is taken relative to it";
 
 /// The configured Holidu signer and how its errors are named.
@@ -48,10 +48,13 @@ pub fn from_env(cache: Option<auth_core::CacheConfig>) -> Result<Provider, CliEr
         HoliduCredentials::from_account_info_file(info.trim())
     }
     .map_err(|e| fields.error(&e))?;
-    let base_url = env_opt("HOLIDU_BASE_URL")?.unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
-    let mut builder = HoliduAuth::builder()
-        .credentials(creds)
-        .base_url(base_url.clone());
+    let explicit = env_opt("HOLIDU_BASE_URL")?;
+    let mut builder = HoliduAuth::builder().credentials(creds);
+    // Unset, the library's default scope applies: the current host and the old one.
+    if let Some(url) = &explicit {
+        builder = builder.base_url(url.clone());
+    }
+    let base_url = explicit.unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
     if let Some(cache) = cache {
         builder = builder.cache_config(cache);
     }

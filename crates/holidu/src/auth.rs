@@ -13,8 +13,12 @@ use http::HeaderValue;
 use crate::credentials::HoliduCredentials;
 use crate::sign::{MAX_LIFETIME, check_lifetime, mint};
 
-/// Holidu's production base URL (Bookiply Holidu Channel API).
-pub const DEFAULT_BASE_URL: &str = "https://chapi.bookiplyholidu.com";
+/// The Channel API's production base URL, as the current Bookiply Channel API pages give it.
+pub const DEFAULT_BASE_URL: &str = "https://chapi.bookiply.com";
+
+/// The host older Bookiply Holidu Channel API pages give. Signed by default too, so that a
+/// user following either set of pages sends signed requests.
+pub const LEGACY_BASE_URL: &str = "https://chapi.bookiplyholidu.com";
 
 /// The default token lifetime: the maximum Holidu accepts, one hour.
 pub const DEFAULT_TOKEN_LIFETIME: Duration = MAX_LIFETIME;
@@ -197,7 +201,9 @@ impl HoliduAuthBuilder {
         self
     }
 
-    /// The Channel API base URL whose requests are signed (default [`DEFAULT_BASE_URL`]).
+    /// The Channel API base URL whose requests are signed (default: [`DEFAULT_BASE_URL`]
+    /// and [`LEGACY_BASE_URL`]; once set, only this one and those allowed with
+    /// `allow_origin`).
     #[must_use]
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
@@ -208,7 +214,10 @@ impl HoliduAuthBuilder {
     pub fn build(self) -> Result<HoliduAuth, AuthError> {
         let base = reqwest::Url::parse(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))
             .map_err(|_| AuthError::invalid_field("base_url", "is not a valid URL"))?;
-        let scope = self.options.origins().scope("base_url", Some(&base))?;
+        let mut scope = self.options.origins().scope("base_url", Some(&base))?;
+        if self.base_url.is_none() {
+            scope = scope.with_origin(LEGACY_BASE_URL)?;
+        }
         let creds = auth_core::credentials::required_credentials(self.credentials)?;
         let source = JwtSource::with_iat_skew(
             Arc::new(creds),

@@ -54,7 +54,7 @@ pub use auth_core::{
 // Flat re-exports: the modules are private.
 pub use auth::{
     DEFAULT_BASE_URL, DEFAULT_IAT_SKEW, DEFAULT_TOKEN_LIFETIME, HoliduAuth, HoliduAuthBuilder,
-    JwtSource, MAX_IAT_SKEW,
+    JwtSource, LEGACY_BASE_URL, MAX_IAT_SKEW,
 };
 pub use credentials::{
     ENV_ACCOUNT_INFO, ENV_ACCOUNT_INFO_FILE, ENV_ISSUER, ENV_KEY_ID, ENV_PRIVATE_KEY,

@@ -300,3 +300,36 @@ async fn tokens_pass_a_verifier_whose_clock_runs_20_s_behind() {
         assert_eq!(err.field(), Some("iat_skew"), "{skew}/{life}");
     }
 }
+
+#[test]
+fn the_default_scope_signs_the_current_host_and_the_old_one() {
+    let fake_key = tollgate_holidu::mock::PRIVATE_KEY_PEM;
+    let creds = tollgate_holidu::HoliduCredentials::new(
+        tollgate_holidu::mock::KEY_ID,
+        tollgate_holidu::mock::ISSUER,
+        fake_key,
+        None,
+    )
+    .expect("credentials");
+    let auth = tollgate_holidu::HoliduAuth::builder()
+        .credentials(creds)
+        .build()
+        .expect("auth");
+    // The current Bookiply Channel API pages use chapi.bookiply.com; older ones
+    // chapi.bookiplyholidu.com. A user following either must get signed requests.
+    for url in [
+        "https://chapi.bookiply.com/properties",
+        "https://chapi.bookiplyholidu.com/properties",
+    ] {
+        assert!(auth.scope().allows(&url.parse().expect("url")), "{url}");
+    }
+    assert_eq!(
+        tollgate_holidu::DEFAULT_BASE_URL,
+        "https://chapi.bookiply.com"
+    );
+    assert!(
+        !auth
+            .scope()
+            .allows(&"https://bookiply.com/".parse().expect("url"))
+    );
+}
