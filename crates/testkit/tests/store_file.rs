@@ -425,3 +425,103 @@ fn a_directory_of_another_user_is_refused() {
         Err(FileStoreError::NotOwned(_))
     ));
 }
+
+// ---- Fetch-lock records are bounded by their TTL ----
+
+/// Writes a raw fetch-lock record for `KEY`, as a crashed, buggy or hostile writer might.
+fn plant_fetch_record(store: &FileStore, record: &str) {
+    std::fs::write(store.fetch_lock_path(KEY), record).expect("write the lock record");
+}
+
+#[tokio::test]
+async fn a_fetch_lock_claiming_more_life_than_its_ttl_is_expired() {
+    let (_tmp, clock, store) = setup();
+    let now = T0 * 1000;
+    let max = u64::MAX;
+    let cases = [
+        (
+            "old format, largest expiry",
+            format!("tollgate-fetch-lock 1\n{max}\nbogus"),
+        ),
+        (
+            "old format, plausible expiry",
+            format!("tollgate-fetch-lock 1\n{}\nbogus", now + 5_000),
+        ),
+        (
+            "largest expiry",
+            format!("tollgate-fetch-lock 2\n{max}\n10000\nbogus"),
+        ),
+        (
+            "more life left than its ttl",
+            format!("tollgate-fetch-lock 2\n{}\n10000\nbogus", now + 10_001),
+        ),
+        (
+            "ttl beyond the cap",
+            format!("tollgate-fetch-lock 2\n{}\n{max}\nbogus", now + 5_000),
+        ),
+        (
+            "largest expiry and ttl",
+            format!("tollgate-fetch-lock 2\n{max}\n{max}\nbogus"),
+        ),
+        (
+            "zero ttl",
+            format!("tollgate-fetch-lock 2\n{}\n0\nbogus", now + 5_000),
+        ),
+    ];
+    for (what, record) in cases {
+        plant_fetch_record(&store, &record);
+        assert!(
+            store.try_lock(KEY, "mine", secs(10)).await.expect("lock"),
+            "{what}: treated as held"
+        );
+        store.unlock(KEY, "mine").await.expect("unlock");
+    }
+    // A live record within its TTL is honoured until it expires: not "every record is
+    // expired".
+    plant_fetch_record(
+        &store,
+        &format!("tollgate-fetch-lock 2\n{}\n10000\nother", now + 10_000),
+    );
+    assert!(!store.try_lock(KEY, "mine", secs(10)).await.expect("lock"));
+    clock.advance(secs(10));
+    assert!(store.try_lock(KEY, "mine", secs(10)).await.expect("lock"));
+}
+
+#[tokio::test]
+async fn a_clock_stepped_back_does_not_stretch_a_fetch_lock() {
+    let (_tmp, clock, store) = setup();
+    let other = FileStore::open(store.dir(), clock.shared()).expect("open");
+    assert!(store.try_lock(KEY, "a", secs(10)).await.expect("lock"));
+    assert!(!other.try_lock(KEY, "b", secs(10)).await.expect("lock"));
+    // The clock steps back an hour: the 10 s lock now claims an hour and 10 s of life.
+    clock.set(std::time::UNIX_EPOCH + secs(T0 - 3600));
+    assert!(
+        other.try_lock(KEY, "b", secs(10)).await.expect("lock"),
+        "a 10 s lock claiming an hour of life is expired"
+    );
+    assert!(!store.renew(KEY, "a", secs(10)).await.expect("renew"));
+    assert!(other.renew(KEY, "b", secs(10)).await.expect("renew"));
+}
+
+#[tokio::test]
+async fn a_cold_cache_fetches_past_a_bogus_fetch_lock() {
+    let (_tmp, clock, store) = setup();
+    let fake = ReferenceFake::start(clock.clone()).await;
+    plant_fetch_record(
+        &store,
+        &format!("tollgate-fetch-lock 1\n{}\nbogus", u64::MAX),
+    );
+    let store = Arc::new(store);
+    let cfg = CacheConfig::without_jitter().with_shared_store(
+        SharedStore::new(store.clone(), KEY)
+            .poll_interval(Duration::from_millis(1))
+            .wait_timeout(secs(2))
+            .on_unavailable(tollgate_auth_core::store::OnUnavailable::Fail),
+    );
+    let cache = TokenCache::with_config(fake.source(Creds::Valid), clock.shared(), cfg);
+    cache
+        .token()
+        .await
+        .expect("fetches instead of waiting for a lock nobody holds");
+    assert_eq!(fake.token_requests(), 1);
+}

@@ -17,8 +17,12 @@ use crate::error::{AuthError, ErrorKind};
 
 /// First line of a token file.
 const TOKEN_MAGIC: &str = "tollgate-token 1";
-/// First line of a fetch-lock record.
-const LOCK_MAGIC: &str = "tollgate-fetch-lock 1";
+/// First line of a fetch-lock record. (Records of format `1` held no TTL and are treated
+/// as absent.)
+const LOCK_MAGIC: &str = "tollgate-fetch-lock 2";
+/// The longest fetch lock: a record claiming a longer TTL is treated as expired, and a
+/// longer TTL asked of [`TokenStore::try_lock`] or [`TokenStore::renew`] is cut to this.
+const MAX_LOCK_TTL_MS: u64 = 60 * 60 * 1000;
 /// Files larger than this are not read (and so treated as absent).
 const MAX_FILE: u64 = 64 * 1024;
 
@@ -96,8 +100,11 @@ impl From<FileStoreError> for AuthError {
 /// - `<digest>.lock`: an empty file locked with the operating system's advisory file lock
 ///   (`flock`) around every operation, which makes each operation atomic across processes;
 /// - `<digest>.token`: the token ([`StoredToken::encode`]) and its absolute expiry;
-/// - `<digest>.fetch`: the fetch lock, a fenced record with an expiry (as Redis
-///   `SET NX PX`), renewable by its holder, ignored once expired.
+/// - `<digest>.fetch`: the fetch lock, a fenced record with an expiry and its TTL (as Redis
+///   `SET NX PX`), renewable by its holder, ignored once expired. A record claiming more
+///   remaining life than its TTL (one written before the clock stepped back, or a bogus
+///   one) or a TTL over an hour is expired too: no record blocks fetching for longer than
+///   a lock may live. (Lock TTLs are capped at one hour.)
 ///
 /// Remaining life is the stored expiry minus the store's clock (processes on one host
 /// share that clock). Every file is untrusted input: one that is truncated, corrupted,
@@ -181,6 +188,13 @@ impl FileStore {
         self.dir.join(format!("{}.token", digest(key)))
     }
 
+    #[cfg(feature = "test-util")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+    /// The file holding the fetch-lock record of `key`, for tests that plant records.
+    pub fn fetch_lock_path(&self, key: &str) -> PathBuf {
+        self.fetch_path(key)
+    }
+
     fn lock_path(&self, key: &str) -> PathBuf {
         self.dir.join(format!("{}.lock", digest(key)))
     }
@@ -228,7 +242,7 @@ impl FileStore {
             return Ok(None);
         };
         let raw = SecretString::from(raw);
-        let Some((expires, body)) = parse_record(raw.expose_secret(), TOKEN_MAGIC) else {
+        let Some(([expires], body)) = parse_record(raw.expose_secret(), TOKEN_MAGIC) else {
             return Ok(None);
         };
         let Some(left) = expires.checked_sub(self.now_ms()).filter(|ms| *ms > 0) else {
@@ -240,15 +254,23 @@ impl FileStore {
         )))
     }
 
-    /// The fence of the live fetch lock on `key`, if any.
+    /// The fence of the live fetch lock on `key`, if any. A record is live while its
+    /// expiry is ahead of the store's clock by at most its TTL, and that TTL is at most
+    /// [`MAX_LOCK_TTL_MS`]: a record claiming more life than its TTL (written before the
+    /// clock stepped back, or bogus) is expired, so no record blocks fetching for longer
+    /// than a lock may live.
     fn live_fence(&self, key: &str) -> Result<Option<String>, AuthError> {
         let Some(raw) = read_small(&self.fetch_path(key))? else {
             return Ok(None);
         };
-        let Some((expires, fence)) = parse_record(&raw, LOCK_MAGIC) else {
+        let Some(([expires, ttl], fence)) = parse_record(&raw, LOCK_MAGIC) else {
             return Ok(None);
         };
-        Ok((expires > self.now_ms()).then(|| fence.to_string()))
+        let live = (1..=MAX_LOCK_TTL_MS).contains(&ttl)
+            && expires
+                .checked_sub(self.now_ms())
+                .is_some_and(|left| left > 0 && left <= ttl);
+        Ok(live.then(|| fence.to_string()))
     }
 
     fn holds(&self, key: &str, fence: &str) -> Result<bool, AuthError> {
@@ -258,8 +280,9 @@ impl FileStore {
     }
 
     fn write_fetch_lock(&self, key: &str, fence: &str, ttl: Duration) -> Result<(), AuthError> {
-        let until = self.now_ms().saturating_add(duration_ms(ttl).max(1));
-        let record = format!("{LOCK_MAGIC}\n{until}\n{fence}");
+        let ttl = duration_ms(ttl).clamp(1, MAX_LOCK_TTL_MS);
+        let until = self.now_ms().saturating_add(ttl);
+        let record = format!("{LOCK_MAGIC}\n{until}\n{ttl}\n{fence}");
         write_atomic(&self.fetch_path(key), record.as_bytes())
     }
 
@@ -347,7 +370,7 @@ impl TokenStore for FileStore {
                 let path = self.fetch_path(key);
                 let ours = read_small(&path)?
                     .and_then(|raw| {
-                        parse_record(&raw, LOCK_MAGIC)
+                        parse_record::<2>(&raw, LOCK_MAGIC)
                             .map(|(_, f)| bool::from(f.as_bytes().ct_eq(fence.as_bytes())))
                     })
                     .unwrap_or(false);
@@ -403,19 +426,24 @@ fn duration_ms(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
-/// `<magic>\n<expiry ms since the epoch>\n<body>` → (expiry, body). Strict: any other
-/// shape is `None`.
-fn parse_record<'s>(raw: &'s str, magic: &str) -> Option<(u64, &'s str)> {
-    let rest = raw.strip_prefix(magic)?.strip_prefix('\n')?;
-    let (expires, body) = rest.split_once('\n')?;
-    if expires.is_empty() || expires.len() > 20 || !expires.bytes().all(|b| b.is_ascii_digit()) {
+/// `<magic>\n<N decimal numbers, one a line>\n<body>` → (numbers, body): a token record
+/// has one number (its expiry in ms since the epoch), a fetch-lock record two (its expiry
+/// and its TTL in ms). Strict: any other shape, or a number beyond `u64`, is `None`.
+fn parse_record<'s, const N: usize>(raw: &'s str, magic: &str) -> Option<([u64; N], &'s str)> {
+    let mut rest = raw.strip_prefix(magic)?.strip_prefix('\n')?;
+    let mut numbers = [0u64; N];
+    for n in &mut numbers {
+        let (field, tail) = rest.split_once('\n')?;
+        if field.is_empty() || field.len() > 20 || !field.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        *n = field.parse().ok()?;
+        rest = tail;
+    }
+    if rest.is_empty() || rest.contains('\n') {
         return None;
     }
-    let expires: u64 = expires.parse().ok()?;
-    if body.is_empty() || body.contains('\n') {
-        return None;
-    }
-    Some((expires, body))
+    Some((numbers, rest))
 }
 
 fn io_error(what: &str, e: &io::Error) -> AuthError {
@@ -562,8 +590,21 @@ mod tests {
     fn records_parse_strictly() {
         assert_eq!(
             parse_record("tollgate-token 1\n42\n5:tok", TOKEN_MAGIC),
-            Some((42, "5:tok"))
+            Some(([42], "5:tok"))
         );
+        assert_eq!(
+            parse_record("tollgate-fetch-lock 2\n42\n7\nfence", LOCK_MAGIC),
+            Some(([42, 7], "fence"))
+        );
+        for bad in [
+            "tollgate-fetch-lock 1\n42\nfence",
+            "tollgate-fetch-lock 2\n42\nfence",
+            "tollgate-fetch-lock 2\n42\n\nfence",
+            "tollgate-fetch-lock 2\n42\n18446744073709551616\nfence",
+            "tollgate-fetch-lock 2\n42\n7\n",
+        ] {
+            assert_eq!(parse_record::<2>(bad, LOCK_MAGIC), None, "{bad:?}");
+        }
         for bad in [
             "",
             "tollgate-token 1",
@@ -578,7 +619,7 @@ mod tests {
             "tollgate-token 2\n42\n5:tok",
             "tollgate-fetch-lock 1\n42\nfence",
         ] {
-            assert_eq!(parse_record(bad, TOKEN_MAGIC), None, "{bad:?}");
+            assert_eq!(parse_record::<1>(bad, TOKEN_MAGIC), None, "{bad:?}");
         }
     }
 
