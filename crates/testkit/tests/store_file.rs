@@ -525,3 +525,70 @@ async fn a_cold_cache_fetches_past_a_bogus_fetch_lock() {
         .expect("fetches instead of waiting for a lock nobody holds");
     assert_eq!(fake.token_requests(), 1);
 }
+
+// ---- Operations are bounded and do not block the runtime ----
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_held_file_lock_bounds_every_operation_without_blocking_the_runtime() {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    let (_tmp, _clock, store) = setup();
+    let store = store.op_timeout(Duration::from_millis(250));
+    put(&store, "tok-1", 300).await;
+
+    // Another process holds the key's file lock for 5 s.
+    let held = store.hold_key_lock(KEY).expect("take the file lock");
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let holder = std::thread::spawn(move || {
+        let _ = released.recv_timeout(secs(5));
+        drop(held);
+    });
+    let ticks = Arc::new(AtomicU32::new(0));
+    let ticker = tokio::spawn({
+        let ticks = ticks.clone();
+        async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                ticks.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    });
+
+    let started = std::time::Instant::now();
+    let loaded = store.load(KEY).await;
+    let took = started.elapsed();
+    assert!(
+        took < secs(2),
+        "load waited {took:?} for a file lock held elsewhere"
+    );
+    let err = loaded.expect_err("a store error, not a result");
+    assert_eq!(err.kind(), ErrorKind::StoreUnavailable, "{err}");
+    assert!(err.is_retryable(), "{err}");
+    assert!(
+        ticks.load(Ordering::SeqCst) >= 5,
+        "the runtime's only thread was blocked while load waited ({} ticks)",
+        ticks.load(Ordering::SeqCst)
+    );
+
+    // Every other operation is bounded the same way.
+    let value = SecretString::from("tok-1".to_string());
+    let stored = token("tok-2", 60);
+    let results = [
+        store.try_lock(KEY, "f", secs(10)).await.map(|_| ()),
+        store.save(KEY, "f", &stored, secs(60)).await.map(|_| ()),
+        store.renew(KEY, "f", secs(10)).await.map(|_| ()),
+        store.unlock(KEY, "f").await,
+        store.remove_if(KEY, &value).await,
+    ];
+    for r in results {
+        let e = r.expect_err("a store error");
+        assert_eq!(e.kind(), ErrorKind::StoreUnavailable, "{e}");
+    }
+    assert!(started.elapsed() < secs(4), "{:?}", started.elapsed());
+    ticker.abort();
+
+    // Released, the store works again and nothing was lost.
+    let _ = release.send(());
+    holder.join().expect("holder");
+    let t = store.load(KEY).await.expect("load").expect("stored");
+    assert_eq!(t.value.expose_secret(), "tok-1");
+}
