@@ -592,3 +592,225 @@ async fn a_held_file_lock_bounds_every_operation_without_blocking_the_runtime() 
     let t = store.load(KEY).await.expect("load").expect("stored");
     assert_eq!(t.value.expose_secret(), "tok-1");
 }
+
+// ---- The directory is opened once; files are only regular files of ours ----
+
+/// Runs `fut` on a runtime of its own on another thread, and fails the test if it has not
+/// finished within `limit` (the thread is left behind: the old store blocked in `open`).
+fn within<T: Send + 'static>(
+    limit: Duration,
+    what: &str,
+    fut: impl std::future::Future<Output = T> + Send + 'static,
+) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let _ = tx.send(rt.block_on(fut));
+    });
+    rx.recv_timeout(limit)
+        .unwrap_or_else(|_| panic!("{what} did not return within {limit:?}"))
+}
+
+/// Plants a well-formed token `value` for `KEY` in `dir` through a store of its own.
+async fn plant_token(dir: &Path, clock: &ManualClock, value: &str) {
+    let planter = FileStore::open(dir, clock.shared()).expect("open the planted directory");
+    put(&planter, value, 300).await;
+}
+
+#[tokio::test]
+async fn a_directory_swapped_after_open_is_not_used() {
+    let (tmp, clock, store) = setup();
+    put(&store, "tok-mine", 300).await;
+    let dir = store.dir().to_path_buf();
+    let moved = tmp.path().join("moved");
+    std::fs::rename(&dir, &moved).expect("move the directory away");
+    std::fs::create_dir(&dir).expect("mkdir");
+    plant_token(&dir, &clock, "tok-planted").await;
+
+    let t = store.load(KEY).await.expect("load").expect("still stored");
+    assert_eq!(
+        t.value.expose_secret(),
+        "tok-mine",
+        "the store reads the directory it opened"
+    );
+    // Writes and removals go there too.
+    store
+        .remove_if(KEY, &SecretString::from("tok-mine".to_string()))
+        .await
+        .expect("remove");
+    assert!(store.load(KEY).await.expect("load").is_none());
+    put(&store, "tok-next", 300).await;
+    let planter = FileStore::open(&dir, clock.shared()).expect("open");
+    assert_eq!(
+        planter
+            .load(KEY)
+            .await
+            .expect("load")
+            .expect("planted")
+            .value
+            .expose_secret(),
+        "tok-planted",
+        "the swapped-in directory was not written"
+    );
+    assert_eq!(store.clear().expect("clear"), 1);
+    assert!(
+        planter.load(KEY).await.expect("load").is_some(),
+        "clear lists the directory it opened"
+    );
+    let moved_store = FileStore::open(&moved, clock.shared()).expect("open");
+    assert!(moved_store.load(KEY).await.expect("load").is_none());
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_symlinked_directory_repointed_after_open_is_not_followed() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let clock = ManualClock::at_unix(T0);
+    let (a, b, link) = (
+        tmp.path().join("a"),
+        tmp.path().join("b"),
+        tmp.path().join("link"),
+    );
+    std::os::unix::fs::symlink(&a, &link).expect("symlink");
+    std::fs::create_dir(&a).expect("mkdir");
+    let store = FileStore::open(&link, clock.shared()).expect("our own symlink is followed");
+    put(&store, "tok-mine", 300).await;
+
+    std::fs::create_dir(&b).expect("mkdir");
+    plant_token(&b, &clock, "tok-planted").await;
+    std::fs::remove_file(&link).expect("unlink");
+    std::os::unix::fs::symlink(&b, &link).expect("re-point");
+    let t = store.load(KEY).await.expect("load").expect("stored");
+    assert_eq!(t.value.expose_secret(), "tok-mine");
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_symlinked_token_file_is_absent_and_never_followed() {
+    let (tmp, clock, store) = setup();
+    let elsewhere = tmp.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).expect("mkdir");
+    plant_token(&elsewhere, &clock, "tok-planted").await;
+    let planted = std::fs::read_dir(&elsewhere)
+        .expect("ls")
+        .map(|e| e.expect("entry").path())
+        .find(|p| p.extension().is_some_and(|e| e == "token"))
+        .expect("planted token file");
+    std::os::unix::fs::symlink(&planted, store.token_path(KEY)).expect("symlink");
+    assert!(
+        store.load(KEY).await.expect("load").is_none(),
+        "a token file that is a symlink is absent"
+    );
+    // The next save replaces the link, not the file it points to.
+    put(&store, "tok-mine", 300).await;
+    let t = store.load(KEY).await.expect("load").expect("stored");
+    assert_eq!(t.value.expose_secret(), "tok-mine");
+    assert!(
+        std::fs::read_to_string(&planted)
+            .expect("read")
+            .ends_with("tok-planted")
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn planted_links_create_nothing_elsewhere() {
+    let (tmp, _clock, store) = setup();
+    let target = tmp.path().join("created-through-a-link");
+    let lock = store.token_path(KEY).with_extension("lock");
+    std::os::unix::fs::symlink(&target, &lock).expect("symlink");
+    let loaded = store.load(KEY).await;
+    assert!(
+        !target.exists(),
+        "a file was created through the planted link ({:?})",
+        loaded.map(|t| t.is_some())
+    );
+    let locked = store.try_lock(KEY, "f", secs(10)).await;
+    assert!(!target.exists(), "{:?}", locked);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_as_token_file_does_not_hang_load() {
+    let (_tmp, _clock, store) = setup();
+    let status = std::process::Command::new("mkfifo")
+        .arg(store.token_path(KEY))
+        .status()
+        .expect("mkfifo");
+    assert!(status.success());
+    let store = Arc::new(store);
+    let s = store.clone();
+    let loaded = within(secs(5), "load of a FIFO", async move {
+        s.load(KEY).await.map(|t| t.is_some())
+    });
+    assert!(matches!(loaded, Ok(false)), "{loaded:?}");
+    // The next save replaces it.
+    let s = store.clone();
+    let value = within(secs(5), "save over a FIFO", async move {
+        put(&s, "tok-ok", 300).await;
+        s.load(KEY).await.map(|t| t.map(|t| t.value))
+    });
+    let value = value.expect("load").expect("stored");
+    assert_eq!(value.expose_secret(), "tok-ok");
+}
+
+#[tokio::test]
+async fn a_directory_as_token_file_is_absent() {
+    let (_tmp, _clock, store) = setup();
+    std::fs::create_dir(store.token_path(KEY)).expect("mkdir");
+    let loaded = store.load(KEY).await;
+    assert!(
+        matches!(loaded, Ok(None)),
+        "{:?}",
+        loaded.map(|t| t.is_some())
+    );
+    assert!(store.try_lock(KEY, "f", secs(10)).await.expect("lock"));
+}
+
+/// Run as root (CI is): files another user owns are not ours to trust.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_token_file_of_another_user_is_absent() {
+    let (_tmp, _clock, store) = setup();
+    put(&store, "tok-theirs", 300).await;
+    if std::os::unix::fs::chown(store.token_path(KEY), Some(65_534), None).is_err() {
+        eprintln!("not root: cannot hand a file to another user; skipped");
+        return;
+    }
+    assert!(store.load(KEY).await.expect("load").is_none());
+    put(&store, "tok-mine", 300).await;
+    let t = store.load(KEY).await.expect("load").expect("stored");
+    assert_eq!(t.value.expose_secret(), "tok-mine");
+}
+
+/// Run as root (CI is): a symlink another user owns could be re-pointed by them.
+#[cfg(unix)]
+#[test]
+fn a_directory_behind_another_users_symlink_is_refused() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let real = tmp.path().join("real");
+    std::fs::create_dir(&real).expect("mkdir");
+    let link = tmp.path().join("link");
+    std::os::unix::fs::symlink(&real, &link).expect("symlink");
+    let clock = ManualClock::at_unix(T0);
+    if std::os::unix::fs::lchown(&link, Some(65_534), None).is_err() {
+        eprintln!("not root: cannot hand a symlink to another user; skipped");
+        return;
+    }
+    match FileStore::open(&link, clock.shared()) {
+        Err(e @ FileStoreError::SymlinkNotOwned(_)) => {
+            assert!(e.to_string().contains(&link.display().to_string()), "{e}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // Also as a link in a chain that starts with one of ours.
+    let ours = tmp.path().join("ours");
+    std::os::unix::fs::symlink(&link, &ours).expect("symlink");
+    assert!(matches!(
+        FileStore::open(&ours, clock.shared()),
+        Err(FileStoreError::SymlinkNotOwned(_))
+    ));
+}

@@ -35,6 +35,9 @@ const MAX_OP_TIMEOUT: Duration = Duration::from_secs(3600);
 const LOCK_RETRY_FIRST: Duration = Duration::from_millis(1);
 /// The longest pause between attempts to take a key's file lock.
 const LOCK_RETRY_MAX: Duration = Duration::from_millis(20);
+/// Symbolic links followed from the directory path given to [`FileStore::open`].
+#[cfg(unix)]
+const MAX_SYMLINKS: usize = 16;
 
 /// Why a [`FileStore`] refused its directory.
 #[derive(Debug)]
@@ -46,6 +49,9 @@ pub enum FileStoreError {
     NotADirectory(PathBuf),
     /// The directory belongs to another user.
     NotOwned(PathBuf),
+    /// The path is a symbolic link (or a chain of them) one of which another user owns:
+    /// they could point it elsewhere at any time.
+    SymlinkNotOwned(PathBuf),
     /// The directory is writable by its group or by everyone (Unix mode shown in octal).
     WritableByOthers {
         /// The directory.
@@ -76,6 +82,12 @@ impl fmt::Display for FileStoreError {
                 "token cache directory {} belongs to another user; refusing to use it",
                 p.display()
             ),
+            FileStoreError::SymlinkNotOwned(p) => write!(
+                f,
+                "token cache directory {} is reached through a symbolic link that another \
+                 user owns; refusing to use it",
+                p.display()
+            ),
             FileStoreError::WritableByOthers { path, mode } => write!(
                 f,
                 "token cache directory {} is writable by others (mode {mode:o}); refusing to \
@@ -104,8 +116,24 @@ impl From<FileStoreError> for AuthError {
 /// `0700` and every file with mode `0600`, and refuses a directory that another user owns
 /// or that its group or everyone may write to.
 ///
-/// (On non-Unix systems there are no mode bits to set or check: the directory's own access
-/// control applies.)
+/// **The directory is opened once.** [`open`](Self::open) follows the path's symbolic
+/// links (refusing, with [`FileStoreError::SymlinkNotOwned`], a link that a user other
+/// than you or root owns, since they could point it elsewhere), opens the directory it
+/// reaches without following a link in its last step, checks that directory's owner and
+/// mode on the open handle, and keeps the handle. Every later file operation is relative
+/// to that handle (`openat`, `renameat`, `unlinkat`, and listing for
+/// [`clear`](Self::clear)): renaming the directory, replacing it, or re-pointing a link
+/// on its path after `open` does not change which directory the store uses. Files are
+/// opened without following symbolic links and without blocking (`O_NOFOLLOW |
+/// O_NONBLOCK`), and only regular files owned by the effective user are read: anything
+/// else in a file's place — a symbolic link, a FIFO, a directory, another user's file — is
+/// treated as absent (and replaced by the next save), never followed or waited on. The
+/// paths [`dir`](Self::dir) and [`token_path`](Self::token_path) return name these files
+/// for people; the store does not resolve them again.
+///
+/// On non-Unix systems there are no mode bits, owners or `openat`: the store keeps the
+/// path, the directory's own access control applies, and each operation resolves the path
+/// again.
 ///
 /// Layout, per key (the file names are a SHA-256 digest of the key, so no credential
 /// identifier or secret appears in a name):
@@ -147,13 +175,14 @@ impl From<FileStoreError> for AuthError {
 /// # let _ = cache; Ok(()) }
 /// ```
 pub struct FileStore {
+    /// The path given to `open`, for messages.
     dir: PathBuf,
     /// What the blocking tasks of operations share.
     files: Arc<Files>,
     op_timeout: Duration,
 }
 
-/// The directory and the clock: everything an operation's file-system calls need,
+/// The directory handle and the clock: everything an operation's file-system calls need,
 /// owned so that they can run on the blocking thread pool.
 struct Files {
     dir: DirHandle,
@@ -171,7 +200,9 @@ impl fmt::Debug for FileStore {
 
 impl FileStore {
     /// A store in `dir`, created (mode `0700`, parents included) if missing. Refuses a
-    /// directory owned by another user or writable by its group or everyone.
+    /// directory owned by another user or writable by its group or everyone, and (Unix) a
+    /// path whose symbolic links another user owns. The directory is opened here, once;
+    /// see the type's documentation.
     pub fn open(dir: impl Into<PathBuf>, clock: SharedClock) -> Result<Self, FileStoreError> {
         let dir = dir.into();
         let handle = DirHandle::open(&dir)?;
@@ -206,12 +237,14 @@ impl FileStore {
         dirs::cache_dir().map(|d| d.join("tollgate"))
     }
 
-    /// The directory.
+    /// The directory, as the path given to [`open`](Self::open) (the store itself uses the
+    /// directory it opened there, wherever it is now).
     pub fn dir(&self) -> &Path {
         &self.dir
     }
 
-    /// The file holding the token of `key` (its name is a digest of the key).
+    /// The file holding the token of `key` (its name is a digest of the key), under the
+    /// path given to [`open`](Self::open).
     pub fn token_path(&self, key: &str) -> PathBuf {
         self.dir.join(file_name(&digest(key), "token"))
     }
@@ -240,11 +273,7 @@ impl FileStore {
     /// left by interrupted writes. Returns how many tokens were removed. This call blocks
     /// its thread.
     pub fn clear(&self) -> Result<usize, AuthError> {
-        let names = self
-            .files
-            .dir
-            .names()
-            .map_err(|e| io_error("list", &e))?;
+        let names = self.files.dir.names().map_err(|e| io_error("list", &e))?;
         let mut removed = 0;
         for name in names {
             let Some((stem, ext)) = name.split_once('.') else {
@@ -278,7 +307,11 @@ impl FileStore {
 
     /// The file lock of the key whose digest is `stem`, tried without blocking and with
     /// async pauses until `deadline`.
-    async fn lock(&self, stem: &str, deadline: tokio::time::Instant) -> Result<FileLock, AuthError> {
+    async fn lock(
+        &self,
+        stem: &str,
+        deadline: tokio::time::Instant,
+    ) -> Result<FileLock, AuthError> {
         let file = self
             .files
             .dir
@@ -352,14 +385,11 @@ impl Files {
         millis_since_epoch(self.clock.now())
     }
 
-    /// The contents of file `name` if it exists, is at most [`MAX_FILE`] bytes and is
-    /// UTF-8; `None` otherwise. Only failures to read an existing file are errors.
+    /// The contents of file `name` if it is a regular file of ours of at most
+    /// [`MAX_FILE`] bytes in UTF-8; `None` otherwise. Only failures to open or read a file
+    /// that is there are errors.
     fn read_small(&self, name: &str) -> Result<Option<String>, AuthError> {
-        let Some(file) = self
-            .dir
-            .open_read(name)
-            .map_err(|e| io_error("open", &e))?
-        else {
+        let Some(file) = self.dir.open_read(name).map_err(|e| io_error("open", &e))? else {
             return Ok(None);
         };
         let mut buf = Vec::new();
@@ -644,6 +674,172 @@ impl Drop for FileLock {
     }
 }
 
+/// The store's directory: an open handle (Unix).
+#[cfg(unix)]
+struct DirHandle(File);
+
+#[cfg(unix)]
+impl DirHandle {
+    /// Opens `path` once: follows the symbolic links of its last component one by one,
+    /// refusing a link that another user (other than root) owns, creates the directory if
+    /// missing, opens it without following a link (`O_DIRECTORY | O_NOFOLLOW`), and checks
+    /// the owner and mode of what it opened.
+    fn open(path: &Path) -> Result<Self, FileStoreError> {
+        use rustix::fs::{Mode, OFlags};
+        use rustix::io::Errno;
+        use std::os::unix::fs::MetadataExt;
+
+        let io = |e: io::Error| FileStoreError::Io {
+            path: path.to_path_buf(),
+            kind: e.kind(),
+        };
+        let euid = rustix::process::geteuid().as_raw();
+        let mut current = path.to_path_buf();
+        let mut links = 0;
+        let mut created = false;
+        loop {
+            match fs::symlink_metadata(&current) {
+                Ok(meta) if meta.file_type().is_symlink() => {
+                    if meta.uid() != euid && meta.uid() != 0 {
+                        return Err(FileStoreError::SymlinkNotOwned(path.to_path_buf()));
+                    }
+                    links += 1;
+                    if links > MAX_SYMLINKS {
+                        return Err(io(Errno::LOOP.into()));
+                    }
+                    let target = fs::read_link(&current).map_err(io)?;
+                    current = match current.parent() {
+                        Some(parent) => parent.join(target),
+                        None => target,
+                    };
+                }
+                Ok(_) => break,
+                Err(e) if e.kind() == io::ErrorKind::NotFound && !created => {
+                    create_private_dir(&current).map_err(io)?;
+                    created = true;
+                }
+                Err(e) => return Err(io(e)),
+            }
+        }
+        let fd = rustix::fs::open(
+            &current,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| match e {
+            Errno::NOTDIR => FileStoreError::NotADirectory(path.to_path_buf()),
+            e => io(e.into()),
+        })?;
+        let dir = File::from(fd);
+        let meta = dir.metadata().map_err(io)?;
+        if !meta.is_dir() {
+            return Err(FileStoreError::NotADirectory(path.to_path_buf()));
+        }
+        if meta.uid() != euid {
+            return Err(FileStoreError::NotOwned(path.to_path_buf()));
+        }
+        let mode = meta.mode() & 0o7777;
+        if mode & 0o022 != 0 {
+            return Err(FileStoreError::WritableByOthers {
+                path: path.to_path_buf(),
+                mode,
+            });
+        }
+        Ok(DirHandle(dir))
+    }
+
+    fn flags() -> rustix::fs::OFlags {
+        use rustix::fs::OFlags;
+        OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC
+    }
+
+    fn private_mode() -> rustix::fs::Mode {
+        rustix::fs::Mode::RUSR | rustix::fs::Mode::WUSR
+    }
+
+    /// Opens (creating it if missing) the lock file `name`, which must be a regular file of
+    /// ours.
+    fn open_lock(&self, name: &str) -> io::Result<File> {
+        use rustix::fs::OFlags;
+        let fd = rustix::fs::openat(
+            &self.0,
+            name,
+            OFlags::RDWR | OFlags::CREATE | Self::flags(),
+            Self::private_mode(),
+        )?;
+        let file = File::from(fd);
+        if is_own_regular_file(&file)? {
+            Ok(file)
+        } else {
+            Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "not a regular file of this user",
+            ))
+        }
+    }
+
+    /// Opens file `name` for reading; `None` when there is no such file or it is not a
+    /// regular file of ours (a symbolic link, a FIFO, a socket, a directory, another
+    /// user's file).
+    fn open_read(&self, name: &str) -> io::Result<Option<File>> {
+        use rustix::fs::{Mode, OFlags};
+        use rustix::io::Errno;
+        match rustix::fs::openat(&self.0, name, OFlags::RDONLY | Self::flags(), Mode::empty()) {
+            Ok(fd) => {
+                let file = File::from(fd);
+                Ok(is_own_regular_file(&file)?.then_some(file))
+            }
+            // Missing; a symbolic link (ELOOP, or EMLINK on the BSDs); a socket (ENXIO).
+            Err(e) if [Errno::NOENT, Errno::LOOP, Errno::MLINK, Errno::NXIO].contains(&e) => {
+                Ok(None)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Creates the new private file `name` for writing.
+    fn create_new(&self, name: &str) -> io::Result<File> {
+        use rustix::fs::OFlags;
+        let fd = rustix::fs::openat(
+            &self.0,
+            name,
+            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | Self::flags(),
+            Self::private_mode(),
+        )?;
+        Ok(File::from(fd))
+    }
+
+    fn rename(&self, from: &str, to: &str) -> io::Result<()> {
+        Ok(rustix::fs::renameat(&self.0, from, &self.0, to)?)
+    }
+
+    fn remove(&self, name: &str) -> io::Result<()> {
+        Ok(rustix::fs::unlinkat(
+            &self.0,
+            name,
+            rustix::fs::AtFlags::empty(),
+        )?)
+    }
+
+    /// The names in the directory (UTF-8 ones only), read through the handle.
+    fn names(&self) -> io::Result<Vec<String>> {
+        let mut names = Vec::new();
+        for entry in rustix::fs::Dir::read_from(&self.0)? {
+            if let Ok(name) = entry?.file_name().to_str() {
+                names.push(name.to_string());
+            }
+        }
+        Ok(names)
+    }
+}
+
+#[cfg(unix)]
+fn is_own_regular_file(file: &File) -> io::Result<bool> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = file.metadata()?;
+    Ok(meta.file_type().is_file() && meta.uid() == rustix::process::geteuid().as_raw())
+}
+
 #[cfg(unix)]
 fn try_lock_file(file: &File) -> io::Result<bool> {
     use rustix::fs::FlockOperation;
@@ -668,9 +864,11 @@ fn unlock_file(file: &File) {
     let _ = rustix::fs::flock(file, rustix::fs::FlockOperation::Unlock);
 }
 
-/// The store's directory: its path, resolved again by every operation.
+/// The store's directory (non-Unix): its path, resolved again by every operation.
+#[cfg(not(unix))]
 struct DirHandle(PathBuf);
 
+#[cfg(not(unix))]
 impl DirHandle {
     fn open(path: &Path) -> Result<Self, FileStoreError> {
         let io = |e: io::Error| FileStoreError::Io {
@@ -679,19 +877,19 @@ impl DirHandle {
         };
         match fs::metadata(path) {
             Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::NotFound => create_private_dir(path).map_err(io)?,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                create_private_dir(path).map_err(io)?
+            }
             Err(e) => return Err(io(e)),
         }
-        let meta = fs::metadata(path).map_err(io)?;
-        if !meta.is_dir() {
+        if !fs::metadata(path).map_err(io)?.is_dir() {
             return Err(FileStoreError::NotADirectory(path.to_path_buf()));
         }
-        check_private(path, &meta)?;
         Ok(DirHandle(path.to_path_buf()))
     }
 
     fn open_lock(&self, name: &str) -> io::Result<File> {
-        private_options()
+        fs::OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
@@ -701,14 +899,14 @@ impl DirHandle {
 
     fn open_read(&self, name: &str) -> io::Result<Option<File>> {
         match File::open(self.0.join(name)) {
-            Ok(file) => Ok(Some(file)),
+            Ok(file) => Ok(file.metadata()?.is_file().then_some(file)),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e),
         }
     }
 
     fn create_new(&self, name: &str) -> io::Result<File> {
-        private_options()
+        fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(self.0.join(name))
@@ -731,39 +929,6 @@ impl DirHandle {
         }
         Ok(names)
     }
-}
-
-/// Options that create files readable and writable by their owner only (Unix).
-fn private_options() -> fs::OpenOptions {
-    #[allow(unused_mut)]
-    let mut o = fs::OpenOptions::new();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
-    }
-    o
-}
-
-#[cfg(unix)]
-fn check_private(dir: &Path, meta: &fs::Metadata) -> Result<(), FileStoreError> {
-    use std::os::unix::fs::MetadataExt;
-    if meta.uid() != rustix::process::geteuid().as_raw() {
-        return Err(FileStoreError::NotOwned(dir.to_path_buf()));
-    }
-    let mode = meta.mode() & 0o7777;
-    if mode & 0o022 != 0 {
-        return Err(FileStoreError::WritableByOthers {
-            path: dir.to_path_buf(),
-            mode,
-        });
-    }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn check_private(_dir: &Path, _meta: &fs::Metadata) -> Result<(), FileStoreError> {
-    Ok(())
 }
 
 #[cfg(not(unix))]
