@@ -806,6 +806,12 @@ fn a_directory_behind_another_users_symlink_is_refused() {
         }
         other => panic!("{other:?}"),
     }
+    // Also named with a trailing slash (which makes the kernel follow the link itself).
+    let slashed = format!("{}/", link.display());
+    assert!(matches!(
+        FileStore::open(&slashed, clock.shared()),
+        Err(FileStoreError::SymlinkNotOwned(_))
+    ));
     // Also as a link in a chain that starts with one of ours.
     let ours = tmp.path().join("ours");
     std::os::unix::fs::symlink(&link, &ours).expect("symlink");

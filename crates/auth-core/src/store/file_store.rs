@@ -694,7 +694,8 @@ impl DirHandle {
             kind: e.kind(),
         };
         let euid = rustix::process::geteuid().as_raw();
-        let mut current = path.to_path_buf();
+        // Without a trailing `/` (which would make the kernel follow a final link itself).
+        let mut current: PathBuf = path.components().collect();
         let mut links = 0;
         let mut created = false;
         loop {
