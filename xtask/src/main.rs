@@ -112,6 +112,16 @@ fn conformance(only: &[String]) -> ExitCode {
                 }
             }
             report.results.extend(file_fleet::run(p.name).await);
+            if target.has_token_endpoint() {
+                report.results.extend(
+                    testkit::conformance::run_file_store_faults(
+                        target.as_ref(),
+                        clock.shared(),
+                        &format!("conformance:{}", p.name),
+                    )
+                    .await,
+                );
+            }
             report.results.extend(fleet_chaos::run(p.name).await);
             reports.push(report);
             faults.push(reliability::run(p).await);

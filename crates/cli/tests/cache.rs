@@ -335,3 +335,33 @@ fn an_unsafe_cache_directory_is_refused() {
         &[("TOLLGATE_CACHE_DIR", dir.to_str().expect("utf-8"))],
     );
 }
+
+/// Run as root (CI is): a cache directory reached through a symlink another user owns
+/// (they could re-point it at any time) is refused with exit 2, naming the directory.
+#[cfg(unix)]
+#[test]
+fn a_cache_directory_behind_another_users_symlink_is_refused() {
+    let mock = Mock::start("v5");
+    let real = mock.cache_dir().join("real");
+    std::fs::create_dir(&real).expect("mkdir");
+    let link = mock.cache_dir().join("link");
+    std::os::unix::fs::symlink(&real, &link).expect("symlink");
+    // Our own link is followed.
+    mock.ok(
+        &["v5", "token"],
+        &[("TOLLGATE_CACHE_DIR", link.to_str().expect("utf-8"))],
+    );
+    if std::os::unix::fs::lchown(&link, Some(65_534), None).is_err() {
+        eprintln!("not root: cannot hand a symlink to another user; skipped");
+        return;
+    }
+    let o = mock.run(
+        &["v5", "token"],
+        &[("TOLLGATE_CACHE_DIR", link.to_str().expect("utf-8"))],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains(link.to_str().expect("utf-8")), "{err}");
+    assert!(err.contains("symbolic link"), "{err}");
+    assert!(o.stdout.is_empty());
+}

@@ -34,6 +34,8 @@ macro_rules! record_row {
 }
 
 mod faults;
+#[cfg(feature = "file-store")]
+mod file_store_faults;
 mod fleet_faults;
 mod hostile;
 pub use faults::{
@@ -41,6 +43,8 @@ pub use faults::{
     SOAK_REQUESTS, SOAK_TASKS, StalledServer, closed_loopback_url, fault_cache_config,
     run_chaos_soak, run_fault_matrix, run_soak, secret_forms, text_leaks,
 };
+#[cfg(feature = "file-store")]
+pub use file_store_faults::run_file_store_faults;
 pub use fleet_faults::run_fleet_faults;
 #[cfg(feature = "redis")]
 pub use fleet_faults::run_redis_foreign_keys;

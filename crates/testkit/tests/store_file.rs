@@ -427,3 +427,398 @@ fn a_directory_of_another_user_is_refused() {
         Err(FileStoreError::NotOwned(_))
     ));
 }
+
+// ---- Fetch-lock records are bounded by their TTL ----
+
+/// Writes a raw fetch-lock record for `KEY`, as a crashed, buggy or hostile writer might.
+fn plant_fetch_record(store: &FileStore, record: &str) {
+    std::fs::write(store.fetch_lock_path(KEY), record).expect("write the lock record");
+}
+
+#[tokio::test]
+async fn a_fetch_lock_claiming_more_life_than_its_ttl_is_expired() {
+    let (_tmp, clock, store) = setup();
+    let now = T0 * 1000;
+    let max = u64::MAX;
+    let cases = [
+        (
+            "old format, largest expiry",
+            format!("tollgate-fetch-lock 1\n{max}\nbogus"),
+        ),
+        (
+            "old format, plausible expiry",
+            format!("tollgate-fetch-lock 1\n{}\nbogus", now + 5_000),
+        ),
+        (
+            "largest expiry",
+            format!("tollgate-fetch-lock 2\n{max}\n10000\nbogus"),
+        ),
+        (
+            "more life left than its ttl",
+            format!("tollgate-fetch-lock 2\n{}\n10000\nbogus", now + 10_001),
+        ),
+        (
+            "ttl beyond the cap",
+            format!("tollgate-fetch-lock 2\n{}\n{max}\nbogus", now + 5_000),
+        ),
+        (
+            "largest expiry and ttl",
+            format!("tollgate-fetch-lock 2\n{max}\n{max}\nbogus"),
+        ),
+        (
+            "zero ttl",
+            format!("tollgate-fetch-lock 2\n{}\n0\nbogus", now + 5_000),
+        ),
+    ];
+    for (what, record) in cases {
+        plant_fetch_record(&store, &record);
+        assert!(
+            store.try_lock(KEY, "mine", secs(10)).await.expect("lock"),
+            "{what}: treated as held"
+        );
+        store.unlock(KEY, "mine").await.expect("unlock");
+    }
+    // A live record within its TTL is honoured until it expires: not "every record is
+    // expired".
+    plant_fetch_record(
+        &store,
+        &format!("tollgate-fetch-lock 2\n{}\n10000\nother", now + 10_000),
+    );
+    assert!(!store.try_lock(KEY, "mine", secs(10)).await.expect("lock"));
+    clock.advance(secs(10));
+    assert!(store.try_lock(KEY, "mine", secs(10)).await.expect("lock"));
+}
+
+#[tokio::test]
+async fn a_clock_stepped_back_does_not_stretch_a_fetch_lock() {
+    let (_tmp, clock, store) = setup();
+    let other = FileStore::open(store.dir(), clock.shared()).expect("open");
+    assert!(store.try_lock(KEY, "a", secs(10)).await.expect("lock"));
+    assert!(!other.try_lock(KEY, "b", secs(10)).await.expect("lock"));
+    // The clock steps back an hour: the 10 s lock now claims an hour and 10 s of life.
+    clock.set(std::time::UNIX_EPOCH + secs(T0 - 3600));
+    assert!(
+        other.try_lock(KEY, "b", secs(10)).await.expect("lock"),
+        "a 10 s lock claiming an hour of life is expired"
+    );
+    assert!(!store.renew(KEY, "a", secs(10)).await.expect("renew"));
+    assert!(other.renew(KEY, "b", secs(10)).await.expect("renew"));
+}
+
+#[tokio::test]
+async fn a_cold_cache_fetches_past_a_bogus_fetch_lock() {
+    let (_tmp, clock, store) = setup();
+    let fake = ReferenceFake::start(clock.clone()).await;
+    plant_fetch_record(
+        &store,
+        &format!("tollgate-fetch-lock 1\n{}\nbogus", u64::MAX),
+    );
+    let store = Arc::new(store);
+    let cfg = CacheConfig::without_jitter().with_shared_store(
+        SharedStore::new(store.clone(), KEY)
+            .poll_interval(Duration::from_millis(1))
+            .wait_timeout(secs(2))
+            .on_unavailable(tollgate_auth_core::store::OnUnavailable::Fail),
+    );
+    let cache = TokenCache::with_config(fake.source(Creds::Valid), clock.shared(), cfg);
+    cache
+        .token()
+        .await
+        .expect("fetches instead of waiting for a lock nobody holds");
+    assert_eq!(fake.token_requests(), 1);
+}
+
+// ---- Operations are bounded and do not block the runtime ----
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_held_file_lock_bounds_every_operation_without_blocking_the_runtime() {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    let (_tmp, _clock, store) = setup();
+    let store = store.op_timeout(Duration::from_millis(250));
+    put(&store, "tok-1", 300).await;
+
+    // Another process holds the key's file lock for 5 s.
+    let held = store.hold_key_lock(KEY).expect("take the file lock");
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let holder = std::thread::spawn(move || {
+        let _ = released.recv_timeout(secs(5));
+        drop(held);
+    });
+    let ticks = Arc::new(AtomicU32::new(0));
+    let ticker = tokio::spawn({
+        let ticks = ticks.clone();
+        async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                ticks.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    });
+
+    let started = std::time::Instant::now();
+    let loaded = store.load(KEY).await;
+    let took = started.elapsed();
+    assert!(
+        took < secs(2),
+        "load waited {took:?} for a file lock held elsewhere"
+    );
+    let err = loaded.expect_err("a store error, not a result");
+    assert_eq!(err.kind(), ErrorKind::StoreUnavailable, "{err}");
+    assert!(err.is_retryable(), "{err}");
+    assert!(
+        ticks.load(Ordering::SeqCst) >= 5,
+        "the runtime's only thread was blocked while load waited ({} ticks)",
+        ticks.load(Ordering::SeqCst)
+    );
+
+    // Every other operation is bounded the same way.
+    let value = SecretString::from("tok-1".to_string());
+    let stored = token("tok-2", 60);
+    let results = [
+        store.try_lock(KEY, "f", secs(10)).await.map(|_| ()),
+        store.save(KEY, "f", &stored, secs(60)).await.map(|_| ()),
+        store.renew(KEY, "f", secs(10)).await.map(|_| ()),
+        store.unlock(KEY, "f").await,
+        store.remove_if(KEY, &value).await,
+    ];
+    for r in results {
+        let e = r.expect_err("a store error");
+        assert_eq!(e.kind(), ErrorKind::StoreUnavailable, "{e}");
+    }
+    assert!(started.elapsed() < secs(4), "{:?}", started.elapsed());
+    ticker.abort();
+
+    // Released, the store works again and nothing was lost.
+    let _ = release.send(());
+    holder.join().expect("holder");
+    let t = store.load(KEY).await.expect("load").expect("stored");
+    assert_eq!(t.value.expose_secret(), "tok-1");
+}
+
+// ---- The directory is opened once; files are only regular files of ours ----
+
+/// Runs `fut` on a runtime of its own on another thread, and fails the test if it has not
+/// finished within `limit` (the thread is left behind: the old store blocked in `open`).
+fn within<T: Send + 'static>(
+    limit: Duration,
+    what: &str,
+    fut: impl std::future::Future<Output = T> + Send + 'static,
+) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let _ = tx.send(rt.block_on(fut));
+    });
+    rx.recv_timeout(limit)
+        .unwrap_or_else(|_| panic!("{what} did not return within {limit:?}"))
+}
+
+/// Plants a well-formed token `value` for `KEY` in `dir` through a store of its own.
+async fn plant_token(dir: &Path, clock: &ManualClock, value: &str) {
+    let planter = FileStore::open(dir, clock.shared()).expect("open the planted directory");
+    put(&planter, value, 300).await;
+}
+
+#[tokio::test]
+async fn a_directory_swapped_after_open_is_not_used() {
+    let (tmp, clock, store) = setup();
+    put(&store, "tok-mine", 300).await;
+    let dir = store.dir().to_path_buf();
+    let moved = tmp.path().join("moved");
+    std::fs::rename(&dir, &moved).expect("move the directory away");
+    std::fs::create_dir(&dir).expect("mkdir");
+    plant_token(&dir, &clock, "tok-planted").await;
+
+    let t = store.load(KEY).await.expect("load").expect("still stored");
+    assert_eq!(
+        t.value.expose_secret(),
+        "tok-mine",
+        "the store reads the directory it opened"
+    );
+    // Writes and removals go there too.
+    store
+        .remove_if(KEY, &SecretString::from("tok-mine".to_string()))
+        .await
+        .expect("remove");
+    assert!(store.load(KEY).await.expect("load").is_none());
+    put(&store, "tok-next", 300).await;
+    let planter = FileStore::open(&dir, clock.shared()).expect("open");
+    assert_eq!(
+        planter
+            .load(KEY)
+            .await
+            .expect("load")
+            .expect("planted")
+            .value
+            .expose_secret(),
+        "tok-planted",
+        "the swapped-in directory was not written"
+    );
+    assert_eq!(store.clear().expect("clear"), 1);
+    assert!(
+        planter.load(KEY).await.expect("load").is_some(),
+        "clear lists the directory it opened"
+    );
+    let moved_store = FileStore::open(&moved, clock.shared()).expect("open");
+    assert!(moved_store.load(KEY).await.expect("load").is_none());
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_symlinked_directory_repointed_after_open_is_not_followed() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let clock = ManualClock::at_unix(T0);
+    let (a, b, link) = (
+        tmp.path().join("a"),
+        tmp.path().join("b"),
+        tmp.path().join("link"),
+    );
+    std::os::unix::fs::symlink(&a, &link).expect("symlink");
+    std::fs::create_dir(&a).expect("mkdir");
+    let store = FileStore::open(&link, clock.shared()).expect("our own symlink is followed");
+    put(&store, "tok-mine", 300).await;
+
+    std::fs::create_dir(&b).expect("mkdir");
+    plant_token(&b, &clock, "tok-planted").await;
+    std::fs::remove_file(&link).expect("unlink");
+    std::os::unix::fs::symlink(&b, &link).expect("re-point");
+    let t = store.load(KEY).await.expect("load").expect("stored");
+    assert_eq!(t.value.expose_secret(), "tok-mine");
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_symlinked_token_file_is_absent_and_never_followed() {
+    let (tmp, clock, store) = setup();
+    let elsewhere = tmp.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).expect("mkdir");
+    plant_token(&elsewhere, &clock, "tok-planted").await;
+    let planted = std::fs::read_dir(&elsewhere)
+        .expect("ls")
+        .map(|e| e.expect("entry").path())
+        .find(|p| p.extension().is_some_and(|e| e == "token"))
+        .expect("planted token file");
+    std::os::unix::fs::symlink(&planted, store.token_path(KEY)).expect("symlink");
+    assert!(
+        store.load(KEY).await.expect("load").is_none(),
+        "a token file that is a symlink is absent"
+    );
+    // The next save replaces the link, not the file it points to.
+    put(&store, "tok-mine", 300).await;
+    let t = store.load(KEY).await.expect("load").expect("stored");
+    assert_eq!(t.value.expose_secret(), "tok-mine");
+    assert!(
+        std::fs::read_to_string(&planted)
+            .expect("read")
+            .ends_with("tok-planted")
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn planted_links_create_nothing_elsewhere() {
+    let (tmp, _clock, store) = setup();
+    let target = tmp.path().join("created-through-a-link");
+    let lock = store.token_path(KEY).with_extension("lock");
+    std::os::unix::fs::symlink(&target, &lock).expect("symlink");
+    let loaded = store.load(KEY).await;
+    assert!(
+        !target.exists(),
+        "a file was created through the planted link ({:?})",
+        loaded.map(|t| t.is_some())
+    );
+    let locked = store.try_lock(KEY, "f", secs(10)).await;
+    assert!(!target.exists(), "{:?}", locked);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_as_token_file_does_not_hang_load() {
+    let (_tmp, _clock, store) = setup();
+    let status = std::process::Command::new("mkfifo")
+        .arg(store.token_path(KEY))
+        .status()
+        .expect("mkfifo");
+    assert!(status.success());
+    let store = Arc::new(store);
+    let s = store.clone();
+    let loaded = within(secs(5), "load of a FIFO", async move {
+        s.load(KEY).await.map(|t| t.is_some())
+    });
+    assert!(matches!(loaded, Ok(false)), "{loaded:?}");
+    // The next save replaces it.
+    let s = store.clone();
+    let value = within(secs(5), "save over a FIFO", async move {
+        put(&s, "tok-ok", 300).await;
+        s.load(KEY).await.map(|t| t.map(|t| t.value))
+    });
+    let value = value.expect("load").expect("stored");
+    assert_eq!(value.expose_secret(), "tok-ok");
+}
+
+#[tokio::test]
+async fn a_directory_as_token_file_is_absent() {
+    let (_tmp, _clock, store) = setup();
+    std::fs::create_dir(store.token_path(KEY)).expect("mkdir");
+    let loaded = store.load(KEY).await;
+    assert!(
+        matches!(loaded, Ok(None)),
+        "{:?}",
+        loaded.map(|t| t.is_some())
+    );
+    assert!(store.try_lock(KEY, "f", secs(10)).await.expect("lock"));
+}
+
+/// Run as root (CI is): files another user owns are not ours to trust.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_token_file_of_another_user_is_absent() {
+    let (_tmp, _clock, store) = setup();
+    put(&store, "tok-theirs", 300).await;
+    if std::os::unix::fs::chown(store.token_path(KEY), Some(65_534), None).is_err() {
+        eprintln!("not root: cannot hand a file to another user; skipped");
+        return;
+    }
+    assert!(store.load(KEY).await.expect("load").is_none());
+    put(&store, "tok-mine", 300).await;
+    let t = store.load(KEY).await.expect("load").expect("stored");
+    assert_eq!(t.value.expose_secret(), "tok-mine");
+}
+
+/// Run as root (CI is): a symlink another user owns could be re-pointed by them.
+#[cfg(unix)]
+#[test]
+fn a_directory_behind_another_users_symlink_is_refused() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let real = tmp.path().join("real");
+    std::fs::create_dir(&real).expect("mkdir");
+    let link = tmp.path().join("link");
+    std::os::unix::fs::symlink(&real, &link).expect("symlink");
+    let clock = ManualClock::at_unix(T0);
+    if std::os::unix::fs::lchown(&link, Some(65_534), None).is_err() {
+        eprintln!("not root: cannot hand a symlink to another user; skipped");
+        return;
+    }
+    match FileStore::open(&link, clock.shared()) {
+        Err(e @ FileStoreError::SymlinkNotOwned(_)) => {
+            assert!(e.to_string().contains(&link.display().to_string()), "{e}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // Also named with a trailing slash (which makes the kernel follow the link itself).
+    let slashed = format!("{}/", link.display());
+    assert!(matches!(
+        FileStore::open(&slashed, clock.shared()),
+        Err(FileStoreError::SymlinkNotOwned(_))
+    ));
+    // Also as a link in a chain that starts with one of ours.
+    let ours = tmp.path().join("ours");
+    std::os::unix::fs::symlink(&link, &ours).expect("symlink");
+    assert!(matches!(
+        FileStore::open(&ours, clock.shared()),
+        Err(FileStoreError::SymlinkNotOwned(_))
+    ));
+}
