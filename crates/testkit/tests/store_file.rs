@@ -516,6 +516,7 @@ async fn a_cold_cache_fetches_past_a_bogus_fetch_lock() {
     let store = Arc::new(store);
     let cfg = CacheConfig::without_jitter().with_shared_store(
         SharedStore::new(store.clone(), KEY)
+            .expect("key")
             .poll_interval(Duration::from_millis(1))
             .wait_timeout(secs(2))
             .on_unavailable(tollgate_auth_core::store::OnUnavailable::Fail),

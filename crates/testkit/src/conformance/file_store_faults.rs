@@ -82,6 +82,7 @@ impl FileFaults<'_> {
 
     fn shared(&self, store: FileStore, row: &str) -> SharedStore {
         SharedStore::new(Arc::new(store), format!("{}:{row}", self.prefix))
+            .unwrap_or_else(|e| unreachable!("a non-empty key is accepted: {e}"))
             .on_unavailable(OnUnavailable::Fail)
             .poll_interval(Duration::from_millis(5))
     }
