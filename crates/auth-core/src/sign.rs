@@ -150,7 +150,8 @@ impl<S: TokenSource> fmt::Debug for BearerSigner<S> {
 }
 
 impl<S: TokenSource> BearerSigner<S> {
-    /// A signer over `cache` adding `extra` headers (validated header values) to each request.
+    /// A signer over `cache` adding `extra` headers (validated header values) to each
+    /// request that does not carry them already.
     pub fn new(cache: TokenCache<S>, extra: Vec<(HeaderName, HeaderValue)>) -> Self {
         BearerSigner {
             cache,
@@ -192,13 +193,15 @@ impl<S: TokenSource> BearerSigner<S> {
         &self.cache
     }
 
-    /// Puts `auth` and the extra headers on `req`.
+    /// Puts `auth` and the extra headers on `req`. An extra header the request already
+    /// carries is kept: the extras are defaults (DragonPass's `X-Program-ID` names one of
+    /// several programs, and a request may name another).
     #[inline(always)]
     fn insert(&self, req: &mut Request, auth: HeaderValue) {
         let headers = req.headers_mut();
         headers.insert(http::header::AUTHORIZATION, auth);
         for (name, value) in self.extra.iter() {
-            headers.insert(name.clone(), value.clone());
+            headers.entry(name.clone()).or_insert_with(|| value.clone());
         }
     }
 }

@@ -110,7 +110,10 @@ impl DragonPassAuthBuilder {
         self
     }
 
-    /// Sends `X-Program-ID: <id>` on every request (validated by [`build`](Self::build)).
+    /// Sends `X-Program-ID: <id>` on every request that does not name its own program
+    /// (validated by [`build`](Self::build)). A client may hold several program ids: set
+    /// the usual one here, and put `X-Program-ID` on a request to use another for it — the
+    /// signer keeps a request's own header.
     #[must_use]
     pub fn program_id(mut self, program_id: impl Into<String>) -> Self {
         self.program_id = Some(program_id.into());

@@ -377,6 +377,13 @@ pub fn verify_push_token_with(
 /// redelivers it, call [`forget`](PushVerifier::forget) first, or the redelivery would be
 /// reported as a replay.
 ///
+/// Freshness against retries: an event without `exp` is accepted until `iat + max_age`
+/// (5 minutes by default). DragonPass does not document its retry schedule, so a redelivery
+/// of the *identical* token that arrives later than that is refused as expired, not as a
+/// replay. If your endpoint may be down longer than 5 minutes and you want those
+/// redeliveries processed, raise [`PushPolicy::max_age`] to cover the span of the three
+/// retries (at most 24 hours); a newly signed retry carries its own `iat` and is unaffected.
+///
 /// ```no_run
 /// use tollgate_dragonpass::{PushVerifier, is_push_replay};
 /// # fn process(_: &tollgate_dragonpass::PushEvent) -> Result<(), ()> { Ok(()) }

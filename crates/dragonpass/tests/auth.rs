@@ -341,3 +341,44 @@ async fn token_api_response_shape_is_pluggable() {
     .expect("default");
     assert_eq!(ok.token, "a.b.c");
 }
+
+#[tokio::test]
+async fn a_request_chooses_its_program_with_its_own_x_program_id() {
+    // A client may hold several program ids: the configured one is the default, and a
+    // request that names another keeps it.
+    let server = MockServer::start().await;
+    Mock::given(path("/v2/a"))
+        .and(header("x-program-id", "1111111111111111111"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/v2/b"))
+        .and(header("x-program-id", "2222222222222222222"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let creds = SelfSignedCredentials::hs256(FAKE_ISSUER, FAKE_SECRET).expect("creds");
+    let auth = DragonPassAuth::builder()
+        .credentials(tollgate_dragonpass::DragonPassCredentials::from(creds))
+        .allow_origin(server.uri())
+        .program_id("1111111111111111111")
+        .clock(ManualClock::at_unix(NOW).shared())
+        .build()
+        .expect("auth");
+    let c = client(auth);
+    let a = c
+        .get(format!("{}/v2/a", server.uri()))
+        .send()
+        .await
+        .expect("a");
+    assert_eq!(a.status(), 200, "the default program");
+    let b = c
+        .get(format!("{}/v2/b", server.uri()))
+        .header("X-Program-ID", "2222222222222222222")
+        .send()
+        .await
+        .expect("b");
+    assert_eq!(b.status(), 200, "the request's own program");
+}
