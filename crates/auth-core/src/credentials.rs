@@ -165,6 +165,17 @@ pub fn pem_label<'a>(
         })
 }
 
+/// A variable a provider crate's `from_env` reads, and what it holds. Each provider crate
+/// lists its own in `ENV_VARS`, the one list of its names: the `tollgate` command reads
+/// exactly these, and builds its `--help` from them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EnvVar {
+    /// The variable's name.
+    pub name: &'static str,
+    /// What it holds, in one line.
+    pub help: &'static str,
+}
+
 /// Named configuration values for a provider's `from_lookup`: every credentials type's
 /// `from_env` is `from_lookup(env_lookup)`, and `from_lookup` reads the same names through any
 /// source (a config map, a secrets manager, a test fixture). The lookup returns `Ok(None)`

@@ -6,6 +6,7 @@ use std::fmt;
 use std::io::Read;
 use std::path::PathBuf;
 
+use auth_core::credentials::EnvVar;
 use auth_core::{AuthError, AuthMiddleware, Signer};
 use clap::Args;
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
@@ -296,6 +297,91 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 /// `None`), with errors naming the variable.
 pub fn env_opt(name: &'static str) -> Result<Option<String>, CliError> {
     auth_core::credentials::env_var_opt(name).map_err(|e| FieldMap::default().error(&e))
+}
+
+/// The environment as a provider's `from_lookup` reads it: the library's own names first,
+/// then the names earlier versions of this command read in their place (`aliases`, pairs of
+/// library name and old name), so both keep working. Remembers which old names it used, so
+/// that errors name the variable the user actually set.
+#[derive(Debug)]
+pub struct Env {
+    aliases: &'static [(&'static str, &'static str)],
+    used: std::sync::Mutex<Vec<(&'static str, &'static str)>>,
+}
+
+impl Env {
+    /// Reads through `aliases` (`(library name, old name)`).
+    pub fn new(aliases: &'static [(&'static str, &'static str)]) -> Self {
+        Env {
+            aliases,
+            used: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The value of `name`, or of the first old name standing in for it.
+    pub fn lookup(&self, name: &'static str) -> Result<Option<String>, AuthError> {
+        if let Some(v) = auth_core::credentials::env_var_opt(name)? {
+            return Ok(Some(v));
+        }
+        for (new, old) in self.aliases.iter().filter(|(new, _)| *new == name) {
+            if let Some(v) = auth_core::credentials::env_var_opt(old)? {
+                self.used
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push((new, old));
+                return Ok(Some(v));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The variable the user set for the library name `name`.
+    pub fn name(&self, name: &'static str) -> &'static str {
+        self.used
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .find(|(new, _)| *new == name)
+            .map_or(name, |(_, old)| *old)
+    }
+
+    /// `fields` with each variable renamed to the one the user set.
+    pub fn fields(&self, fields: &[(&'static str, &'static str)]) -> FieldMap {
+        FieldMap(fields.iter().map(|(f, v)| (*f, self.name(v))).collect())
+    }
+}
+
+/// The `--help` text of a provider: the library's variables (its `ENV_VARS`, the names the
+/// command reads), the command's own settings, and the old names still read.
+pub fn env_help(
+    title: &str,
+    library: &[EnvVar],
+    own: &[EnvVar],
+    aliases: &[(&str, &str)],
+) -> String {
+    let width = library
+        .iter()
+        .chain(own)
+        .map(|v| v.name.len())
+        .max()
+        .unwrap_or(0);
+    let mut out = format!("Environment ({title}), as the library reads it:\n");
+    for v in library {
+        out.push_str(&format!("  {:<width$}  {}\n", v.name, v.help));
+    }
+    if !own.is_empty() {
+        out.push_str("Settings of this command:\n");
+        for v in own {
+            out.push_str(&format!("  {:<width$}  {}\n", v.name, v.help));
+        }
+    }
+    if !aliases.is_empty() {
+        out.push_str("Still read in place of the names above, as before:\n");
+        for (new, old) in aliases {
+            out.push_str(&format!("  {old} (= {new})\n"));
+        }
+    }
+    out.trim_end().to_string()
 }
 
 /// Reads a required environment variable, with errors naming the variable.

@@ -1,22 +1,30 @@
 //! `tollgate holidu …`: built on `tollgate-holidu`.
 
 use auth_core::ExposeSecret;
+use auth_core::credentials::EnvVar;
 use tollgate_holidu::mock::{HoliduFake, ISSUER, KEY_ID, PRIVATE_KEY_PEM, PUBLIC_KEY_PEM};
-use tollgate_holidu::{HoliduAuth, HoliduCredentials};
+use tollgate_holidu::{
+    ENV_ACCOUNT_INFO, ENV_ACCOUNT_INFO_FILE, ENV_ISSUER, ENV_KEY_ID, ENV_PRIVATE_KEY,
+    ENV_PUBLIC_KEY, HoliduAuth, HoliduCredentials,
+};
 
-use crate::common::{CliError, FieldMap, env_opt, env_req};
+use crate::common::{CliError, FieldMap, env_help as env_help_for, env_opt};
 
 /// The default API base URL.
 pub use tollgate_holidu::DEFAULT_BASE_URL;
 
-/// The environment variables, shown in `--help`.
-pub const ENV_HELP: &str = "\
-Environment (Holidu):
-  HOLIDU_ACCOUNT_INFO   path of the account_info.json Holidu handed out (keyId, issuer,
-                        privateKey, publicKey); a value starting with '{' is taken as the
-                        JSON document itself
-  HOLIDU_BASE_URL       optional API base URL (default https://chapi.bookiply.com);
-                        a URL argument starting with '/' is taken relative to it";
+/// This command's own settings.
+const OWN: &[EnvVar] = &[EnvVar {
+    name: "HOLIDU_BASE_URL",
+    help: "optional API base URL (default https://chapi.bookiply.com, and the old \
+           chapi.bookiplyholidu.com is signed too); a URL argument starting with '/' is \
+           taken relative to it",
+}];
+
+/// The `--help` text: the library's variables and this command's settings.
+pub fn env_help() -> String {
+    env_help_for("Holidu", tollgate_holidu::ENV_VARS, OWN, &[])
+}
 
 /// The configured Holidu signer and how its errors are named.
 pub struct Provider {
@@ -28,26 +36,44 @@ pub struct Provider {
     pub fields: FieldMap,
 }
 
-/// Reads the environment (see [`ENV_HELP`]); `cache` is the token cache shared between
-/// runs, when given.
+/// Reads the variables the library reads and this command's settings (see [`env_help`]);
+/// `cache` is the token cache shared between runs, when given.
 pub fn from_env(cache: Option<auth_core::CacheConfig>) -> Result<Provider, CliError> {
-    let fields = FieldMap::new(&[
-        ("account_info.json", "HOLIDU_ACCOUNT_INFO"),
-        ("keyId", "HOLIDU_ACCOUNT_INFO (keyId)"),
-        ("key_id", "HOLIDU_ACCOUNT_INFO (keyId)"),
-        ("issuer", "HOLIDU_ACCOUNT_INFO (issuer)"),
-        ("privateKey", "HOLIDU_ACCOUNT_INFO (privateKey)"),
-        ("private_key", "HOLIDU_ACCOUNT_INFO (privateKey)"),
-        ("publicKey", "HOLIDU_ACCOUNT_INFO (publicKey)"),
-        ("public_key", "HOLIDU_ACCOUNT_INFO (publicKey)"),
-    ]);
-    let info = env_req("HOLIDU_ACCOUNT_INFO")?;
-    let creds = if info.trim_start().starts_with('{') {
-        HoliduCredentials::from_account_info_json(&info)
+    // Which variable a field came from depends on how the credentials were given.
+    let fields = if env_opt(ENV_ACCOUNT_INFO)?.is_some() {
+        FieldMap::new(&[
+            ("account_info.json", "HOLIDU_ACCOUNT_INFO"),
+            ("keyId", "HOLIDU_ACCOUNT_INFO (keyId)"),
+            ("key_id", "HOLIDU_ACCOUNT_INFO (keyId)"),
+            ("issuer", "HOLIDU_ACCOUNT_INFO (issuer)"),
+            ("privateKey", "HOLIDU_ACCOUNT_INFO (privateKey)"),
+            ("private_key", "HOLIDU_ACCOUNT_INFO (privateKey)"),
+            ("publicKey", "HOLIDU_ACCOUNT_INFO (publicKey)"),
+            ("public_key", "HOLIDU_ACCOUNT_INFO (publicKey)"),
+        ])
+    } else if env_opt(ENV_ACCOUNT_INFO_FILE)?.is_some() {
+        FieldMap::new(&[
+            ("account_info.json", "HOLIDU_ACCOUNT_INFO_FILE"),
+            ("keyId", "HOLIDU_ACCOUNT_INFO_FILE (keyId)"),
+            ("key_id", "HOLIDU_ACCOUNT_INFO_FILE (keyId)"),
+            ("issuer", "HOLIDU_ACCOUNT_INFO_FILE (issuer)"),
+            ("privateKey", "HOLIDU_ACCOUNT_INFO_FILE (privateKey)"),
+            ("private_key", "HOLIDU_ACCOUNT_INFO_FILE (privateKey)"),
+            ("publicKey", "HOLIDU_ACCOUNT_INFO_FILE (publicKey)"),
+            ("public_key", "HOLIDU_ACCOUNT_INFO_FILE (publicKey)"),
+        ])
     } else {
-        HoliduCredentials::from_account_info_file(info.trim())
-    }
-    .map_err(|e| fields.error(&e))?;
+        FieldMap::new(&[
+            ("keyId", ENV_KEY_ID),
+            ("key_id", ENV_KEY_ID),
+            ("issuer", ENV_ISSUER),
+            ("privateKey", ENV_PRIVATE_KEY),
+            ("private_key", ENV_PRIVATE_KEY),
+            ("publicKey", ENV_PUBLIC_KEY),
+            ("public_key", ENV_PUBLIC_KEY),
+        ])
+    };
+    let creds = HoliduCredentials::from_env().map_err(|e| fields.error(&e))?;
     let explicit = env_opt("HOLIDU_BASE_URL")?;
     let mut builder = HoliduAuth::builder().credentials(creds);
     // Unset, the library's default scope applies: the current host and the old one.

@@ -109,21 +109,23 @@ enum Action {
 }
 
 /// The subcommands whose help lists a provider's environment variables.
-const PROVIDERS: &[(&str, &str)] = &[
-    ("dragonpass", dragonpass::ENV_HELP),
-    ("snap", snap::ENV_HELP),
-    ("gtr", gtr::ENV_HELP),
-    ("v5", v5::ENV_HELP),
-    ("holidu", holidu::ENV_HELP),
-];
+fn providers() -> [(&'static str, String); 5] {
+    [
+        ("dragonpass", dragonpass::env_help()),
+        ("snap", snap::env_help()),
+        ("gtr", gtr::env_help()),
+        ("v5", v5::env_help()),
+        ("holidu", holidu::env_help()),
+    ]
+}
 
 fn command() -> clap::Command {
     let mut cmd = Cli::command();
-    for (name, env) in PROVIDERS {
-        cmd = cmd.mut_subcommand(*name, |p| {
-            let mut p = p.after_help(*env);
+    for (name, env) in providers() {
+        cmd = cmd.mut_subcommand(name, |p| {
+            let mut p = p.after_help(env.clone());
             for action in ["token", "headers", "send"] {
-                p = p.mut_subcommand(action, |a| a.after_help(*env));
+                p = p.mut_subcommand(action, |a| a.after_help(env.clone()));
             }
             p
         });

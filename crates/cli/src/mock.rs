@@ -21,9 +21,9 @@ pub const CLOCK_TICK: Duration = Duration::from_millis(250);
 /// The environment lines each fake prints, shown in `--help`.
 pub const HELP: &str = "\
 Prints the fake's base URL on the first line, then shell lines to paste (or eval):
-  dragonpass: export DRAGONPASS_CLIENT_ID, DRAGONPASS_CLIENT_SECRET, DRAGONPASS_TOKEN_URL,
+  dragonpass: export DRAGONPASS_CLIENT_ID, DRAGONPASS_SECRET, DRAGONPASS_TOKEN_URL,
               DRAGONPASS_PROGRAM_ID (the fake also accepts self-signed HS256 tokens for the
-              DRAGONPASS_ISSUER / DRAGONPASS_SECRET_KEY it prints as a comment)
+              DRAGONPASS_ISSUER / DRAGONPASS_SECRET it prints as a comment)
   snap:       export SNAP_BASE_URL, SNAP_CLIENT_KEY, SNAP_PRIVATE_KEY_FILE (a test-only key
               written to a temporary directory, removed on exit), SNAP_CLIENT_SECRET,
               SNAP_CHANNEL_ID

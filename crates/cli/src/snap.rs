@@ -1,26 +1,48 @@
 //! `tollgate snap …`: built on `tollgate-snap-b2b`.
 
 use auth_core::ExposeSecret;
+use auth_core::credentials::EnvVar;
 use tollgate_snap_b2b::mock::SnapFake;
-use tollgate_snap_b2b::{SnapAuth, SnapCredentials, TransactionSigning};
+use tollgate_snap_b2b::{
+    ENV_CHANNEL_ID, ENV_CLIENT_KEY, ENV_CLIENT_SECRET, ENV_ORIGIN, ENV_PARTNER_ID, ENV_PRIVATE_KEY,
+    ENV_PRIVATE_KEY_FILE, PROFILE_SETTINGS, Profile, SnapAuth, SnapCredentials, TransactionSigning,
+};
 
-use crate::common::{CliError, FieldMap, env_opt, env_req};
+use crate::common::{CliError, FieldMap, env_help as env_help_for, env_opt, env_req};
 
-/// The environment variables, shown in `--help`.
-pub const ENV_HELP: &str = "\
-Environment (SNAP B2B):
-  SNAP_BASE_URL          the provider's SNAP base URL including its prefix (https://host/snap);
-                         a URL argument starting with '/' is taken relative to it
-  SNAP_CLIENT_KEY        the client key (X-CLIENT-KEY)
-  SNAP_PRIVATE_KEY_FILE  path of the client's RSA private key PEM (signs the token request)
-  SNAP_PRIVATE_KEY       alternatively the PEM itself (literal \\n escapes allowed)
-  SNAP_CLIENT_SECRET     the client secret (HMAC-SHA512 key of transaction signatures)
-  SNAP_PARTNER_ID        X-PARTNER-ID (default: the client key)
-  SNAP_CHANNEL_ID        CHANNEL-ID
-  SNAP_ORIGIN            optional ORIGIN header
-  SNAP_TOKEN_PATH        token path under SNAP_BASE_URL (default /v1.0/access-token/b2b)
-  SNAP_SIGNING           'symmetric' (default: B2B token + HMAC-SHA512) or 'asymmetric'
-                         (SHA256withRSA per request, no token: `token` then exits 2)";
+/// This command's own settings besides the profile's.
+const OWN: &[EnvVar] = &[
+    EnvVar {
+        name: "SNAP_BASE_URL",
+        help: "the provider's SNAP base URL including its prefix (https://host/snap); a URL \
+               argument starting with '/' is taken relative to it",
+    },
+    EnvVar {
+        name: "SNAP_PROFILE",
+        help: "the provider preset the settings below start from (default aspi): aspi, \
+               midtrans, doku, dana, bni",
+    },
+];
+
+/// The `--help` text: the library's variables, this command's settings, and every
+/// profile setting with the values it takes.
+pub fn env_help() -> String {
+    let mut help = env_help_for("SNAP B2B", tollgate_snap_b2b::ENV_VARS, OWN, &[]);
+    help.push_str("\nProfile settings (each overrides the preset's):\n");
+    let width = PROFILE_SETTINGS
+        .iter()
+        .map(|s| s.env.len())
+        .max()
+        .unwrap_or(0);
+    for s in PROFILE_SETTINGS {
+        help.push_str(&format!("  {:<width$}  {}\n", s.env, s.values));
+    }
+    help.push_str(
+        "With SNAP_SIGNING=asymmetric every request is signed with the private key and no \
+         token is fetched: `token` then exits 2.",
+    );
+    help
+}
 
 /// The configured SNAP signer and how its errors are named.
 pub struct Provider {
@@ -32,47 +54,52 @@ pub struct Provider {
     pub fields: FieldMap,
 }
 
-/// Reads the environment (see [`ENV_HELP`]) and builds the signer (its token requests on auth-core's
-/// token client) and `cache` (the token cache shared between runs) when given.
+/// Reads the variables the library reads, the preset and its settings (see [`env_help`])
+/// and builds the signer (its token requests on auth-core's token client) and `cache` (the
+/// token cache shared between runs) when given.
 pub fn from_env(cache: Option<auth_core::CacheConfig>) -> Result<Provider, CliError> {
-    let key_var = if env_opt("SNAP_PRIVATE_KEY")?.is_some() {
-        "SNAP_PRIVATE_KEY"
+    let key_var = if env_opt(ENV_PRIVATE_KEY)?.is_some() {
+        ENV_PRIVATE_KEY
     } else {
-        "SNAP_PRIVATE_KEY_FILE"
+        ENV_PRIVATE_KEY_FILE
     };
-    let fields = FieldMap::new(&[
-        ("client_key", "SNAP_CLIENT_KEY"),
-        ("client_secret", "SNAP_CLIENT_SECRET"),
+    let mut pairs = vec![
+        ("client_key", ENV_CLIENT_KEY),
+        ("client_secret", ENV_CLIENT_SECRET),
         ("private_key", key_var),
-        ("partner_id", "SNAP_PARTNER_ID"),
-        ("channel_id", "SNAP_CHANNEL_ID"),
-        ("origin", "SNAP_ORIGIN"),
+        ("partner_id", ENV_PARTNER_ID),
+        ("channel_id", ENV_CHANNEL_ID),
+        ("origin", ENV_ORIGIN),
         ("base_url", "SNAP_BASE_URL"),
-        ("token_path", "SNAP_TOKEN_PATH"),
-    ]);
-    let signing = match env_opt("SNAP_SIGNING")?.as_deref().map(str::trim) {
-        None | Some("symmetric") => TransactionSigning::Symmetric,
-        Some("asymmetric") => TransactionSigning::Asymmetric,
-        Some(_) => {
-            return Err(CliError::config(
-                "invalid credentials: SNAP_SIGNING: must be 'symmetric' or 'asymmetric'",
-            ));
-        }
+        ("profile", "SNAP_PROFILE"),
+    ];
+    pairs.extend(PROFILE_SETTINGS.iter().map(|s| (s.name, s.env)));
+    let fields = FieldMap::new(&pairs);
+    let mut profile = match env_opt("SNAP_PROFILE")? {
+        None => Profile::aspi(),
+        Some(name) => Profile::by_name(name.trim()).ok_or_else(|| {
+            let names: Vec<_> = Profile::presets().iter().map(|p| p.name).collect();
+            CliError::config(format!(
+                "invalid configuration: SNAP_PROFILE: must be one of {}",
+                names.join(", ")
+            ))
+        })?,
     };
+    for s in PROFILE_SETTINGS {
+        if let Some(value) = env_opt(s.env)? {
+            profile.set(s.name, &value).map_err(|e| fields.error(&e))?;
+        }
+    }
+    let symmetric = profile.signing == TransactionSigning::Symmetric;
     let creds = SnapCredentials::from_env().map_err(|e| fields.error(&e))?;
-    let mut builder = SnapAuth::builder()
-        .credentials(creds)
-        .transaction_signing(signing);
-    let base_url = if signing == TransactionSigning::Symmetric {
+    let mut builder = SnapAuth::builder().credentials(creds).profile(profile);
+    let base_url = if symmetric {
         Some(env_req("SNAP_BASE_URL")?)
     } else {
         env_opt("SNAP_BASE_URL")?
     };
     if let Some(base) = &base_url {
         builder = builder.base_url(base.clone());
-    }
-    if let Some(path) = env_opt("SNAP_TOKEN_PATH")? {
-        builder = builder.token_path(path);
     }
     if let Some(cache) = cache {
         builder = builder.cache_config(cache);

@@ -1,19 +1,30 @@
 //! `tollgate v5 …`: built on `tollgate-v5-openapi`.
 
 use auth_core::ExposeSecret;
+use auth_core::credentials::EnvVar;
 use tollgate_v5_openapi::mock::V5Fake;
-use tollgate_v5_openapi::{V5Auth, V5Credentials};
+use tollgate_v5_openapi::{ENV_APP_ID, ENV_APP_SECRET, V5Auth, V5Credentials};
 
-use crate::common::{CliError, FieldMap, env_req};
+use crate::common::{CliError, FieldMap, env_help as env_help_for, env_opt, env_req};
 
-/// The environment variables, shown in `--help`.
-pub const ENV_HELP: &str = "\
-Environment (V5 OpenAPI):
-  V5_BASE_URL     the API base URL (the token is fetched from
-                  V5_BASE_URL/api/v5/authentication/token); a URL argument starting
-                  with '/' is taken relative to it
-  V5_APP_ID       the application id (V5_USER_ID is accepted instead)
-  V5_APP_SECRET   the application secret (V5_USER_API_SECRET is accepted instead)";
+/// This command's own settings.
+const OWN: &[EnvVar] = &[
+    EnvVar {
+        name: "V5_BASE_URL",
+        help: "the API base URL (token from V5_BASE_URL/api/v5/authentication/token); a URL \
+               argument starting with '/' is taken relative to it",
+    },
+    EnvVar {
+        name: "V5_REJECTION_CODES",
+        help: "optional comma-separated body codes that mean \"token rejected\" in an HTTP 200 \
+               answer (the token is dropped and the request retried once)",
+    },
+];
+
+/// The `--help` text: the library's variables and this command's settings.
+pub fn env_help() -> String {
+    env_help_for("V5 OpenAPI", tollgate_v5_openapi::ENV_VARS, OWN, &[])
+}
 
 /// The configured V5 signer and how its errors are named.
 pub struct Provider {
@@ -25,19 +36,23 @@ pub struct Provider {
     pub fields: FieldMap,
 }
 
-/// Reads the environment (see [`ENV_HELP`]); `cache` is the token cache shared between
-/// runs, when given.
+/// Reads the variables the library reads and this command's settings (see [`env_help`]);
+/// `cache` is the token cache shared between runs, when given.
 pub fn from_env(cache: Option<auth_core::CacheConfig>) -> Result<Provider, CliError> {
     let fields = FieldMap::new(&[
-        ("app_id", "V5_APP_ID"),
-        ("app_secret", "V5_APP_SECRET"),
+        ("app_id", ENV_APP_ID),
+        ("app_secret", ENV_APP_SECRET),
         ("base_url", "V5_BASE_URL"),
+        ("rejection_codes", "V5_REJECTION_CODES"),
     ]);
     let base_url = env_req("V5_BASE_URL")?;
     let creds = V5Credentials::from_env().map_err(|e| fields.error(&e))?;
     let mut builder = V5Auth::builder()
         .base_url(base_url.clone())
         .credentials(creds);
+    if let Some(codes) = env_opt("V5_REJECTION_CODES")? {
+        builder = builder.rejection_codes(rejection_codes(&codes)?);
+    }
     if let Some(cache) = cache {
         builder = builder.cache_config(cache);
     }
@@ -47,6 +62,21 @@ pub fn from_env(cache: Option<auth_core::CacheConfig>) -> Result<Provider, CliEr
         base_url,
         fields,
     })
+}
+
+/// `V5_REJECTION_CODES`: integers separated by commas (blanks around them ignored).
+fn rejection_codes(list: &str) -> Result<Vec<i64>, CliError> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(|c| {
+            c.parse::<i64>().map_err(|_| {
+                CliError::config(format!(
+                    "invalid configuration: V5_REJECTION_CODES: {c:?} is not an integer code"
+                ))
+            })
+        })
+        .collect()
 }
 
 impl crate::common::CliProvider for Provider {

@@ -178,10 +178,7 @@ fn self_signed_tokens_are_reused_between_runs() {
     let hs256 = [
         ("DRAGONPASS_CLIENT_ID", ""),
         ("DRAGONPASS_ISSUER", tollgate_dragonpass::mock::FAKE_ISSUER),
-        (
-            "DRAGONPASS_SECRET_KEY",
-            tollgate_dragonpass::mock::FAKE_SECRET,
-        ),
+        ("DRAGONPASS_SECRET", tollgate_dragonpass::mock::FAKE_SECRET),
     ];
     let a = mock.ok(&["dragonpass", "token"], &hs256);
     let b = mock.ok(&["dragonpass", "token"], &hs256);
@@ -306,7 +303,7 @@ fn a_changed_credential_does_not_reuse_the_cached_token() {
     mock.ok(&["dragonpass", "token"], &[]);
     let o = mock.run(
         &["dragonpass", "token"],
-        &[("DRAGONPASS_CLIENT_SECRET", "not-the-secret")],
+        &[("DRAGONPASS_SECRET", "not-the-secret")],
     );
     assert_eq!(o.status.code(), Some(2), "the wrong secret is reported");
     assert_eq!(mock.fetches(), 1);

@@ -186,9 +186,25 @@ fn dragonpass_end_to_end_through_mock_process() {
     let hs = [
         ("DRAGONPASS_CLIENT_ID", None),
         ("DRAGONPASS_ISSUER", Some(FAKE_ISSUER)),
-        ("DRAGONPASS_SECRET_KEY", Some(FAKE_SECRET)),
+        ("DRAGONPASS_SECRET", Some(FAKE_SECRET)),
     ];
     assert_code(&mock.run(&["dragonpass", "send", &api], &hs), 0);
+    // The names earlier versions read still work in place of DRAGONPASS_SECRET.
+    let old_hs = [
+        ("DRAGONPASS_CLIENT_ID", None),
+        ("DRAGONPASS_SECRET", None),
+        ("DRAGONPASS_ISSUER", Some(FAKE_ISSUER)),
+        ("DRAGONPASS_SECRET_KEY", Some(FAKE_SECRET)),
+    ];
+    assert_code(&mock.run(&["dragonpass", "send", &api], &old_hs), 0);
+    let old_api = [
+        ("DRAGONPASS_SECRET", None),
+        (
+            "DRAGONPASS_CLIENT_SECRET",
+            Some(tollgate_dragonpass::mock::FAKE_CLIENT_SECRET),
+        ),
+    ];
+    assert_code(&mock.run(&["dragonpass", "send", &api], &old_api), 0);
 
     // Another HTTP status: exit 1, body still on stdout.
     let bad_program = mock.run(
@@ -209,14 +225,23 @@ fn dragonpass_credential_errors_name_the_variable_not_the_secret() {
     let secret = " my-very-secret-value-123";
     let o = mock.run(
         &["dragonpass", "token"],
-        &[("DRAGONPASS_CLIENT_SECRET", Some(secret))],
+        &[("DRAGONPASS_SECRET", Some(secret))],
+    );
+    assert_config_error(&o, "DRAGONPASS_SECRET", secret.trim());
+    // Given under the old name, the error names the old name.
+    let o = mock.run(
+        &["dragonpass", "token"],
+        &[
+            ("DRAGONPASS_SECRET", None),
+            ("DRAGONPASS_CLIENT_SECRET", Some(secret)),
+        ],
     );
     assert_config_error(&o, "DRAGONPASS_CLIENT_SECRET", secret.trim());
     // Refused by the token API: still a credential error, exit 2.
     let wrong = "well-formed-but-wrong-secret";
     let o = mock.run(
         &["dragonpass", "send", &api],
-        &[("DRAGONPASS_CLIENT_SECRET", Some(wrong))],
+        &[("DRAGONPASS_SECRET", Some(wrong))],
     );
     assert_config_error(&o, "invalid clientId or secret", wrong);
     // Missing variable.
@@ -231,10 +256,10 @@ fn dragonpass_credential_errors_name_the_variable_not_the_secret() {
         &[
             ("DRAGONPASS_CLIENT_ID", None),
             ("DRAGONPASS_ISSUER", Some("ISS")),
-            ("DRAGONPASS_SECRET_KEY", Some("abc\u{7}defsecret")),
+            ("DRAGONPASS_SECRET", Some("abc\u{7}defsecret")),
         ],
     );
-    assert_config_error(&o, "DRAGONPASS_SECRET_KEY", "defsecret");
+    assert_config_error(&o, "DRAGONPASS_SECRET", "defsecret");
     mock.stop();
 }
 
@@ -506,63 +531,69 @@ fn transport_and_usage_errors() {
 
 #[test]
 fn every_subcommand_help_names_every_variable_it_reads() {
-    let vars: &[(&str, &[&str])] = &[
+    // The libraries' lists are the names the command reads; then its own settings and the
+    // names earlier versions read.
+    let library = |list: &[auth_core::credentials::EnvVar]| -> Vec<&'static str> {
+        list.iter().map(|v| v.name).collect()
+    };
+    let with = |mut names: Vec<&'static str>, more: &[&'static str]| {
+        names.extend_from_slice(more);
+        names
+    };
+    let snap_settings: Vec<&'static str> = tollgate_snap_b2b::PROFILE_SETTINGS
+        .iter()
+        .map(|s| s.env)
+        .collect();
+    let vars: Vec<(&str, Vec<&str>)> = vec![
         (
             "dragonpass",
-            &[
-                "DRAGONPASS_ISSUER",
-                "DRAGONPASS_SECRET_KEY",
-                "DRAGONPASS_CLIENT_ID",
-                "DRAGONPASS_CLIENT_SECRET",
-                "DRAGONPASS_TOKEN_URL",
-                "DRAGONPASS_PROGRAM_ID",
-                "DRAGONPASS_PRIVATE_KEY_FILE",
-                "DRAGONPASS_KEY_ID",
-            ],
+            with(
+                library(tollgate_dragonpass::ENV_VARS),
+                &["DRAGONPASS_SECRET_KEY", "DRAGONPASS_CLIENT_SECRET"],
+            ),
         ),
         (
             "snap",
-            &[
-                "SNAP_BASE_URL",
-                "SNAP_CLIENT_KEY",
-                "SNAP_PRIVATE_KEY_FILE",
-                "SNAP_PRIVATE_KEY",
-                "SNAP_CLIENT_SECRET",
-                "SNAP_PARTNER_ID",
-                "SNAP_CHANNEL_ID",
-                "SNAP_ORIGIN",
-                "SNAP_TOKEN_PATH",
-                "SNAP_SIGNING",
-            ],
+            with(
+                with(library(tollgate_snap_b2b::ENV_VARS), &snap_settings),
+                &[
+                    "SNAP_BASE_URL",
+                    "SNAP_PROFILE",
+                    "SNAP_TOKEN_PATH",
+                    "SNAP_SIGNING",
+                ],
+            ),
         ),
         (
             "gtr",
-            &[
-                "GTR_BASE_URL",
-                "GTR_API_KEY_CSV",
-                "GTR_VASP_CODE",
-                "GTR_ACCESS_KEY",
-                "GTR_SECRET_KEY",
-                "GTR_CLIENT_P12",
-                "GTR_CLIENT_P12_PASSWORD",
-                "GTR_CA_CERT",
-                "GTR_AUTH",
-            ],
+            with(
+                library(tollgate_gtr::ENV_VARS),
+                &[
+                    "GTR_BASE_URL",
+                    "GTR_API_KEY_CSV",
+                    "GTR_CA_CERT",
+                    "GTR_AUTH",
+                    "GTR_APP_TOKEN_EXPIRES",
+                    "GTR_EXPIRE_IN_MINUTES",
+                    "GTR_CALLBACK_URL",
+                    "GTR_VASP_PUBLIC_KEY",
+                ],
+            ),
         ),
         (
             "v5",
-            &[
-                "V5_BASE_URL",
-                "V5_APP_ID",
-                "V5_APP_SECRET",
-                "V5_USER_ID",
-                "V5_USER_API_SECRET",
-            ],
+            with(
+                library(tollgate_v5_openapi::ENV_VARS),
+                &["V5_BASE_URL", "V5_REJECTION_CODES"],
+            ),
         ),
-        ("holidu", &["HOLIDU_ACCOUNT_INFO", "HOLIDU_BASE_URL"]),
+        (
+            "holidu",
+            with(library(tollgate_holidu::ENV_VARS), &["HOLIDU_BASE_URL"]),
+        ),
     ];
     let none = HashMap::new();
-    for (provider, names) in vars {
+    for (provider, names) in &vars {
         for sub in [None, Some("token"), Some("headers"), Some("send")] {
             let mut args = vec![*provider];
             args.extend(sub);
@@ -570,7 +601,7 @@ fn every_subcommand_help_names_every_variable_it_reads() {
             let o = tollgate(&args, &none);
             assert_code(&o, 0);
             let help = stdout(&o);
-            for name in *names {
+            for name in names {
                 assert!(help.contains(name), "`{args:?}` does not mention {name}");
             }
         }
@@ -600,4 +631,140 @@ fn tempdir(tag: &str) -> std::path::PathBuf {
     ));
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir
+}
+
+/// The names each library's `from_env` reads work for the command too, besides the ones it
+/// read before; and the settings a production user needs are read and checked.
+#[test]
+fn the_library_names_and_settings_work_for_every_provider() {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../gtr/tests/fixtures");
+    let fixture = |name: &str| fixtures.join(name).display().to_string();
+
+    // Holidu: the account_info.json path under HOLIDU_ACCOUNT_INFO_FILE.
+    let mock = Mock::start("holidu");
+    let info = mock.env["HOLIDU_ACCOUNT_INFO"].clone();
+    let file = [
+        ("HOLIDU_ACCOUNT_INFO", None),
+        ("HOLIDU_ACCOUNT_INFO_FILE", Some(info.as_str())),
+    ];
+    assert_code(&mock.run(&["holidu", "send", "/properties"], &file), 0);
+    mock.stop();
+
+    // GTR: the PEM identity and GTR_CA_PEM (the old GTR_CA_CERT still read); errors name
+    // the variable the user set.
+    let mock = Mock::start("gtr");
+    let (cert, key) = (fixture("client-v1.pem"), fixture("client-v1.key"));
+    let pem = [
+        ("GTR_CLIENT_CERT_PEM", Some(cert.as_str())),
+        ("GTR_CLIENT_KEY_PEM", Some(key.as_str())),
+        ("GTR_AUTH", Some("sso")),
+    ];
+    assert_code(&mock.run(&["gtr", "token"], &pem), 0);
+    let missing = "/nonexistent/tollgate-ca.pem";
+    let mut with_ca = pem.to_vec();
+    with_ca.push(("GTR_CA_PEM", Some(missing)));
+    let o = mock.run(&["gtr", "token"], &with_ca);
+    assert_code(&o, 2);
+    assert!(stderr(&o).contains("GTR_CA_PEM"), "{}", stderr(&o));
+    let mut with_old_ca = pem.to_vec();
+    with_old_ca.push(("GTR_CA_CERT", Some(missing)));
+    let o = mock.run(&["gtr", "token"], &with_old_ca);
+    assert_code(&o, 2);
+    assert!(stderr(&o).contains("GTR_CA_CERT"), "{}", stderr(&o));
+    let o = mock.run(
+        &["gtr", "token"],
+        &[
+            ("GTR_CLIENT_CERT_PEM", Some(missing)),
+            ("GTR_AUTH", Some("sso")),
+        ],
+    );
+    assert_code(&o, 2);
+    assert!(stderr(&o).contains("GTR_CLIENT_"), "{}", stderr(&o));
+    // The app token's lifetime (GTR's scripts use 120 s against clock drift).
+    let h = mock.run(
+        &["gtr", "headers", "/api/vasp/list"],
+        &[("GTR_APP_TOKEN_EXPIRES", Some("120"))],
+    );
+    assert_code(&h, 0);
+    let token = &header_lines(&h)[0].1;
+    use base64::Engine as _;
+    let json = base64::engine::general_purpose::STANDARD
+        .decode(token)
+        .expect("base64 app token");
+    let parsed: serde_json::Value = serde_json::from_slice(&json).expect("json");
+    assert_eq!(parsed["expires"], serde_json::json!(120), "{parsed}");
+    let o = mock.run(
+        &["gtr", "headers", "/api/vasp/list"],
+        &[("GTR_APP_TOKEN_EXPIRES", Some("two minutes"))],
+    );
+    assert_code(&o, 2);
+    assert!(stderr(&o).contains("GTR_APP_TOKEN_EXPIRES"));
+    // The login fields of a production login.
+    let login = [
+        ("GTR_AUTH", Some("sso")),
+        ("GTR_EXPIRE_IN_MINUTES", Some("1440")),
+        (
+            "GTR_CALLBACK_URL",
+            Some("https://vasp.example/gtr/callback"),
+        ),
+        ("GTR_VASP_PUBLIC_KEY", Some("dGVzdC1wdWJsaWMta2V5")),
+    ];
+    assert_code(&mock.run(&["gtr", "send", "/api/vasp/list"], &login), 0);
+    let o = mock.run(
+        &["gtr", "token"],
+        &[
+            ("GTR_AUTH", Some("sso")),
+            ("GTR_EXPIRE_IN_MINUTES", Some("-5")),
+        ],
+    );
+    assert_code(&o, 2);
+    assert!(stderr(&o).contains("GTR_EXPIRE_IN_MINUTES"));
+    mock.stop();
+
+    // V5: the body codes that mean "token rejected".
+    let mock = Mock::start("v5");
+    let ok = [("V5_REJECTION_CODES", Some("4001, 4002"))];
+    assert_code(
+        &mock.run(&["v5", "send", "/api/v5/authentication/verify"], &ok),
+        0,
+    );
+    let o = mock.run(
+        &["v5", "token"],
+        &[("V5_REJECTION_CODES", Some("4001,expired"))],
+    );
+    assert_code(&o, 2);
+    assert!(stderr(&o).contains("V5_REJECTION_CODES"), "{}", stderr(&o));
+    mock.stop();
+
+    // SNAP: the preset and each setting are applied (the fake verifies the ASPI form).
+    let mock = Mock::start("snap");
+    let body = tempdir("snap-settings").join("body.json");
+    std::fs::create_dir_all(body.parent().expect("dir")).expect("dir");
+    std::fs::write(&body, SNAP_BODY).expect("body");
+    let path =
+        tollgate_snap_b2b::mock::API_PATH.trim_start_matches(tollgate_snap_b2b::mock::PREFIX);
+    let send = |overrides: &[(&str, Option<&str>)]| {
+        mock.run(
+            &[
+                "snap",
+                "send",
+                "--data-file",
+                body.to_str().expect("utf-8"),
+                path,
+            ],
+            overrides,
+        )
+    };
+    assert_code(&send(&[("SNAP_PROFILE", Some("aspi"))]), 0);
+    // Hex signatures (token request included) are refused by the ASPI fake.
+    let o = send(&[("SNAP_SIGNATURE_ENCODING", Some("hex"))]);
+    assert_code(&o, 2);
+    assert!(stderr(&o).contains("Signature"), "{}", stderr(&o));
+    let o = send(&[("SNAP_PROFILE", Some("no-such-bank"))]);
+    assert_code(&o, 2);
+    assert!(stderr(&o).contains("SNAP_PROFILE") && stderr(&o).contains("midtrans"));
+    let o = send(&[("SNAP_TIMESTAMP_ZONE", Some("+25:00"))]);
+    assert_code(&o, 2);
+    assert!(stderr(&o).contains("SNAP_TIMESTAMP_ZONE"), "{}", stderr(&o));
+    mock.stop();
 }

@@ -26,6 +26,34 @@ pub const ENV_TOKEN_URL: &str = "DRAGONPASS_TOKEN_URL";
 /// Environment variable holding the program id.
 pub const ENV_PROGRAM_ID: &str = "DRAGONPASS_PROGRAM_ID";
 
+/// Every variable [`DragonPassCredentials::from_env`] and [`ProgramId::from_env`] read.
+pub const ENV_VARS: &[auth_core::credentials::EnvVar] = &[
+    env(
+        ENV_CLIENT_ID,
+        "token API clientId; when set, tokens come from the token API",
+    ),
+    env(ENV_TOKEN_URL, "token API URL (with DRAGONPASS_CLIENT_ID)"),
+    env(
+        ENV_SECRET,
+        "token API secret, or the account secret key of HS256 tokens",
+    ),
+    env(ENV_ISSUER, "issuer (iss) of self-signed tokens"),
+    env(
+        ENV_PRIVATE_KEY,
+        "RSA private key PEM for RS256 tokens (\\n escapes allowed)",
+    ),
+    env(ENV_PRIVATE_KEY_FILE, "path of that PEM instead"),
+    env(ENV_KEY_ID, "optional kid header of RS256 tokens"),
+    env(
+        ENV_PROGRAM_ID,
+        "optional X-Program-ID; a request's own header wins",
+    ),
+];
+
+const fn env(name: &'static str, help: &'static str) -> auth_core::credentials::EnvVar {
+    auth_core::credentials::EnvVar { name, help }
+}
+
 /// Smallest RSA modulus accepted, in bits.
 pub const MIN_RSA_BITS: usize = 2048;
 

@@ -68,8 +68,9 @@ pub use auth::{
 };
 pub use credentials::{
     DragonPassCredentials, ENV_CLIENT_ID, ENV_ISSUER, ENV_KEY_ID, ENV_PRIVATE_KEY,
-    ENV_PRIVATE_KEY_FILE, ENV_PROGRAM_ID, ENV_SECRET, ENV_TOKEN_URL, MIN_RSA_BITS, ProgramId,
-    RsaSigningKey, SelfSignedCredentials, SigningKey, TokenApiCredentials, parse_rsa_private_key,
+    ENV_PRIVATE_KEY_FILE, ENV_PROGRAM_ID, ENV_SECRET, ENV_TOKEN_URL, ENV_VARS, MIN_RSA_BITS,
+    ProgramId, RsaSigningKey, SelfSignedCredentials, SigningKey, TokenApiCredentials,
+    parse_rsa_private_key,
 };
 pub use error::{Envelope, error_from_response, parse_response};
 pub use push::{

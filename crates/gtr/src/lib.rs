@@ -68,6 +68,39 @@ pub use tls::{
     ClientIdentity, ENV_CA_PEM_PATH, ENV_CERT_PEM_PATH, ENV_KEY_PEM_PATH, ENV_P12_PASSWORD,
     ENV_P12_PATH, ENV_SERVER_CERT_PEM_PATH, TlsConfig,
 };
+
+/// Every variable [`GtrCredentials::from_env`] and [`TlsConfig::from_env`] (with
+/// [`ClientIdentity::from_env`]) read.
+pub const ENV_VARS: &[auth_core::credentials::EnvVar] = &[
+    env(ENV_VASP_CODE, "the vaspCode"),
+    env(ENV_ACCESS_KEY, "the accessKey"),
+    env(ENV_SECRET_KEY, "the secretKey"),
+    env(
+        ENV_P12_PATH,
+        "path of the mutual-TLS client identity certificate.p12",
+    ),
+    env(ENV_P12_PASSWORD, "its password"),
+    env(
+        ENV_CERT_PEM_PATH,
+        "or: path of the PEM client certificate (chain)",
+    ),
+    env(ENV_KEY_PEM_PATH, "and the path of its PEM private key"),
+    env(
+        ENV_CA_PEM_PATH,
+        "optional path of CA certificate(s) (PEM) added to the trusted roots beside the \
+         system store: any server certificate they issue for the host is accepted",
+    ),
+    env(
+        ENV_SERVER_CERT_PEM_PATH,
+        "optional path of pinned server certificate(s) (PEM): ONLY these certificates (or \
+         their public keys) are accepted, checked for validity and host name, not for their \
+         issuer; any other is refused, even one issued by a trusted CA",
+    ),
+];
+
+const fn env(name: &'static str, help: &'static str) -> auth_core::credentials::EnvVar {
+    auth_core::credentials::EnvVar { name, help }
+}
 pub use token::{
     LOGIN_PATH, LoginData, LoginRequest, LoginSource, RESERVED_LOGIN_FIELDS, parse_login_response,
 };

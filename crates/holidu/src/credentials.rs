@@ -23,6 +23,26 @@ pub const ENV_PRIVATE_KEY: &str = "HOLIDU_PRIVATE_KEY";
 /// Environment variable with the public key PEM (optional).
 pub const ENV_PUBLIC_KEY: &str = "HOLIDU_PUBLIC_KEY";
 
+/// Every variable [`HoliduCredentials::from_env`] reads.
+pub const ENV_VARS: &[auth_core::credentials::EnvVar] = &[
+    env(
+        ENV_ACCOUNT_INFO,
+        "path of account_info.json, or the JSON itself (starts with '{')",
+    ),
+    env(ENV_ACCOUNT_INFO_FILE, "path of account_info.json"),
+    env(ENV_KEY_ID, "keyId (JWT kid), without account_info.json"),
+    env(ENV_ISSUER, "issuer (iss), without account_info.json"),
+    env(
+        ENV_PRIVATE_KEY,
+        "EC P-256 private key PEM, without account_info.json",
+    ),
+    env(ENV_PUBLIC_KEY, "optional matching public key PEM"),
+];
+
+const fn env(name: &'static str, help: &'static str) -> auth_core::credentials::EnvVar {
+    auth_core::credentials::EnvVar { name, help }
+}
+
 const OID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
 const OID_P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
 

@@ -58,7 +58,7 @@ pub use auth::{
 };
 pub use credentials::{
     ENV_ACCOUNT_INFO, ENV_ACCOUNT_INFO_FILE, ENV_ISSUER, ENV_KEY_ID, ENV_PRIVATE_KEY,
-    ENV_PUBLIC_KEY, HoliduCredentials,
+    ENV_PUBLIC_KEY, ENV_VARS, HoliduCredentials,
 };
 pub use error::{ErrorBody, error_from_response};
 // End of flat re-exports.

@@ -272,6 +272,45 @@ pub struct SnapCredentials {
     origin: Option<HeaderValue>,
 }
 
+/// Environment variable holding the client key (`X-CLIENT-KEY`).
+pub const ENV_CLIENT_KEY: &str = "SNAP_CLIENT_KEY";
+/// Environment variable holding the client secret (HMAC-SHA512 key of transactions).
+pub const ENV_CLIENT_SECRET: &str = "SNAP_CLIENT_SECRET";
+/// Environment variable holding the client's RSA private key PEM.
+pub const ENV_PRIVATE_KEY: &str = "SNAP_PRIVATE_KEY";
+/// Environment variable holding the path of the client's RSA private key PEM.
+pub const ENV_PRIVATE_KEY_FILE: &str = "SNAP_PRIVATE_KEY_FILE";
+/// Environment variable holding `X-PARTNER-ID` (default: the client key).
+pub const ENV_PARTNER_ID: &str = "SNAP_PARTNER_ID";
+/// Environment variable holding `CHANNEL-ID`.
+pub const ENV_CHANNEL_ID: &str = "SNAP_CHANNEL_ID";
+/// Environment variable holding the optional `ORIGIN` header.
+pub const ENV_ORIGIN: &str = "SNAP_ORIGIN";
+
+/// Every variable [`SnapCredentials::from_env`] reads.
+pub const ENV_VARS: &[auth_core::credentials::EnvVar] = &[
+    env(ENV_CLIENT_KEY, "the client key (X-CLIENT-KEY)"),
+    env(
+        ENV_PRIVATE_KEY_FILE,
+        "path of the client's RSA private key PEM (signs the token request)",
+    ),
+    env(
+        ENV_PRIVATE_KEY,
+        "alternatively the PEM itself (\\n escapes allowed)",
+    ),
+    env(
+        ENV_CLIENT_SECRET,
+        "the client secret (HMAC-SHA512 key of transaction signatures)",
+    ),
+    env(ENV_PARTNER_ID, "X-PARTNER-ID (default: the client key)"),
+    env(ENV_CHANNEL_ID, "CHANNEL-ID"),
+    env(ENV_ORIGIN, "optional ORIGIN header"),
+];
+
+const fn env(name: &'static str, help: &'static str) -> auth_core::credentials::EnvVar {
+    auth_core::credentials::EnvVar { name, help }
+}
+
 impl SnapCredentials {
     /// Starts building credentials.
     pub fn builder() -> SnapCredentialsBuilder {
@@ -302,25 +341,25 @@ impl SnapCredentials {
         let get = |name| vars.get(name);
         let require = |name| vars.require(name);
         let mut b = SnapCredentials::builder()
-            .client_key(require("SNAP_CLIENT_KEY")?)
-            .channel_id(require("SNAP_CHANNEL_ID")?);
-        if let Some(s) = get("SNAP_CLIENT_SECRET")? {
+            .client_key(require(ENV_CLIENT_KEY)?)
+            .channel_id(require(ENV_CHANNEL_ID)?);
+        if let Some(s) = get(ENV_CLIENT_SECRET)? {
             b = b.client_secret(s);
         }
-        b = match (get("SNAP_PRIVATE_KEY")?, get("SNAP_PRIVATE_KEY_FILE")?) {
+        b = match (get(ENV_PRIVATE_KEY)?, get(ENV_PRIVATE_KEY_FILE)?) {
             (Some(pem), _) => b.private_key_pem(pem),
             (None, Some(path)) => b.private_key_file(path),
             (None, None) => {
                 return Err(AuthError::invalid_field(
-                    "SNAP_PRIVATE_KEY",
+                    ENV_PRIVATE_KEY,
                     "neither SNAP_PRIVATE_KEY nor SNAP_PRIVATE_KEY_FILE is set",
                 ));
             }
         };
-        if let Some(p) = get("SNAP_PARTNER_ID")? {
+        if let Some(p) = get(ENV_PARTNER_ID)? {
             b = b.partner_id(p);
         }
-        if let Some(o) = get("SNAP_ORIGIN")? {
+        if let Some(o) = get(ENV_ORIGIN)? {
             b = b.origin(o);
         }
         b.build()

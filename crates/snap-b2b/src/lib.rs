@@ -86,7 +86,9 @@ pub use canonical::{
     BodyForm, CanonicalError, MAX_JS_DEPTH, canonical_body, js_compatible, js_number,
 };
 pub use credentials::{
-    MIN_RSA_BITS, SnapCredentials, SnapCredentialsBuilder, SnapPrivateKey, SnapPublicKey,
+    ENV_CHANNEL_ID, ENV_CLIENT_KEY, ENV_CLIENT_SECRET, ENV_ORIGIN, ENV_PARTNER_ID, ENV_PRIVATE_KEY,
+    ENV_PRIVATE_KEY_FILE, ENV_VARS, MIN_RSA_BITS, SnapCredentials, SnapCredentialsBuilder,
+    SnapPrivateKey, SnapPublicKey,
 };
 pub use error::{InvalidResponseCode, ResponseCode, SnapEnvelope, error_from_response};
 pub use external_id::{
@@ -99,7 +101,8 @@ pub use inbound::{
 pub use minify::{MAX_DEPTH, MinifyError, minify_json, minify_json_into};
 pub use notify::{DEFAULT_WINDOW, NotificationError, NotificationVerifier, VerifiedNotification};
 pub use profile::{
-    DEFAULT_B2B2C_TOKEN_PATH, EndpointBase, GrantValueCase, Profile, signed_endpoint_url,
+    DEFAULT_B2B2C_TOKEN_PATH, EndpointBase, GrantValueCase, PROFILE_SETTINGS, Profile,
+    ProfileSetting, signed_endpoint_url,
 };
 pub use timestamp::{TimestampError, TimestampFormat, Zone, parse_timestamp};
 pub use token::{

@@ -153,6 +153,75 @@ pub struct Profile {
     pub extra_headers: Vec<(HeaderName, HeaderValue)>,
 }
 
+/// A [`Profile`] field that can be given as text with [`Profile::set`], and the variable the
+/// `tollgate` command reads it from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProfileSetting {
+    /// The field's name, as [`Profile::set`] takes it.
+    pub name: &'static str,
+    /// The environment variable the `tollgate snap` command reads it from.
+    pub env: &'static str,
+    /// The values it takes.
+    pub values: &'static str,
+}
+
+/// Every field [`Profile::set`] takes, in the order `tollgate snap --help` lists them.
+pub const PROFILE_SETTINGS: &[ProfileSetting] = &[
+    setting("signing", "SNAP_SIGNING", "symmetric | asymmetric"),
+    setting(
+        "token_path",
+        "SNAP_TOKEN_PATH",
+        "B2B token path under the base URL",
+    ),
+    setting(
+        "b2b2c_token_path",
+        "SNAP_B2B2C_TOKEN_PATH",
+        "B2B2C token path under the base URL",
+    ),
+    setting(
+        "timestamp_zone",
+        "SNAP_TIMESTAMP_ZONE",
+        "utc | +HH:MM (e.g. +07:00)",
+    ),
+    setting("timestamp_millis", "SNAP_TIMESTAMP_MILLIS", "true | false"),
+    setting(
+        "endpoint_url",
+        "SNAP_ENDPOINT_URL",
+        "path-and-query | path-only",
+    ),
+    setting(
+        "endpoint_base",
+        "SNAP_ENDPOINT_BASE",
+        "full-path | below-base-path",
+    ),
+    setting("grant_type", "SNAP_GRANT_TYPE", "grantType | grant_type"),
+    setting(
+        "token_additional_info",
+        "SNAP_TOKEN_ADDITIONAL_INFO",
+        "true | false",
+    ),
+    setting(
+        "signature_encoding",
+        "SNAP_SIGNATURE_ENCODING",
+        "base64 | hex",
+    ),
+    setting("b2b2c_grant_case", "SNAP_B2B2C_GRANT_CASE", "upper | lower"),
+    setting(
+        "body_form",
+        "SNAP_BODY_FORM",
+        "minified | js-compatible | raw",
+    ),
+    setting(
+        "external_ids",
+        "SNAP_EXTERNAL_IDS",
+        "numeric32 | uuid | sdk-uuid | uuid-millis | digits19",
+    ),
+];
+
+const fn setting(name: &'static str, env: &'static str, values: &'static str) -> ProfileSetting {
+    ProfileSetting { name, env, values }
+}
+
 impl Default for Profile {
     fn default() -> Self {
         Profile::aspi()
@@ -251,6 +320,120 @@ impl Profile {
     /// The preset called `name` (`aspi`, `midtrans`, `doku`, `dana`, `bni`).
     pub fn by_name(name: &str) -> Option<Profile> {
         Profile::presets().into_iter().find(|p| p.name == name)
+    }
+
+    /// Sets the field `name` (one of [`PROFILE_SETTINGS`]) from its text form: for
+    /// configuration files, environment variables and the command line. Errors name the
+    /// field and list the values it takes.
+    ///
+    /// ```
+    /// use tollgate_snap_b2b::{Profile, SignatureEncoding};
+    /// let mut p = Profile::aspi();
+    /// p.set("signature_encoding", "hex")?;
+    /// p.set("timestamp_zone", "+07:00")?;
+    /// assert_eq!(p.signature_encoding, SignatureEncoding::Hex);
+    /// assert!(p.set("signature_encoding", "base32").is_err());
+    /// assert!(p.set("no_such_field", "x").is_err());
+    /// # Ok::<(), tollgate_snap_b2b::AuthError>(())
+    /// ```
+    pub fn set(&mut self, name: &str, value: &str) -> Result<(), auth_core::AuthError> {
+        let Some(setting) = PROFILE_SETTINGS.iter().find(|s| s.name == name) else {
+            return Err(auth_core::AuthError::invalid_field(
+                "profile",
+                format!("has no setting {name:?}"),
+            ));
+        };
+        let v = value.trim();
+        let bad = || {
+            auth_core::AuthError::invalid_field(
+                setting.name,
+                format!("must be one of: {}", setting.values),
+            )
+        };
+        let flag = |v: &str| match v {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ => Err(bad()),
+        };
+        match setting.name {
+            "signing" => {
+                self.signing = match v {
+                    "symmetric" => TransactionSigning::Symmetric,
+                    "asymmetric" => TransactionSigning::Asymmetric,
+                    _ => return Err(bad()),
+                }
+            }
+            "token_path" | "b2b2c_token_path" => {
+                if !v.starts_with('/') || v.chars().any(char::is_whitespace) {
+                    return Err(auth_core::AuthError::invalid_field(
+                        setting.name,
+                        "must be a path starting with '/'",
+                    ));
+                }
+                if setting.name == "token_path" {
+                    self.token_path = v.to_string();
+                } else {
+                    self.b2b2c_token_path = v.to_string();
+                }
+            }
+            "timestamp_zone" => self.timestamp.zone = parse_zone(v).ok_or_else(bad)?,
+            "timestamp_millis" => self.timestamp.millis = flag(v)?,
+            "endpoint_url" => {
+                self.endpoint_url = match v {
+                    "path-and-query" => EndpointUrlMode::PathAndQuery,
+                    "path-only" => EndpointUrlMode::PathOnly,
+                    _ => return Err(bad()),
+                }
+            }
+            "endpoint_base" => {
+                self.endpoint_base = match v {
+                    "full-path" => EndpointBase::FullPath,
+                    "below-base-path" => EndpointBase::BelowBasePath,
+                    _ => return Err(bad()),
+                }
+            }
+            "grant_type" => {
+                self.grant_type = match v {
+                    "grantType" => GrantTypeField::CamelCase,
+                    "grant_type" => GrantTypeField::SnakeCase,
+                    _ => return Err(bad()),
+                }
+            }
+            "token_additional_info" => self.token_additional_info = flag(v)?,
+            "signature_encoding" => {
+                self.signature_encoding = match v {
+                    "base64" => SignatureEncoding::Base64,
+                    "hex" => SignatureEncoding::Hex,
+                    _ => return Err(bad()),
+                }
+            }
+            "b2b2c_grant_case" => {
+                self.b2b2c_grant_case = match v {
+                    "upper" => GrantValueCase::Upper,
+                    "lower" => GrantValueCase::Lower,
+                    _ => return Err(bad()),
+                }
+            }
+            "body_form" => {
+                self.body_form = match v {
+                    "minified" => BodyForm::Minified,
+                    "js-compatible" => BodyForm::JsCompatible,
+                    "raw" => BodyForm::Raw,
+                    _ => return Err(bad()),
+                }
+            }
+            _ => {
+                self.external_ids = match v {
+                    "numeric32" => ExternalIdStyle::Numeric32,
+                    "uuid" => ExternalIdStyle::Uuid,
+                    "sdk-uuid" => ExternalIdStyle::SdkUuid,
+                    "uuid-millis" => ExternalIdStyle::UuidMillis,
+                    "digits19" => ExternalIdStyle::Digits19,
+                    _ => return Err(bad()),
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The settings [`SnapConfig`] carries.
@@ -358,4 +541,22 @@ pub(crate) fn signed_endpoint_url_ref<'u>(
         Some(rest) if rest.is_empty() || rest.starts_with('?') => Cow::Owned(format!("/{rest}")),
         _ => Cow::Borrowed(full),
     }
+}
+
+/// `utc`/`Z`, or `+HH:MM`/`-HH:MM` within ±23:59.
+fn parse_zone(v: &str) -> Option<Zone> {
+    if v.eq_ignore_ascii_case("utc") || v == "Z" {
+        return Some(Zone::Utc);
+    }
+    let (sign, rest) = match v.as_bytes().first()? {
+        b'+' => (1, &v[1..]),
+        b'-' => (-1, &v[1..]),
+        _ => return None,
+    };
+    let (h, m) = rest.split_once(':')?;
+    if h.len() != 2 || m.len() != 2 || !(h.bytes().chain(m.bytes())).all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
+    (h <= 23 && m <= 59).then(|| Zone::Offset(sign * (h * 60 + m)))
 }

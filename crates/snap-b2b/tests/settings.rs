@@ -421,3 +421,32 @@ fn notification_verifier_tries_the_configured_forms_in_order() {
         NotificationError::BadSignature | NotificationError::InvalidBody(_)
     ));
 }
+
+#[test]
+fn every_profile_setting_takes_each_listed_value_and_refuses_others() {
+    use tollgate_snap_b2b::{PROFILE_SETTINGS, Profile};
+    for s in PROFILE_SETTINGS {
+        let listed: Vec<&str> = if s.values.contains(" | ") {
+            s.values
+                .split(" | ")
+                .map(|v| v.split(' ').next().unwrap_or(v))
+                .map(|v| if v == "+HH:MM" { "+05:30" } else { v })
+                .collect()
+        } else {
+            vec!["/v9.9/some/path"]
+        };
+        // Every listed value is taken, and at least one of them changes the ASPI preset.
+        let mut changed = false;
+        for v in listed {
+            let mut p = Profile::aspi();
+            p.set(s.name, v)
+                .unwrap_or_else(|e| panic!("{} = {v:?}: {e}", s.name));
+            changed |= p != Profile::aspi();
+        }
+        assert!(changed, "{}: no listed value changes the profile", s.name);
+        let e = Profile::aspi()
+            .set(s.name, "not a value")
+            .expect_err(s.name);
+        assert_eq!(e.field(), Some(s.name));
+    }
+}

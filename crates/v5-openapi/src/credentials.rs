@@ -14,6 +14,21 @@ pub const ENV_APP_SECRET: &str = "V5_APP_SECRET";
 /// Alias of [`ENV_APP_SECRET`].
 pub const ENV_USER_API_SECRET: &str = "V5_USER_API_SECRET";
 
+/// Every variable [`V5Credentials::from_env`] reads.
+pub const ENV_VARS: &[auth_core::credentials::EnvVar] = &[
+    env(ENV_APP_ID, "the application id (app_id)"),
+    env(
+        ENV_USER_ID,
+        "alias of V5_APP_ID (the docs' table calls it user_id)",
+    ),
+    env(ENV_APP_SECRET, "the API secret"),
+    env(ENV_USER_API_SECRET, "alias of V5_APP_SECRET"),
+];
+
+const fn env(name: &'static str, help: &'static str) -> auth_core::credentials::EnvVar {
+    auth_core::credentials::EnvVar { name, help }
+}
+
 /// A validated V5 OpenAPI credential.
 ///
 /// - `app_id` goes into the signed string and the `X-APP-ID` header, so it must be printable
