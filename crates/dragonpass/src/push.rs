@@ -625,8 +625,8 @@ impl PushVerifier {
         let now = unix_seconds(self.clock.now());
         let leeway = self.leeway.as_secs();
         let mut event = verify_push_token_with(token, keys, now, leeway, &self.policy)?;
-        if let Some(expected) = event_type
-            && event.claims.get(EVENT_TYPE_CLAIM).and_then(Value::as_str) != Some(expected)
+        if let Some(endpoint_type) = event_type
+            && event.claims.get(EVENT_TYPE_CLAIM).and_then(Value::as_str) != Some(endpoint_type)
         {
             return Err(
                 reject("the event type (eventType) is not the one this endpoint serves")
