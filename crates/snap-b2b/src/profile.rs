@@ -327,7 +327,8 @@ impl Profile {
     /// field and list the values it takes.
     ///
     /// ```
-    /// use tollgate_snap_b2b::{Profile, SignatureEncoding};
+    /// use tollgate_snap_b2b::Profile;
+    /// use tollgate_snap_b2b::sign::SignatureEncoding;
     /// let mut p = Profile::aspi();
     /// p.set("signature_encoding", "hex")?;
     /// p.set("timestamp_zone", "+07:00")?;
