@@ -122,6 +122,15 @@ def main():
     write("gtr_pkcs12", "legacy_p12", b"\x00" + (VEC / "gtr" / "mtls" / "client-legacy.p12").read_bytes())
     write("gtr_pkcs12", "client_pem", b"\x01" + (text("gtr", "mtls", "client.pem").strip() + "\n\n" + text("gtr", "mtls", "client.key")).encode())
 
+    # gtr_callback: even byte + callback body, odd byte + truststore .p12.
+    fixtures = HERE.parent.parent / "crates" / "gtr" / "tests" / "fixtures"
+    write("gtr_callback", "network_check", b"\x00" + b'{"requestId":"r","invokeVaspCode":"v","originatorVasp":"v","beneficiaryVasp":"w","callbackType":0,"callbackData":{}}')
+    write("gtr_callback", "tx_notify", b"\x00" + b'{"callbackType":7,"callbackData":{"txId":"t","requestId":"r"}}')
+    write("gtr_callback", "type_as_string", b"\x00" + b'{"callbackType":"0","callbackData":{}}')
+    write("gtr_callback", "duplicate_type", b"\x00" + b'{"callbackType":6,"callbackType":0}')
+    write("gtr_callback", "truststore_p12", b"\x01" + (fixtures / "truststore.p12").read_bytes())
+    write("gtr_callback", "truststore_legacy_p12", b"\x01" + (fixtures / "truststore-legacy.p12").read_bytes())
+
     # dragonpass_push: a header-only near miss (the bad-input corpus in tests/corpus/ is the
     # rest of its seeds).
     write("dragonpass_push", "rs256_header_no_signature", "eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.e30.")

@@ -24,6 +24,7 @@ const TARGETS: &[(&str, &[&str])] = &[
     ("snap_notification", &[]),
     ("dragonpass_push", &["crates/dragonpass/tests/corpus"]),
     ("gtr_pkcs12", &["crates/gtr/tests/corpus"]),
+    ("gtr_callback", &[]),
     ("stored_token", &[]),
     ("retry_after_cache", &[]),
     ("holidu_verify", &[]),

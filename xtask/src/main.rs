@@ -78,6 +78,10 @@ fn conformance(only: &[String]) -> ExitCode {
             let clock = ManualClock::at_unix(1_700_000_000);
             let target: Box<dyn ConformanceTarget> = (p.start)(clock.clone()).await;
             let mut report = run_scenarios(target.as_ref(), &clock).await;
+            if p.name == "gtr-sso" {
+                // GTR's inbound side (callbacks over mutual TLS): once, with the SSO report.
+                report.results.extend(gtr::mock::run_callback_rows().await);
+            }
             if let (Ok(redis), true) = (&redis, target.has_token_endpoint()) {
                 {
                     let key = format!("conformance:{}", p.name);

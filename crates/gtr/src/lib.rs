@@ -33,6 +33,7 @@
 #![deny(missing_docs)]
 
 mod auth;
+pub mod callback;
 mod credentials;
 mod error;
 #[cfg(feature = "test-util")]

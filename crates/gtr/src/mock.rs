@@ -36,6 +36,9 @@
 /// The conformance contract this fake implements, and the credential variants it hands out.
 pub use testkit::conformance::{ConformanceTarget, Creds};
 
+mod callback;
+pub use callback::{CALLBACK_HOST, run_callback_rows};
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};

@@ -34,6 +34,8 @@ const ENCRYPTED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.1
 const KEY_BAG: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.12.10.1.1");
 const SHROUDED_KEY_BAG: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.840.113549.1.12.10.1.2");
+const CERT_BAG: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.12.10.1.3");
+const X509_CERTIFICATE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.22.1");
 const PBES2: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.5.13");
 const PBE_SHA1_3DES: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.12.1.3");
 const PBE_SHA1_RC2_40: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.12.1.6");
@@ -229,9 +231,8 @@ fn shroud(private_key_info: &[u8], password: &str) -> Result<Vec<u8>, AuthError>
     .map_err(|_| malformed())
 }
 
-/// Checks `der` (MAC, algorithms) and returns a PFX that p12-keystore 0.2 can open with the
-/// same password: no MAC (verified here), unencrypted key bags shrouded.
-pub(crate) fn normalize(der: &[u8], password: &str) -> Result<Vec<u8>, AuthError> {
+/// The PFX in `der`, its MAC (if any) verified with `password`.
+fn open_verified(der: &[u8], password: &str) -> Result<Pfx, AuthError> {
     let pfx = Pfx::from_der(der).map_err(|_| malformed())?;
     if pfx.auth_safe.content_type != DATA {
         return Err(unsupported("integrity mode", &pfx.auth_safe.content_type));
@@ -256,6 +257,14 @@ pub(crate) fn normalize(der: &[u8], password: &str) -> Result<Vec<u8>, AuthError
             return Err(wrong_password());
         }
     }
+    Ok(pfx)
+}
+
+/// Checks `der` (MAC, algorithms) and returns a PFX that p12-keystore 0.2 can open with the
+/// same password: no MAC (verified here), unencrypted key bags shrouded.
+pub(crate) fn normalize(der: &[u8], password: &str) -> Result<Vec<u8>, AuthError> {
+    let pfx = open_verified(der, password)?;
+    let content = pfx.auth_safe.content.value();
     let safes: Vec<ContentInfo> = Vec::<ContentInfo>::from_der(content).map_err(|_| malformed())?;
     let mut out = Vec::with_capacity(safes.len());
     for safe in safes {
@@ -324,6 +333,125 @@ pub(crate) fn normalize(der: &[u8], password: &str) -> Result<Vec<u8>, AuthError
         mac_data: None,
     };
     pfx.to_der().map_err(|_| malformed())
+}
+
+/// Decrypts the contents of an `EncryptedData` safe (PBES2 through `pkcs5`; the PKCS#12
+/// PBES1 schemes of `openssl -legacy` and Java keytool: 3DES and RC2-40 with the PKCS#12 key
+/// derivation over SHA-1). `check_encryption` has accepted `alg` before.
+fn decrypt_safe(
+    alg: &AlgorithmIdentifierOwned,
+    ciphertext: &[u8],
+    password: &str,
+) -> Result<Vec<u8>, AuthError> {
+    use cbc::cipher::{BlockDecryptMut, KeyIvInit, block_padding::Pkcs7};
+    let params = alg
+        .parameters
+        .as_ref()
+        .ok_or_else(malformed)?
+        .to_der()
+        .map_err(|_| malformed())?;
+    match alg.oid {
+        PBES2 => pbes2::Parameters::from_der(&params)
+            .map_err(|_| malformed())?
+            .decrypt(password.as_bytes(), ciphertext)
+            .map_err(|_| wrong_password()),
+        PBE_SHA1_3DES | PBE_SHA1_RC2_40 => {
+            let pbe =
+                pkcs12::pbe_params::Pkcs12PbeParams::from_der(&params).map_err(|_| malformed())?;
+            if !(1..=MAX_ITERATIONS).contains(&pbe.iterations) {
+                return Err(AuthError::invalid_field(
+                    "p12",
+                    "has an encryption iteration count out of range",
+                ));
+            }
+            let key_len = if alg.oid == PBE_SHA1_3DES { 24 } else { 5 };
+            let derive = |kind, len| {
+                derive_key_utf8::<sha1::Sha1>(
+                    password,
+                    pbe.salt.as_bytes(),
+                    kind,
+                    pbe.iterations,
+                    len,
+                )
+                .map(Zeroizing::new)
+                .map_err(|_| malformed())
+            };
+            let key = derive(Pkcs12KeyType::EncryptionKey, key_len)?;
+            let iv = derive(Pkcs12KeyType::Iv, 8)?;
+            let plain = if alg.oid == PBE_SHA1_3DES {
+                cbc::Decryptor::<des::TdesEde3>::new_from_slices(&key, &iv)
+                    .map_err(|_| malformed())?
+                    .decrypt_padded_vec_mut::<Pkcs7>(ciphertext)
+            } else {
+                // RC2 with a 5-byte key: 40 effective key bits, as the scheme's name says.
+                cbc::Decryptor::<rc2::Rc2>::new_from_slices(&key, &iv)
+                    .map_err(|_| malformed())?
+                    .decrypt_padded_vec_mut::<Pkcs7>(ciphertext)
+            };
+            plain.map_err(|_| wrong_password())
+        }
+        other => Err(unsupported("encryption algorithm", &other)),
+    }
+}
+
+/// The X.509 certificates (DER) of a certificates-only `.p12` (a trust store, as Java keytool
+/// and `openssl pkcs12 -export -nokeys` write it), its MAC verified with `password` and its
+/// encrypted safes decrypted. A file holding a private key is refused: a trust store holds
+/// certificates only (the key would mean an identity file was given by mistake).
+pub(crate) fn certificates(der: &[u8], password: &str) -> Result<Vec<Vec<u8>>, AuthError> {
+    let pfx = open_verified(der, password)?;
+    let safes: Vec<ContentInfo> =
+        Vec::<ContentInfo>::from_der(pfx.auth_safe.content.value()).map_err(|_| malformed())?;
+    let mut certs = Vec::new();
+    for safe in safes {
+        let contents = match safe.content_type {
+            DATA => OctetString::from_der(&safe.content.to_der().map_err(|_| malformed())?)
+                .map_err(|_| malformed())?
+                .into_bytes(),
+            ENCRYPTED_DATA => {
+                let data = cms::encrypted_data::EncryptedData::from_der(
+                    &safe.content.to_der().map_err(|_| malformed())?,
+                )
+                .map_err(|_| malformed())?;
+                let alg = &data.enc_content_info.content_enc_alg;
+                check_encryption(alg)?;
+                let ciphertext = data
+                    .enc_content_info
+                    .encrypted_content
+                    .as_ref()
+                    .ok_or_else(malformed)?;
+                decrypt_safe(alg, ciphertext.as_bytes(), password)?
+            }
+            other => return Err(unsupported("content protection", &other)),
+        };
+        // A wrong password that happened to unpad still yields garbage here.
+        let bags = SafeContents::from_der(&contents).map_err(|_| wrong_password())?;
+        for bag in bags {
+            match bag.bag_id {
+                CERT_BAG => {
+                    let inner = bag_inner(&bag)?.to_der().map_err(|_| malformed())?;
+                    let cert =
+                        pkcs12::cert_type::CertBag::from_der(&inner).map_err(|_| malformed())?;
+                    if cert.cert_id != X509_CERTIFICATE {
+                        return Err(AuthError::invalid_field(
+                            "p12",
+                            "holds a certificate type other than X.509",
+                        ));
+                    }
+                    certs.push(cert.cert_value.into_bytes());
+                }
+                KEY_BAG | SHROUDED_KEY_BAG => {
+                    return Err(AuthError::invalid_field(
+                        "p12",
+                        "holds a private key: a trust store holds certificates only",
+                    ));
+                }
+                // CRLs, secrets, nested safe contents: nothing to trust.
+                _ => {}
+            }
+        }
+    }
+    Ok(certs)
 }
 
 #[cfg(test)]

@@ -47,7 +47,8 @@ fn first_private_key(pem: &str) -> Option<(SectionKind, Zeroizing<Vec<u8>>)> {
     }
 }
 
-fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+/// The crypto provider of every TLS configuration this crate builds (aws-lc-rs).
+pub(crate) fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::aws_lc_rs::default_provider())
 }
 
@@ -296,6 +297,14 @@ impl ClientIdentity {
     pub fn certificate_chain(&self) -> &[CertificateDer<'static>] {
         &self.chain
     }
+
+    /// The chain and the loaded key, as rustls presents them (a client or a server identity).
+    pub(crate) fn certified_key(&self) -> Arc<rustls::sign::CertifiedKey> {
+        Arc::new(rustls::sign::CertifiedKey::new(
+            self.chain.clone(),
+            self.key.clone(),
+        ))
+    }
 }
 
 /// TLS settings for GTR: the client identity, extra trusted CAs, pinned server certificates
@@ -537,9 +546,9 @@ impl TlsConfig {
                 }))
         };
         let mut config = match &self.identity {
-            Some(id) => builder.with_client_cert_resolver(Arc::new(FixedClientCert(Arc::new(
-                rustls::sign::CertifiedKey::new(id.chain.clone(), id.key.clone()),
-            )))),
+            Some(id) => {
+                builder.with_client_cert_resolver(Arc::new(FixedClientCert(id.certified_key())))
+            }
             None => builder.with_no_client_auth(),
         };
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
