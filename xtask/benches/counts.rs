@@ -307,53 +307,6 @@ impl Middleware for Noop {
     }
 }
 
-/// A provider's signer with retries switched off: the middleware makes no retry copy, and
-/// does everything else as with the provider's signer.
-struct NoRetry<S>(Arc<S>);
-
-impl<S: Signer> Signer for NoRetry<S> {
-    type Receipt = S::Receipt;
-
-    fn sign<'a>(
-        &'a self,
-        req: &'a mut reqwest::Request,
-    ) -> impl std::future::Future<Output = Result<Self::Receipt, auth_core::AuthError>> + Send + 'a
-    {
-        self.0.sign(req)
-    }
-
-    // Everything but the retry is the wrapped signer's, so that (c) − (c′) is the retry
-    // copy alone (GTR still reads bodies to judge them).
-    fn is_rejection(&self, status: http::StatusCode, headers: &http::HeaderMap) -> bool {
-        self.0.is_rejection(status, headers)
-    }
-
-    fn inspect_body(&self, status: http::StatusCode, headers: &http::HeaderMap) -> bool {
-        self.0.inspect_body(status, headers)
-    }
-
-    fn is_rejection_body(
-        &self,
-        status: http::StatusCode,
-        headers: &http::HeaderMap,
-        body: &[u8],
-    ) -> bool {
-        self.0.is_rejection_body(status, headers, body)
-    }
-
-    fn on_rejected(&self, receipt: &Self::Receipt) -> bool {
-        self.0.on_rejected(receipt)
-    }
-
-    fn pass_unsigned(&self, req: &mut reqwest::Request) -> Result<(), auth_core::AuthError> {
-        self.0.pass_unsigned(req)
-    }
-
-    fn retry_on_rejection(&self) -> bool {
-        false
-    }
-}
-
 const REQUESTS: u64 = 200;
 /// Repetitions of each request case (see `requests_group`).
 const REPEATS: usize = 3;
@@ -388,9 +341,6 @@ fn request_rows<S: Signer>(
     let signed = ClientBuilder::new(client.clone())
         .with(AuthMiddleware::from_arc(p.signer.clone()))
         .build();
-    let no_retry = ClientBuilder::new(client.clone())
-        .with(AuthMiddleware::new(NoRetry(p.signer.clone())))
-        .build();
     // The same request with the signer's headers already in it (taken from one signature
     // made outside the counted region): what a hand-written client sends.
     let mut t_pre = p.request(base);
@@ -415,14 +365,7 @@ fn request_rows<S: Signer>(
         &t_pre,
     );
     request_case!(rt, rep, &format!("request/{}/signed", p.name), &signed, &t);
-    request_case!(
-        rt,
-        rep,
-        &format!("request/{}/signed-no-retry", p.name),
-        &no_retry,
-        &t,
-    );
-    // The retry copy alone (what `signed` pays over `signed-no-retry`).
+    // The retry copy alone (part of what `signed` pays over `noop-headers`).
     case(
         &format!("request/{}/retry-copy#{rep}", p.name),
         REQUESTS,
@@ -466,9 +409,6 @@ fn bearer_peer_rows(
     ));
     let signed = ClientBuilder::new(client.clone())
         .with(AuthMiddleware::from_arc(signer.clone()))
-        .build();
-    let no_retry = ClientBuilder::new(client.clone())
-        .with(AuthMiddleware::new(NoRetry(signer)))
         .build();
     let noop = ClientBuilder::new(client.clone()).with(Noop).build();
 
@@ -532,13 +472,6 @@ fn bearer_peer_rows(
     request_case!(rt, rep, "peer-bearer/tollgate/bare", client, &t_with);
     request_case!(rt, rep, "peer-bearer/tollgate/noop", &noop, &t_with);
     request_case!(rt, rep, "peer-bearer/tollgate/signed", &signed, &t);
-    request_case!(
-        rt,
-        rep,
-        "peer-bearer/tollgate/signed-no-retry",
-        &no_retry,
-        &t
-    );
     request_case!(rt, rep, "peer-bearer/aliri/bare", client12, &t12_with);
     request_case!(rt, rep, "peer-bearer/aliri/noop", noop12, &t12_with);
     request_case!(rt, rep, "peer-bearer/aliri/signed", aliri, &t12);

@@ -411,8 +411,8 @@ fn render(home: &Path, load: &Value, counts: &Counts, elapsed_s: u64) -> Result<
          the request from a template, middleware, signing, hyper, reading the 2-byte \
          response). (a) the bare `reqwest::Client`; (b) the same client under \
          reqwest-middleware with a middleware that only calls `next`; (c) with the provider's \
-         `AuthMiddleware`; (c′) the same with retries switched off (no retry copy); the retry \
-         copy alone is `Request::try_clone` of the unsigned request. SNAP requests POST its \
+         `AuthMiddleware`; the retry copy alone is `Request::try_clone` of the unsigned request \
+         (the middleware keeps one for a retry signed afresh). SNAP requests POST its \
          sample body. Each case (and each peer row of section 4's bearer middleware) runs three \
          times, interleaved with the others, and keeps its fewest instructions: what a request \
          costs glibc's allocator depends on the state earlier requests left it in (a \
@@ -426,18 +426,17 @@ fn render(home: &Path, load: &Value, counts: &Counts, elapsed_s: u64) -> Result<
     );
     let _ = writeln!(
         o,
-        "| provider | kind | (a) bare | (b) no-op mw | (c) signed | (c′) no retry | retry copy | (c)/(b) | target | | (c)/(a) | target | | (a) unsigned | (c)/(a) unsigned |"
+        "| provider | kind | (a) bare | (b) no-op mw | (c) signed | retry copy | (c)/(b) | target | | (c)/(a) | target | | (a) unsigned | (c)/(a) unsigned |"
     );
     let _ = writeln!(
         o,
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|---:|---:|"
+        "|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---|---:|---:|"
     );
     for &(name, kind, tb, ta) in REQUESTS {
         let a = counts.get(&format!("request/{name}/bare-headers"))?;
         let b = counts.get(&format!("request/{name}/noop-headers"))?;
         let a_unsigned = counts.get(&format!("request/{name}/bare"))?;
         let c = counts.get(&format!("request/{name}/signed"))?;
-        let c2 = counts.get(&format!("request/{name}/signed-no-retry"))?;
         let copy = counts.get(&format!("request/{name}/retry-copy"))?;
         let (rb, ra) = (c / b, c / a);
         let (tbt, vb) = at_most(rb, tb);
@@ -446,24 +445,13 @@ fn render(home: &Path, load: &Value, counts: &Counts, elapsed_s: u64) -> Result<
             explain.push(format!(
                 "- *{name}: signed request {rb:.3}× the no-op middleware, {ra:.3}× the bare \
                  client.* The signed request costs {} instructions more than the bare one: \
-                 reqwest-middleware's dispatch ((b) − (a) = {}), the retry copy ({}), and \
-                 signing plus the middleware's own work ((c′) − (b) = {}). By function, the \
-                 retry copy ((c) − (c′)): {}; signing and the middleware ((c′) − (b)): {}; \
-                 (c) beyond (b): {}.",
+                 reqwest-middleware's dispatch ((b) − (a) = {}), and the retry copy ({}) with \
+                 signing and the middleware's own work ((c) − (b) = {}). By function, (c) \
+                 beyond (b): {}.",
                 instr(c - a),
                 instr(b - a),
                 instr(copy),
-                instr(c2 - b),
-                difference(
-                    counts,
-                    &format!("request/{name}/signed"),
-                    &format!("request/{name}/signed-no-retry")
-                ),
-                difference(
-                    counts,
-                    &format!("request/{name}/signed-no-retry"),
-                    &format!("request/{name}/noop-headers")
-                ),
+                instr(c - b),
                 difference(
                     counts,
                     &format!("request/{name}/signed"),
@@ -473,11 +461,10 @@ fn render(home: &Path, load: &Value, counts: &Counts, elapsed_s: u64) -> Result<
         }
         let _ = writeln!(
             o,
-            "| {name} | {kind} | {} | {} | {} | {} | {} | {rb:.3}× | {tbt} | {vb} | {ra:.3}× | {tat} | {va} | {} | {:.3}× |",
+            "| {name} | {kind} | {} | {} | {} | {} | {rb:.3}× | {tbt} | {vb} | {ra:.3}× | {tat} | {va} | {} | {:.3}× |",
             instr(a),
             instr(b),
             instr(c),
-            instr(c2),
             instr(copy),
             instr(a_unsigned),
             c / a_unsigned,
@@ -595,11 +582,10 @@ fn render(home: &Path, load: &Value, counts: &Counts, elapsed_s: u64) -> Result<
     }
     // Bearer middleware with a static token against aliri_reqwest.
     let g = |k: &str| counts.get(&format!("peer-bearer/{k}"));
-    let (tb, tn, ts, tr) = (
+    let (tb, tn, ts) = (
         g("tollgate/bare")?,
         g("tollgate/noop")?,
         g("tollgate/signed")?,
-        g("tollgate/signed-no-retry")?,
     );
     let (ab, an, asg) = (g("aliri/bare")?, g("aliri/noop")?, g("aliri/signed")?);
     let mut bearer_missed = Vec::new();
@@ -622,12 +608,6 @@ fn render(home: &Path, load: &Value, counts: &Counts, elapsed_s: u64) -> Result<
             asg - an,
             true,
         ),
-        (
-            "the same, tollgate with retries off (aliri never retries)",
-            tr - tn,
-            asg - an,
-            false,
-        ),
     ] {
         let r = ours / peer;
         let (t, v) = if judged {
@@ -648,17 +628,12 @@ fn render(home: &Path, load: &Value, counts: &Counts, elapsed_s: u64) -> Result<
     if !bearer_missed.is_empty() {
         explain.push(format!(
             "- *Bearer middleware against aliri_reqwest: {}.* By function, tollgate's signed \
-             request beyond its no-op middleware: {}; without the retry copy: {}; \
-             aliri_reqwest's beyond its no-op middleware: {}.",
+             request beyond its no-op middleware (aliri_reqwest never retries, so keeps no \
+             retry copy): {}; aliri_reqwest's beyond its no-op middleware: {}.",
             bearer_missed.join("; "),
             difference(
                 counts,
                 "peer-bearer/tollgate/signed",
-                "peer-bearer/tollgate/noop"
-            ),
-            difference(
-                counts,
-                "peer-bearer/tollgate/signed-no-retry",
                 "peer-bearer/tollgate/noop"
             ),
             difference(counts, "peer-bearer/aliri/signed", "peer-bearer/aliri/noop"),

@@ -6,15 +6,16 @@ use std::time::{Duration, SystemTime};
 
 use arc_swap::ArcSwapOption;
 use futures::FutureExt;
-use futures::future::{BoxFuture, Either, Shared};
+use futures::future::{BoxFuture, Shared};
 use rand::Rng;
 use secrecy::{ExposeSecret, SecretString};
 use tracing::Instrument;
 
 use crate::clock::{SharedClock, system_clock};
 use crate::error::{AuthError, ErrorKind, MAX_RETRY_AFTER};
-use crate::store::{OnUnavailable, SharedStore, StoredToken, TokenStore};
-use crate::token::{CachedToken, FetchContext, Timing, TokenSource, check_token_value};
+use crate::store::shared::Fleet;
+use crate::store::{OnUnavailable, SharedStore};
+use crate::token::{CachedToken, FetchContext, Timing, TokenSource};
 
 /// How the cache refreshes and retries.
 ///
@@ -140,7 +141,7 @@ impl CacheConfig {
         self
     }
 
-    fn timing(&self, jitter: Duration) -> Timing {
+    pub(crate) fn timing(&self, jitter: Duration) -> Timing {
         Timing {
             refresh_ahead: self.refresh_margin.saturating_add(jitter),
             expiry_buffer: self.expiry_buffer,
@@ -263,65 +264,25 @@ impl<S> Inner<S> {
 }
 
 /// A token obtained from the source or the store, before it is cached.
-struct Obtained {
-    value: SecretString,
+pub(crate) struct Obtained {
+    pub(crate) value: SecretString,
     /// The moment `remaining` counts from: when the request to the source was sent (the
     /// server counts the lifetime from some moment after it), or when the store was read.
-    as_of: SystemTime,
+    pub(crate) as_of: SystemTime,
     /// Life left when received.
-    remaining: Option<Duration>,
+    pub(crate) remaining: Option<Duration>,
     /// Full lifetime (longer than `remaining` for a token taken from a store).
-    full: Option<Duration>,
+    pub(crate) full: Option<Duration>,
 }
 
-fn same_secret(a: &SecretString, b: &SecretString) -> bool {
+pub(crate) fn same_secret(a: &SecretString, b: &SecretString) -> bool {
     crate::credentials::constant_time_eq(a.expose_secret().as_bytes(), b.expose_secret().as_bytes())
-}
-
-/// Releases a fleet fetch lock when dropped on any path (a cancelled or timed-out fetch
-/// included) unless [`release`](Self::release) already did.
-struct LockGuard {
-    store: Arc<dyn TokenStore>,
-    key: String,
-    fence: String,
-    armed: bool,
-    name: &'static str,
-}
-
-impl LockGuard {
-    async fn release(mut self) {
-        if let Err(e) = self.store.unlock(&self.key, &self.fence).await {
-            tracing::warn!(cache = self.name, error = %e, "could not release the fetch lock");
-        }
-        self.armed = false;
-    }
-}
-
-impl Drop for LockGuard {
-    fn drop(&mut self) {
-        if !self.armed {
-            return;
-        }
-        // Cancelled mid-fetch (the fetch timeout fired, or the runtime is going away):
-        // release the lock from a task of its own.
-        if let Ok(handle) = tokio::runtime::Handle::try_current() {
-            let store = self.store.clone();
-            let key = std::mem::take(&mut self.key);
-            let fence = std::mem::take(&mut self.fence);
-            let name = self.name;
-            handle.spawn(async move {
-                if let Err(e) = store.unlock(&key, &fence).await {
-                    tracing::warn!(cache = name, error = %e, "could not release the fetch lock");
-                }
-            });
-        }
-    }
 }
 
 impl<S: TokenSource> Inner<S> {
     /// A fresh token: from the source, or through the shared store when there is one.
-    /// `avoid` holds the values that must not come back (the rejected token, and the token
-    /// being refreshed).
+    /// `rejected` and `refreshing` are the values that must not come back (the rejected
+    /// token, and the token being refreshed).
     async fn obtain(
         &self,
         cx: &FetchContext,
@@ -331,8 +292,18 @@ impl<S: TokenSource> Inner<S> {
         let Some(shared) = &self.config.shared else {
             return self.fetch_source(cx).await;
         };
-        match self
-            .obtain_shared(shared, cx, rejected.as_ref(), refreshing.as_ref())
+        let fleet = Fleet {
+            shared,
+            config: &self.config,
+            clock: &self.clock,
+            name: self.name,
+        };
+        match fleet
+            .obtain(
+                rejected.as_ref(),
+                refreshing.as_ref(),
+                self.fetch_source(cx),
+            )
             .await
         {
             Err(e) if e.kind() == ErrorKind::StoreUnavailable => match shared.on_unavailable {
@@ -359,194 +330,6 @@ impl<S: TokenSource> Inner<S> {
             remaining: f.lifetime,
             full: f.lifetime,
         })
-    }
-
-    /// Whether a stored token may be used: not one to avoid, a usable header value, a
-    /// time-to-live within the caps, and outside the refresh margin by the same rule as the
-    /// local cache (without this cache's jitter).
-    fn usable(&self, t: &StoredToken, avoid: &[Option<&SecretString>]) -> Option<Obtained> {
-        if avoid.iter().flatten().any(|a| same_secret(a, &t.value)) {
-            return None;
-        }
-        check_token_value(t.value.expose_secret()).ok()?;
-        let cfg = &self.config;
-        let remaining = t.remaining?;
-        let slack = Duration::from_secs(1);
-        match t.lifetime {
-            Some(full) => {
-                if full.is_zero()
-                    || full > cfg.max_lifetime
-                    || remaining > full.saturating_add(slack)
-                {
-                    return None;
-                }
-                let (_, ahead) = cfg.timing(Duration::ZERO).before_expiry(full);
-                if remaining <= ahead {
-                    return None;
-                }
-                Some(Obtained {
-                    value: t.value.clone(),
-                    as_of: self.clock.now(),
-                    remaining: Some(remaining.min(full)),
-                    full: Some(full),
-                })
-            }
-            // A token that does not expire on its own is stored for `max_lifetime`.
-            None => {
-                if remaining > cfg.max_lifetime.saturating_add(slack) {
-                    return None;
-                }
-                Some(Obtained {
-                    value: t.value.clone(),
-                    as_of: self.clock.now(),
-                    remaining: None,
-                    full: None,
-                })
-            }
-        }
-    }
-
-    async fn load_usable(
-        &self,
-        store: &dyn TokenStore,
-        key: &str,
-        avoid: &[Option<&SecretString>],
-    ) -> Result<Option<Obtained>, AuthError> {
-        let loaded = store.load(key).await?;
-        let usable = loaded.as_ref().and_then(|t| self.usable(t, avoid));
-        if loaded.is_some() && usable.is_none() {
-            tracing::debug!(
-                cache = self.name,
-                "stored token is stale, rejected or unusable; treating it as absent"
-            );
-        }
-        Ok(usable)
-    }
-
-    async fn obtain_shared(
-        &self,
-        shared: &SharedStore,
-        cx: &FetchContext,
-        rejected: Option<&SecretString>,
-        refreshing: Option<&SecretString>,
-    ) -> Result<Obtained, AuthError> {
-        let store = &shared.store;
-        let key = shared.key.as_str();
-        if let Some(bad) = rejected {
-            store.remove_if(key, bad).await?;
-        }
-        let avoid = [rejected, refreshing];
-        let fence = format!("{:032x}", rand::random::<u128>());
-        let deadline = tokio::time::Instant::now() + shared.wait_timeout;
-        loop {
-            if let Some(t) = self.load_usable(store.as_ref(), key, &avoid).await? {
-                tracing::debug!(cache = self.name, "token taken from the shared store");
-                return Ok(t);
-            }
-            if store.try_lock(key, &fence, shared.lock_ttl).await? {
-                let guard = LockGuard {
-                    store: store.clone(),
-                    key: key.to_string(),
-                    fence: fence.clone(),
-                    armed: true,
-                    name: self.name,
-                };
-                // Re-check: the previous holder may have stored a token just before unlocking.
-                match self.load_usable(store.as_ref(), key, &avoid).await {
-                    Ok(Some(t)) => {
-                        guard.release().await;
-                        return Ok(t);
-                    }
-                    Ok(None) => {}
-                    Err(e) => {
-                        guard.release().await;
-                        return Err(e);
-                    }
-                }
-                tracing::debug!(
-                    cache = self.name,
-                    "fetch lock taken; fetching for the fleet"
-                );
-                let fetched = self.fetch_holding_lock(shared, &fence, cx).await;
-                if let Ok(t) = &fetched {
-                    self.save_shared(shared, &fence, t).await;
-                }
-                guard.release().await;
-                return fetched;
-            }
-            if tokio::time::Instant::now() >= deadline {
-                return Err(AuthError::new(
-                    ErrorKind::Timeout,
-                    "waited too long for another process to fetch the shared token",
-                ));
-            }
-            tokio::time::sleep(shared.poll_interval).await;
-        }
-    }
-
-    /// Fetches from the source while renewing the fleet lock every third of its
-    /// time-to-live, so that a fetch slower than the lock keeps it.
-    async fn fetch_holding_lock(
-        &self,
-        shared: &SharedStore,
-        fence: &str,
-        cx: &FetchContext,
-    ) -> Result<Obtained, AuthError> {
-        let ttl = shared.lock_ttl;
-        let every = (ttl / 3).max(Duration::from_millis(10));
-        let renew = async {
-            loop {
-                tokio::time::sleep(every).await;
-                match shared.store.renew(&shared.key, fence, ttl).await {
-                    Ok(true) => {}
-                    Ok(false) => {
-                        tracing::warn!(
-                            cache = self.name,
-                            "fetch lock lost while fetching; the token may not be shared"
-                        );
-                        return;
-                    }
-                    Err(e) => {
-                        tracing::warn!(cache = self.name, error = %e, "could not renew the fetch lock");
-                    }
-                }
-            }
-        };
-        let fetch = std::pin::pin!(self.fetch_source(cx));
-        let renew = std::pin::pin!(renew);
-        match futures::future::select(fetch, renew).await {
-            Either::Left((r, _)) => r,
-            Either::Right(((), fetch)) => fetch.await,
-        }
-    }
-
-    async fn save_shared(&self, shared: &SharedStore, fence: &str, t: &Obtained) {
-        let max = self.config.max_lifetime;
-        // The life left now, not at the request: the fetch took time.
-        let spent = self.clock.now().duration_since(t.as_of).unwrap_or_default();
-        let ttl = t
-            .remaining
-            .map_or(max, |r| r.min(max).saturating_sub(spent));
-        if ttl.is_zero() {
-            return;
-        }
-        let stored = StoredToken {
-            value: t.value.clone(),
-            remaining: Some(ttl),
-            lifetime: t.full.map(|f| f.min(max)),
-        };
-        match shared.store.save(&shared.key, fence, &stored, ttl).await {
-            Ok(true) => {}
-            Ok(false) => tracing::warn!(
-                cache = self.name,
-                "fetch lock expired before the token was stored; not shared"
-            ),
-            Err(e) => tracing::warn!(
-                cache = self.name,
-                error = %e,
-                "could not store the fetched token"
-            ),
-        }
     }
 }
 

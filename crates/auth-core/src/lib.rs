@@ -40,7 +40,10 @@ pub use middleware::{AuthMiddleware, SkipAuth};
 pub use options::ProviderOptions;
 pub use scope::Scope;
 pub use secrecy::{ExposeSecret, SecretString};
-pub use sign::{BearerReceipt, BearerSigner, RejectionBody, Signer, bearer_header, body_bytes};
+pub use sign::{
+    BearerReceipt, BearerSigner, Judgement, RejectionBody, Signer, bearer_header, body_bytes,
+    judge_by_status,
+};
 pub use token::{CachedToken, FetchContext, FetchedToken, TokenSource};
 
 /// The README's examples, compiled as doctests.

@@ -10,7 +10,7 @@ use reqwest_middleware::{Middleware, Next};
 use reqwest::ResponseBuilderExt;
 
 use crate::scope::Scope;
-use crate::sign::{MAX_INSPECTED_BODY, Signer};
+use crate::sign::{Judgement, MAX_INSPECTED_BODY, Signer};
 
 /// Put this in a request's extensions to send it unsigned (public endpoints).
 ///
@@ -139,8 +139,8 @@ impl<S> AuthMiddleware<S> {
     }
 }
 
-/// Lets the signer judge `resp` from its body (asked for by [`Signer::inspect_body`]) when
-/// the body is announced to be small, rebuilding the response intact.
+/// Lets the signer judge `resp` from its body ([`Judgement::ReadBody`]) when the body is
+/// announced to be small, rebuilding the response intact. Returns whether it was rejected.
 async fn judge_body<S: Signer>(
     signer: &S,
     resp: Response,
@@ -154,7 +154,7 @@ async fn judge_body<S: Signer>(
     let url = resp.url().clone();
     let headers = resp.headers().clone();
     let body = resp.bytes().await?;
-    let rejected = signer.is_rejection_body(status, &headers, &body);
+    let rejected = signer.judge(status, &headers, Some(&body)) == Judgement::Reject;
     let mut builder = http::Response::builder()
         .status(status)
         .version(version)
@@ -210,26 +210,19 @@ impl<S: Signer> Middleware for AuthMiddleware<S> {
         }
         // The retry is signed afresh from the unsigned request: one-time headers (nonces,
         // external ids, timestamps) are never replayed.
-        let unsigned = if self.signer.retry_on_rejection() {
-            req.try_clone()
-        } else {
-            None
-        };
+        let unsigned = req.try_clone();
         let receipt = self.signer.sign(&mut req).await?;
         let resp = self.in_scope(next.clone().run(req, extensions).await?)?;
-        // The signer judges from status and headers; only when it asks (and the answer is
-        // not already a rejection) from the body too. The common case, an accepted answer
-        // with no body to read, is handed back at once.
-        let (resp, rejected) = if self.signer.is_rejection(resp.status(), resp.headers()) {
-            (resp, true)
-        } else if self.signer.inspect_body(resp.status(), resp.headers()) {
-            judge_body(&*self.signer, resp).await?
-        } else {
-            return Ok(resp);
+        // One judgement from status and headers; a body is read only when the signer asks.
+        // The common case, an accepted answer, is handed back at once.
+        let resp = match self.signer.judge(resp.status(), resp.headers(), None) {
+            Judgement::Reject => resp,
+            Judgement::ReadBody => match judge_body(&*self.signer, resp).await? {
+                (resp, true) => resp,
+                (resp, false) => return Ok(resp),
+            },
+            Judgement::Accept => return Ok(resp),
         };
-        if !rejected {
-            return Ok(resp);
-        }
         let retry_helps = self.signer.on_rejected(&receipt);
         let Some(mut again) = unsigned.filter(|_| retry_helps) else {
             tracing::debug!(status = %resp.status(), retry_helps, "credential rejected; passing the response on");

@@ -29,30 +29,23 @@ pub trait Signer: Send + Sync + 'static {
         req: &'a mut Request,
     ) -> impl Future<Output = Result<Self::Receipt, AuthError>> + Send + 'a;
 
-    /// Whether a response means "the credential/token used was rejected", judged from
-    /// status and headers (default: HTTP 401).
-    fn is_rejection(&self, status: StatusCode, _headers: &http::HeaderMap) -> bool {
-        status == StatusCode::UNAUTHORIZED
-    }
-
-    /// Whether the middleware should read this response's body to judge it with
-    /// [`is_rejection_body`](Self::is_rejection_body) (default: never). Asked only when
-    /// [`is_rejection`](Self::is_rejection) said no. The middleware reads the body only
-    /// when the response announces a length of at most [`MAX_INSPECTED_BODY`] bytes, and
-    /// hands the caller the response intact (status, headers, URL and the whole body).
-    fn inspect_body(&self, _status: StatusCode, _headers: &http::HeaderMap) -> bool {
-        false
-    }
-
-    /// Judges a response from its body, for providers that signal a lost session in the
-    /// body (GTR's `verifyStatus`, V5's `code`, SNAP's `responseCode`). Default: no.
-    fn is_rejection_body(
+    /// What the answer to a request this signer signed means: [`Judgement::Accept`] (the
+    /// caller's, as it is), [`Judgement::Reject`] (the credential was refused: report it
+    /// and maybe retry), or [`Judgement::ReadBody`] (judge again from the body). The
+    /// middleware asks first with `body: None`; after `ReadBody` it reads a body announced at
+    /// most [`MAX_INSPECTED_BODY`] bytes long and asks again with `Some(body)`, when
+    /// `ReadBody` counts as `Accept`. Default: [`judge_by_status`] (HTTP 401 rejects).
+    ///
+    /// Modelled on reqwest-retry's `RetryableStrategy::handle`: one judgement, with the
+    /// default as a free function that overrides can fall back on.
+    fn judge(
         &self,
-        _status: StatusCode,
-        _headers: &http::HeaderMap,
-        _body: &[u8],
-    ) -> bool {
-        false
+        status: StatusCode,
+        headers: &http::HeaderMap,
+        body: Option<&[u8]>,
+    ) -> Judgement {
+        let _ = (headers, body);
+        judge_by_status(status)
     }
 
     /// Called once when a request signed with `receipt` was rejected, before any retry
@@ -60,12 +53,6 @@ pub trait Signer: Send + Sync + 'static {
     /// [`TokenCache::reject`](crate::TokenCache::reject)). Returns whether signing again
     /// can help; `false` passes the rejection to the caller without a retry. Default: `true`.
     fn on_rejected(&self, _receipt: &Self::Receipt) -> bool {
-        true
-    }
-
-    /// Whether a rejected request should be signed afresh and sent once more (default:
-    /// yes). Signers with nothing to refresh may say no.
-    fn retry_on_rejection(&self) -> bool {
         true
     }
 
@@ -80,8 +67,39 @@ pub trait Signer: Send + Sync + 'static {
 }
 
 /// The most of a response body the middleware reads to let a signer judge it
-/// ([`Signer::inspect_body`]): 64 KiB.
+/// ([`Judgement::ReadBody`]): 64 KiB.
 pub const MAX_INSPECTED_BODY: u64 = 64 * 1024;
+
+/// What a [`Signer`] makes of the answer to a request it signed ([`Signer::judge`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Judgement {
+    /// The answer is the caller's, as it is.
+    Accept,
+    /// The server refused the credential: the middleware calls [`Signer::on_rejected`]
+    /// and, when that says a new signature can help and the request can be replayed, signs
+    /// the unsigned request afresh and sends it once more.
+    Reject,
+    /// Judge again from the body (for providers that report a lost session in the body).
+    ReadBody,
+}
+
+/// The default judgement: HTTP 401 rejects the credential, any other answer is accepted.
+///
+/// ```
+/// use http::StatusCode;
+/// use tollgate_auth_core::sign::{Judgement, judge_by_status};
+/// assert_eq!(judge_by_status(StatusCode::UNAUTHORIZED), Judgement::Reject);
+/// assert_eq!(judge_by_status(StatusCode::FORBIDDEN), Judgement::Accept);
+/// ```
+#[inline]
+pub fn judge_by_status(status: StatusCode) -> Judgement {
+    if status == StatusCode::UNAUTHORIZED {
+        Judgement::Reject
+    } else {
+        Judgement::Accept
+    }
+}
 
 /// `Authorization: Bearer <token>` for `token`, built once per token and marked sensitive.
 pub fn bearer_header(token: &CachedToken) -> Result<HeaderValue, AuthError> {
@@ -161,7 +179,7 @@ impl<S: TokenSource> BearerSigner<S> {
     }
 
     /// Also treats a response as a token rejection when `judge` says so of its body (small
-    /// bodies of non-401 responses only; see [`Signer::inspect_body`]): for providers that
+    /// bodies of non-401 responses only; see [`Judgement::ReadBody`]): for providers that
     /// report a lost session or a rejected token with HTTP 200.
     ///
     /// ```
@@ -175,9 +193,11 @@ impl<S: TokenSource> BearerSigner<S> {
     /// # let cache = TokenCache::new(Src);
     /// let signer = BearerSigner::new(cache, Vec::new())
     ///     .with_rejection_body(|body| body.windows(7).any(|w| w == b"expired"));
-    /// let ok = http::StatusCode::OK;
-    /// assert!(signer.inspect_body(ok, &http::HeaderMap::new()));
-    /// assert!(signer.is_rejection_body(ok, &http::HeaderMap::new(), br#"{"error":"expired"}"#));
+    /// use tollgate_auth_core::sign::Judgement;
+    /// let (ok, none) = (http::StatusCode::OK, http::HeaderMap::new());
+    /// assert_eq!(signer.judge(ok, &none, None), Judgement::ReadBody);
+    /// assert_eq!(signer.judge(ok, &none, Some(br#"{"error":"expired"}"#)), Judgement::Reject);
+    /// assert_eq!(signer.judge(ok, &none, Some(b"{}")), Judgement::Accept);
     /// ```
     #[must_use]
     pub fn with_rejection_body(
@@ -238,19 +258,22 @@ impl<S: TokenSource> Signer for BearerSigner<S> {
         })
     }
 
-    fn inspect_body(&self, status: StatusCode, _headers: &http::HeaderMap) -> bool {
-        self.rejection_body.is_some() && status != StatusCode::UNAUTHORIZED
-    }
-
-    fn is_rejection_body(
+    /// HTTP 401 rejects; with a [body judge](Self::with_rejection_body), any other answer
+    /// is judged from its body.
+    #[inline]
+    fn judge(
         &self,
-        _status: StatusCode,
+        status: StatusCode,
         _headers: &http::HeaderMap,
-        body: &[u8],
-    ) -> bool {
-        self.rejection_body
-            .as_ref()
-            .is_some_and(|judge| judge(body))
+        body: Option<&[u8]>,
+    ) -> Judgement {
+        match (&self.rejection_body, body) {
+            _ if status == StatusCode::UNAUTHORIZED => Judgement::Reject,
+            (None, _) => Judgement::Accept,
+            (Some(_), None) => Judgement::ReadBody,
+            (Some(judge), Some(body)) if judge(body) => Judgement::Reject,
+            (Some(_), Some(_)) => Judgement::Accept,
+        }
     }
 
     fn on_rejected(&self, receipt: &BearerReceipt) -> bool {

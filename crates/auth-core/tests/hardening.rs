@@ -658,7 +658,7 @@ mod middleware {
     use http::StatusCode;
     use reqwest::Request;
     use reqwest_middleware::ClientBuilder;
-    use tollgate_auth_core::{AuthError, AuthMiddleware, Scope, Signer};
+    use tollgate_auth_core::{AuthError, AuthMiddleware, Judgement, Scope, Signer};
     use wiremock::matchers::{header, header_exists, method, path};
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -682,16 +682,18 @@ mod middleware {
             }
             Ok(())
         }
-        fn inspect_body(&self, _status: StatusCode, _headers: &http::HeaderMap) -> bool {
-            self.inspect
-        }
-        fn is_rejection_body(
+        fn judge(
             &self,
-            _status: StatusCode,
+            status: StatusCode,
             _headers: &http::HeaderMap,
-            body: &[u8],
-        ) -> bool {
-            body.windows(9).any(|w| w == b"\"expired\"")
+            body: Option<&[u8]>,
+        ) -> Judgement {
+            match body {
+                _ if status == StatusCode::UNAUTHORIZED => Judgement::Reject,
+                None if self.inspect => Judgement::ReadBody,
+                Some(b) if b.windows(9).any(|w| w == b"\"expired\"") => Judgement::Reject,
+                _ => Judgement::Accept,
+            }
         }
     }
 

@@ -442,22 +442,15 @@ impl Signer for GtrAuth {
         }
     }
 
-    fn inspect_body(&self, status: http::StatusCode, headers: &http::HeaderMap) -> bool {
-        match self {
-            GtrAuth::Sso(s) => s.inner.inspect_body(status, headers),
-            GtrAuth::AppToken(_) => false,
-        }
-    }
-
-    fn is_rejection_body(
+    fn judge(
         &self,
         status: http::StatusCode,
         headers: &http::HeaderMap,
-        body: &[u8],
-    ) -> bool {
+        body: Option<&[u8]>,
+    ) -> auth_core::Judgement {
         match self {
-            GtrAuth::Sso(s) => s.inner.is_rejection_body(status, headers, body),
-            GtrAuth::AppToken(_) => false,
+            GtrAuth::Sso(s) => s.inner.judge(status, headers, body),
+            GtrAuth::AppToken(a) => a.judge(status, headers, body),
         }
     }
 

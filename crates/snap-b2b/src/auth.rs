@@ -3,8 +3,8 @@ use std::sync::Arc;
 
 use auth_core::ProviderOptions;
 use auth_core::{
-    AuthError, AuthMiddleware, CachedToken, ErrorKind, ExposeSecret, Scope, SharedClock, Signer,
-    TokenCache, body_bytes,
+    AuthError, AuthMiddleware, CachedToken, ErrorKind, ExposeSecret, Judgement, Scope, SharedClock,
+    Signer, TokenCache, body_bytes,
 };
 use http::{HeaderName, HeaderValue, StatusCode};
 use reqwest::Request;
@@ -651,28 +651,22 @@ impl Signer for SnapAuth {
         Ok(())
     }
 
-    /// Never from status and headers alone: a SNAP 401 is judged by its body (see
-    /// [`is_rejection_body`](Self::is_rejection_body)).
-    fn is_rejection(&self, _status: StatusCode, _headers: &http::HeaderMap) -> bool {
-        false
-    }
-
-    /// Reads the (small, announced) body of every HTTP 401.
-    fn inspect_body(&self, status: StatusCode, _headers: &http::HeaderMap) -> bool {
-        status == StatusCode::UNAUTHORIZED
-    }
-
-    /// A 401 means "fetch a new token and retry" only when a new token can help: its
-    /// `responseCode` is `401xx01` (invalid token) or `401xx03` (token not found), or it has
-    /// no readable SNAP code. Signature, timestamp and field errors (`401xx00`, `4012400`…)
-    /// are passed to the caller without a refetch.
-    fn is_rejection_body(
+    /// A SNAP 401 is judged by its body: it means "fetch a new token and retry" only when
+    /// a new token can help — its `responseCode` is `401xx01` (invalid token) or `401xx03`
+    /// (token not found), or it has no readable SNAP code. Signature, timestamp and field
+    /// errors (`401xx00`, `4012400`…) are passed to the caller without a refetch.
+    fn judge(
         &self,
         status: StatusCode,
         _headers: &http::HeaderMap,
-        body: &[u8],
-    ) -> bool {
-        status == StatusCode::UNAUTHORIZED && token_can_help(body)
+        body: Option<&[u8]>,
+    ) -> Judgement {
+        match body {
+            _ if status != StatusCode::UNAUTHORIZED => Judgement::Accept,
+            None => Judgement::ReadBody,
+            Some(body) if token_can_help(body) => Judgement::Reject,
+            Some(_) => Judgement::Accept,
+        }
     }
 
     /// Symmetric: reports the token to the cache (a retry gets a new one). Asymmetric: no
@@ -686,8 +680,8 @@ impl Signer for SnapAuth {
     }
 }
 
-/// Whether a 401 body leaves room for a new token to help (see
-/// [`SnapAuth::is_rejection_body`]).
+/// Whether a 401 body leaves room for a new token to help (see [`SnapAuth`]'s
+/// [`Signer::judge`]).
 pub fn token_can_help(body: &[u8]) -> bool {
     let code = serde_json::from_slice::<crate::error::SnapEnvelope>(body)
         .ok()

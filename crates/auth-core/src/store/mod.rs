@@ -52,6 +52,7 @@ use crate::error::{AuthError, ErrorKind};
 mod file_store;
 #[cfg(feature = "redis")]
 mod redis_store;
+pub(crate) mod shared;
 #[cfg(feature = "file-store")]
 #[cfg_attr(docsrs, doc(cfg(feature = "file-store")))]
 pub use file_store::{FileStore, FileStoreError};
