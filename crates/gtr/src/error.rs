@@ -129,9 +129,36 @@ pub struct Envelope<T> {
     /// GTR's message (informational; never compared).
     #[serde(rename = "verifyMessage", default)]
     pub verify_message: Option<String>,
-    /// Whether the call succeeded.
-    #[serde(default)]
-    pub success: bool,
+    /// GTR's `success` flag, `None` when absent: GTR's login reference, its manual-verify
+    /// answers and `/api/verify/query` answer success without it. See
+    /// [`is_success`](Self::is_success).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success: Option<bool>,
+}
+
+impl<T> Envelope<T> {
+    /// Whether the envelope reports success (the HTTP status is checked separately):
+    /// `verifyStatus` 100000 with `success` `true` or absent, or — with no `verifyStatus` —
+    /// `success: true`. `success: false` or any other code is a failure.
+    ///
+    /// ```
+    /// use tollgate_gtr::Envelope;
+    /// let ok: Envelope<serde_json::Value> = serde_json::from_str(
+    ///     r#"{"verifyStatus":100000,"verifyMessage":"Verify Success"}"#,
+    /// ).unwrap();
+    /// assert!(ok.is_success());
+    /// let no: Envelope<serde_json::Value> = serde_json::from_str(
+    ///     r#"{"verifyStatus":100000,"success":false}"#,
+    /// ).unwrap();
+    /// assert!(!no.is_success());
+    /// ```
+    pub fn is_success(&self) -> bool {
+        self.success != Some(false)
+            && match self.verify_status {
+                Some(code) => code.is_success(),
+                None => self.success == Some(true),
+            }
+    }
 }
 
 /// Maps a failed GTR response (HTTP status and, when the body was an envelope, its code) to
@@ -154,7 +181,10 @@ pub struct Envelope<T> {
 /// GTR's response envelope and its `verifyStatus` codes, mapped onto [`AuthError`].
 ///
 /// Every GTR response is wrapped as
-/// `{"data": ..., "verifyStatus": 100000, "verifyMessage": "success", "success": true}`.
+/// `{"data": ..., "verifyStatus": 100000, "verifyMessage": "Verify Success"}`; some answers
+/// add `"success": true|false`, GTR's current login reference and verify answers do not.
+/// A 2xx answer with `verifyStatus` 100000 is a success whether `success` is present or
+/// not; `success: false` or any other code is a failure.
 /// `verifyStatus` arrives as a number in most responses and as a string (`"100000"`) in the
 /// login example of the docs; both are accepted.
 ///
@@ -229,7 +259,8 @@ fn api_error(
 }
 
 /// Reads a GTR API response body: `Ok(data)` when HTTP succeeded and the envelope says
-/// success, otherwise the typed error of [`error_from_response`]. (Use it on responses you got through
+/// success ([`Envelope::is_success`]: `verifyStatus` 100000, with or without `success`),
+/// otherwise the typed error of [`error_from_response`]. (Use it on responses you got through
 /// the middleware; the middleware itself already retried a 401 once.)
 ///
 /// ```
@@ -251,13 +282,7 @@ pub fn check_envelope<T: serde::de::DeserializeOwned>(
     body: &[u8],
 ) -> Result<Option<T>, AuthError> {
     match serde_json::from_slice::<Envelope<T>>(body) {
-        Ok(env)
-            if status.is_success()
-                && env.success
-                && env.verify_status.is_none_or(VerifyStatus::is_success) =>
-        {
-            Ok(env.data)
-        }
+        Ok(env) if status.is_success() && env.is_success() => Ok(env.data),
         Ok(env) => Err(api_error("GTR API", status, env.verify_status, headers)),
         Err(_) if status.is_success() => Err(AuthError::new(
             ErrorKind::InvalidResponse,

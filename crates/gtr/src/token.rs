@@ -128,8 +128,11 @@ impl fmt::Debug for LoginData {
 ///
 /// ```text
 /// POST /api/login  {"vaspCode", "accessKey", "signedSecretKey": hex(sha512(secretKey)), "expireInMinutes"?}
-/// → {"data": {"jwt": "...", "vaspCode": "..."}, "verifyStatus": 100000, "verifyMessage": "success", "success": true}
+/// → {"data": {"jwt": "...", "vaspCode": "..."}, "verifyStatus": 100000, "verifyMessage": "Verify Success"}
 /// ```
+///
+/// (Older examples add `"success": true`; both shapes are accepted, see
+/// [`parse_login_response`].)
 ///
 /// Login is single sign-on: a new login logs out the previous session. [`LoginSource`] is
 /// always used through auth-core's `TokenCache`, whose single-flight guarantee collapses
@@ -231,8 +234,9 @@ impl LoginSource {
     }
 }
 
-/// Interprets a login response (HTTP status + body): the JWT on success, a typed error
-/// otherwise. Exposed for testing and for users who log in by other means.
+/// Interprets a login response (HTTP status + body): the JWT on success (a 2xx answer whose
+/// envelope [`is_success`](Envelope::is_success): `verifyStatus` 100000 with or without
+/// `success`, as GTR's login reference shows it), a typed error otherwise. Exposed for testing and for users who log in by other means.
 pub fn parse_login_response(
     status: http::StatusCode,
     headers: Option<&http::HeaderMap>,
@@ -240,18 +244,12 @@ pub fn parse_login_response(
 ) -> Result<LoginData, AuthError> {
     let env: Option<Envelope<LoginData>> = serde_json::from_slice(body).ok();
     match env {
-        Some(env)
-            if status.is_success()
-                && env.success
-                && env.verify_status.is_none_or(|s| s.is_success()) =>
-        {
-            env.data.ok_or_else(|| {
-                AuthError::new(
-                    ErrorKind::InvalidResponse,
-                    "GTR login succeeded without data.jwt",
-                )
-            })
-        }
+        Some(env) if status.is_success() && env.is_success() => env.data.ok_or_else(|| {
+            AuthError::new(
+                ErrorKind::InvalidResponse,
+                "GTR login succeeded without data.jwt",
+            )
+        }),
         Some(env) => Err(error_from_response(
             Origin::TokenEndpoint,
             status,

@@ -1,0 +1,132 @@
+//! The crate against GTR's current documentation: answers, codes, `api_key.csv` and login
+//! fields as GTR's pages show them.
+
+use http::StatusCode;
+use serde_json::Value;
+use tollgate_gtr::{ErrorKind, check_envelope, parse_login_response};
+
+const JWT: &str = "eyJ.as-documented.sig";
+
+/// The login answer as GTR's login reference shows it: no `success` field.
+#[test]
+fn login_success_without_success_field() {
+    let body = format!(
+        r#"{{"data":{{"jwt":"{JWT}","vaspCode":"v"}},"verifyStatus":100000,"verifyMessage":"Verify Success"}}"#
+    );
+    let d = parse_login_response(StatusCode::OK, None, body.as_bytes()).expect("a success");
+    assert_eq!(d.jwt, JWT);
+    // The string form of the code, too.
+    let body = format!(r#"{{"data":{{"jwt":"{JWT}"}},"verifyStatus":"100000"}}"#);
+    parse_login_response(StatusCode::OK, None, body.as_bytes()).expect("a success");
+}
+
+/// Manual-verify and `/api/verify/query` answers: no `success` field either.
+#[test]
+fn api_success_without_success_field() {
+    let body = br#"{"data":{"n":1},"verifyStatus":100000,"verifyMessage":"Verify Success"}"#;
+    let data: Option<Value> = check_envelope(StatusCode::OK, None, body).expect("a success");
+    assert_eq!(data.expect("data")["n"], 1);
+    // No data at all is still a success (the caller decides whether it needs data).
+    let none: Option<Value> = check_envelope(
+        StatusCode::OK,
+        None,
+        br#"{"verifyStatus":100000,"verifyMessage":"Verify Success"}"#,
+    )
+    .expect("a success");
+    assert!(none.is_none());
+}
+
+/// `success: false`, another code, or no code and no `success` are never a success.
+#[test]
+fn what_is_not_a_success() {
+    let jwt = format!(r#"{{"jwt":"{JWT}"}}"#);
+    for body in [
+        format!(r#"{{"data":{jwt},"verifyStatus":100000,"success":false}}"#),
+        format!(r#"{{"data":{jwt},"verifyStatus":100001,"verifyMessage":"x"}}"#),
+        format!(r#"{{"data":{jwt},"verifyStatus":100006,"success":true}}"#),
+        format!(r#"{{"data":{jwt}}}"#),
+        format!(r#"{{"data":{jwt},"success":false}}"#),
+    ] {
+        let e =
+            parse_login_response(StatusCode::OK, None, body.as_bytes()).expect_err(body.as_str());
+        assert!(!format!("{e} {e:?}").contains(JWT), "{e:?}");
+        check_envelope::<Value>(StatusCode::OK, None, body.as_bytes()).expect_err(body.as_str());
+    }
+    // A success code on a failed HTTP status is not a success.
+    let body = format!(r#"{{"data":{jwt},"verifyStatus":100000}}"#);
+    let e = parse_login_response(StatusCode::INTERNAL_SERVER_ERROR, None, body.as_bytes())
+        .expect_err("HTTP 500");
+    assert_eq!(e.kind(), ErrorKind::ServerError);
+    // `success: true` without a code stays a success, as before.
+    let body = format!(r#"{{"data":{jwt},"success":true}}"#);
+    parse_login_response(StatusCode::OK, None, body.as_bytes()).expect("success: true");
+}
+
+#[cfg(feature = "test-util")]
+mod fake {
+    use auth_core::ManualClock;
+    use serde_json::Value;
+    use tollgate_gtr::SsoAuth;
+    use tollgate_gtr::mock::GtrFake;
+
+    /// Logs in through the fake and makes one API call; returns the raw login answer.
+    async fn login_and_call(fake: &GtrFake) -> Value {
+        let raw = fake
+            .http_client()
+            .expect("client")
+            .post(format!("{}/api/login", fake.uri()))
+            .header("content-type", "application/json")
+            .body(
+                serde_json::to_vec(&tollgate_gtr::LoginRequest::new(&fake.credentials(), None))
+                    .expect("json"),
+            )
+            .send()
+            .await
+            .expect("login");
+        let raw: Value = serde_json::from_slice(&raw.bytes().await.expect("body")).expect("json");
+        let auth = SsoAuth::builder()
+            .credentials(fake.credentials())
+            .base_url(fake.uri())
+            .http_client(fake.http_client_builder().expect("builder"))
+            .build()
+            .expect("auth");
+        let client = reqwest_middleware::ClientBuilder::new(fake.http_client().expect("client"))
+            .with(auth.middleware())
+            .build();
+        let r = client
+            .get(format!("{}/api/vasp/list", fake.uri()))
+            .send()
+            .await
+            .expect("call");
+        assert_eq!(r.status(), 200);
+        let body: Value = serde_json::from_slice(&r.bytes().await.expect("body")).expect("json");
+        let data = tollgate_gtr::check_envelope::<Value>(
+            http::StatusCode::OK,
+            None,
+            body.to_string().as_bytes(),
+        )
+        .expect("the API answer is a success");
+        assert!(data.is_some());
+        raw
+    }
+
+    /// By default the fake answers as GTR's current login reference shows: no `success`.
+    #[tokio::test]
+    async fn fake_login_without_success_field() {
+        let fake = GtrFake::start(ManualClock::at_unix(1_701_734_400)).await;
+        let raw = login_and_call(&fake).await;
+        assert!(raw.get("success").is_none(), "{raw}");
+        assert_eq!(raw["verifyStatus"], "100000");
+        assert_eq!(fake.logins(), 2);
+    }
+
+    /// With `success: true` (GTR's older examples) logins work just the same.
+    #[tokio::test]
+    async fn fake_login_with_success_field() {
+        let fake = GtrFake::start(ManualClock::at_unix(1_701_734_400)).await;
+        fake.set_success_field(true);
+        let raw = login_and_call(&fake).await;
+        assert_eq!(raw["success"], true, "{raw}");
+        assert_eq!(fake.logins(), 2);
+    }
+}
