@@ -130,3 +130,94 @@ mod fake {
         assert_eq!(fake.logins(), 2);
     }
 }
+
+mod codes {
+    use std::time::Duration;
+
+    use http::{HeaderMap, HeaderValue, StatusCode};
+    use tollgate_gtr::{ErrorKind, Origin, VerifyStatus, check_envelope, error_from_response};
+
+    const STATUSES: [u16; 4] = [200, 400, 402, 500];
+
+    fn status(s: u16) -> StatusCode {
+        StatusCode::from_u16(s).expect("status")
+    }
+
+    /// 100003 (quota exceeded): GTR says to buy a new subscription, so retrying is useless.
+    #[test]
+    fn quota_exceeded_is_not_retryable() {
+        for origin in [Origin::Api, Origin::TokenEndpoint] {
+            for s in STATUSES {
+                let e =
+                    error_from_response(origin, status(s), Some(VerifyStatus::QuotaExceeded), None);
+                assert_eq!(e.kind(), ErrorKind::RateLimited, "{s} {origin:?}");
+                assert!(!e.is_retryable(), "{s} {origin:?}: {e:?}");
+                assert_eq!(e.retry_after(), None);
+                assert_eq!(e.provider_code(), Some("100003"));
+            }
+            // HTTP 402 without an envelope is the same quota answer.
+            let e = error_from_response(origin, StatusCode::PAYMENT_REQUIRED, None, None);
+            assert_eq!(e.kind(), ErrorKind::RateLimited);
+            assert!(!e.is_retryable(), "{e:?}");
+        }
+        let e = check_envelope::<serde_json::Value>(
+            StatusCode::OK,
+            None,
+            br#"{"verifyStatus":100003,"verifyMessage":"quota exceeded"}"#,
+        )
+        .expect_err("quota");
+        assert!(!e.is_retryable());
+    }
+
+    /// 100006 (GTR server fail): retry every 30 s.
+    #[test]
+    fn server_fail_retries_after_30_s() {
+        for origin in [Origin::Api, Origin::TokenEndpoint] {
+            for s in STATUSES {
+                let e =
+                    error_from_response(origin, status(s), Some(VerifyStatus::ServerFail), None);
+                assert_eq!(e.kind(), ErrorKind::ServerError, "{s} {origin:?}");
+                assert!(e.is_retryable());
+                assert_eq!(e.retry_after(), Some(Duration::from_secs(30)), "{s}");
+            }
+        }
+        // A Retry-After header from the server wins over the documented interval.
+        let mut h = HeaderMap::new();
+        h.insert(http::header::RETRY_AFTER, HeaderValue::from_static("5"));
+        let e = error_from_response(
+            Origin::Api,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Some(VerifyStatus::ServerFail),
+            Some(&h),
+        );
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(5)));
+        // In a 200 body, too.
+        let e = check_envelope::<serde_json::Value>(
+            StatusCode::OK,
+            None,
+            br#"{"verifyStatus":100006,"verifyMessage":"GTR server fail"}"#,
+        )
+        .expect_err("server fail");
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(30)));
+    }
+
+    /// 100001, 100016, 200001–200003, 200007: named codes, final (not retryable), whatever
+    /// the HTTP status they come with.
+    #[test]
+    fn listed_codes_are_named_and_final() {
+        for code in [100001u64, 100016, 200001, 200002, 200003, 200007] {
+            let v = VerifyStatus::from_code(code);
+            assert!(!matches!(v, VerifyStatus::Other(_)), "{code} has no name");
+            assert_eq!(v.code(), code);
+            assert!(!v.is_token_rejected() && !v.is_success());
+            for origin in [Origin::Api, Origin::TokenEndpoint] {
+                for s in STATUSES {
+                    let e = error_from_response(origin, status(s), Some(v), None);
+                    assert_eq!(e.kind(), ErrorKind::Provider, "{code} {s} {origin:?}");
+                    assert!(!e.is_retryable(), "{code} {s} {origin:?}: {e:?}");
+                    assert_eq!(e.provider_code(), Some(code.to_string().as_str()));
+                }
+            }
+        }
+    }
+}
