@@ -221,3 +221,59 @@ mod codes {
         }
     }
 }
+
+mod api_key_csv {
+    use tollgate_gtr::{ErrorKind, ExposeSecret, GtrCredentials};
+
+    const SECRET: &str = "S3cr3tK3yValue0123456789";
+
+    /// GTR's pages name the columns `vasp_code`, `access_key`, `secret_key`.
+    #[test]
+    fn api_key_csv_with_the_names_on_gtrs_pages() {
+        let text = format!(
+            "vasp_code,access_key,secret_key,curvePublicKey,curvePrivateKey\r\nv_1,AK1,{SECRET},pub,priv\r\n"
+        );
+        let c = GtrCredentials::from_api_key_csv_str(&text).expect("snake_case header");
+        assert_eq!(c.vasp_code(), "v_1");
+        assert_eq!(c.access_key(), "AK1");
+        assert_eq!(c.secret_key().expose_secret(), SECRET);
+        // Mixed spellings, any order.
+        let text = format!("secret_key,vaspCode,access_key\n\"{SECRET}\",v_1,AK1\n");
+        let c = GtrCredentials::from_api_key_csv_str(&text).expect("mixed header");
+        assert_eq!(c.secret_key().expose_secret(), SECRET);
+    }
+
+    /// Both spellings of one column: which one holds the key is ambiguous.
+    #[test]
+    fn api_key_csv_both_spellings_of_a_column_are_refused() {
+        let text = format!("vaspCode,accessKey,access_key,secretKey\nv,AK1,AK2,{SECRET}\n");
+        let e = GtrCredentials::from_api_key_csv_str(&text).expect_err("ambiguous");
+        assert_eq!(e.kind(), ErrorKind::InvalidCredentials);
+        assert_eq!(e.field(), Some("api_key.csv"));
+        assert!(!format!("{e} {e:?}").contains(SECRET));
+    }
+
+    /// Quoting the `csv` way: a quoted value may hold commas; a line break inside quotes
+    /// makes a value that is refused by name (not a "line" error echoing nothing useful).
+    #[test]
+    fn api_key_csv_quoting() {
+        let text = format!("vaspCode,accessKey,secretKey\n\"v,1\",AK1,\"{SECRET}\"\n");
+        let e = GtrCredentials::from_api_key_csv_str(&text).expect("comma in a quoted value");
+        assert_eq!(e.vasp_code(), "v,1");
+        let text = format!("vaspCode,accessKey,secretKey\nv,AK1,\"{SECRET}\nmore\"\n");
+        let e = GtrCredentials::from_api_key_csv_str(&text).expect_err("line break in a secret");
+        assert_eq!(e.field(), Some("secretKey"), "{e}");
+        assert!(!format!("{e} {e:?}").contains(SECRET));
+        // Stray quotes are still refused, never silently dropped.
+        for row in [
+            format!("v,\"AK1\"x,{SECRET}"),
+            format!("v,AK1,{SECRET}\"x"),
+            format!("v,AK1,\"{SECRET}"),
+        ] {
+            let text = format!("vaspCode,accessKey,secretKey\n{row}\n");
+            let e = GtrCredentials::from_api_key_csv_str(&text).expect_err(&row);
+            assert_eq!(e.field(), Some("api_key.csv"), "{row}: {e}");
+            assert!(!format!("{e} {e:?}").contains(SECRET));
+        }
+    }
+}

@@ -198,15 +198,21 @@ fn field() -> impl Strategy<Value = String> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
-    /// A well-formed `api_key.csv` (columns in any order, extra columns, quoting, CRLF,
-    /// BOM) gives back exactly its values.
+    /// A well-formed `api_key.csv` (columns in any order, named in camelCase or as GTR's
+    /// pages name them, extra columns, quoting, CRLF, BOM) gives back exactly its values.
     #[test]
     fn api_key_csv_round_trip(
         vasp in field(), access in field(), secret in field(),
         order in Just([0usize, 1, 2, 3]).prop_shuffle(),
         crlf in any::<bool>(), bom in any::<bool>(), quote in any::<bool>(),
+        snake in proptest::array::uniform3(any::<bool>()),
     ) {
-        let names = ["vaspCode", "accessKey", "secretKey", "curvePublicKey"];
+        let names = [
+            if snake[0] { "vasp_code" } else { "vaspCode" },
+            if snake[1] { "access_key" } else { "accessKey" },
+            if snake[2] { "secret_key" } else { "secretKey" },
+            "curvePublicKey",
+        ];
         let values = [vasp.as_str(), access.as_str(), secret.as_str(), "pub"];
         let q = |s: &str| if quote { format!("\"{s}\"") } else { s.to_string() };
         let nl = if crlf { "\r\n" } else { "\n" };
