@@ -69,6 +69,7 @@ pub use tls::{
     ENV_P12_PATH, ENV_SERVER_CERT_PEM_PATH, TlsConfig,
 };
 pub use token::{
-    LOGIN_PATH, LoginData, LoginRequest, LoginSource, RESERVED_LOGIN_FIELDS, parse_login_response,
+    LOGIN_PATH, LoginData, LoginRequest, LoginSource, MAX_EXPIRE_IN_MINUTES, RESERVED_LOGIN_FIELDS,
+    parse_login_response,
 };
 // End of flat re-exports.

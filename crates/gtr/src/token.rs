@@ -11,6 +11,9 @@ use auth_core::Origin;
 /// The login path.
 pub const LOGIN_PATH: &str = "/api/login";
 
+/// The largest `expireInMinutes` GTR takes: the field is an int32 there (`i32::MAX`).
+pub const MAX_EXPIRE_IN_MINUTES: u32 = i32::MAX as u32;
+
 /// Field names of the login body this crate writes itself; [`LoginRequest::extra`] cannot
 /// use them.
 pub const RESERVED_LOGIN_FIELDS: [&str; 4] = [
@@ -31,7 +34,8 @@ pub struct LoginRequest {
     pub access_key: String,
     /// `hex(sha512(secretKey))`.
     pub signed_secret_key: String,
-    /// Session lifetime in minutes; absent → the session lives until logout.
+    /// Session lifetime in minutes; absent → the session lives until logout. An int32 at
+    /// GTR: [`LoginSource::from_request`] refuses values above [`MAX_EXPIRE_IN_MINUTES`].
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub expire_in_minutes: Option<u32>,
     /// Further documented fields, sent after the ones above in insertion order (e.g.
@@ -183,7 +187,9 @@ impl LoginSource {
         Self::from_request(http, base_url, LoginRequest::new(creds, expire_in_minutes))
     }
 
-    /// A source sending `request` (e.g. with [`LoginRequest::with_field`] extras).
+    /// A source sending `request` (e.g. with [`LoginRequest::with_field`] extras). Refuses
+    /// reserved names among the extras, an `expireInMinutes` of 0 or above
+    /// [`MAX_EXPIRE_IN_MINUTES`], and a base URL that is not http(s).
     pub fn from_request(
         http: reqwest::Client,
         base_url: &str,
@@ -205,6 +211,12 @@ impl LoginSource {
             return Err(AuthError::invalid_field(
                 "expireInMinutes",
                 "must be at least 1 (leave it unset for sessions that do not expire)",
+            ));
+        }
+        if expire_in_minutes.is_some_and(|m| m > MAX_EXPIRE_IN_MINUTES) {
+            return Err(AuthError::invalid_field(
+                "expireInMinutes",
+                "must be at most 2147483647 (GTR reads it as an int32)",
             ));
         }
         let base = base_url.trim_end_matches('/');

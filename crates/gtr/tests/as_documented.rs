@@ -277,3 +277,40 @@ mod api_key_csv {
         }
     }
 }
+
+mod login_fields {
+    use tollgate_gtr::{ErrorKind, GtrCredentials, LoginRequest, LoginSource, SsoAuth};
+
+    fn creds() -> GtrCredentials {
+        GtrCredentials::new("vasp_1", "AK1", "secret-key-1").expect("creds")
+    }
+
+    fn build(minutes: u32) -> Result<SsoAuth, tollgate_gtr::AuthError> {
+        SsoAuth::builder()
+            .credentials(creds())
+            .base_url("https://uat-platform.globaltravelrule.com")
+            .http_client(reqwest::Client::builder())
+            .expire_in_minutes(minutes)
+            .build()
+    }
+
+    /// `expireInMinutes` is an int32 at GTR: larger values are refused before any login.
+    #[test]
+    fn expire_in_minutes_is_bounded_to_int32() {
+        let max = u32::try_from(i32::MAX).expect("fits");
+        build(max).expect("i32::MAX minutes");
+        for too_big in [max + 1, u32::MAX] {
+            let e = build(too_big).expect_err("above i32::MAX");
+            assert_eq!(e.kind(), ErrorKind::InvalidCredentials);
+            assert_eq!(e.field(), Some("expire_in_minutes"), "{e}");
+        }
+        // The same bound when the login body is built by hand.
+        let e = LoginSource::from_request(
+            reqwest::Client::new(),
+            "https://uat-platform.globaltravelrule.com",
+            LoginRequest::new(&creds(), Some(u32::MAX)),
+        )
+        .expect_err("above i32::MAX");
+        assert_eq!(e.field(), Some("expireInMinutes"), "{e}");
+    }
+}
