@@ -1,5 +1,5 @@
 //! API error envelopes and error mapping of every provider, under any status and any
-//! headers: GTR `check_envelope`, DragonPass API responses, V5 API envelopes, SNAP and
+//! headers: GTR `parse_envelope`, DragonPass API responses, V5 API envelopes, SNAP and
 //! Holidu error responses. Must never panic; a failed status never gives data; a numeric
 //! `Retry-After` on a failed status is carried by the error.
 #![no_main]
@@ -17,8 +17,8 @@ fuzz_target!(|data: &[u8]| {
     let (headers, body) = shared::split(rest);
     let hint = shared::retry_after_hint(&headers);
     let err = match which % 5 {
-        0 => gtr::check_envelope::<serde_json::Value>(status, Some(&headers), body).err(),
-        1 => dragonpass::parse_response::<serde_json::Value>(
+        0 => gtr::parse_envelope::<serde_json::Value>(status, Some(&headers), body).err(),
+        1 => dragonpass::parse_envelope::<serde_json::Value>(
             dragonpass::Origin::Api,
             status,
             &headers,

@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
     let (headers, body) = shared::split(rest);
     let hint = shared::retry_after_hint(&headers);
     let err = match which % 4 {
-        0 => dragonpass::parse_response::<serde_json::Value>(
+        0 => dragonpass::parse_envelope::<serde_json::Value>(
             dragonpass::Origin::TokenEndpoint,
             status,
             &headers,

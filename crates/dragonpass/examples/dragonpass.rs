@@ -7,7 +7,7 @@ use tollgate_dragonpass::DragonPassAuth;
 use tollgate_dragonpass::ManualClock;
 use tollgate_dragonpass::mock::Creds;
 use tollgate_dragonpass::mock::DragonPassFake;
-use tollgate_dragonpass::{Origin, parse_response};
+use tollgate_dragonpass::{Origin, parse_envelope};
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -30,7 +30,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let status = resp.status();
         let headers = resp.headers().clone();
         let body = resp.bytes().await?;
-        let data: serde_json::Value = parse_response(Origin::Api, status, &headers, &body)?;
+        let data: serde_json::Value = parse_envelope(Origin::Api, status, &headers, &body)?;
         println!("{:?} mode: HTTP {status}, data = {data}", fake.mode());
     }
     Ok(())

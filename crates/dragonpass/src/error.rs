@@ -121,13 +121,13 @@ pub fn error_from_response(
 /// [`error_from_response`]; a success without `data` is an [`ErrorKind::InvalidResponse`].
 ///
 /// ```
-/// use tollgate_dragonpass::{parse_response, Origin};
+/// use tollgate_dragonpass::{parse_envelope, Origin};
 /// let body = br#"{"code":40001,"message":"invalid parameter","data":null}"#;
-/// let err = parse_response::<serde_json::Value>(Origin::Api, http::StatusCode::OK, &http::HeaderMap::new(), body)
+/// let err = parse_envelope::<serde_json::Value>(Origin::Api, http::StatusCode::OK, &http::HeaderMap::new(), body)
 ///     .expect_err("non-zero code");
 /// assert_eq!(err.provider_code(), Some("40001"));
 /// ```
-pub fn parse_response<T: DeserializeOwned>(
+pub fn parse_envelope<T: DeserializeOwned>(
     origin: Origin,
     status: StatusCode,
     headers: &HeaderMap,
@@ -239,7 +239,7 @@ mod tests {
     #[test]
     fn string_and_numeric_codes() {
         let h = HeaderMap::new();
-        let ok: serde_json::Value = parse_response(
+        let ok: serde_json::Value = parse_envelope(
             Origin::Api,
             StatusCode::OK,
             &h,
@@ -247,10 +247,10 @@ mod tests {
         )
         .expect("string code 0 is success");
         assert_eq!(ok["id"], "1234567890123456789");
-        let e = parse_response::<serde_json::Value>(Origin::Api, StatusCode::OK, &h, b"<html>")
+        let e = parse_envelope::<serde_json::Value>(Origin::Api, StatusCode::OK, &h, b"<html>")
             .expect_err("not json");
         assert_eq!(e.kind(), ErrorKind::InvalidResponse);
-        let e = parse_response::<serde_json::Value>(
+        let e = parse_envelope::<serde_json::Value>(
             Origin::Api,
             StatusCode::BAD_GATEWAY,
             &h,
@@ -258,7 +258,7 @@ mod tests {
         )
         .expect_err("gateway");
         assert!(e.is_retryable());
-        let e = parse_response::<serde_json::Value>(
+        let e = parse_envelope::<serde_json::Value>(
             Origin::Api,
             StatusCode::OK,
             &h,

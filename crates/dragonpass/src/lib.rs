@@ -29,7 +29,7 @@
 //! let http = reqwest::Client::builder().redirect(mw.redirect_policy()).build()?;
 //! let client = reqwest_middleware::ClientBuilder::new(http).with(mw).build();
 //! let body = client.get("https://api.example.com/v2/transport-hubs").send().await?.bytes().await?;
-//! let data: serde_json::Value = tollgate_dragonpass::parse_response(
+//! let data: serde_json::Value = tollgate_dragonpass::parse_envelope(
 //!     tollgate_dragonpass::Origin::Api,
 //!     http::StatusCode::OK,
 //!     &http::HeaderMap::new(),
@@ -72,7 +72,7 @@ pub use credentials::{
     ProgramId, RsaSigningKey, SelfSignedCredentials, SigningKey, TokenApiCredentials,
     parse_rsa_private_key,
 };
-pub use error::{Envelope, error_from_response, parse_response};
+pub use error::{Envelope, error_from_response, parse_envelope};
 pub use push::{
     DEFAULT_LEEWAY, DEFAULT_MAX_AGE, DEFAULT_MAX_LIFETIME, DEFAULT_REPLAY_CAPACITY,
     EVENT_TYPE_CLAIM, MAX_LEEWAY, MAX_PUSH_KEYS, MAX_TOKEN_LEN, PUSH_ISSUER, PushEvent, PushPolicy,

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::credentials::{SelfSignedCredentials, TokenApiCredentials};
-use crate::error::parse_response;
+use crate::error::parse_envelope;
 use crate::sign::sign_self_signed;
 use auth_core::Origin;
 
@@ -122,13 +122,13 @@ where
 }
 
 /// The assumed response shape (see the [type docs](DragonPassTokenSource)): the `{"code", "data"}`
-/// envelope checked by [`parse_response`], then [`extract_token`] on `data`.
+/// envelope checked by [`parse_envelope`], then [`extract_token`] on `data`.
 pub fn default_token_response(
     status: http::StatusCode,
     headers: &http::HeaderMap,
     body: &[u8],
 ) -> Result<TokenResponse, AuthError> {
-    let data: Value = parse_response(Origin::TokenEndpoint, status, headers, body)?;
+    let data: Value = parse_envelope(Origin::TokenEndpoint, status, headers, body)?;
     extract_token(&data)
 }
 

@@ -4,7 +4,7 @@
 use http::{HeaderMap, StatusCode};
 use testkit::corpus::{Got, run};
 use tollgate_dragonpass::extract_token;
-use tollgate_dragonpass::{Origin, parse_response};
+use tollgate_dragonpass::{Origin, parse_envelope};
 use tollgate_dragonpass::{ProgramId, parse_rsa_private_key};
 use tollgate_dragonpass::{PushPublicKey, verify_push_token};
 
@@ -22,7 +22,7 @@ fn corpus() {
             "push_public_key" => Got::auth(PushPublicKey::from_pem("k1", &text)),
             "program_id" => Got::auth(ProgramId::new(text)),
             "token_response" => Got::auth(
-                parse_response::<serde_json::Value>(
+                parse_envelope::<serde_json::Value>(
                     Origin::TokenEndpoint,
                     StatusCode::OK,
                     &HeaderMap::new(),

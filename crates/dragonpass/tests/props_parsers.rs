@@ -13,7 +13,7 @@ use tollgate_dragonpass::sign::{b64url, hs256_signature, rs256_signature, signin
 use tollgate_dragonpass::{
     DEFAULT_MAX_AGE, DEFAULT_MAX_LIFETIME, PushPublicKey, verify_push_token,
 };
-use tollgate_dragonpass::{Envelope, Origin, parse_response};
+use tollgate_dragonpass::{Envelope, Origin, parse_envelope};
 use tollgate_dragonpass::{ProgramId, RsaSigningKey, parse_rsa_private_key};
 use tollgate_dragonpass::{TOKEN_API_LIFETIME, extract_token};
 
@@ -174,7 +174,7 @@ proptest! {
     ) {
         let origin = if api { Origin::Api } else { Origin::TokenEndpoint };
         let h = headers(&ra);
-        let got = parse_response::<Value>(origin, status, &h, &body).and_then(|d| extract_token(&d));
+        let got = parse_envelope::<Value>(origin, status, &h, &body).and_then(|d| extract_token(&d));
         let env = serde_json::from_slice::<Envelope<Value>>(&body).ok();
         match (&got, &env) {
             (Ok(t), Some(env)) => {

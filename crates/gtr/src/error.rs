@@ -201,7 +201,7 @@ impl<T> Envelope<T> {
 ///
 /// ```
 /// use tollgate_gtr::{ErrorKind, Origin, VerifyStatus, error_from_response};
-/// let e = error_from_response(Origin::Api, http::StatusCode::INTERNAL_SERVER_ERROR, Some(VerifyStatus::ServerFail), None);
+/// let e = error_from_response(Origin::Api, http::StatusCode::INTERNAL_SERVER_ERROR, None, Some(VerifyStatus::ServerFail));
 /// assert_eq!(e.kind(), ErrorKind::ServerError);
 /// assert!(e.is_retryable());
 /// assert_eq!(e.provider_code(), Some("100006"));
@@ -249,8 +249,8 @@ impl<T> Envelope<T> {
 pub fn error_from_response(
     origin: Origin,
     status: http::StatusCode,
-    code: Option<VerifyStatus>,
     headers: Option<&http::HeaderMap>,
+    code: Option<VerifyStatus>,
 ) -> AuthError {
     match origin {
         Origin::Api => api_error("GTR API", status, code, headers),
@@ -328,19 +328,19 @@ pub(crate) const SERVER_FAIL_RETRY: std::time::Duration = std::time::Duration::f
 /// the middleware; the middleware itself already retried a 401 once.)
 ///
 /// ```
-/// use tollgate_gtr::check_envelope;
-/// let ok: Option<serde_json::Value> = check_envelope(
+/// use tollgate_gtr::parse_envelope;
+/// let ok: Option<serde_json::Value> = parse_envelope(
 ///     http::StatusCode::OK, None, br#"{"data":{"n":1},"verifyStatus":100000,"success":true}"#,
 /// )?;
 /// assert_eq!(ok.unwrap()["n"], 1);
-/// let err = check_envelope::<serde_json::Value>(
+/// let err = parse_envelope::<serde_json::Value>(
 ///     http::StatusCode::UNAUTHORIZED, None,
 ///     br#"{"data":null,"verifyStatus":100021,"verifyMessage":"x","success":false}"#,
 /// ).unwrap_err();
 /// assert_eq!(err.kind(), tollgate_gtr::ErrorKind::TokenRejected);
 /// # Ok::<(), tollgate_gtr::AuthError>(())
 /// ```
-pub fn check_envelope<T: serde::de::DeserializeOwned>(
+pub fn parse_envelope<T: serde::de::DeserializeOwned>(
     status: http::StatusCode,
     headers: Option<&http::HeaderMap>,
     body: &[u8],

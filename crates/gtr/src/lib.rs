@@ -64,7 +64,7 @@ pub use auth::{
     session_lost,
 };
 pub use credentials::{ENV_ACCESS_KEY, ENV_SECRET_KEY, ENV_VASP_CODE, GtrCredentials};
-pub use error::{Envelope, VerifyStatus, check_envelope, error_from_response};
+pub use error::{Envelope, VerifyStatus, error_from_response, parse_envelope};
 pub use tls::{
     ClientIdentity, ENV_CA_PEM_PATH, ENV_CERT_PEM_PATH, ENV_KEY_PEM_PATH, ENV_P12_PASSWORD,
     ENV_P12_PATH, ENV_SERVER_CERT_PEM_PATH, TlsConfig,

@@ -265,8 +265,8 @@ pub fn parse_login_response(
         Some(env) => Err(error_from_response(
             Origin::TokenEndpoint,
             status,
-            env.verify_status,
             headers,
+            env.verify_status,
         )),
         None if status.is_success() => Err(AuthError::new(
             ErrorKind::InvalidResponse,
@@ -275,8 +275,8 @@ pub fn parse_login_response(
         None => Err(error_from_response(
             Origin::TokenEndpoint,
             status,
-            None,
             headers,
+            None,
         )),
     }
 }

@@ -3,7 +3,7 @@
 
 use http::StatusCode;
 use serde_json::Value;
-use tollgate_gtr::{ErrorKind, check_envelope, parse_login_response};
+use tollgate_gtr::{ErrorKind, parse_envelope, parse_login_response};
 
 const JWT: &str = "eyJ.as-documented.sig";
 
@@ -24,10 +24,10 @@ fn login_success_without_success_field() {
 #[test]
 fn api_success_without_success_field() {
     let body = br#"{"data":{"n":1},"verifyStatus":100000,"verifyMessage":"Verify Success"}"#;
-    let data: Option<Value> = check_envelope(StatusCode::OK, None, body).expect("a success");
+    let data: Option<Value> = parse_envelope(StatusCode::OK, None, body).expect("a success");
     assert_eq!(data.expect("data")["n"], 1);
     // No data at all is still a success (the caller decides whether it needs data).
-    let none: Option<Value> = check_envelope(
+    let none: Option<Value> = parse_envelope(
         StatusCode::OK,
         None,
         br#"{"verifyStatus":100000,"verifyMessage":"Verify Success"}"#,
@@ -50,7 +50,7 @@ fn what_is_not_a_success() {
         let e =
             parse_login_response(StatusCode::OK, None, body.as_bytes()).expect_err(body.as_str());
         assert!(!format!("{e} {e:?}").contains(JWT), "{e:?}");
-        check_envelope::<Value>(StatusCode::OK, None, body.as_bytes()).expect_err(body.as_str());
+        parse_envelope::<Value>(StatusCode::OK, None, body.as_bytes()).expect_err(body.as_str());
     }
     // A success code on a failed HTTP status is not a success.
     let body = format!(r#"{{"data":{jwt},"verifyStatus":100000}}"#);
@@ -100,7 +100,7 @@ mod fake {
             .expect("call");
         assert_eq!(r.status(), 200);
         let body: Value = serde_json::from_slice(&r.bytes().await.expect("body")).expect("json");
-        let data = tollgate_gtr::check_envelope::<Value>(
+        let data = tollgate_gtr::parse_envelope::<Value>(
             http::StatusCode::OK,
             None,
             body.to_string().as_bytes(),
@@ -135,7 +135,7 @@ mod codes {
     use std::time::Duration;
 
     use http::{HeaderMap, HeaderValue, StatusCode};
-    use tollgate_gtr::{ErrorKind, Origin, VerifyStatus, check_envelope, error_from_response};
+    use tollgate_gtr::{ErrorKind, Origin, VerifyStatus, error_from_response, parse_envelope};
 
     const STATUSES: [u16; 4] = [200, 400, 402, 500];
 
@@ -149,7 +149,7 @@ mod codes {
         for origin in [Origin::Api, Origin::TokenEndpoint] {
             for s in STATUSES {
                 let e =
-                    error_from_response(origin, status(s), Some(VerifyStatus::QuotaExceeded), None);
+                    error_from_response(origin, status(s), None, Some(VerifyStatus::QuotaExceeded));
                 assert_eq!(e.kind(), ErrorKind::RateLimited, "{s} {origin:?}");
                 assert!(!e.is_retryable(), "{s} {origin:?}: {e:?}");
                 assert_eq!(e.retry_after(), None);
@@ -160,7 +160,7 @@ mod codes {
             assert_eq!(e.kind(), ErrorKind::RateLimited);
             assert!(!e.is_retryable(), "{e:?}");
         }
-        let e = check_envelope::<serde_json::Value>(
+        let e = parse_envelope::<serde_json::Value>(
             StatusCode::OK,
             None,
             br#"{"verifyStatus":100003,"verifyMessage":"quota exceeded"}"#,
@@ -175,7 +175,7 @@ mod codes {
         for origin in [Origin::Api, Origin::TokenEndpoint] {
             for s in STATUSES {
                 let e =
-                    error_from_response(origin, status(s), Some(VerifyStatus::ServerFail), None);
+                    error_from_response(origin, status(s), None, Some(VerifyStatus::ServerFail));
                 assert_eq!(e.kind(), ErrorKind::ServerError, "{s} {origin:?}");
                 assert!(e.is_retryable());
                 assert_eq!(e.retry_after(), Some(Duration::from_secs(30)), "{s}");
@@ -187,12 +187,12 @@ mod codes {
         let e = error_from_response(
             Origin::Api,
             StatusCode::INTERNAL_SERVER_ERROR,
-            Some(VerifyStatus::ServerFail),
             Some(&h),
+            Some(VerifyStatus::ServerFail),
         );
         assert_eq!(e.retry_after(), Some(Duration::from_secs(5)));
         // In a 200 body, too.
-        let e = check_envelope::<serde_json::Value>(
+        let e = parse_envelope::<serde_json::Value>(
             StatusCode::OK,
             None,
             br#"{"verifyStatus":100006,"verifyMessage":"GTR server fail"}"#,
@@ -212,7 +212,7 @@ mod codes {
             assert!(!v.is_token_rejected() && !v.is_success());
             for origin in [Origin::Api, Origin::TokenEndpoint] {
                 for s in STATUSES {
-                    let e = error_from_response(origin, status(s), Some(v), None);
+                    let e = error_from_response(origin, status(s), None, Some(v));
                     assert_eq!(e.kind(), ErrorKind::Provider, "{code} {s} {origin:?}");
                     assert!(!e.is_retryable(), "{code} {s} {origin:?}: {e:?}");
                     assert_eq!(e.provider_code(), Some(code.to_string().as_str()));

@@ -1,4 +1,4 @@
-//! Property tests of the GTR parsers of untrusted input: API envelopes (`check_envelope`)
+//! Property tests of the GTR parsers of untrusted input: API envelopes (`parse_envelope`)
 //! and login responses under any status, `Retry-After` and body; `api_key.csv`; PKCS#12
 //! and PEM client identities.
 
@@ -12,7 +12,7 @@ use tollgate_gtr::ClientIdentity;
 use tollgate_gtr::ErrorKind;
 use tollgate_gtr::GtrCredentials;
 use tollgate_gtr::parse_login_response;
-use tollgate_gtr::{Envelope, VerifyStatus, check_envelope};
+use tollgate_gtr::{Envelope, VerifyStatus, parse_envelope};
 
 const JWT: &str = "eyJndHItbG9naW4tcHJvcGVydHktand0In0.e30.c2ln";
 
@@ -136,7 +136,7 @@ proptest! {
     fn api_envelopes(status in status(), ra in retry_after(), body in body()) {
         let h = headers(&ra);
         let env = serde_json::from_slice::<Envelope<Value>>(&body).ok();
-        let result = check_envelope::<Value>(status, Some(&h), &body);
+        let result = parse_envelope::<Value>(status, Some(&h), &body);
         prop_assert_eq!(result.is_ok(), is_documented_success(status, &body), "{}", String::from_utf8_lossy(&body));
         match result {
             Ok(data) => {
