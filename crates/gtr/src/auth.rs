@@ -129,7 +129,9 @@ impl SsoAuthBuilder {
     }
 
     /// Sends `expireInMinutes`: the session (and the cached JWT) expires after this many
-    /// minutes. Unset (the default), GTR sessions last until logout or a new login.
+    /// minutes. Unset (the default), GTR sessions last until logout or a new login. GTR
+    /// reads the field as an int32: [`build`](Self::build) refuses 0 and values above
+    /// [`MAX_EXPIRE_IN_MINUTES`](crate::MAX_EXPIRE_IN_MINUTES) (`i32::MAX`).
     #[must_use]
     pub fn expire_in_minutes(mut self, minutes: u32) -> Self {
         self.expire_in_minutes = Some(minutes);
@@ -177,6 +179,15 @@ impl SsoAuthBuilder {
                 ));
             }
         };
+        if self
+            .expire_in_minutes
+            .is_some_and(|m| m > crate::token::MAX_EXPIRE_IN_MINUTES)
+        {
+            return Err(AuthError::invalid_field(
+                "expire_in_minutes",
+                "must be at most 2147483647 (GTR reads expireInMinutes as an int32)",
+            ));
+        }
         let creds = auth_core::credentials::required_credentials(self.creds)?;
         let mut request = LoginRequest::new(&creds, self.expire_in_minutes);
         request.extra = self.login_fields;

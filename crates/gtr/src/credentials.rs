@@ -3,6 +3,7 @@ use std::path::Path;
 
 use auth_core::credentials::{ascii_secret, read_text_file, require_header_safe};
 use auth_core::{AuthError, ExposeSecret, SecretString};
+use zeroize::Zeroizing;
 
 use crate::sign;
 
@@ -123,10 +124,19 @@ impl GtrCredentials {
         Self::from_api_key_csv_str(text.expose_secret())
     }
 
-    /// Parses the contents of `api_key.csv`: a header row naming at least `vaspCode`,
-    /// `accessKey` and `secretKey` (any order; `curvePublicKey`/`curvePrivateKey` and other
-    /// columns are ignored), then exactly one data row. A UTF-8 BOM, CRLF line ends, blank
-    /// lines, spaces around fields and RFC 4180 double-quoted fields are accepted.
+    /// Parses the contents of `api_key.csv`: a header row naming the `vaspCode`,
+    /// `accessKey` and `secretKey` columns — in camelCase, or as GTR's pages name them
+    /// (`vasp_code`, `access_key`, `secret_key`) — in any order
+    /// (`curvePublicKey`/`curvePrivateKey` and other columns are ignored), then exactly one
+    /// data row. A column named twice (in either spelling) is refused: which value to use
+    /// would be a guess. A file without a header row is refused too.
+    ///
+    /// Fields are split by `csv-core` (the `csv` crate's parser): RFC 4180 quoting
+    /// (`"a,b"`, `""` for a quote), a UTF-8 BOM, CRLF or LF line ends and blank lines are
+    /// accepted; spaces and tabs around unquoted values are trimmed. Quoting is checked
+    /// strictly: a quote must open the field (no space before it) and may be followed only
+    /// by spaces before the next comma; a stray quote is an error, never dropped silently.
+    /// Every decoded field is held in a buffer wiped on drop.
     ///
     /// ```
     /// use tollgate_gtr::GtrCredentials;
@@ -134,54 +144,51 @@ impl GtrCredentials {
     ///            f93_faj30ae3,2DF9SDJ3RFA93HFA0F93HAB0S93F,8adba6ef063be837,pub,priv\n";
     /// let creds = GtrCredentials::from_api_key_csv_str(csv)?;
     /// assert_eq!(creds.access_key(), "2DF9SDJ3RFA93HFA0F93HAB0S93F");
+    /// let csv = "vasp_code,access_key,secret_key\nf93_faj30ae3,2DF9SDJ3RFA93HFA0F93HAB0S93F,8adba6ef063be837\n";
+    /// assert_eq!(GtrCredentials::from_api_key_csv_str(csv)?.vasp_code(), "f93_faj30ae3");
     /// # Ok::<(), tollgate_gtr::AuthError>(())
     /// ```
     pub fn from_api_key_csv_str(text: &str) -> Result<Self, AuthError> {
-        const FIELD: &str = "api_key.csv";
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let mut rows = Vec::new();
-        for (i, line) in text.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            rows.push(split_csv_line(line).map_err(|problem| {
-                AuthError::invalid_field(FIELD, format!("line {}: {problem}", i + 1))
-            })?);
-        }
+        let rows = read_csv_rows(text)?;
         let mut rows = rows.into_iter();
         let header = rows
             .next()
-            .ok_or_else(|| AuthError::invalid_field(FIELD, "is empty"))?;
-        let col = |name: &'static str| -> Result<usize, AuthError> {
+            .ok_or_else(|| AuthError::invalid_field(CSV_FIELD, "is empty"))?;
+        let col = |names: [&'static str; 2]| -> Result<usize, AuthError> {
             let mut found = header
                 .iter()
                 .enumerate()
-                .filter(|(_, h)| h.as_str() == name);
+                .filter(|(_, h)| names.contains(&h.as_str()));
+            let [camel, snake] = names;
             match (found.next(), found.next()) {
                 (Some((i, _)), None) => Ok(i),
                 (None, _) => Err(AuthError::invalid_field(
-                    FIELD,
-                    format!("header row has no {name} column"),
+                    CSV_FIELD,
+                    format!("header row has no {camel} (or {snake}) column"),
                 )),
                 (Some(_), Some(_)) => Err(AuthError::invalid_field(
-                    FIELD,
-                    format!("header row has more than one {name} column"),
+                    CSV_FIELD,
+                    format!("header row has more than one {camel} (or {snake}) column"),
                 )),
             }
         };
-        let (v, a, s) = (col("vaspCode")?, col("accessKey")?, col("secretKey")?);
-        let row = rows
-            .next()
-            .ok_or_else(|| AuthError::invalid_field(FIELD, "has a header row but no data row"))?;
+        let (v, a, s) = (
+            col(["vaspCode", "vasp_code"])?,
+            col(["accessKey", "access_key"])?,
+            col(["secretKey", "secret_key"])?,
+        );
+        let row = rows.next().ok_or_else(|| {
+            AuthError::invalid_field(CSV_FIELD, "has a header row but no data row")
+        })?;
         if rows.next().is_some() {
             return Err(AuthError::invalid_field(
-                FIELD,
+                CSV_FIELD,
                 "has more than one data row (expected exactly one key set)",
             ));
         }
         if row.len() != header.len() {
             return Err(AuthError::invalid_field(
-                FIELD,
+                CSV_FIELD,
                 format!(
                     "data row has {} fields but the header has {}",
                     row.len(),
@@ -189,9 +196,9 @@ impl GtrCredentials {
                 ),
             ));
         }
-        let mut row = row;
-        let secret = std::mem::take(&mut row[s]);
-        Self::new(row[v].clone(), row[a].clone(), secret)
+        let field = |i: usize| row.get(i).map(|f| f.as_str()).unwrap_or_default();
+        // The secret's only copies: the row's wiped buffer and the `SecretString` built here.
+        Self::new(field(v), field(a), field(s).to_string())
     }
 
     /// The `vaspCode`.
@@ -243,65 +250,144 @@ impl fmt::Debug for GtrCredentials {
     }
 }
 
-/// Splits one CSV line (RFC 4180 quoting, no line breaks inside quotes). Unquoted fields
-/// are trimmed. Problems are described without echoing the line.
-fn split_csv_line(line: &str) -> Result<Vec<String>, String> {
-    let mut fields = Vec::new();
-    let mut chars = line.chars().peekable();
+/// The error field of every `api_key.csv` parsing problem.
+const CSV_FIELD: &str = "api_key.csv";
+
+/// One `api_key.csv` row; every field wiped on drop.
+type CsvRow = Vec<Zeroizing<String>>;
+
+fn is_blank(b: &u8) -> bool {
+    *b == b' ' || *b == b'\t'
+}
+
+fn trim_blanks(mut s: &[u8]) -> &[u8] {
+    while let [first, rest @ ..] = s
+        && is_blank(first)
+    {
+        s = rest;
+    }
+    trim_end_blanks(s)
+}
+
+fn trim_end_blanks(mut s: &[u8]) -> &[u8] {
+    while let [rest @ .., last] = s
+        && is_blank(last)
+    {
+        s = rest;
+    }
+    s
+}
+
+/// The rows of `text` (a leading BOM and blank lines skipped), split by `csv-core`; every
+/// decoded field is checked against its raw text (see [`strict_field`]). Errors name the
+/// line and field, never the text.
+fn read_csv_rows(text: &str) -> Result<Vec<CsvRow>, AuthError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let bytes = text.as_bytes();
+    let mut reader = csv_core::Reader::new();
+    // A decoded field is never longer than the input it came from.
+    let mut out = Zeroizing::new(vec![0u8; bytes.len().saturating_add(1)]);
+    let mut rows: Vec<CsvRow> = Vec::new();
+    let mut row: CsvRow = Vec::new();
+    let (mut pos, mut field_start, mut out_len) = (0usize, 0usize, 0usize);
+    let bad = |at: usize, column: usize, problem: &str| {
+        let line = bytes
+            .get(..at)
+            .map_or(0, |b| b.iter().filter(|c| **c == b'\n').count())
+            .saturating_add(1);
+        AuthError::invalid_field(
+            CSV_FIELD,
+            format!("line {line}, field {}: {problem}", column.saturating_add(1)),
+        )
+    };
     loop {
-        // Skip leading spaces of a field.
-        while chars.peek().is_some_and(|c| *c == ' ' || *c == '\t') {
-            chars.next();
-        }
-        let mut field = String::new();
-        if chars.peek() == Some(&'"') {
-            chars.next();
-            loop {
-                match chars.next() {
-                    None => return Err("unterminated quoted field".to_string()),
-                    Some('"') if chars.peek() == Some(&'"') => {
-                        chars.next();
-                        field.push('"');
+        let input = bytes.get(pos..).unwrap_or_default();
+        let output = out.get_mut(out_len..).unwrap_or_default();
+        let (result, nin, nout) = reader.read_field(input, output);
+        pos = pos.saturating_add(nin).min(bytes.len());
+        out_len = out_len.saturating_add(nout).min(out.len());
+        match result {
+            // The whole input was given: the next call, with nothing left, ends it.
+            csv_core::ReadFieldResult::InputEmpty => {
+                if nin == 0 && !input.is_empty() {
+                    return Err(bad(pos, row.len(), "cannot be parsed"));
+                }
+            }
+            csv_core::ReadFieldResult::OutputFull => {
+                return Err(bad(pos, row.len(), "cannot be parsed"));
+            }
+            csv_core::ReadFieldResult::Field { record_end } => {
+                let mut raw = bytes.get(field_start..pos).unwrap_or_default();
+                let mut raw_start = field_start;
+                if row.is_empty() {
+                    // Blank lines skipped before the record.
+                    while let [b'\r' | b'\n', rest @ ..] = raw {
+                        raw = rest;
+                        raw_start = raw_start.saturating_add(1);
                     }
-                    Some('"') => break,
-                    Some(c) => field.push(c),
+                }
+                if record_end {
+                    while let [rest @ .., b'\r' | b'\n'] = raw {
+                        raw = rest;
+                    }
+                } else if let [rest @ .., b','] = raw {
+                    raw = rest;
+                }
+                let decoded = out.get(..out_len).unwrap_or_default();
+                let value = strict_field(raw, decoded)
+                    .map_err(|problem| bad(raw_start, row.len(), problem))?;
+                let value = std::str::from_utf8(value)
+                    .map_err(|_| bad(raw_start, row.len(), "is not UTF-8"))?;
+                row.push(Zeroizing::new(value.to_string()));
+                field_start = pos;
+                out_len = 0;
+                if record_end {
+                    let record = std::mem::take(&mut row);
+                    // A line of spaces is blank too.
+                    if !(record.len() == 1 && record.iter().all(|f| f.is_empty())) {
+                        rows.push(record);
+                    }
                 }
             }
-            while chars.peek().is_some_and(|c| *c == ' ' || *c == '\t') {
-                chars.next();
-            }
-            match chars.peek() {
-                None | Some(',') => {}
-                Some(_) => {
-                    return Err(format!(
-                        "field {} has text after its closing quote",
-                        fields.len() + 1
-                    ));
-                }
-            }
-        } else {
-            while let Some(c) = chars.peek() {
-                if *c == ',' {
-                    break;
-                }
-                if *c == '"' {
-                    return Err(format!(
-                        "field {} has a quote inside an unquoted value",
-                        fields.len() + 1
-                    ));
-                }
-                field.push(*c);
-                chars.next();
-            }
-            let trimmed = field.trim_end_matches([' ', '\t']).len();
-            field.truncate(trimmed);
+            csv_core::ReadFieldResult::End => return Ok(rows),
         }
-        fields.push(field);
-        match chars.next() {
-            None => return Ok(fields),
-            Some(',') => continue,
-            Some(_) => return Err("malformed field separator".to_string()),
+    }
+}
+
+/// The value of one field given its raw text (without its comma or line end) and what
+/// `csv-core` decoded from it. Unquoted: the decoded text, trimmed of spaces and tabs, and
+/// no quote anywhere. Quoted: the raw text must be exactly `"` + the value with each `"`
+/// doubled + `"`, then optional spaces (which `csv-core` keeps and this drops). Anything
+/// else — a quote after a space or inside a value, text after the closing quote, no
+/// closing quote — is refused rather than guessed at.
+fn strict_field<'a>(raw: &[u8], decoded: &'a [u8]) -> Result<&'a [u8], &'static str> {
+    if !raw.contains(&b'"') {
+        return Ok(trim_blanks(decoded));
+    }
+    if raw.first() != Some(&b'"') {
+        return Err("has a quote outside a quoted value (a quote must open the field)");
+    }
+    let quoted = trim_end_blanks(raw);
+    let trailing = raw.len().saturating_sub(quoted.len());
+    let value_len = decoded
+        .len()
+        .checked_sub(trailing)
+        .ok_or("has malformed quoting")?;
+    let value = decoded.get(..value_len).ok_or("has malformed quoting")?;
+    // `quoted` must be `"` + value (each `"` doubled) + `"`.
+    let mut expected = quoted.iter();
+    let mut matches = expected.next() == Some(&b'"');
+    for b in value {
+        matches &= expected.next() == Some(b);
+        if *b == b'"' {
+            matches &= expected.next() == Some(&b'"');
         }
+    }
+    matches &= expected.next() == Some(&b'"') && expected.next().is_none();
+    if matches {
+        Ok(value)
+    } else {
+        Err("has malformed quoting (text after the closing quote, or no closing quote)")
     }
 }
 
@@ -310,15 +396,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn csv_split() {
-        assert_eq!(
-            split_csv_line(r#"a, "b,""c""" ,c"#).expect("ok"),
-            vec!["a", "b,\"c\"", "c"]
-        );
-        assert_eq!(split_csv_line("a,,").expect("ok"), vec!["a", "", ""]);
-        assert!(split_csv_line(r#""abc"#).is_err());
-        assert!(split_csv_line(r#""abc"x,"#).is_err());
-        assert!(split_csv_line(r#"ab"c"#).is_err());
+    fn strict_fields() {
+        let ok = |raw: &str, decoded: &str| {
+            strict_field(raw.as_bytes(), decoded.as_bytes())
+                .map(|v| String::from_utf8(v.to_vec()).expect("utf-8"))
+        };
+        assert_eq!(ok(" a b ", " a b ").expect("unquoted"), "a b");
+        assert_eq!(ok(r#""b,""c""""#, r#"b,"c""#).expect("quoted"), r#"b,"c""#);
+        assert_eq!(ok(r#""b"  "#, "b  ").expect("spaces after"), "b");
+        assert_eq!(ok(r#""""#, "").expect("empty"), "");
+        assert!(ok(r#" "b""#, r#" "b""#).is_err());
+        assert!(ok(r#"a"b"#, r#"a"b"#).is_err());
+        assert!(ok(r#""ab"x"#, "abx").is_err());
+        assert!(ok(r#""ab"#, "ab").is_err());
+        assert!(ok(r#"""#, "").is_err());
+    }
+
+    #[test]
+    fn rows_and_blank_lines() {
+        let rows = read_csv_rows("\r\n  \na ,\"b\" \r\n\r\n,\n").expect("rows");
+        let rows: Vec<Vec<&str>> = rows
+            .iter()
+            .map(|r| r.iter().map(|f| f.as_str()).collect())
+            .collect();
+        assert_eq!(rows, vec![vec!["a", "b"], vec!["", ""]]);
+        assert!(read_csv_rows("a,\"b").is_err());
+        // A space before the opening quote makes the quote part of an unquoted value.
+        assert!(read_csv_rows("a, \"b\"").is_err());
     }
 
     #[test]

@@ -5,31 +5,50 @@ use auth_core::{AuthError, ErrorKind};
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// A `verifyStatus` code, parsed from a JSON number or a numeric string.
+///
+/// Each variant's meaning is either "as listed on GTR's errors page" or, where that page
+/// could not be checked, "meaning as integrators report it".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum VerifyStatus {
-    /// `100000`: success.
+    /// `100000`: success, as listed on GTR's errors page.
     Success,
-    /// `100003`: quota exceeded (HTTP 402).
+    /// `100001`: parameter error / invalid request (meaning as integrators report it).
+    ParameterError,
+    /// `100003`: quota exceeded (HTTP 402), as listed on GTR's errors page; GTR says to buy
+    /// a new subscription, so it is not retryable.
     QuotaExceeded,
-    /// `100004`: bad parameters (HTTP 400).
+    /// `100004`: bad parameters (HTTP 400), as listed on GTR's errors page.
     BadParameters,
-    /// `100005`: the request id was used before.
+    /// `100005`: the request id was used before, as listed on GTR's errors page.
     DuplicateRequestId,
-    /// `100006`: GTR server failure (retry later).
+    /// `100006`: GTR server failure (HTTP 500), retry later, as listed on GTR's errors
+    /// page; the error carries a 30 s `retry_after`.
     ServerFail,
-    /// `100007`: GTR server failure (retry later).
+    /// `100007`: GTR server failure, retry later (meaning as integrators report it).
     ServerFail7,
-    /// `100008`: GTR server failure (retry later).
+    /// `100008`: GTR server failure, retry later (meaning as integrators report it).
     ServerFail8,
-    /// `100014`: the login session expired.
+    /// `100014`: the login session expired, as listed on GTR's errors page.
     SessionExpired,
-    /// `100020`: no authentication.
+    /// `100016`: VASP not found / not registered (meaning as integrators report it).
+    VaspNotFound,
+    /// `100020`: no authentication, as listed on GTR's errors page.
     NoAuth,
-    /// `100021`: no login session (logged out, or another login replaced it).
+    /// `100021`: no login session (logged out, or another login replaced it), as listed on
+    /// GTR's errors page.
     NoLoginSession,
-    /// `100023`: bad parameters.
+    /// `100023`: bad parameters, as listed on GTR's errors page.
     BadParameters23,
+    /// `200001`: travel rule data missing or invalid (meaning as integrators report it).
+    TravelRuleDataInvalid,
+    /// `200002`: the beneficiary VASP is not reachable or declined (meaning as integrators
+    /// report it).
+    BeneficiaryUnavailable,
+    /// `200003`: verification failed (meaning as integrators report it).
+    VerificationFailed,
+    /// `200007`: duplicate, already processed (meaning as integrators report it).
+    AlreadyProcessed,
     /// Any other code.
     Other(u64),
 }
@@ -39,6 +58,7 @@ impl VerifyStatus {
     pub fn from_code(code: u64) -> Self {
         match code {
             100000 => VerifyStatus::Success,
+            100001 => VerifyStatus::ParameterError,
             100003 => VerifyStatus::QuotaExceeded,
             100004 => VerifyStatus::BadParameters,
             100005 => VerifyStatus::DuplicateRequestId,
@@ -46,9 +66,14 @@ impl VerifyStatus {
             100007 => VerifyStatus::ServerFail7,
             100008 => VerifyStatus::ServerFail8,
             100014 => VerifyStatus::SessionExpired,
+            100016 => VerifyStatus::VaspNotFound,
             100020 => VerifyStatus::NoAuth,
             100021 => VerifyStatus::NoLoginSession,
             100023 => VerifyStatus::BadParameters23,
+            200001 => VerifyStatus::TravelRuleDataInvalid,
+            200002 => VerifyStatus::BeneficiaryUnavailable,
+            200003 => VerifyStatus::VerificationFailed,
+            200007 => VerifyStatus::AlreadyProcessed,
             other => VerifyStatus::Other(other),
         }
     }
@@ -63,6 +88,7 @@ impl VerifyStatus {
     pub fn code(self) -> u64 {
         match self {
             VerifyStatus::Success => 100000,
+            VerifyStatus::ParameterError => 100001,
             VerifyStatus::QuotaExceeded => 100003,
             VerifyStatus::BadParameters => 100004,
             VerifyStatus::DuplicateRequestId => 100005,
@@ -70,9 +96,14 @@ impl VerifyStatus {
             VerifyStatus::ServerFail7 => 100007,
             VerifyStatus::ServerFail8 => 100008,
             VerifyStatus::SessionExpired => 100014,
+            VerifyStatus::VaspNotFound => 100016,
             VerifyStatus::NoAuth => 100020,
             VerifyStatus::NoLoginSession => 100021,
             VerifyStatus::BadParameters23 => 100023,
+            VerifyStatus::TravelRuleDataInvalid => 200001,
+            VerifyStatus::BeneficiaryUnavailable => 200002,
+            VerifyStatus::VerificationFailed => 200003,
+            VerifyStatus::AlreadyProcessed => 200007,
             VerifyStatus::Other(c) => c,
         }
     }
@@ -129,9 +160,36 @@ pub struct Envelope<T> {
     /// GTR's message (informational; never compared).
     #[serde(rename = "verifyMessage", default)]
     pub verify_message: Option<String>,
-    /// Whether the call succeeded.
-    #[serde(default)]
-    pub success: bool,
+    /// GTR's `success` flag, `None` when absent: GTR's login reference, its manual-verify
+    /// answers and `/api/verify/query` answer success without it. See
+    /// [`is_success`](Self::is_success).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success: Option<bool>,
+}
+
+impl<T> Envelope<T> {
+    /// Whether the envelope reports success (the HTTP status is checked separately):
+    /// `verifyStatus` 100000 with `success` `true` or absent, or — with no `verifyStatus` —
+    /// `success: true`. `success: false` or any other code is a failure.
+    ///
+    /// ```
+    /// use tollgate_gtr::Envelope;
+    /// let ok: Envelope<serde_json::Value> = serde_json::from_str(
+    ///     r#"{"verifyStatus":100000,"verifyMessage":"Verify Success"}"#,
+    /// ).unwrap();
+    /// assert!(ok.is_success());
+    /// let no: Envelope<serde_json::Value> = serde_json::from_str(
+    ///     r#"{"verifyStatus":100000,"success":false}"#,
+    /// ).unwrap();
+    /// assert!(!no.is_success());
+    /// ```
+    pub fn is_success(&self) -> bool {
+        self.success != Some(false)
+            && match self.verify_status {
+                Some(code) => code.is_success(),
+                None => self.success == Some(true),
+            }
+    }
 }
 
 /// Maps a failed GTR response (HTTP status and, when the body was an envelope, its code) to
@@ -154,7 +212,10 @@ pub struct Envelope<T> {
 /// GTR's response envelope and its `verifyStatus` codes, mapped onto [`AuthError`].
 ///
 /// Every GTR response is wrapped as
-/// `{"data": ..., "verifyStatus": 100000, "verifyMessage": "success", "success": true}`.
+/// `{"data": ..., "verifyStatus": 100000, "verifyMessage": "Verify Success"}`; some answers
+/// add `"success": true|false`, GTR's current login reference and verify answers do not.
+/// A 2xx answer with `verifyStatus` 100000 is a success whether `success` is present or
+/// not; `success: false` or any other code is a failure.
 /// `verifyStatus` arrives as a number in most responses and as a string (`"100000"`) in the
 /// login example of the docs; both are accepted.
 ///
@@ -164,10 +225,24 @@ pub struct Envelope<T> {
 /// | 100014 | 401 | login session expired | `TokenRejected` | no (log in again) |
 /// | 100020 | 401 | no authentication | `TokenRejected` | no (log in again) |
 /// | 100021 | 401 | no login session | `TokenRejected` | no (log in again) |
-/// | 100003 | 402 | quota exceeded | `RateLimited` | yes |
-/// | 100006, 100007, 100008 | 500 | GTR server failure | `ServerError` | yes |
+/// | 100003 | 402 | quota exceeded: buy a new subscription | `RateLimited` | no |
+/// | 100006 | 500 | GTR server failure: retry later | `ServerError` | yes, `retry_after` 30 s |
+/// | 100007, 100008 | 500 | GTR server failure¹ | `ServerError` | yes |
 /// | 100004, 100023 | 400 | bad parameters | `Provider` | no |
 /// | 100005 | — | request id duplicated | `Provider` | no |
+/// | 100001 | — | parameter error / invalid request¹ | `Provider` | no |
+/// | 100016 | — | VASP not found / not registered¹ | `Provider` | no |
+/// | 200001 | — | travel rule data missing or invalid¹ | `Provider` | no |
+/// | 200002 | — | beneficiary VASP not reachable or declined¹ | `Provider` | no |
+/// | 200003 | — | verification failed¹ | `Provider` | no |
+/// | 200007 | — | duplicate, already processed¹ | `Provider` | no |
+///
+/// The codes without a mark are as listed on GTR's errors page. ¹ Meaning as integrators
+/// report it (GTR's errors page could not be checked for these). A named code maps the same
+/// way whatever the HTTP status it arrives with (GTR also answers failures with HTTP 200).
+/// A `Retry-After` header, when the server sends one, is honoured on every error: it
+/// replaces the 30 s of 100006 and makes any error retryable after that delay. HTTP 402
+/// without an envelope is read as 100003.
 ///
 /// On the login endpoint the "token rejected" codes mean the credentials were refused and
 /// map to [`ErrorKind::Unauthorized`] instead (see `login_error`).
@@ -191,31 +266,41 @@ fn api_error(
 ) -> AuthError {
     let Some(code) = code else {
         if status == http::StatusCode::PAYMENT_REQUIRED {
-            // GTR answers an exhausted quota with 402.
+            // GTR answers an exhausted quota with 402; a new subscription is needed.
             return AuthError::new(
                 ErrorKind::RateLimited,
                 format!("{context}: HTTP 402 (quota exceeded)"),
             )
+            .with_retryable(false)
             .with_retry_after_from(headers);
         }
         return AuthError::from_status(context, status, headers);
     };
-    let (kind, retryable) = match code {
-        c if c.is_token_rejected() => (ErrorKind::TokenRejected, false),
-        VerifyStatus::QuotaExceeded => (ErrorKind::RateLimited, true),
-        VerifyStatus::ServerFail | VerifyStatus::ServerFail7 | VerifyStatus::ServerFail8 => {
-            (ErrorKind::ServerError, true)
+    let (kind, retryable, retry_after) = match code {
+        c if c.is_token_rejected() => (ErrorKind::TokenRejected, false, None),
+        // GTR: buy a new subscription; waiting does not help.
+        VerifyStatus::QuotaExceeded => (ErrorKind::RateLimited, false, None),
+        // "Retry later"; 30 s is the interval reported for this code.
+        VerifyStatus::ServerFail => (ErrorKind::ServerError, true, Some(SERVER_FAIL_RETRY)),
+        VerifyStatus::ServerFail7 | VerifyStatus::ServerFail8 => {
+            (ErrorKind::ServerError, true, None)
         }
         VerifyStatus::BadParameters
         | VerifyStatus::BadParameters23
-        | VerifyStatus::DuplicateRequestId => (ErrorKind::Provider, false),
+        | VerifyStatus::DuplicateRequestId
+        | VerifyStatus::ParameterError
+        | VerifyStatus::VaspNotFound
+        | VerifyStatus::TravelRuleDataInvalid
+        | VerifyStatus::BeneficiaryUnavailable
+        | VerifyStatus::VerificationFailed
+        | VerifyStatus::AlreadyProcessed => (ErrorKind::Provider, false, None),
         // A success code on a failed HTTP status, or an unknown code: the status decides.
         _ => {
             return AuthError::from_status(context, status, headers)
                 .with_provider_code(code.code().to_string());
         }
     };
-    AuthError::new(
+    let e = AuthError::new(
         kind,
         format!(
             "{context}: HTTP {}, verifyStatus {}",
@@ -224,12 +309,22 @@ fn api_error(
         ),
     )
     .with_retryable(retryable)
-    .with_provider_code(code.code().to_string())
+    .with_provider_code(code.code().to_string());
+    match retry_after {
+        Some(after) => e.with_retry_after(after),
+        None => e,
+    }
     .with_retry_after_from(headers)
 }
 
+/// The `retry_after` attached to 100006 (server fail): 30 s, the interval GTR's docs are
+/// reported to give for this code ("retry every 30 s"; the errors page itself says "retry
+/// later" as far as could be checked).
+pub(crate) const SERVER_FAIL_RETRY: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Reads a GTR API response body: `Ok(data)` when HTTP succeeded and the envelope says
-/// success, otherwise the typed error of [`error_from_response`]. (Use it on responses you got through
+/// success ([`Envelope::is_success`]: `verifyStatus` 100000, with or without `success`),
+/// otherwise the typed error of [`error_from_response`]. (Use it on responses you got through
 /// the middleware; the middleware itself already retried a 401 once.)
 ///
 /// ```
@@ -251,13 +346,7 @@ pub fn check_envelope<T: serde::de::DeserializeOwned>(
     body: &[u8],
 ) -> Result<Option<T>, AuthError> {
     match serde_json::from_slice::<Envelope<T>>(body) {
-        Ok(env)
-            if status.is_success()
-                && env.success
-                && env.verify_status.is_none_or(VerifyStatus::is_success) =>
-        {
-            Ok(env.data)
-        }
+        Ok(env) if status.is_success() && env.is_success() => Ok(env.data),
         Ok(env) => Err(api_error("GTR API", status, env.verify_status, headers)),
         Err(_) if status.is_success() => Err(AuthError::new(
             ErrorKind::InvalidResponse,
@@ -312,7 +401,7 @@ mod tests {
             (401, 100021, ErrorKind::TokenRejected, false),
             (401, 100014, ErrorKind::TokenRejected, false),
             (401, 100020, ErrorKind::TokenRejected, false),
-            (402, 100003, ErrorKind::RateLimited, true),
+            (402, 100003, ErrorKind::RateLimited, false),
             (500, 100006, ErrorKind::ServerError, true),
             (500, 100007, ErrorKind::ServerError, true),
             (500, 100008, ErrorKind::ServerError, true),

@@ -103,6 +103,7 @@ const fn env(name: &'static str, help: &'static str) -> auth_core::credentials::
     auth_core::credentials::EnvVar { name, help }
 }
 pub use token::{
-    LOGIN_PATH, LoginData, LoginRequest, LoginSource, RESERVED_LOGIN_FIELDS, parse_login_response,
+    LOGIN_PATH, LoginData, LoginRequest, LoginSource, MAX_EXPIRE_IN_MINUTES, RESERVED_LOGIN_FIELDS,
+    parse_login_response,
 };
 // End of flat re-exports.

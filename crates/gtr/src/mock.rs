@@ -9,6 +9,9 @@
 //!   token: the fake decodes it, checks `algorithm`/`verifyType`, recomputes `secretToken`
 //!   from its own copy of the secret key, rejects a timestamp further than `expires` seconds
 //!   from its clock and a nonce it has already seen.
+//! - Success answers are `{"data", "verifyStatus": 100000, "verifyMessage"}` without
+//!   `success`, as GTR's current login reference shows them
+//!   ([`GtrFake::set_success_field`] adds `"success": true`).
 //! - Failures use GTR's envelope `{"verifyStatus", "verifyMessage", "success": false,
 //!   "data": null}`: HTTP 401 with 100021 (no/replaced session), 100014 (session or app
 //!   token expired), 100020 (no or bad authentication, wrong login credentials — GTR does
@@ -40,7 +43,7 @@ mod callback;
 pub use callback::{CALLBACK_HOST, run_callback_rows};
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -89,6 +92,27 @@ struct State {
     bearer_accepted: AtomicU64,
     core: testkit::mock::FakeCore,
     reject_next_in_body: testkit::mock::Countdown,
+    /// Whether success answers carry `"success": true` (off: GTR's current login reference).
+    success_field: AtomicBool,
+}
+
+impl State {
+    /// A success envelope around `data`, with `success: true` only when switched on.
+    fn success_body(
+        &self,
+        data: serde_json::Value,
+        verify_status: serde_json::Value,
+    ) -> serde_json::Value {
+        let mut body = json!({
+            "data": data,
+            "verifyStatus": verify_status,
+            "verifyMessage": "Verify Success",
+        });
+        if self.success_field.load(Ordering::SeqCst) {
+            body["success"] = json!(true);
+        }
+        body
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -174,13 +198,11 @@ impl Respond for Login {
         });
         // The session lifetime is the client's expireInMinutes: nothing to make huge.
         self.state.core.fault.success(
-            json!({
-                "data": {"jwt": jwt, "vaspCode": FAKE_VASP_CODE},
-                "verifyMessage": "success",
+            self.state.success_body(
+                json!({"jwt": jwt, "vaspCode": FAKE_VASP_CODE}),
                 // A string, as in GTR's own login example.
-                "verifyStatus": "100000",
-                "success": true,
-            }),
+                json!("100000"),
+            ),
             |_| {},
         )
     }
@@ -287,12 +309,10 @@ impl Respond for Api {
             ("none", Err(reject(401, 100020, "no auth")))
         };
         match result {
-            Ok(()) => ResponseTemplate::new(200).set_body_json(json!({
-                "data": {"ok": true, "mode": mode, "path": req.url.path()},
-                "verifyStatus": 100000,
-                "verifyMessage": "success",
-                "success": true,
-            })),
+            Ok(()) => ResponseTemplate::new(200).set_body_json(self.state.success_body(
+                json!({"ok": true, "mode": mode, "path": req.url.path()}),
+                json!(100000),
+            )),
             Err(r) => failure(r.status, r.code, &r.message),
         }
     }
@@ -433,6 +453,14 @@ impl GtrFake {
     /// The next `n` API calls are answered HTTP 200 with `verifyStatus` 100021 in the body.
     pub fn reject_next_api_calls_in_body(&self, n: u64) {
         self.state.reject_next_in_body.set(n);
+    }
+
+    /// Whether success answers (login and API) carry `"success": true`, as GTR's older
+    /// examples show. Off by default: GTR's current login reference, its manual-verify
+    /// answers and `/api/verify/query` answer `{"verifyStatus":100000,"verifyMessage":"Verify
+    /// Success"}` without `success`. Failures always carry `"success": false`.
+    pub fn set_success_field(&self, on: bool) {
+        self.state.success_field.store(on, Ordering::SeqCst);
     }
 
     /// Logs the current SSO session out (as another login elsewhere would).

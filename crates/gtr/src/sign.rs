@@ -124,7 +124,8 @@ pub struct AppTokenPayload {
     pub nonce: String,
     /// 13-digit epoch milliseconds, as a string. Serialized as a JSON string (GTR's Java
     /// sample and shell tools); decoded from a string or a JSON number, kept as its JSON text
-    /// (GTR's Go sample sends a number, and the server accepts both). Whoever checks the
+    /// (GTR's Go sample sends a number). Whether GTR's server accepts a number is
+    /// unverified: no source shows it, so the crate never sends one. Whoever checks the
     /// payload checks the 13 digits, as the fake does.
     #[serde(deserialize_with = "auth_core::envelope::string_or_number")]
     pub timestamp: String,

@@ -11,6 +11,9 @@ use auth_core::Origin;
 /// The login path.
 pub const LOGIN_PATH: &str = "/api/login";
 
+/// The largest `expireInMinutes` GTR takes: the field is an int32 there (`i32::MAX`).
+pub const MAX_EXPIRE_IN_MINUTES: u32 = i32::MAX as u32;
+
 /// Field names of the login body this crate writes itself; [`LoginRequest::extra`] cannot
 /// use them.
 pub const RESERVED_LOGIN_FIELDS: [&str; 4] = [
@@ -31,7 +34,8 @@ pub struct LoginRequest {
     pub access_key: String,
     /// `hex(sha512(secretKey))`.
     pub signed_secret_key: String,
-    /// Session lifetime in minutes; absent → the session lives until logout.
+    /// Session lifetime in minutes; absent → the session lives until logout. An int32 at
+    /// GTR: [`LoginSource::from_request`] refuses values above [`MAX_EXPIRE_IN_MINUTES`].
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub expire_in_minutes: Option<u32>,
     /// Further documented fields, sent after the ones above in insertion order (e.g.
@@ -128,8 +132,11 @@ impl fmt::Debug for LoginData {
 ///
 /// ```text
 /// POST /api/login  {"vaspCode", "accessKey", "signedSecretKey": hex(sha512(secretKey)), "expireInMinutes"?}
-/// → {"data": {"jwt": "...", "vaspCode": "..."}, "verifyStatus": 100000, "verifyMessage": "success", "success": true}
+/// → {"data": {"jwt": "...", "vaspCode": "..."}, "verifyStatus": 100000, "verifyMessage": "Verify Success"}
 /// ```
+///
+/// (Older examples add `"success": true`; both shapes are accepted, see
+/// [`parse_login_response`].)
 ///
 /// Login is single sign-on: a new login logs out the previous session. [`LoginSource`] is
 /// always used through auth-core's `TokenCache`, whose single-flight guarantee collapses
@@ -180,7 +187,9 @@ impl LoginSource {
         Self::from_request(http, base_url, LoginRequest::new(creds, expire_in_minutes))
     }
 
-    /// A source sending `request` (e.g. with [`LoginRequest::with_field`] extras).
+    /// A source sending `request` (e.g. with [`LoginRequest::with_field`] extras). Refuses
+    /// reserved names among the extras, an `expireInMinutes` of 0 or above
+    /// [`MAX_EXPIRE_IN_MINUTES`], and a base URL that is not http(s).
     pub fn from_request(
         http: reqwest::Client,
         base_url: &str,
@@ -202,6 +211,12 @@ impl LoginSource {
             return Err(AuthError::invalid_field(
                 "expireInMinutes",
                 "must be at least 1 (leave it unset for sessions that do not expire)",
+            ));
+        }
+        if expire_in_minutes.is_some_and(|m| m > MAX_EXPIRE_IN_MINUTES) {
+            return Err(AuthError::invalid_field(
+                "expireInMinutes",
+                "must be at most 2147483647 (GTR reads it as an int32)",
             ));
         }
         let base = base_url.trim_end_matches('/');
@@ -231,8 +246,9 @@ impl LoginSource {
     }
 }
 
-/// Interprets a login response (HTTP status + body): the JWT on success, a typed error
-/// otherwise. Exposed for testing and for users who log in by other means.
+/// Interprets a login response (HTTP status + body): the JWT on success (a 2xx answer whose
+/// envelope [`is_success`](Envelope::is_success): `verifyStatus` 100000 with or without
+/// `success`, as GTR's login reference shows it), a typed error otherwise. Exposed for testing and for users who log in by other means.
 pub fn parse_login_response(
     status: http::StatusCode,
     headers: Option<&http::HeaderMap>,
@@ -240,18 +256,12 @@ pub fn parse_login_response(
 ) -> Result<LoginData, AuthError> {
     let env: Option<Envelope<LoginData>> = serde_json::from_slice(body).ok();
     match env {
-        Some(env)
-            if status.is_success()
-                && env.success
-                && env.verify_status.is_none_or(|s| s.is_success()) =>
-        {
-            env.data.ok_or_else(|| {
-                AuthError::new(
-                    ErrorKind::InvalidResponse,
-                    "GTR login succeeded without data.jwt",
-                )
-            })
-        }
+        Some(env) if status.is_success() && env.is_success() => env.data.ok_or_else(|| {
+            AuthError::new(
+                ErrorKind::InvalidResponse,
+                "GTR login succeeded without data.jwt",
+            )
+        }),
         Some(env) => Err(error_from_response(
             Origin::TokenEndpoint,
             status,

@@ -252,9 +252,10 @@ async fn runtime_chosen_mode_works_both_ways() {
     assert_eq!(fake.logins(), 2);
 }
 
-/// GTR's Go sample sends `timestamp` as a JSON number; the server accepts both forms, so the
-/// fake (and `AppTokenPayload::decode_header`) must too. The secret token is computed over
-/// the same digits either way.
+/// GTR's Go sample sends `timestamp` as a JSON number, so the fake (and
+/// `AppTokenPayload::decode_header`) accept it too — a choice of the fake: whether GTR's
+/// server accepts a number is unverified. The secret token is computed over the same digits
+/// either way.
 #[tokio::test]
 async fn app_token_with_a_numeric_timestamp_is_accepted() {
     use base64::Engine as _;
