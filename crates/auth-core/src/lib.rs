@@ -19,6 +19,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
+pub mod bearer;
 pub mod cache;
 pub mod clock;
 pub mod credentials;
@@ -33,6 +34,7 @@ pub mod store;
 pub mod token;
 pub mod transport;
 
+pub use bearer::{BearerAuth, BearerSource};
 pub use cache::{CacheConfig, TokenCache};
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use error::{AuthError, ErrorKind, Origin};

@@ -413,3 +413,38 @@ pub trait CliProvider {
     /// The token the SDK would send, for `tollgate <provider> token`.
     fn token(&self) -> impl std::future::Future<Output = Result<String, CliError>>;
 }
+
+/// A bearer provider as the command runs it — DragonPass, V5 and Holidu: its
+/// [`BearerAuth`](auth_core::BearerAuth), the base URL relative request URLs are resolved
+/// against, and how its errors are named. One [`CliProvider`] impl serves all three.
+pub struct Bearer<S: auth_core::TokenSource> {
+    /// The SDK's auth.
+    pub auth: auth_core::BearerAuth<S>,
+    /// The base URL, if the provider has one.
+    pub base_url: Option<String>,
+    /// Crate field → environment variable.
+    pub fields: FieldMap,
+}
+
+impl<S: auth_core::TokenSource> CliProvider for Bearer<S> {
+    type Signer = auth_core::BearerSigner<S>;
+
+    fn signer(&self) -> &Self::Signer {
+        self.auth.signer()
+    }
+
+    fn base_url(&self) -> Option<&str> {
+        self.base_url.as_deref()
+    }
+
+    fn fields(&self) -> &FieldMap {
+        &self.fields
+    }
+
+    /// The bearer token the SDK would send (minted locally or fetched).
+    async fn token(&self) -> Result<String, CliError> {
+        use auth_core::ExposeSecret;
+        let token = self.auth.token().await.map_err(|e| self.fields.error(&e))?;
+        Ok(token.secret().expose_secret().to_string())
+    }
+}

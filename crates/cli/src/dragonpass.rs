@@ -1,6 +1,5 @@
 //! `tollgate dragonpass …`: built on `tollgate-dragonpass`.
 
-use auth_core::ExposeSecret;
 use tollgate_dragonpass::DragonPassAuth;
 use tollgate_dragonpass::mock::DragonPassFake;
 use tollgate_dragonpass::{
@@ -8,7 +7,7 @@ use tollgate_dragonpass::{
     ENV_PROGRAM_ID, ENV_SECRET, ENV_TOKEN_URL, ProgramId,
 };
 
-use crate::common::{CliError, Env, FieldMap, env_help as env_help_for};
+use crate::common::{Bearer, CliError, Env, env_help as env_help_for};
 
 /// Names earlier versions of this command read, still read in place of the library's.
 const ALIASES: &[(&str, &str)] = &[
@@ -21,18 +20,12 @@ pub fn env_help() -> String {
     env_help_for("DragonPass", tollgate_dragonpass::ENV_VARS, &[], ALIASES)
 }
 
-/// The configured DragonPass signer and how its errors are named.
-pub struct Provider {
-    /// The SDK signer.
-    pub auth: DragonPassAuth,
-    /// Crate field → environment variable.
-    pub fields: FieldMap,
-}
-
 /// Reads the variables the library reads (see [`env_help`]) and builds the signer (its token
 /// requests on auth-core's token client) and `cache` (the token cache shared between runs)
 /// when given.
-pub fn from_env(cache: Option<auth_core::CacheConfig>) -> Result<Provider, CliError> {
+pub fn from_env(
+    cache: Option<auth_core::CacheConfig>,
+) -> Result<Bearer<tollgate_dragonpass::DragonPassTokenSource>, CliError> {
     let env = Env::new(ALIASES);
     let lookup = |name| env.lookup(name);
     let read = (|| {
@@ -62,29 +55,11 @@ pub fn from_env(cache: Option<auth_core::CacheConfig>) -> Result<Provider, CliEr
         builder = builder.cache_config(cache);
     }
     let auth = builder.build().map_err(|e| fields.error(&e))?;
-    Ok(Provider { auth, fields })
-}
-
-impl crate::common::CliProvider for Provider {
-    type Signer = auth_core::BearerSigner<tollgate_dragonpass::DragonPassTokenSource>;
-
-    fn signer(&self) -> &Self::Signer {
-        self.auth.signer()
-    }
-
-    fn base_url(&self) -> Option<&str> {
-        None
-    }
-
-    fn fields(&self) -> &FieldMap {
-        &self.fields
-    }
-
-    /// The bearer token the SDK would send (self-signed or from the token API).
-    async fn token(&self) -> Result<String, CliError> {
-        let token = self.auth.token().await.map_err(|e| self.fields.error(&e))?;
-        Ok(token.secret().expose_secret().to_string())
-    }
+    Ok(Bearer {
+        auth,
+        base_url: None,
+        fields,
+    })
 }
 
 /// Starts the fake (token-API mode; it also accepts self-signed HS256 tokens) and returns

@@ -1,6 +1,5 @@
 //! `tollgate holidu …`: built on `tollgate-holidu`.
 
-use auth_core::ExposeSecret;
 use auth_core::credentials::EnvVar;
 use tollgate_holidu::mock::{HoliduFake, ISSUER, KEY_ID, PRIVATE_KEY_PEM, PUBLIC_KEY_PEM};
 use tollgate_holidu::{
@@ -8,7 +7,7 @@ use tollgate_holidu::{
     ENV_PUBLIC_KEY, HoliduAuth, HoliduCredentials,
 };
 
-use crate::common::{CliError, FieldMap, env_help as env_help_for, env_opt};
+use crate::common::{Bearer, CliError, FieldMap, env_help as env_help_for, env_opt};
 
 /// The default API base URL.
 pub use tollgate_holidu::DEFAULT_BASE_URL;
@@ -26,19 +25,11 @@ pub fn env_help() -> String {
     env_help_for("Holidu", tollgate_holidu::ENV_VARS, OWN, &[])
 }
 
-/// The configured Holidu signer and how its errors are named.
-pub struct Provider {
-    /// The SDK signer.
-    pub auth: HoliduAuth,
-    /// The base URL (for relative request URLs).
-    pub base_url: String,
-    /// Crate field → environment variable.
-    pub fields: FieldMap,
-}
-
 /// Reads the variables the library reads and this command's settings (see [`env_help`]);
 /// `cache` is the token cache shared between runs, when given.
-pub fn from_env(cache: Option<auth_core::CacheConfig>) -> Result<Provider, CliError> {
+pub fn from_env(
+    cache: Option<auth_core::CacheConfig>,
+) -> Result<Bearer<tollgate_holidu::JwtSource>, CliError> {
     // Which variable a field came from depends on how the credentials were given.
     let fields = if env_opt(ENV_ACCOUNT_INFO)?.is_some() {
         FieldMap::new(&[
@@ -85,33 +76,11 @@ pub fn from_env(cache: Option<auth_core::CacheConfig>) -> Result<Provider, CliEr
         builder = builder.cache_config(cache);
     }
     let auth = builder.build().map_err(|e| fields.error(&e))?;
-    Ok(Provider {
+    Ok(Bearer {
         auth,
-        base_url,
+        base_url: Some(base_url),
         fields,
     })
-}
-
-impl crate::common::CliProvider for Provider {
-    type Signer = auth_core::BearerSigner<tollgate_holidu::JwtSource>;
-
-    fn signer(&self) -> &Self::Signer {
-        self.auth.signer()
-    }
-
-    fn base_url(&self) -> Option<&str> {
-        Some(&self.base_url)
-    }
-
-    fn fields(&self) -> &FieldMap {
-        &self.fields
-    }
-
-    /// The self-signed ES256 JWT the SDK would send (minted locally, cached for its life).
-    async fn token(&self) -> Result<String, CliError> {
-        let token = self.auth.token().await.map_err(|e| self.fields.error(&e))?;
-        Ok(token.secret().expose_secret().to_string())
-    }
 }
 
 /// Starts the fake, writes its (public example) `account_info.json` to `dir`, and returns

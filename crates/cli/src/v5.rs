@@ -5,7 +5,7 @@ use auth_core::credentials::EnvVar;
 use tollgate_v5_openapi::mock::V5Fake;
 use tollgate_v5_openapi::{ENV_APP_ID, ENV_APP_SECRET, V5Auth, V5Credentials};
 
-use crate::common::{CliError, FieldMap, env_help as env_help_for, env_opt, env_req};
+use crate::common::{Bearer, CliError, FieldMap, env_help as env_help_for, env_opt, env_req};
 
 /// This command's own settings.
 const OWN: &[EnvVar] = &[
@@ -26,19 +26,11 @@ pub fn env_help() -> String {
     env_help_for("V5 OpenAPI", tollgate_v5_openapi::ENV_VARS, OWN, &[])
 }
 
-/// The configured V5 signer and how its errors are named.
-pub struct Provider {
-    /// The SDK signer.
-    pub auth: V5Auth,
-    /// The base URL (for relative request URLs).
-    pub base_url: String,
-    /// Crate field → environment variable.
-    pub fields: FieldMap,
-}
-
 /// Reads the variables the library reads and this command's settings (see [`env_help`]);
 /// `cache` is the token cache shared between runs, when given.
-pub fn from_env(cache: Option<auth_core::CacheConfig>) -> Result<Provider, CliError> {
+pub fn from_env(
+    cache: Option<auth_core::CacheConfig>,
+) -> Result<Bearer<tollgate_v5_openapi::V5TokenSource>, CliError> {
     let fields = FieldMap::new(&[
         ("app_id", ENV_APP_ID),
         ("app_secret", ENV_APP_SECRET),
@@ -57,9 +49,9 @@ pub fn from_env(cache: Option<auth_core::CacheConfig>) -> Result<Provider, CliEr
         builder = builder.cache_config(cache);
     }
     let auth = builder.build().map_err(|e| fields.error(&e))?;
-    Ok(Provider {
+    Ok(Bearer {
         auth,
-        base_url,
+        base_url: Some(base_url),
         fields,
     })
 }
@@ -77,28 +69,6 @@ fn rejection_codes(list: &str) -> Result<Vec<i64>, CliError> {
             })
         })
         .collect()
-}
-
-impl crate::common::CliProvider for Provider {
-    type Signer = auth_core::BearerSigner<tollgate_v5_openapi::V5TokenSource>;
-
-    fn signer(&self) -> &Self::Signer {
-        self.auth.signer()
-    }
-
-    fn base_url(&self) -> Option<&str> {
-        Some(&self.base_url)
-    }
-
-    fn fields(&self) -> &FieldMap {
-        &self.fields
-    }
-
-    /// The bearer token the SDK would send.
-    async fn token(&self) -> Result<String, CliError> {
-        let token = self.auth.token().await.map_err(|e| self.fields.error(&e))?;
-        Ok(token.secret().expose_secret().to_string())
-    }
 }
 
 /// Starts the fake and returns the lines `tollgate mock v5` prints.

@@ -1,11 +1,10 @@
 //! [`DragonPassAuth`]: the piece users attach to their reqwest client.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use auth_core::ProviderOptions;
 use auth_core::credentials::header_value;
-use auth_core::{AuthError, AuthMiddleware, BearerSigner, CachedToken, Scope, TokenCache};
+use auth_core::{AuthError, BearerAuth, BearerSigner, BearerSource, TokenCache};
 use http::HeaderName;
 
 use crate::credentials::{DragonPassCredentials, ProgramId};
@@ -40,46 +39,10 @@ pub const MAX_SELF_SIGNED_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 /// let resp = client.get("https://api.example.com/v2/transport-hubs").send().await?;
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone)]
-pub struct DragonPassAuth {
-    signer: BearerSigner<DragonPassTokenSource>,
-    scope: Scope,
-}
+pub type DragonPassAuth = BearerAuth<DragonPassTokenSource>;
 
-impl DragonPassAuth {
-    /// Starts a builder.
-    pub fn builder() -> DragonPassAuthBuilder {
-        DragonPassAuthBuilder::default()
-    }
-
-    /// Wraps this signer in auth-core's middleware, signing only requests to the origins
-    /// given to [`allow_origin`](DragonPassAuthBuilder::allow_origin); requests to any other
-    /// origin pass through unsigned.
-    pub fn middleware(self) -> AuthMiddleware<BearerSigner<DragonPassTokenSource>> {
-        AuthMiddleware::new(self.signer).with_scope(self.scope)
-    }
-
-    /// The signer the middleware runs (auth-core's bearer signer over this crate's token
-    /// source), to sign a request yourself.
-    pub fn signer(&self) -> &BearerSigner<DragonPassTokenSource> {
-        &self.signer
-    }
-
-    /// The origins the middleware signs for.
-    pub fn scope(&self) -> &Scope {
-        &self.scope
-    }
-
-    /// The token cache (for `peek`, `invalidate`, `fetches_started`).
-    pub fn cache(&self) -> &TokenCache<DragonPassTokenSource> {
-        self.signer.cache()
-    }
-
-    /// A valid token (cached or freshly obtained), e.g. to call DragonPass without the
-    /// middleware.
-    pub async fn token(&self) -> Result<Arc<CachedToken>, AuthError> {
-        self.signer.cache().token().await
-    }
+impl BearerSource for DragonPassTokenSource {
+    type Builder = DragonPassAuthBuilder;
 }
 
 /// Builds a [`DragonPassAuth`].
@@ -189,9 +152,6 @@ impl DragonPassAuthBuilder {
         let cache =
             TokenCache::with_config(source, self.options.clock(), self.options.cache_config())
                 .named("dragonpass");
-        Ok(DragonPassAuth {
-            signer: BearerSigner::new(cache, extra),
-            scope,
-        })
+        Ok(BearerAuth::new(BearerSigner::new(cache, extra), scope))
     }
 }

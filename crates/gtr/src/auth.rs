@@ -3,8 +3,8 @@ use std::time::Duration;
 
 use auth_core::ProviderOptions;
 use auth_core::{
-    AuthError, AuthMiddleware, BearerSigner, ExposeSecret, Scope, SecretString, SharedClock,
-    Signer, TokenCache,
+    AuthError, AuthMiddleware, BearerAuth, BearerSigner, BearerSource, ExposeSecret, Scope,
+    SecretString, SharedClock, Signer, TokenCache,
 };
 use http::HeaderValue;
 use reqwest::Request;
@@ -22,18 +22,10 @@ pub const UAT_URL: &str = "https://uat-platform.globaltravelrule.com";
 /// SSO login mode: logs in with `POST /api/login`, caches the JWT (one login at a time, a
 /// login shared by every request), sends `Authorization: Bearer <jwt>`. A 401 (GTR's
 /// 100014/100020/100021) invalidates the JWT and the middleware logs in again once.
-#[derive(Clone)]
-pub struct SsoAuth {
-    inner: BearerSigner<LoginSource>,
-    scope: Scope,
-}
+pub type SsoAuth = BearerAuth<LoginSource>;
 
-impl fmt::Debug for SsoAuth {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SsoAuth")
-            .field("inner", &self.inner)
-            .finish()
-    }
+impl BearerSource for LoginSource {
+    type Builder = SsoAuthBuilder;
 }
 
 /// Builds an [`SsoAuth`].
@@ -56,11 +48,10 @@ impl fmt::Debug for SsoAuthBuilder {
     }
 }
 
-impl SsoAuth {
-    /// Starts building; set the credentials with
-    /// [`credentials`](SsoAuthBuilder::credentials). The base URL defaults to
-    /// [`PRODUCTION_URL`].
-    pub fn builder() -> SsoAuthBuilder {
+/// Set the credentials with [`credentials`](SsoAuthBuilder::credentials); the base URL
+/// defaults to [`PRODUCTION_URL`].
+impl Default for SsoAuthBuilder {
+    fn default() -> Self {
         SsoAuthBuilder {
             creds: None,
             base_url: PRODUCTION_URL.to_string(),
@@ -69,28 +60,6 @@ impl SsoAuth {
             login_fields: serde_json::Map::new(),
             options: ProviderOptions::default(),
         }
-    }
-
-    /// The JWT cache (counters, `invalidate`).
-    pub fn cache(&self) -> &TokenCache<LoginSource> {
-        self.inner.cache()
-    }
-
-    /// This signer as middleware: it signs only requests to the base URL's origin (and
-    /// those added with [`allow_origin`](SsoAuthBuilder::allow_origin)).
-    pub fn middleware(self) -> AuthMiddleware<BearerSigner<LoginSource>> {
-        AuthMiddleware::new(self.inner).with_scope(self.scope)
-    }
-
-    /// The signer the middleware runs (auth-core's bearer signer over the login, judging
-    /// bodies for a lost session), to sign a request yourself.
-    pub fn signer(&self) -> &BearerSigner<LoginSource> {
-        &self.inner
-    }
-
-    /// The origins the middleware signs for.
-    pub fn scope(&self) -> &Scope {
-        &self.scope
     }
 }
 
@@ -195,10 +164,10 @@ impl SsoAuthBuilder {
         let cache =
             TokenCache::with_config(source, self.options.clock(), self.options.cache_config())
                 .named("gtr-sso");
-        Ok(SsoAuth {
-            inner: BearerSigner::new(cache, Vec::new()).with_rejection_body(session_lost),
+        Ok(BearerAuth::new(
+            BearerSigner::new(cache, Vec::new()).with_rejection_body(session_lost),
             scope,
-        })
+        ))
     }
 }
 
@@ -424,7 +393,7 @@ impl GtrAuth {
     /// This signer as middleware, scoped like the mode's own middleware.
     pub fn middleware(self) -> AuthMiddleware<GtrAuth> {
         let scope = match &self {
-            GtrAuth::Sso(s) => s.scope.clone(),
+            GtrAuth::Sso(s) => s.scope().clone(),
             GtrAuth::AppToken(a) => a.scope.clone(),
         };
         AuthMiddleware::new(self).with_scope(scope)
@@ -448,7 +417,7 @@ impl Signer for GtrAuth {
 
     async fn sign(&self, req: &mut Request) -> Result<Self::Receipt, AuthError> {
         match self {
-            GtrAuth::Sso(s) => s.inner.sign(req).await.map(Some),
+            GtrAuth::Sso(s) => s.signer().sign(req).await.map(Some),
             GtrAuth::AppToken(a) => a.sign(req).await.map(|()| None),
         }
     }
@@ -460,14 +429,14 @@ impl Signer for GtrAuth {
         body: Option<&[u8]>,
     ) -> auth_core::Judgement {
         match self {
-            GtrAuth::Sso(s) => s.inner.judge(status, headers, body),
+            GtrAuth::Sso(s) => s.signer().judge(status, headers, body),
             GtrAuth::AppToken(a) => a.judge(status, headers, body),
         }
     }
 
     fn on_rejected(&self, receipt: &Self::Receipt) -> bool {
         match (self, receipt) {
-            (GtrAuth::Sso(s), Some(r)) => s.inner.on_rejected(r),
+            (GtrAuth::Sso(s), Some(r)) => s.signer().on_rejected(r),
             _ => true,
         }
     }

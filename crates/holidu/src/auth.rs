@@ -5,8 +5,8 @@ use std::time::{Duration, UNIX_EPOCH};
 use auth_core::ProviderOptions;
 use auth_core::clock::unix_seconds;
 use auth_core::{
-    AuthError, AuthMiddleware, BearerSigner, CachedToken, FetchContext, FetchedToken, Scope,
-    TokenCache, TokenSource,
+    AuthError, BearerAuth, BearerSigner, BearerSource, FetchContext, FetchedToken, TokenCache,
+    TokenSource,
 };
 use http::HeaderValue;
 
@@ -141,19 +141,10 @@ impl TokenSource for JwtSource {
 /// [`HoliduAuth`]: the signer users attach, and [`JwtSource`], the token source that mints
 /// the ES256 JWT locally so auth-core's [`TokenCache`] signs it once and reuses it until the
 /// refresh-ahead margin.
-#[derive(Clone)]
-pub struct HoliduAuth {
-    signer: BearerSigner<JwtSource>,
-    scope: Scope,
-}
+pub type HoliduAuth = BearerAuth<JwtSource>;
 
-impl fmt::Debug for HoliduAuth {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HoliduAuth")
-            .field("signer", &self.signer)
-            .field("source", self.signer.cache().source())
-            .finish()
-    }
+impl BearerSource for JwtSource {
+    type Builder = HoliduAuthBuilder;
 }
 
 /// Builds a [`HoliduAuth`]; the credentials are required.
@@ -233,44 +224,9 @@ impl HoliduAuthBuilder {
             http::header::ACCEPT,
             HeaderValue::from_static("application/json"),
         );
-        Ok(HoliduAuth {
-            signer: BearerSigner::new(cache, vec![accept]),
+        Ok(BearerAuth::new(
+            BearerSigner::new(cache, vec![accept]),
             scope,
-        })
-    }
-}
-
-impl HoliduAuth {
-    /// Starts a builder.
-    pub fn builder() -> HoliduAuthBuilder {
-        HoliduAuthBuilder::default()
-    }
-
-    /// This signer as a `reqwest_middleware` middleware. It signs only requests to the
-    /// base URL's origin ([`DEFAULT_BASE_URL`] unless set) and those added with
-    /// [`allow_origin`](HoliduAuthBuilder::allow_origin); others pass through unsigned.
-    pub fn middleware(self) -> AuthMiddleware<BearerSigner<JwtSource>> {
-        AuthMiddleware::new(self.signer).with_scope(self.scope)
-    }
-
-    /// The signer the middleware runs (auth-core's bearer signer over the JWT source), to
-    /// sign a request yourself.
-    pub fn signer(&self) -> &BearerSigner<JwtSource> {
-        &self.signer
-    }
-
-    /// The origins the middleware signs for.
-    pub fn scope(&self) -> &Scope {
-        &self.scope
-    }
-
-    /// The token cache (`peek`, `invalidate`, counters).
-    pub fn cache(&self) -> &TokenCache<JwtSource> {
-        self.signer.cache()
-    }
-
-    /// A valid token (cached, or minted now).
-    pub async fn token(&self) -> Result<Arc<CachedToken>, AuthError> {
-        self.signer.cache().token().await
+        ))
     }
 }

@@ -3,6 +3,7 @@
 //! `cargo run -p tollgate-v5-openapi --example v5_openapi --features test-util`
 
 use tollgate_v5_openapi::ManualClock;
+use tollgate_v5_openapi::V5Api;
 use tollgate_v5_openapi::mock::V5Fake;
 
 #[tokio::main(flavor = "current_thread")]

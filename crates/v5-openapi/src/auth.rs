@@ -1,5 +1,5 @@
 //! [`V5Auth`]: the signer users attach — a cached bearer token plus `X-APP-ID` — and the
-//! typed [`verify`](V5Auth::verify) call.
+//! typed [`verify`](V5Api::verify) call.
 
 use std::fmt;
 use std::sync::Arc;
@@ -8,7 +8,7 @@ use std::time::Duration;
 use auth_core::ProviderOptions;
 use auth_core::credentials::header_value;
 use auth_core::{
-    AuthError, AuthMiddleware, BearerSigner, CachedToken, ErrorKind, Scope, Signer, TokenCache,
+    AuthError, BearerAuth, BearerSigner, BearerSource, CachedToken, ErrorKind, Signer, TokenCache,
 };
 use secrecy::SecretString;
 use url::Url;
@@ -16,14 +16,12 @@ use url::Url;
 use crate::credentials::V5Credentials;
 use crate::error::parse_envelope;
 use crate::sign::X_APP_ID;
-use crate::token::{
-    DEFAULT_TOKEN_LIFETIME, ExpireTimeZone, V5TokenSource, VERIFY_PATH, VerifyData, join,
-};
+use crate::token::{DEFAULT_TOKEN_LIFETIME, ExpireTimeZone, V5TokenSource, VerifyData};
 use auth_core::Origin;
 
 /// Signs V5 OpenAPI requests: `Authorization: Bearer <token>` from a cached token and
-/// `X-APP-ID: <app_id>`. Implements [`Signer`]; attach it with
-/// [`middleware`](Self::middleware).
+/// `X-APP-ID: <app_id>`. Attach it with
+/// [`middleware`](BearerAuth::middleware).
 ///
 /// A response with HTTP 401 marks the token rejected: it is dropped from the cache and the
 /// request is retried once with a fresh token (by the middleware, for replayable bodies).
@@ -31,10 +29,10 @@ use auth_core::Origin;
 /// [`V5AuthBuilder::rejection_codes`]) are honoured the same way: the middleware reads
 /// small JSON answers (announced length up to 64 KiB), and on such a code drops the token,
 /// signs the request afresh and sends it once more, handing you the retried response.
-/// [`verify`](Self::verify) and [`check_response`](Self::check_response) honour them too.
+/// [`V5Api::verify`] and [`V5Api::check_response`] honour them too.
 ///
 /// ```no_run
-/// use tollgate_v5_openapi::V5Auth;
+/// use tollgate_v5_openapi::{V5Api, V5Auth};
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 /// let auth = V5Auth::builder()
 ///     .base_url("https://openapi.example.com")
@@ -50,24 +48,10 @@ use auth_core::Origin;
 /// let resp = client.get("https://openapi.example.com/api/v5/some/resource").send().await?;
 /// # Ok(()) }
 /// ```
-#[derive(Clone)]
-pub struct V5Auth {
-    signer: BearerSigner<V5TokenSource>,
-    http: reqwest::Client,
-    verify_url: Url,
-    rejection_codes: Arc<[i64]>,
-    scope: Scope,
-}
+pub type V5Auth = BearerAuth<V5TokenSource>;
 
-impl fmt::Debug for V5Auth {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("V5Auth")
-            .field("signer", &self.signer)
-            .field("source", self.signer.cache().source())
-            .field("verify_url", &self.verify_url.as_str())
-            .field("rejection_codes", &self.rejection_codes)
-            .finish()
-    }
+impl BearerSource for V5TokenSource {
+    type Builder = V5AuthBuilder;
 }
 
 /// Builds a [`V5Auth`]. `base_url` and the credential are required.
@@ -201,11 +185,12 @@ impl V5AuthBuilder {
         }
         let app_id_header = header_value("app_id", creds.app_id())?;
         let http = self.options.token_http_client()?;
-        let source = V5TokenSource::new(http.clone(), &base, Arc::new(creds), lifetime, self.zone)?;
+        let rejection_codes: Arc<[i64]> = self.rejection_codes.into();
+        let mut source = V5TokenSource::new(http, &base, Arc::new(creds), lifetime, self.zone)?;
+        source.rejection_codes = rejection_codes.clone();
         let cache =
             TokenCache::with_config(source, self.options.clock(), self.options.cache_config())
                 .named("v5-openapi");
-        let rejection_codes: Arc<[i64]> = self.rejection_codes.into();
         let mut signer = BearerSigner::new(cache, vec![(X_APP_ID, app_id_header)]);
         if !rejection_codes.is_empty() {
             // An envelope whose `code` is one of the configured rejection codes: the token is
@@ -216,65 +201,51 @@ impl V5AuthBuilder {
                     .is_ok_and(|env| codes.contains(&env.code))
             });
         }
-        Ok(V5Auth {
-            signer,
-            http,
-            verify_url: join(&base, VERIFY_PATH)?,
-            rejection_codes,
-            scope,
-        })
+        Ok(BearerAuth::new(signer, scope))
     }
 }
 
-impl V5Auth {
-    /// Starts a builder.
-    pub fn builder() -> V5AuthBuilder {
-        V5AuthBuilder::default()
-    }
-
-    /// This signer as a `reqwest_middleware` middleware. It signs only requests to the
-    /// base URL's origin (and those added with
-    /// [`allow_origin`](V5AuthBuilder::allow_origin)); others pass through unsigned.
-    pub fn middleware(self) -> AuthMiddleware<BearerSigner<V5TokenSource>> {
-        AuthMiddleware::new(self.signer).with_scope(self.scope)
-    }
-
-    /// The signer the middleware runs (auth-core's bearer signer over the token source,
-    /// judging bodies for the configured rejection codes), to sign a request yourself.
-    pub fn signer(&self) -> &BearerSigner<V5TokenSource> {
-        &self.signer
-    }
-
-    /// The origins the middleware signs for.
-    pub fn scope(&self) -> &Scope {
-        &self.scope
-    }
-
-    /// The token cache (for `peek`, `invalidate`, counters).
-    pub fn cache(&self) -> &TokenCache<V5TokenSource> {
-        self.signer.cache()
-    }
-
-    /// A valid token (cached or freshly fetched).
-    pub async fn token(&self) -> Result<Arc<CachedToken>, AuthError> {
-        self.signer.cache().token().await
-    }
-
+/// The V5 calls beside signing, on a [`V5Auth`]: `use tollgate_v5_openapi::V5Api;`.
+pub trait V5Api {
     /// Checks an API response envelope: `data` on `code == 0`, otherwise the typed error.
     /// A rejected token (HTTP 401 or a configured rejection code) is dropped from the cache
     /// when `receipt` — the token the request was signed with — is given.
-    pub fn check_response<T: serde::de::DeserializeOwned>(
+    fn check_response<T: serde::de::DeserializeOwned>(
+        &self,
+        status: http::StatusCode,
+        headers: &http::HeaderMap,
+        body: &[u8],
+        receipt: Option<&Arc<CachedToken>>,
+    ) -> Result<T, AuthError>;
+
+    /// `GET /api/v5/authentication/verify`: checks the current token with the provider.
+    /// A rejected token is replaced once (at most once per the cache's rejection cooldown)
+    /// and the call repeated.
+    fn verify(&self) -> impl std::future::Future<Output = Result<VerifyData, AuthError>> + Send;
+}
+
+impl V5Api for V5Auth {
+    /// Checks an API response envelope: `data` on `code == 0`, otherwise the typed error.
+    /// A rejected token (HTTP 401 or a configured rejection code) is dropped from the cache
+    /// when `receipt` — the token the request was signed with — is given.
+    fn check_response<T: serde::de::DeserializeOwned>(
         &self,
         status: http::StatusCode,
         headers: &http::HeaderMap,
         body: &[u8],
         receipt: Option<&Arc<CachedToken>>,
     ) -> Result<T, AuthError> {
-        let r = parse_envelope(Origin::Api, status, headers, body, &self.rejection_codes);
+        let r = parse_envelope(
+            Origin::Api,
+            status,
+            headers,
+            body,
+            &self.source().rejection_codes,
+        );
         if let (Err(e), Some(tok)) = (&r, receipt)
             && e.kind() == ErrorKind::TokenRejected
         {
-            self.signer.cache().reject(tok);
+            self.cache().reject(tok);
         }
         r
     }
@@ -282,18 +253,19 @@ impl V5Auth {
     /// `GET /api/v5/authentication/verify`: checks the current token with the provider.
     /// A rejected token is replaced once (at most once per the cache's rejection cooldown)
     /// and the call repeated.
-    pub async fn verify(&self) -> Result<VerifyData, AuthError> {
+    async fn verify(&self) -> Result<VerifyData, AuthError> {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let mut req = self
+            let source = self.source();
+            let mut req = source
                 .http
-                .get(self.verify_url.clone())
+                .get(source.verify_url.clone())
                 .header(http::header::ACCEPT, "application/json")
                 .build()
                 .map_err(|e| AuthError::from_reqwest("V5 verify request", e))?;
-            let receipt = self.signer.sign(&mut req).await?;
-            let resp = self
+            let receipt = self.signer().sign(&mut req).await?;
+            let resp = source
                 .http
                 .execute(req)
                 .await
@@ -304,11 +276,17 @@ impl V5Auth {
                 .bytes()
                 .await
                 .map_err(|e| AuthError::from_reqwest("V5 verify response", e))?;
-            match parse_envelope(Origin::Api, status, &headers, &body, &self.rejection_codes) {
+            match parse_envelope(
+                Origin::Api,
+                status,
+                &headers,
+                &body,
+                &self.source().rejection_codes,
+            ) {
                 // The first rejection is reported (at most one refetch per cooldown); the
                 // retry's rejection is not a token problem and is returned as it is.
                 Err(e) if e.kind() == ErrorKind::TokenRejected && attempt < 2 => {
-                    if !self.signer.on_rejected(&receipt) {
+                    if !self.signer().on_rejected(&receipt) {
                         return Err(e);
                     }
                 }

@@ -58,7 +58,7 @@ pub use auth_core::{
 };
 
 // Flat re-exports: the modules are private.
-pub use auth::{V5Auth, V5AuthBuilder};
+pub use auth::{V5Api, V5Auth, V5AuthBuilder};
 pub use credentials::{
     ENV_APP_ID, ENV_APP_SECRET, ENV_USER_API_SECRET, ENV_USER_ID, ENV_VARS, V5Credentials,
 };

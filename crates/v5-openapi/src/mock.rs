@@ -16,6 +16,7 @@
 //!
 //! ```no_run
 //! use tollgate_v5_openapi::ManualClock;
+//! use tollgate_v5_openapi::V5Api;
 //! use tollgate_v5_openapi::mock::V5Fake;
 //! # async fn demo() -> Result<(), auth_core::AuthError> {
 //! let clock = ManualClock::at_unix(1_700_000_000);

@@ -158,8 +158,10 @@ pub fn parse_naive_datetime(s: &str, zone: ExpireTimeZone) -> Option<SystemTime>
 /// [`ExpireTimeZone`] (default UTC, because the provider does not say), made available
 /// through [`V5TokenSource::last_expire_time`], and never used to decide expiry.
 pub struct V5TokenSource {
-    http: reqwest::Client,
+    pub(crate) http: reqwest::Client,
     token_url: Url,
+    pub(crate) verify_url: Url,
+    pub(crate) rejection_codes: Arc<[i64]>,
     creds: Arc<V5Credentials>,
     lifetime: Duration,
     zone: ExpireTimeZone,
@@ -173,6 +175,7 @@ impl fmt::Debug for V5TokenSource {
             .field("creds", &self.creds)
             .field("lifetime", &self.lifetime)
             .field("zone", &self.zone)
+            .field("rejection_codes", &self.rejection_codes)
             .finish()
     }
 }
@@ -191,6 +194,8 @@ impl V5TokenSource {
         Ok(V5TokenSource {
             http,
             token_url,
+            verify_url: join(base_url, VERIFY_PATH)?,
+            rejection_codes: Arc::from(Vec::new()),
             creds,
             lifetime,
             zone,
@@ -211,6 +216,11 @@ impl V5TokenSource {
     /// The credential used.
     pub fn credentials(&self) -> &V5Credentials {
         &self.creds
+    }
+
+    /// The body codes that mean "token rejected" in an HTTP 200 answer.
+    pub fn rejection_codes(&self) -> &[i64] {
+        &self.rejection_codes
     }
 }
 

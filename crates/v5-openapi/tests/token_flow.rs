@@ -6,7 +6,7 @@ use tollgate_v5_openapi::mock::ConformanceTarget as _;
 
 use auth_core::{ErrorKind, ExposeSecret, ManualClock};
 use tollgate_v5_openapi::mock::{V5Fake, codes};
-use tollgate_v5_openapi::{ExpireTimeZone, V5Auth};
+use tollgate_v5_openapi::{ExpireTimeZone, V5Api, V5Auth};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
