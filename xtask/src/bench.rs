@@ -33,7 +33,7 @@ const CRITERION_ARGS: &[&str] = &["--warm-up-time", "1", "--measurement-time", "
 const NOTES: &str = include_str!("bench_notes.md");
 
 /// Runs everything and writes `BENCHMARKS.md`.
-pub fn run(args: &[String]) -> ExitCode {
+pub(crate) fn run(args: &[String]) -> ExitCode {
     if !args.is_empty() {
         eprintln!("usage: cargo xtask bench   (takes no arguments)");
         return ExitCode::from(2);

@@ -16,7 +16,7 @@ const GROUPS: &[&str] = &["sign", "bodies", "jwt", "requests"];
 /// Instructions per iteration of each case, by label (`group/row/variant`), and the
 /// callgrind file each came from.
 #[derive(Debug, Default)]
-pub struct Counts {
+pub(crate) struct Counts {
     /// Instructions per iteration.
     pub per_iter: BTreeMap<String, f64>,
     /// The callgrind dump of each case (for function breakdowns).
@@ -27,7 +27,7 @@ pub struct Counts {
 
 impl Counts {
     /// Instructions per iteration of `label`.
-    pub fn get(&self, label: &str) -> Result<f64, String> {
+    pub(crate) fn get(&self, label: &str) -> Result<f64, String> {
         self.per_iter
             .get(label)
             .copied()
@@ -36,7 +36,7 @@ impl Counts {
 
     /// Exclusive instructions per iteration of every function in `label`'s dump, read
     /// from the dump itself (see [`exclusive_costs`]).
-    pub fn profile(&self, label: &str) -> BTreeMap<String, f64> {
+    pub(crate) fn profile(&self, label: &str) -> BTreeMap<String, f64> {
         let (Some(file), Some(iters)) = (self.files.get(label), self.iters.get(label)) else {
             return BTreeMap::new();
         };
@@ -50,7 +50,7 @@ impl Counts {
     }
 
     /// The `n` functions with the most exclusive instructions per iteration in `label`.
-    pub fn top_functions(&self, label: &str, n: usize) -> Vec<(f64, String)> {
+    pub(crate) fn top_functions(&self, label: &str, n: usize) -> Vec<(f64, String)> {
         let mut rows: Vec<(f64, String)> = self
             .profile(label)
             .into_iter()
@@ -63,7 +63,7 @@ impl Counts {
 
     /// The `n` functions whose exclusive instructions per iteration differ most between
     /// `label` and `base` (positive: `label` spends more), as `(difference, function)`.
-    pub fn top_differences(&self, label: &str, base: &str, n: usize) -> Vec<(f64, String)> {
+    pub(crate) fn top_differences(&self, label: &str, base: &str, n: usize) -> Vec<(f64, String)> {
         let mut diff = self.profile(label);
         for (f, v) in self.profile(base) {
             *diff.entry(f).or_insert(0.0) -= v;
@@ -83,7 +83,7 @@ impl Counts {
 /// compression): a cost line counts for the current `fn=` unless it follows a `calls=` line,
 /// in which case it is the inclusive cost of that call and belongs to the callee.
 /// Functions of the same name (generic instances, several objects) are added together.
-pub fn exclusive_costs(text: &str) -> BTreeMap<String, u64> {
+pub(crate) fn exclusive_costs(text: &str) -> BTreeMap<String, u64> {
     let mut names: BTreeMap<String, String> = BTreeMap::new();
     // Resolves `(id) name` (defines) or `(id)` (refers) to the function's name.
     let mut resolve = |spec: &str| -> String {
@@ -173,7 +173,7 @@ fn build(root: &Path, cargo: &str) -> Result<PathBuf, String> {
 }
 
 /// Runs every group under callgrind; `dir` receives the dumps.
-pub fn run(root: &Path, cargo: &str, dir: &Path) -> Result<Counts, String> {
+pub(crate) fn run(root: &Path, cargo: &str, dir: &Path) -> Result<Counts, String> {
     let exe = build(root, cargo)?;
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let mut server = Command::new(&exe)

@@ -14,9 +14,9 @@ use std::time::Duration;
 use testkit::conformance::{Outcome, ScenarioResult};
 
 /// The row's name.
-pub const SCENARIO: &str = "fleet: file store, 8 processes -> 1 fetch";
+pub(crate) const SCENARIO: &str = "fleet: file store, 8 processes -> 1 fetch";
 /// Processes started at once.
-pub const PROCESSES: usize = 8;
+pub(crate) const PROCESSES: usize = 8;
 
 /// The CLI provider and extra environment for a conformance provider with a token endpoint
 /// the CLI caches; `None` for the others.
@@ -32,7 +32,7 @@ fn cli_provider(name: &str) -> Option<(&'static str, &'static [(&'static str, &'
 
 /// Runs the row for the conformance provider `name`, or `None` when it has no token the
 /// CLI caches through a token endpoint.
-pub async fn run(name: &str) -> Option<ScenarioResult> {
+pub(crate) async fn run(name: &str) -> Option<ScenarioResult> {
     let (cli, extra) = cli_provider(name)?;
     let tag = name.to_string();
     let result = tokio::task::spawn_blocking(move || fleet(&tag, cli, extra))

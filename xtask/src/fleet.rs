@@ -9,14 +9,14 @@ use auth_core::store::{RedisStore, TokenStore};
 use tokio::process::{Child, Command};
 
 /// A running `redis-server` owned by this process.
-pub struct Redis {
+pub(crate) struct Redis {
     child: Child,
     port: u16,
 }
 
 impl Redis {
     /// Starts `redis-server` on a free loopback port, or says why it could not.
-    pub async fn start() -> Result<Redis, String> {
+    pub(crate) async fn start() -> Result<Redis, String> {
         let found = std::env::var_os("PATH").is_some_and(|paths| {
             std::env::split_paths(&paths).any(|p| p.join("redis-server").is_file())
         });
@@ -50,19 +50,19 @@ impl Redis {
     }
 
     /// Its URL.
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("redis://127.0.0.1:{}/", self.port)
     }
 
     /// A token store on it.
-    pub fn store(&self) -> Result<Arc<dyn TokenStore>, String> {
+    pub(crate) fn store(&self) -> Result<Arc<dyn TokenStore>, String> {
         RedisStore::open(&self.url(), "tollgate-conformance:")
             .map(|s| Arc::new(s) as Arc<dyn TokenStore>)
             .map_err(|e| e.to_string())
     }
 
     /// Stops it.
-    pub async fn stop(mut self) {
+    pub(crate) async fn stop(mut self) {
         let _ = self.child.kill().await;
     }
 }

@@ -16,7 +16,7 @@ use testkit::mock::fleet_chaos::{
 
 /// The rows for the conformance provider `name` (the scenarios drive the reference fake, so
 /// only `reference` gets them).
-pub async fn run(name: &str) -> Vec<ScenarioResult> {
+pub(crate) async fn run(name: &str) -> Vec<ScenarioResult> {
     const ROWS: [&str; 4] = [RESTART, STALL, UNREACHABLE_FAIL, UNREACHABLE_FETCH_LOCALLY];
     if name != "reference" {
         return Vec::new();

@@ -40,7 +40,7 @@ fn root() -> PathBuf {
 }
 
 /// Runs the command.
-pub fn run(args: &[String]) -> ExitCode {
+pub(crate) fn run(args: &[String]) -> ExitCode {
     let mut seconds: u64 = 60;
     let mut sanitizer: Option<String> = None;
     let mut only = Vec::new();

@@ -9,7 +9,7 @@ use testkit::conformance::ConformanceTarget;
 type Start = fn(ManualClock) -> Pin<Box<dyn Future<Output = Box<dyn ConformanceTarget>>>>;
 
 /// A registered provider.
-pub struct Provider {
+pub(crate) struct Provider {
     /// Name used on the command line and in the table.
     pub name: &'static str,
     /// Starts the fake.
@@ -30,7 +30,7 @@ async fn snap_preset(clock: ManualClock, profile: snap_b2b::Profile) -> Box<dyn 
 }
 
 /// Every registered provider, in report order.
-pub const ALL: &[Provider] = &[
+pub(crate) const ALL: &[Provider] = &[
     Provider {
         name: "reference",
         start: |clock| {

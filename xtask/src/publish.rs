@@ -211,7 +211,7 @@ fn test_packages(root: &Path) -> Result<(), String> {
 
 /// Runs the check. `--no-verify` skips building the packaged sources (and the tests from
 /// them); `--no-test` packages and builds without running the packaged tests.
-pub fn run(args: &[String]) -> ExitCode {
+pub(crate) fn run(args: &[String]) -> ExitCode {
     clear_stale_local_packages();
     if let Err(e) = clean_compiled_packages(&workspace_root()) {
         eprintln!("publish-check: {e}");

@@ -7,7 +7,7 @@ use testkit::conformance::{Report, run_chaos_soak, run_fault_matrix, run_soak};
 use crate::providers::Provider;
 
 /// Runs the fault matrix and the soak against a fresh fake of `p`.
-pub async fn run(p: &Provider) -> Report {
+pub(crate) async fn run(p: &Provider) -> Report {
     let clock = ManualClock::at_unix(1_700_000_000);
     let target = (p.start)(clock.clone()).await;
     let mut report = run_fault_matrix(target.as_ref(), &clock).await;

@@ -23,17 +23,17 @@ use crate::common::{CliError, EXIT_OK};
 use crate::mock::MockProvider;
 
 /// The cache directory variable (default: the platform cache directory's `tollgate`).
-pub const CACHE_DIR_VAR: &str = "TOLLGATE_CACHE_DIR";
+pub(crate) const CACHE_DIR_VAR: &str = "TOLLGATE_CACHE_DIR";
 /// Set to share tokens through this Redis instead of files.
-pub const REDIS_URL_VAR: &str = "TOLLGATE_REDIS_URL";
+pub(crate) const REDIS_URL_VAR: &str = "TOLLGATE_REDIS_URL";
 /// Key prefix in Redis.
-pub const REDIS_PREFIX: &str = "tollgate-cli:";
+pub(crate) const REDIS_PREFIX: &str = "tollgate-cli:";
 
 /// Largest key file read into the cache key digest.
 const MAX_KEY_FILE: u64 = 1024 * 1024;
 
 /// The help text about the cache.
-pub const HELP: &str = "\
+pub(crate) const HELP: &str = "\
 Token cache: tokens are kept between runs (until shortly before they expire) in
   $TOLLGATE_CACHE_DIR, else $XDG_CACHE_HOME/tollgate (~/.cache/tollgate; the platform's
   cache directory elsewhere), one sub-directory per provider, files readable by you only.
@@ -42,7 +42,7 @@ Token cache: tokens are kept between runs (until shortly before they expire) in
   share through Redis instead. `tollgate cache clear [PROVIDER]` removes cached tokens.";
 
 /// The cache directory: `TOLLGATE_CACHE_DIR`, else the platform default.
-pub fn cache_dir() -> Result<PathBuf, CliError> {
+pub(crate) fn cache_dir() -> Result<PathBuf, CliError> {
     if let Some(dir) = std::env::var_os(CACHE_DIR_VAR).filter(|d| !d.is_empty()) {
         return Ok(PathBuf::from(dir));
     }
@@ -55,7 +55,7 @@ pub fn cache_dir() -> Result<PathBuf, CliError> {
 }
 
 /// The provider's sub-directory name.
-pub fn provider_dir(provider: MockProvider) -> &'static str {
+pub(crate) fn provider_dir(provider: MockProvider) -> &'static str {
     match provider {
         MockProvider::Dragonpass => "dragonpass",
         MockProvider::Snap => "snap",
@@ -76,7 +76,7 @@ fn env_prefix(provider: MockProvider) -> &'static str {
 }
 
 /// The cache key of the credential configured in the environment for `provider`.
-pub fn key(provider: MockProvider) -> String {
+pub(crate) fn key(provider: MockProvider) -> String {
     let prefix = env_prefix(provider);
     let mut vars: Vec<(String, std::ffi::OsString)> = std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v)))
@@ -108,7 +108,10 @@ pub fn key(provider: MockProvider) -> String {
 }
 
 /// The cache configuration for `provider`'s token cache: `None` with `--no-cache`.
-pub fn config(no_cache: bool, provider: MockProvider) -> Result<Option<CacheConfig>, CliError> {
+pub(crate) fn config(
+    no_cache: bool,
+    provider: MockProvider,
+) -> Result<Option<CacheConfig>, CliError> {
     if no_cache {
         return Ok(None);
     }
@@ -145,7 +148,7 @@ fn open_provider_store(
 }
 
 /// `tollgate cache clear [provider]`.
-pub fn clear(provider: Option<MockProvider>) -> Result<u8, CliError> {
+pub(crate) fn clear(provider: Option<MockProvider>) -> Result<u8, CliError> {
     let root = cache_dir()?;
     let all = [
         MockProvider::Dragonpass,
@@ -173,7 +176,7 @@ pub fn clear(provider: Option<MockProvider>) -> Result<u8, CliError> {
 }
 
 /// `tollgate cache dir`.
-pub fn print_dir() -> Result<u8, CliError> {
+pub(crate) fn print_dir() -> Result<u8, CliError> {
     println!("{}", cache_dir()?.display());
     Ok(EXIT_OK)
 }

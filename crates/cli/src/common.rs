@@ -12,15 +12,15 @@ use clap::Args;
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 
 /// Exit code for a 2xx response (and for `token` / `headers` success).
-pub const EXIT_OK: u8 = 0;
+pub(crate) const EXIT_OK: u8 = 0;
 /// Exit code for an HTTP response outside 2xx.
-pub const EXIT_HTTP: u8 = 1;
+pub(crate) const EXIT_HTTP: u8 = 1;
 /// Exit code for configuration, credential, token or network errors (no usable response).
-pub const EXIT_CONFIG: u8 = 2;
+pub(crate) const EXIT_CONFIG: u8 = 2;
 
 /// An error the command reports as one line on stderr before exiting with `code`.
 #[derive(Debug)]
-pub struct CliError {
+pub(crate) struct CliError {
     /// The exit code.
     pub code: u8,
     /// The one-line message (never contains a secret).
@@ -29,7 +29,7 @@ pub struct CliError {
 
 impl CliError {
     /// A configuration error (exit 2).
-    pub fn config(message: impl Into<String>) -> Self {
+    pub(crate) fn config(message: impl Into<String>) -> Self {
         CliError {
             code: EXIT_CONFIG,
             message: one_line(&message.into()),
@@ -55,11 +55,11 @@ fn one_line(s: &str) -> String {
 /// onto the environment variables the CLI read them from, so the error names what the user
 /// must fix.
 #[derive(Debug, Default, Clone)]
-pub struct FieldMap(Vec<(&'static str, &'static str)>);
+pub(crate) struct FieldMap(Vec<(&'static str, &'static str)>);
 
 impl FieldMap {
     /// A map from `(crate field, environment variable)` pairs.
-    pub fn new(pairs: &[(&'static str, &'static str)]) -> Self {
+    pub(crate) fn new(pairs: &[(&'static str, &'static str)]) -> Self {
         FieldMap(pairs.to_vec())
     }
 
@@ -72,7 +72,7 @@ impl FieldMap {
     }
 
     /// The one-line, secret-free report of `err` (exit 2).
-    pub fn error(&self, err: &AuthError) -> CliError {
+    pub(crate) fn error(&self, err: &AuthError) -> CliError {
         let mut line = format!("{}: ", err.kind());
         if let Some(field) = err.field() {
             line.push_str(self.name(field));
@@ -88,7 +88,7 @@ impl FieldMap {
 
 /// The request options shared by `headers` and `send`.
 #[derive(Debug, Args)]
-pub struct RequestArgs {
+pub(crate) struct RequestArgs {
     /// HTTP method (default GET, or POST when --data-file is given, like curl).
     #[arg(short = 'X', long = "request", value_name = "METHOD")]
     pub method: Option<String>,
@@ -107,7 +107,7 @@ pub struct RequestArgs {
 
 impl RequestArgs {
     /// Builds the unsigned request (`base` resolves URLs starting with '/').
-    pub fn build(&self, base: Option<&str>) -> Result<reqwest::Request, CliError> {
+    pub(crate) fn build(&self, base: Option<&str>) -> Result<reqwest::Request, CliError> {
         let body = match &self.data_file {
             None => None,
             Some(p) if p.as_os_str() == "-" => {
@@ -167,7 +167,7 @@ fn parse_header(h: &str) -> Result<(HeaderName, HeaderValue), CliError> {
 
 /// Signs `req` in place with `signer` (nothing is sent) and returns the headers the signer
 /// added or changed, in the order of the request's header map.
-pub async fn signed_headers<S: Signer>(
+pub(crate) async fn signed_headers<S: Signer>(
     signer: &S,
     req: &mut reqwest::Request,
     fields: &FieldMap,
@@ -186,7 +186,7 @@ pub async fn signed_headers<S: Signer>(
 
 /// `headers`: prints the auth headers, one `Name: value` per line. When the signer changed
 /// the body (SNAP minifies JSON), says so on stderr and prints the signed body there.
-pub async fn print_headers<S: Signer>(
+pub(crate) async fn print_headers<S: Signer>(
     signer: &S,
     args: &RequestArgs,
     base: Option<&str>,
@@ -216,7 +216,7 @@ pub async fn print_headers<S: Signer>(
 
 /// A header as `Name: value` (canonical capitalisation of the name for readability; HTTP
 /// header names are case-insensitive).
-pub fn header_line(name: &HeaderName, value: &HeaderValue) -> String {
+pub(crate) fn header_line(name: &HeaderName, value: &HeaderValue) -> String {
     let name = name
         .as_str()
         .split('-')
@@ -235,7 +235,7 @@ pub fn header_line(name: &HeaderName, value: &HeaderValue) -> String {
 /// `send`: signs and sends through auth-core's middleware (so a rejected token is refreshed
 /// and the request retried once, exactly as the SDK does). The body goes to stdout, the
 /// status line to stderr.
-pub async fn send<S: Signer>(
+pub(crate) async fn send<S: Signer>(
     signer: S,
     client: reqwest::Client,
     args: &RequestArgs,
@@ -295,7 +295,7 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 
 /// Reads an optional environment variable as the provider crates do (unset or blank →
 /// `None`), with errors naming the variable.
-pub fn env_opt(name: &'static str) -> Result<Option<String>, CliError> {
+pub(crate) fn env_opt(name: &'static str) -> Result<Option<String>, CliError> {
     auth_core::credentials::env_var_opt(name).map_err(|e| FieldMap::default().error(&e))
 }
 
@@ -304,14 +304,14 @@ pub fn env_opt(name: &'static str) -> Result<Option<String>, CliError> {
 /// library name and old name), so both keep working. Remembers which old names it used, so
 /// that errors name the variable the user actually set.
 #[derive(Debug)]
-pub struct Env {
+pub(crate) struct Env {
     aliases: &'static [(&'static str, &'static str)],
     used: std::sync::Mutex<Vec<(&'static str, &'static str)>>,
 }
 
 impl Env {
     /// Reads through `aliases` (`(library name, old name)`).
-    pub fn new(aliases: &'static [(&'static str, &'static str)]) -> Self {
+    pub(crate) fn new(aliases: &'static [(&'static str, &'static str)]) -> Self {
         Env {
             aliases,
             used: std::sync::Mutex::new(Vec::new()),
@@ -319,7 +319,7 @@ impl Env {
     }
 
     /// The value of `name`, or of the first old name standing in for it.
-    pub fn lookup(&self, name: &'static str) -> Result<Option<String>, AuthError> {
+    pub(crate) fn lookup(&self, name: &'static str) -> Result<Option<String>, AuthError> {
         if let Some(v) = auth_core::credentials::env_var_opt(name)? {
             return Ok(Some(v));
         }
@@ -336,7 +336,7 @@ impl Env {
     }
 
     /// The variable the user set for the library name `name`.
-    pub fn name(&self, name: &'static str) -> &'static str {
+    pub(crate) fn name(&self, name: &'static str) -> &'static str {
         self.used
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -346,14 +346,14 @@ impl Env {
     }
 
     /// `fields` with each variable renamed to the one the user set.
-    pub fn fields(&self, fields: &[(&'static str, &'static str)]) -> FieldMap {
+    pub(crate) fn fields(&self, fields: &[(&'static str, &'static str)]) -> FieldMap {
         FieldMap(fields.iter().map(|(f, v)| (*f, self.name(v))).collect())
     }
 }
 
 /// The `--help` text of a provider: the library's variables (its `ENV_VARS`, the names the
 /// command reads), the command's own settings, and the old names still read.
-pub fn env_help(
+pub(crate) fn env_help(
     title: &str,
     library: &[EnvVar],
     own: &[EnvVar],
@@ -385,13 +385,13 @@ pub fn env_help(
 }
 
 /// Reads a required environment variable, with errors naming the variable.
-pub fn env_req(name: &'static str) -> Result<String, CliError> {
+pub(crate) fn env_req(name: &'static str) -> Result<String, CliError> {
     auth_core::credentials::env_var(name).map_err(|e| FieldMap::default().error(&e))
 }
 
 /// What `tollgate <provider> token|headers|send` needs from a provider, so that one function
 /// runs every action for all five.
-pub trait CliProvider {
+pub(crate) trait CliProvider {
     /// The SDK signer.
     type Signer: Signer + Clone;
 
@@ -417,7 +417,7 @@ pub trait CliProvider {
 /// A bearer provider as the command runs it — DragonPass, V5 and Holidu: its
 /// [`BearerAuth`](auth_core::BearerAuth), the base URL relative request URLs are resolved
 /// against, and how its errors are named. One [`CliProvider`] impl serves all three.
-pub struct Bearer<S: auth_core::TokenSource> {
+pub(crate) struct Bearer<S: auth_core::TokenSource> {
     /// The SDK's auth.
     pub auth: auth_core::BearerAuth<S>,
     /// The base URL, if the provider has one.

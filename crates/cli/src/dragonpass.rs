@@ -16,14 +16,14 @@ const ALIASES: &[(&str, &str)] = &[
 ];
 
 /// The `--help` text: the library's variables and the old names.
-pub fn env_help() -> String {
+pub(crate) fn env_help() -> String {
     env_help_for("DragonPass", tollgate_dragonpass::ENV_VARS, &[], ALIASES)
 }
 
 /// Reads the variables the library reads (see [`env_help`]) and builds the signer (its token
 /// requests on auth-core's token client) and `cache` (the token cache shared between runs)
 /// when given.
-pub fn from_env(
+pub(crate) fn from_env(
     cache: Option<auth_core::CacheConfig>,
 ) -> Result<Bearer<tollgate_dragonpass::DragonPassTokenSource>, CliError> {
     let env = Env::new(ALIASES);
@@ -64,7 +64,7 @@ pub fn from_env(
 
 /// Starts the fake (token-API mode; it also accepts self-signed HS256 tokens) and returns
 /// the lines `tollgate mock dragonpass` prints.
-pub async fn start_mock(
+pub(crate) async fn start_mock(
     listener: std::net::TcpListener,
     clock: auth_core::ManualClock,
 ) -> (DragonPassFake, Vec<String>) {

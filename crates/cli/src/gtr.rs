@@ -51,7 +51,7 @@ const OWN: &[EnvVar] = &[
 ];
 
 /// The `--help` text: the library's variables, this command's settings and the old names.
-pub fn env_help() -> String {
+pub(crate) fn env_help() -> String {
     env_help_for(
         "GTR, Global Travel Rule",
         tollgate_gtr::ENV_VARS,
@@ -61,7 +61,7 @@ pub fn env_help() -> String {
 }
 
 /// The configured GTR signer, its HTTP client and how its errors are named.
-pub struct Provider {
+pub(crate) struct Provider {
     /// The SDK signer.
     pub auth: GtrAuth,
     /// The client for the API (mutual TLS when configured).
@@ -75,7 +75,7 @@ pub struct Provider {
 /// Reads the variables the library reads and this command's settings (see [`env_help`]);
 /// `cache` (the token cache shared between runs) applies to the SSO login. Without a client
 /// certificate only http URLs work (a fake).
-pub fn from_env(cache: Option<auth_core::CacheConfig>) -> Result<Provider, CliError> {
+pub(crate) fn from_env(cache: Option<auth_core::CacheConfig>) -> Result<Provider, CliError> {
     let env = Env::new(ALIASES);
     let pem_identity = env_opt(ENV_CERT_PEM_PATH)?.is_some() && env_opt(ENV_P12_PATH)?.is_none();
     let (cert_var, key_var) = if pem_identity {
@@ -233,7 +233,7 @@ impl crate::common::CliProvider for Provider {
 
 /// Starts the fake (plain http: no client certificate needed) and returns the lines
 /// `tollgate mock gtr` prints.
-pub async fn start_mock(
+pub(crate) async fn start_mock(
     listener: std::net::TcpListener,
     clock: auth_core::ManualClock,
 ) -> (GtrFake, Vec<String>) {

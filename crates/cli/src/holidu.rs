@@ -10,7 +10,7 @@ use tollgate_holidu::{
 use crate::common::{Bearer, CliError, FieldMap, env_help as env_help_for, env_opt};
 
 /// The default API base URL.
-pub use tollgate_holidu::DEFAULT_BASE_URL;
+pub(crate) use tollgate_holidu::DEFAULT_BASE_URL;
 
 /// This command's own settings.
 const OWN: &[EnvVar] = &[EnvVar {
@@ -21,13 +21,13 @@ const OWN: &[EnvVar] = &[EnvVar {
 }];
 
 /// The `--help` text: the library's variables and this command's settings.
-pub fn env_help() -> String {
+pub(crate) fn env_help() -> String {
     env_help_for("Holidu", tollgate_holidu::ENV_VARS, OWN, &[])
 }
 
 /// Reads the variables the library reads and this command's settings (see [`env_help`]);
 /// `cache` is the token cache shared between runs, when given.
-pub fn from_env(
+pub(crate) fn from_env(
     cache: Option<auth_core::CacheConfig>,
 ) -> Result<Bearer<tollgate_holidu::JwtSource>, CliError> {
     // Which variable a field came from depends on how the credentials were given.
@@ -85,7 +85,7 @@ pub fn from_env(
 
 /// Starts the fake, writes its (public example) `account_info.json` to `dir`, and returns
 /// the lines `tollgate mock holidu` prints.
-pub async fn start_mock(
+pub(crate) async fn start_mock(
     listener: std::net::TcpListener,
     clock: auth_core::ManualClock,
     dir: &std::path::Path,

@@ -16,10 +16,10 @@ use clap::{Args, ValueEnum};
 use crate::common::{CliError, EXIT_OK};
 
 /// How often the fake's clock is moved to the real time.
-pub const CLOCK_TICK: Duration = Duration::from_millis(250);
+pub(crate) const CLOCK_TICK: Duration = Duration::from_millis(250);
 
 /// The environment lines each fake prints, shown in `--help`.
-pub const HELP: &str = "\
+pub(crate) const HELP: &str = "\
 Prints the fake's base URL on the first line, then shell lines to paste (or eval):
   dragonpass: export DRAGONPASS_CLIENT_ID, DRAGONPASS_SECRET, DRAGONPASS_TOKEN_URL,
               DRAGONPASS_PROGRAM_ID (the fake also accepts self-signed HS256 tokens for the
@@ -45,7 +45,7 @@ Example:
 
 /// The providers with a fake.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum MockProvider {
+pub(crate) enum MockProvider {
     /// DragonPass (token API + self-signed HS256).
     Dragonpass,
     /// SNAP B2B (access token + HMAC-SHA512 transactions).
@@ -60,7 +60,7 @@ pub enum MockProvider {
 
 /// `tollgate mock` arguments.
 #[derive(Debug, Args)]
-pub struct MockArgs {
+pub(crate) struct MockArgs {
     /// Which provider's fake to run.
     pub provider: MockProvider,
     /// Port to listen on (0, the default, picks a free one).
@@ -72,12 +72,12 @@ pub struct MockArgs {
 }
 
 /// `export NAME='value'` with the value quoted for POSIX shells.
-pub fn export(name: &str, value: &str) -> String {
+pub(crate) fn export(name: &str, value: &str) -> String {
     format!("export {name}='{}'", value.replace('\'', r"'\''"))
 }
 
 /// Runs the fake until Ctrl-C / SIGTERM.
-pub async fn run(args: &MockArgs) -> Result<u8, CliError> {
+pub(crate) async fn run(args: &MockArgs) -> Result<u8, CliError> {
     let listener = std::net::TcpListener::bind((args.host, args.port)).map_err(|e| {
         CliError::config(format!(
             "--port: cannot listen on {}:{}: {}",

@@ -26,7 +26,7 @@ const OWN: &[EnvVar] = &[
 
 /// The `--help` text: the library's variables, this command's settings, and every
 /// profile setting with the values it takes.
-pub fn env_help() -> String {
+pub(crate) fn env_help() -> String {
     let mut help = env_help_for("SNAP B2B", tollgate_snap_b2b::ENV_VARS, OWN, &[]);
     help.push_str("\nProfile settings (each overrides the preset's):\n");
     let width = PROFILE_SETTINGS
@@ -45,7 +45,7 @@ pub fn env_help() -> String {
 }
 
 /// The configured SNAP signer and how its errors are named.
-pub struct Provider {
+pub(crate) struct Provider {
     /// The SDK signer.
     pub auth: SnapAuth,
     /// The base URL, if set (for relative request URLs).
@@ -57,7 +57,7 @@ pub struct Provider {
 /// Reads the variables the library reads, the preset and its settings (see [`env_help`])
 /// and builds the signer (its token requests on auth-core's token client) and `cache` (the
 /// token cache shared between runs) when given.
-pub fn from_env(cache: Option<auth_core::CacheConfig>) -> Result<Provider, CliError> {
+pub(crate) fn from_env(cache: Option<auth_core::CacheConfig>) -> Result<Provider, CliError> {
     let key_var = if env_opt(ENV_PRIVATE_KEY)?.is_some() {
         ENV_PRIVATE_KEY
     } else {
@@ -143,7 +143,7 @@ impl crate::common::CliProvider for Provider {
 
 /// Starts the fake, writes its test-only client key to `key_dir`, and returns the lines
 /// `tollgate mock snap` prints.
-pub async fn start_mock(
+pub(crate) async fn start_mock(
     listener: std::net::TcpListener,
     clock: auth_core::ManualClock,
     key_dir: &std::path::Path,

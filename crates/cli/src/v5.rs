@@ -22,13 +22,13 @@ const OWN: &[EnvVar] = &[
 ];
 
 /// The `--help` text: the library's variables and this command's settings.
-pub fn env_help() -> String {
+pub(crate) fn env_help() -> String {
     env_help_for("V5 OpenAPI", tollgate_v5_openapi::ENV_VARS, OWN, &[])
 }
 
 /// Reads the variables the library reads and this command's settings (see [`env_help`]);
 /// `cache` is the token cache shared between runs, when given.
-pub fn from_env(
+pub(crate) fn from_env(
     cache: Option<auth_core::CacheConfig>,
 ) -> Result<Bearer<tollgate_v5_openapi::V5TokenSource>, CliError> {
     let fields = FieldMap::new(&[
@@ -72,7 +72,7 @@ fn rejection_codes(list: &str) -> Result<Vec<i64>, CliError> {
 }
 
 /// Starts the fake and returns the lines `tollgate mock v5` prints.
-pub async fn start_mock(
+pub(crate) async fn start_mock(
     listener: std::net::TcpListener,
     clock: auth_core::ManualClock,
 ) -> (V5Fake, Vec<String>) {

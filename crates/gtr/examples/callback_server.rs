@@ -29,7 +29,7 @@ use tollgate_gtr::callback::{
 
 /// The application's answer to every callback but the network check (which
 /// [`callback::handle`] answers itself). Keep it under GTR's 2 s.
-pub fn app(envelope: CallbackEnvelope) -> CallbackAnswer {
+pub(crate) fn app(envelope: CallbackEnvelope) -> CallbackAnswer {
     match envelope.callback_type {
         // Notifications: record them, then acknowledge.
         CallbackType::TxIdNotify
@@ -83,7 +83,7 @@ async fn respond(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infall
 
 /// Serves callbacks on `listener` until accepting fails: every connection must complete the
 /// mutual-TLS handshake of `config` (within 10 s) before a byte of HTTP is read.
-pub async fn serve(
+pub(crate) async fn serve(
     listener: TcpListener,
     config: Arc<rustls::ServerConfig>,
 ) -> std::io::Result<()> {

@@ -178,6 +178,7 @@ impl HoliduAuthBuilder {
     );
 
     /// The credentials (see [`HoliduCredentials`]).
+    #[must_use]
     pub fn credentials(mut self, creds: HoliduCredentials) -> Self {
         self.credentials = Some(creds);
         self
@@ -187,6 +188,7 @@ impl HoliduAuthBuilder {
     /// [`MAX_IAT_SKEW`] and less than the lifetime): Holidu refuses tokens issued in the
     /// future by its own clock. `exp = iat + lifetime` still, so `exp - iat` stays within
     /// 3600 s and the token is usable for `lifetime - skew` from now.
+    #[must_use]
     pub fn iat_skew(mut self, skew: Duration) -> Self {
         self.iat_skew = Some(skew);
         self

@@ -438,6 +438,7 @@ impl Respond for Api {
 
 /// The reference fake: `POST /token` (JSON `client_id`/`client_secret` → `access_token`,
 /// `expires_in`) and `GET /api/resource` (bearer token required).
+#[derive(Debug)]
 pub struct ReferenceFake {
     server: MockServer,
     state: Arc<FakeState>,

@@ -96,40 +96,47 @@ impl V5AuthBuilder {
 
     /// The service's base URL (scheme, host and any path prefix); the documentation calls
     /// it `<API_SERVICE_HOST>` and publishes no default.
+    #[must_use]
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
         self
     }
 
     /// A ready credential (replaces [`app_id`](Self::app_id)/[`app_secret`](Self::app_secret)).
+    #[must_use]
     pub fn credentials(mut self, creds: V5Credentials) -> Self {
         self.credentials = Some(creds);
         self
     }
 
     /// The application id.
+    #[must_use]
     pub fn app_id(mut self, app_id: impl Into<String>) -> Self {
         self.app_id = Some(app_id.into());
         self
     }
 
     /// Alias of [`app_id`](Self::app_id): the provider's parameter table calls it `user_id`.
+    #[must_use]
     pub fn user_id(self, user_id: impl Into<String>) -> Self {
         self.app_id(user_id)
     }
 
     /// The API secret.
+    #[must_use]
     pub fn app_secret(mut self, secret: impl Into<String>) -> Self {
         self.app_secret = Some(SecretString::from(secret.into()));
         self
     }
 
     /// Alias of [`app_secret`](Self::app_secret) (the documentation's `user_api_secret`).
+    #[must_use]
     pub fn user_api_secret(self, secret: impl Into<String>) -> Self {
         self.app_secret(secret)
     }
 
     /// The zone the server's `expire_time` is read in (information only; default UTC).
+    #[must_use]
     pub fn expire_time_zone(mut self, zone: ExpireTimeZone) -> Self {
         self.zone = zone;
         self
@@ -137,6 +144,7 @@ impl V5AuthBuilder {
 
     /// Provider `code`s that mean "this token is rejected" when they arrive without HTTP
     /// 401. The provider publishes none, so the default is empty; HTTP 401 always counts.
+    #[must_use]
     pub fn rejection_codes(mut self, codes: impl IntoIterator<Item = i64>) -> Self {
         self.rejection_codes = codes.into_iter().collect();
         self

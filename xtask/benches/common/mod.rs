@@ -12,14 +12,14 @@ use futures::FutureExt;
 use http::{HeaderName, HeaderValue};
 
 /// The token [`StaticToken`] hands out.
-pub const STATIC_TOKEN: &str = "bench-static-access-token-0123456789abcdef";
+pub(crate) const STATIC_TOKEN: &str = "bench-static-access-token-0123456789abcdef";
 
 /// `Authorization: Bearer` [`STATIC_TOKEN`], as a hand-written client would send it.
-pub const STATIC_BEARER: &str = "Bearer bench-static-access-token-0123456789abcdef";
+pub(crate) const STATIC_BEARER: &str = "Bearer bench-static-access-token-0123456789abcdef";
 
 /// A token source handing out [`STATIC_TOKEN`], valid for a day: for the rows that measure
 /// the warm path and the middleware, not a provider.
-pub struct StaticToken;
+pub(crate) struct StaticToken;
 
 impl auth_core::TokenSource for StaticToken {
     async fn fetch(
@@ -34,7 +34,7 @@ impl auth_core::TokenSource for StaticToken {
 }
 
 /// A cold signer and the token fetches its cache has started.
-pub struct Cold<S> {
+pub(crate) struct Cold<S> {
     /// A signer with an empty cache.
     pub signer: S,
     /// Fetches (token endpoint calls or local JWT mints) its cache has started.
@@ -42,7 +42,7 @@ pub struct Cold<S> {
 }
 
 /// One provider, ready to sign.
-pub struct Provider<S: Signer> {
+pub(crate) struct Provider<S: Signer> {
     /// Name in the tables.
     pub name: &'static str,
     /// A signer whose cache holds a valid token.
@@ -63,7 +63,7 @@ pub struct Provider<S: Signer> {
 
 impl<S: Signer> Provider<S> {
     /// The request this provider signs in the benches, aimed at `base` (scheme://host:port).
-    pub fn request(&self, base: &str) -> reqwest::Request {
+    pub(crate) fn request(&self, base: &str) -> reqwest::Request {
         let url: url::Url = format!("{base}{}", self.path).parse().expect("bench url");
         let mut req = reqwest::Request::new(self.method.clone(), url);
         if let Some(b) = &self.body {
@@ -74,7 +74,7 @@ impl<S: Signer> Provider<S> {
 
     /// The headers signing adds to [`request`](Self::request), precomputed: the floor a
     /// signer with nothing to compute per request would pay is inserting clones of these.
-    pub fn added_headers(&self, base: &str) -> Vec<(HeaderName, HeaderValue)> {
+    pub(crate) fn added_headers(&self, base: &str) -> Vec<(HeaderName, HeaderValue)> {
         let plain = self.request(base);
         let mut signed = self.request(base);
         now(self.signer.sign(&mut signed)).expect("sign");
@@ -89,14 +89,14 @@ impl<S: Signer> Provider<S> {
 
 /// Polls a future that must be ready at once (a warm-cache signature never waits). Must run
 /// inside a Tokio runtime context (`rt.enter()`), as the token cache expects.
-pub fn now<F: Future>(f: F) -> F::Output {
+pub(crate) fn now<F: Future>(f: F) -> F::Output {
     f.now_or_never()
         .expect("a warm-cache signature completes without waiting")
 }
 
 /// A clock at the real current time, so that tokens minted by the fakes stay valid for the
 /// whole run whichever clock (manual or system) reads them.
-pub fn clock() -> ManualClock {
+pub(crate) fn clock() -> ManualClock {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("time after 1970")
@@ -108,7 +108,8 @@ fn cache() -> CacheConfig {
     CacheConfig::without_jitter()
 }
 
-pub async fn dragonpass() -> Provider<auth_core::BearerSigner<dragonpass::DragonPassTokenSource>> {
+pub(crate) async fn dragonpass()
+-> Provider<auth_core::BearerSigner<dragonpass::DragonPassTokenSource>> {
     use dragonpass::DragonPassAuth;
     use dragonpass::mock::{API_PATH, DragonPassFake, FAKE_PROGRAM_ID};
     let clock = clock();
@@ -149,7 +150,7 @@ pub async fn dragonpass() -> Provider<auth_core::BearerSigner<dragonpass::Dragon
     }
 }
 
-pub async fn v5() -> Provider<auth_core::BearerSigner<v5_openapi::V5TokenSource>> {
+pub(crate) async fn v5() -> Provider<auth_core::BearerSigner<v5_openapi::V5TokenSource>> {
     use v5_openapi::mock::V5Fake;
     let clock = clock();
     let fake = Arc::new(V5Fake::start(clock.clone()).await);
@@ -184,7 +185,7 @@ pub async fn v5() -> Provider<auth_core::BearerSigner<v5_openapi::V5TokenSource>
     }
 }
 
-pub async fn holidu() -> Provider<auth_core::BearerSigner<holidu::JwtSource>> {
+pub(crate) async fn holidu() -> Provider<auth_core::BearerSigner<holidu::JwtSource>> {
     use holidu::mock::HoliduFake;
     let clock = clock();
     let fake = Arc::new(HoliduFake::start(clock.clone()).await);
@@ -220,7 +221,7 @@ pub async fn holidu() -> Provider<auth_core::BearerSigner<holidu::JwtSource>> {
 }
 
 /// SNAP B2B in symmetric mode (cached access token + HMAC-SHA512 per transaction).
-pub async fn snap() -> Provider<snap_b2b::SnapAuth> {
+pub(crate) async fn snap() -> Provider<snap_b2b::SnapAuth> {
     use snap_b2b::mock::{API_PATH, SAMPLE_BODY, SnapFake};
     let clock = clock();
     let fake = Arc::new(SnapFake::start(clock.clone()).await);
@@ -259,7 +260,7 @@ pub async fn snap() -> Provider<snap_b2b::SnapAuth> {
 }
 
 /// GTR in SSO mode: a JWT from the login endpoint, cached, sent as a bearer.
-pub async fn gtr_sso() -> Provider<auth_core::BearerSigner<gtr::LoginSource>> {
+pub(crate) async fn gtr_sso() -> Provider<auth_core::BearerSigner<gtr::LoginSource>> {
     use gtr::SsoAuth;
     use gtr::mock::GtrFake;
     let clock = clock();
@@ -299,7 +300,7 @@ pub async fn gtr_sso() -> Provider<auth_core::BearerSigner<gtr::LoginSource>> {
 }
 
 /// GTR's app token: a fresh nonce, timestamp and SHA-512 per request, nothing cached.
-pub async fn gtr_app() -> Provider<gtr::AppTokenAuth> {
+pub(crate) async fn gtr_app() -> Provider<gtr::AppTokenAuth> {
     use gtr::AppTokenAuth;
     use gtr::mock::GtrFake;
     let clock = clock();
@@ -332,7 +333,7 @@ pub async fn gtr_app() -> Provider<gtr::AppTokenAuth> {
 
 /// A pretty-printed JSON document of at least `size` bytes (the shape of a SNAP payload,
 /// indented as a client library would send it).
-pub fn json_body(size: usize) -> Vec<u8> {
+pub(crate) fn json_body(size: usize) -> Vec<u8> {
     let mut s = String::from("{\n  \"partnerServiceId\": \"   12345\",\n  \"items\": [\n");
     let mut i = 0u32;
     while s.len() < size {

@@ -10,11 +10,11 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 /// The built `tollgate` binary.
-pub const BIN: &str = env!("CARGO_BIN_EXE_tollgate");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_tollgate");
 
 /// A started mock: the child, the lines it printed up to `# ready`, the variables its
 /// `export` lines set, and the channel with whatever it prints afterwards.
-pub struct Started {
+pub(crate) struct Started {
     pub child: Child,
     pub printed: Vec<String>,
     pub env: HashMap<String, String>,
@@ -23,7 +23,7 @@ pub struct Started {
 
 /// Starts `tollgate mock <provider> <extra…>` with `stdin` and waits (bounded) for its
 /// `# ready` line. The first printed line must be the fake's loopback base URL.
-pub fn start_mock(provider: &str, extra: &[&str], stdin: Stdio) -> Started {
+pub(crate) fn start_mock(provider: &str, extra: &[&str], stdin: Stdio) -> Started {
     let mut child = Command::new(BIN)
         .arg("mock")
         .arg(provider)

@@ -81,7 +81,7 @@ impl Hostile<'_> {
 
     /// `expiresIn: u64::MAX`: the token works, its lifetime is clamped (so it is
     /// refreshed after the cap), and nothing panics.
-    pub async fn huge_expires_in(&mut self) -> Check {
+    pub(super) async fn huge_expires_in(&mut self) -> Check {
         if let Err(na) = self.endpoint() {
             return Ok(na);
         }
@@ -107,7 +107,7 @@ impl Hostile<'_> {
 
     /// `Retry-After: u64::MAX` on a cold start: a typed retryable error with the wait
     /// clamped to [`MAX_RETRY_AFTER`], no fetch inside the window, recovery after it.
-    pub async fn huge_retry_after(&mut self) -> Check {
+    pub(super) async fn huge_retry_after(&mut self) -> Check {
         if let Err(na) = self.endpoint() {
             return Ok(na);
         }
@@ -138,7 +138,7 @@ impl Hostile<'_> {
 
     /// A 307 from the token endpoint: a typed error, and the redirect target receives
     /// nothing (the secret is not re-posted).
-    pub async fn token_redirect(&mut self) -> Check {
+    pub(super) async fn token_redirect(&mut self) -> Check {
         if let Err(na) = self.endpoint() {
             return Ok(na);
         }
@@ -170,7 +170,7 @@ impl Hostile<'_> {
 
     /// The same 307 as [`token_redirect`](Self::token_redirect), on a token client the user
     /// passed that follows redirects: the secret is still not re-posted.
-    pub async fn token_redirect_user_client(&mut self) -> Check {
+    pub(super) async fn token_redirect_user_client(&mut self) -> Check {
         if let Err(na) = self.endpoint() {
             return Ok(na);
         }
@@ -211,7 +211,7 @@ impl Hostile<'_> {
     /// A signed API call answered `307` to a recorder on another origin, on the client the
     /// README builds: the recorder sees no header the signer added, and the caller gets no
     /// success from it.
-    pub async fn api_redirect(&mut self) -> Check {
+    pub(super) async fn api_redirect(&mut self) -> Check {
         let recorder = wiremock::MockServer::start().await;
         wiremock::Mock::given(wiremock::matchers::any())
             .respond_with(wiremock::ResponseTemplate::new(200).set_body_string("{}"))
@@ -247,7 +247,7 @@ impl Hostile<'_> {
     }
 
     /// A valid token response padded to over 1 MiB: refused as `InvalidResponse`.
-    pub async fn oversized(&mut self) -> Check {
+    pub(super) async fn oversized(&mut self) -> Check {
         if let Err(na) = self.endpoint() {
             return Ok(na);
         }
@@ -266,7 +266,7 @@ impl Hostile<'_> {
 
     /// A token URL on plain HTTP off loopback: refused when the client is built (or, at
     /// the latest, before anything is sent), naming the field.
-    pub async fn plain_http(&mut self) -> Check {
+    pub(super) async fn plain_http(&mut self) -> Check {
         if let Err(na) = self.endpoint() {
             return Ok(na);
         }
@@ -291,7 +291,7 @@ impl Hostile<'_> {
     }
 
     /// The same call sent to another origin carries no credential header at all.
-    pub async fn other_origin(&mut self) -> Check {
+    pub(super) async fn other_origin(&mut self) -> Check {
         let other = wiremock::MockServer::start().await;
         wiremock::Mock::given(wiremock::matchers::any())
             .respond_with(wiremock::ResponseTemplate::new(200).set_body_string("{}"))
@@ -324,7 +324,7 @@ impl Hostile<'_> {
 
     /// A background refresh whose runtime shuts down mid-fetch: the cache keeps working
     /// from another runtime, with exactly one fetch after expiry.
-    pub async fn refresh_task_dies(&mut self) -> Check {
+    pub(super) async fn refresh_task_dies(&mut self) -> Check {
         let Some(life) = self.target.token_lifetime() else {
             return Ok(Outcome::NotApplicable("no token cache"));
         };
@@ -390,7 +390,7 @@ impl Hostile<'_> {
 
     /// 503 + `Retry-After: 60` with no token: five calls make one token request, each
     /// failure is typed, retryable and carries the wait; after it, recovery.
-    pub async fn rate_limited_cold_start(&mut self) -> Check {
+    pub(super) async fn rate_limited_cold_start(&mut self) -> Check {
         if let Err(na) = self.endpoint() {
             return Ok(na);
         }
@@ -433,7 +433,7 @@ impl Hostile<'_> {
     /// Every API call answered "token rejected": five requests cost at most two fetches
     /// (the first rejection refetches once; later ones within the cooldown do not), and
     /// the caller sees the provider's rejection.
-    pub async fn permanent_401(&mut self) -> Check {
+    pub(super) async fn permanent_401(&mut self) -> Check {
         let c = self.client()?;
         self.ok(&c).await?;
         let before = self.target.token_fetches();
@@ -468,7 +468,7 @@ impl Hostile<'_> {
     }
 
     /// A rejected request's retry is signed afresh: its one-time headers differ.
-    pub async fn retry_signed_afresh(&mut self) -> Check {
+    pub(super) async fn retry_signed_afresh(&mut self) -> Check {
         let names = self.target.one_time_headers();
         if names.is_empty() {
             return Ok(Outcome::NotApplicable(

@@ -102,6 +102,7 @@ pub fn member_binary_near(exe: &Path, crate_dir: &Path) -> Option<PathBuf> {
 }
 
 /// A `redis-server` owned by the driver, on a fixed loopback port that survives restarts.
+#[derive(Debug)]
 pub struct RedisServer {
     child: Option<Child>,
     port: u16,
@@ -295,6 +296,7 @@ return n";
 }
 
 /// One `fleet_member` process, driven line by line.
+#[derive(Debug)]
 pub struct Member {
     child: Child,
     stdin: ChildStdin,
@@ -455,6 +457,7 @@ impl fmt::Display for ChaosFigures {
 }
 
 /// A running scenario: the server, the fake, the members and the tallies.
+#[derive(Debug)]
 pub struct Chaos {
     redis: RedisServer,
     fake: ReferenceFake,
