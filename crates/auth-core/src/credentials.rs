@@ -165,6 +165,33 @@ pub fn pem_label<'a>(
         })
 }
 
+/// Stands in for a secret in hand-written `Debug` output: `.field("secret", &Redacted)`
+/// prints `[REDACTED]`. The one place the crates write redaction (reqsign's `Redact` is the
+/// model); secrets kept in `secrecy` types redact themselves.
+///
+/// ```
+/// use tollgate_auth_core::Redacted;
+/// struct Key { id: &'static str, bytes: [u8; 4] }
+/// impl std::fmt::Debug for Key {
+///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+///         f.debug_struct("Key").field("id", &self.id).field("bytes", &Redacted).finish()
+///     }
+/// }
+/// let k = Key { id: "k1", bytes: *b"abcd" };
+/// assert_eq!(format!("{k:?}"), r#"Key { id: "k1", bytes: [REDACTED] }"#);
+/// ```
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+pub struct Redacted;
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(REDACTED)
+    }
+}
+
+/// What [`Redacted`] prints, and what error messages put in place of a secret they quote.
+pub const REDACTED: &str = "[REDACTED]";
+
 /// A variable a provider crate's `from_env` reads, and what it holds. Each provider crate
 /// lists its own in `ENV_VARS`, the one list of its names: the `tollgate` command reads
 /// exactly these, and builds its `--help` from them.

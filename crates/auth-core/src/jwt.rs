@@ -158,8 +158,8 @@ impl<S> fmt::Debug for JwtStages<S> {
         f.debug_struct("JwtStages")
             .field("header_json", &self.header_json)
             .field("claims_json", &self.claims_json)
-            .field("signature", &"[REDACTED]")
-            .field("token", &"[REDACTED]")
+            .field("signature", &crate::Redacted)
+            .field("token", &crate::Redacted)
             .finish()
     }
 }

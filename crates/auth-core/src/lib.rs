@@ -37,6 +37,7 @@ pub mod transport;
 pub use bearer::{BearerAuth, BearerSource};
 pub use cache::{CacheConfig, TokenCache};
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
+pub use credentials::{REDACTED, Redacted};
 pub use error::{AuthError, ErrorKind, Origin};
 pub use middleware::{AuthMiddleware, SkipAuth};
 pub use options::ProviderOptions;

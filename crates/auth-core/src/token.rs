@@ -46,7 +46,7 @@ impl FetchedToken {
 impl fmt::Debug for FetchedToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FetchedToken")
-            .field("value", &"[REDACTED]")
+            .field("value", &crate::Redacted)
             .field("lifetime", &self.lifetime)
             .finish()
     }
@@ -300,7 +300,7 @@ impl CachedToken {
 impl fmt::Debug for CachedToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CachedToken")
-            .field("value", &"[REDACTED]")
+            .field("value", &crate::Redacted)
             .field("received_at", &self.received_at)
             .field("expires_at", &self.expires_at)
             .field("usable_until", &self.usable_until)

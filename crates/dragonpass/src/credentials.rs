@@ -172,8 +172,8 @@ pub enum SigningKey {
 impl fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SigningKey::Hs256(_) => f.write_str("Hs256([REDACTED])"),
-            SigningKey::Rs256(_) => f.write_str("Rs256([REDACTED])"),
+            SigningKey::Hs256(_) => f.debug_tuple("Hs256").field(&auth_core::Redacted).finish(),
+            SigningKey::Rs256(_) => f.debug_tuple("Rs256").field(&auth_core::Redacted).finish(),
         }
     }
 }
@@ -407,7 +407,7 @@ impl fmt::Debug for TokenApiCredentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TokenApiCredentials")
             .field("client_id", &self.client_id)
-            .field("secret", &"[REDACTED]")
+            .field("secret", &auth_core::Redacted)
             .field("token_url", &self.token_url.as_str())
             .finish()
     }

@@ -31,7 +31,7 @@ impl fmt::Debug for TokenRequest<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TokenRequest")
             .field("client_id", &self.client_id)
-            .field("secret", &"[REDACTED]")
+            .field("secret", &auth_core::Redacted)
             .finish()
     }
 }
@@ -48,7 +48,7 @@ pub struct TokenResponse {
 impl fmt::Debug for TokenResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TokenResponse")
-            .field("token", &"[REDACTED]")
+            .field("token", &auth_core::Redacted)
             .field("lifetime", &self.lifetime)
             .finish()
     }
@@ -283,8 +283,11 @@ fn scrub(err: AuthError, secret: &str) -> AuthError {
     if secret.is_empty() || !err.message().contains(secret) {
         return err;
     }
-    let mut clean = AuthError::new(err.kind(), err.message().replace(secret, "[REDACTED]"))
-        .with_retryable(err.is_retryable());
+    let mut clean = AuthError::new(
+        err.kind(),
+        err.message().replace(secret, auth_core::REDACTED),
+    )
+    .with_retryable(err.is_retryable());
     if let Some(code) = err.provider_code() {
         clean = clean.with_provider_code(code);
     }

@@ -208,7 +208,7 @@ impl fmt::Debug for AppTokenAuth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AppTokenAuth")
             .field("access_key", &self.access_key)
-            .field("vasp_secret_key_hash", &"[REDACTED]")
+            .field("vasp_secret_key_hash", &auth_core::Redacted)
             .field("expires", &self.expires)
             .finish()
     }

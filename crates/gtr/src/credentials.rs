@@ -245,7 +245,7 @@ impl fmt::Debug for GtrCredentials {
         f.debug_struct("GtrCredentials")
             .field("vasp_code", &self.vasp_code)
             .field("access_key", &self.access_key)
-            .field("secret_key", &"[REDACTED]")
+            .field("secret_key", &auth_core::Redacted)
             .finish()
     }
 }

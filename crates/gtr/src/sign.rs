@@ -138,7 +138,7 @@ pub struct AppTokenPayload {
 impl fmt::Debug for AppTokenPayload {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AppTokenPayload")
-            .field("secret_token", &"[REDACTED]")
+            .field("secret_token", &auth_core::Redacted)
             .field("access_key", &self.access_key)
             .field("algorithm", &self.algorithm)
             .field("nonce", &self.nonce)

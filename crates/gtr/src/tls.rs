@@ -114,7 +114,7 @@ impl fmt::Debug for ClientIdentity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientIdentity")
             .field("certificates", &self.chain.len())
-            .field("key", &"[REDACTED]")
+            .field("key", &auth_core::Redacted)
             .finish()
     }
 }

@@ -98,7 +98,7 @@ impl fmt::Debug for LoginRequest {
         f.debug_struct("LoginRequest")
             .field("vasp_code", &self.vasp_code)
             .field("access_key", &self.access_key)
-            .field("signed_secret_key", &"[REDACTED]")
+            .field("signed_secret_key", &auth_core::Redacted)
             .field("expire_in_minutes", &self.expire_in_minutes)
             .field("extra", &self.extra.keys().collect::<Vec<_>>())
             .finish()
@@ -119,7 +119,7 @@ pub struct LoginData {
 impl fmt::Debug for LoginData {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("LoginData")
-            .field("jwt", &"[REDACTED]")
+            .field("jwt", &auth_core::Redacted)
             .field("vasp_code", &self.vasp_code)
             .finish()
     }

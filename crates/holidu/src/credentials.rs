@@ -192,7 +192,7 @@ impl fmt::Debug for HoliduCredentials {
         f.debug_struct("HoliduCredentials")
             .field("key_id", &self.key_id)
             .field("issuer", &self.issuer)
-            .field("private_key", &"[REDACTED]")
+            .field("private_key", &auth_core::Redacted)
             .finish()
     }
 }

@@ -115,7 +115,7 @@ impl fmt::Debug for MintedJwt {
             .field("claims_json", &self.claims_json)
             .field("iat", &self.iat)
             .field("exp", &self.exp)
-            .field("token", &"[REDACTED]")
+            .field("token", &auth_core::Redacted)
             .finish()
     }
 }

@@ -74,7 +74,7 @@ impl fmt::Debug for V5AuthBuilder {
             .field("app_id", &self.app_id)
             .field(
                 "app_secret",
-                &self.app_secret.as_ref().map(|_| "[REDACTED]"),
+                &self.app_secret.as_ref().map(|_| auth_core::Redacted),
             )
             .field("lifetime", &self.options.token_lifetime())
             .field("zone", &self.zone)

@@ -63,7 +63,7 @@ impl fmt::Debug for V5Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("V5Credentials")
             .field("app_id", &self.app_id)
-            .field("app_secret", &"[REDACTED]")
+            .field("app_secret", &auth_core::Redacted)
             .finish()
     }
 }

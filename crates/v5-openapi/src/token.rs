@@ -44,7 +44,7 @@ pub struct TokenData {
 impl fmt::Debug for TokenData {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TokenData")
-            .field("token", &"[REDACTED]")
+            .field("token", &auth_core::Redacted)
             .field("expire_time", &self.expire_time)
             .finish()
     }

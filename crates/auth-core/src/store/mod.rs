@@ -80,7 +80,7 @@ pub struct StoredToken {
 impl fmt::Debug for StoredToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StoredToken")
-            .field("value", &"[REDACTED]")
+            .field("value", &crate::Redacted)
             .field("remaining", &self.remaining)
             .field("lifetime", &self.lifetime)
             .finish()
