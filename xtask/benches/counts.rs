@@ -348,8 +348,6 @@ fn request_rows<S: Signer>(
         t_pre.headers_mut().insert(n, v);
     }
     // Interleaved, so that a slow drift of the process (heap growth) hits every variant.
-    request_case!(rt, rep, &format!("request/{}/bare", p.name), client, &t);
-    request_case!(rt, rep, &format!("request/{}/noop", p.name), &noop, &t);
     request_case!(
         rt,
         rep,
