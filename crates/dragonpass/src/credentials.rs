@@ -432,9 +432,7 @@ fn parse_url(field: &'static str, value: &str) -> Result<url::Url, AuthError> {
     Ok(url)
 }
 
-/// How a client authenticates with DragonPass.
-///
-/// DragonPass credentials, validated when they are built.
+/// How a client authenticates with DragonPass, validated when the credentials are built.
 ///
 /// - [`SelfSignedCredentials`]: the issuer DragonPass assigned plus either the account's
 ///   secret key (HS256) or the client's RSA private key (RS256, the v2 recommendation).

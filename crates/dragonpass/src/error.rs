@@ -45,6 +45,10 @@ use auth_core::Origin;
 
 /// Maps a DragonPass failure onto an [`AuthError`] carrying the provider code.
 ///
+/// Every DragonPass response is a JSON [`Envelope`] `{"code": 0, "message": "...", "data": {...}}`;
+/// `code` `0` is success, anything else is an error. The public pages do not list the error
+/// codes, so the mapping below is deliberately conservative.
+///
 /// The HTTP status is looked at first, then the envelope `code` (which DragonPass, like many
 /// envelope APIs, may send with HTTP 200):
 ///
@@ -69,12 +73,6 @@ use auth_core::Origin;
 /// assert!(e.is_retryable());
 /// assert_eq!(e.provider_code(), Some("500"));
 /// ```
-///
-/// DragonPass's response envelope and how its errors map onto [`AuthError`].
-///
-/// Every DragonPass response is a JSON envelope `{"code": 0, "message": "...", "data": {...}}`;
-/// `code` `0` is success, anything else is an error. The public pages do not list the error
-/// codes, so the mapping is deliberately conservative and documented on [`error_from_response`].
 pub fn error_from_response(
     origin: Origin,
     status: StatusCode,

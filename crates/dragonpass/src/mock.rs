@@ -39,7 +39,8 @@
 //! # Ok(()) }
 //! ```
 
-/// The conformance contract this fake implements, and the credential variants it hands out.
+// The conformance contract this fake implements, and the credential variants it hands out
+// (a comment: as a doc comment rustdoc would prepend it to both items' own docs).
 pub use testkit::conformance::{ConformanceTarget, Creds};
 
 use std::collections::HashSet;

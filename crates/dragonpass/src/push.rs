@@ -35,7 +35,8 @@ pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(300);
 /// Default [`PushPolicy::max_lifetime`]: 24 hours.
 pub const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
-/// How fresh a push event must be; see the [module docs](PushVerifier#freshness-policy).
+/// How fresh a push event must be; see
+/// [`PushVerifier`'s freshness policy](PushVerifier#freshness-policy).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PushPolicy {
     /// Refuse events without `exp` (default `false`: judge them by `iat` and `max_age`).
@@ -297,7 +298,7 @@ pub fn verify_push_token_with(
     })
 }
 
-/// Verifies DragonPass push events with one or two configured public keys.
+/// Verifies DragonPass push events (v2) with one or two configured public keys.
 ///
 /// ```no_run
 /// use tollgate_dragonpass::{PushPublicKey, PushVerifier};
@@ -310,8 +311,6 @@ pub fn verify_push_token_with(
 /// println!("event signed with {}: {:?}", event.kid, event.claims.get("eventType"));
 /// # Ok(()) }
 /// ```
-///
-/// Verifying DragonPass push events (v2).
 ///
 /// DragonPass signs every push event it sends to a receiver as an RS256 JWT whose `iss` is
 /// `"dragonpass"` and whose header `kid` names the signing key; during a key rotation two
@@ -531,7 +530,8 @@ impl PushVerifier {
         Ok(self)
     }
 
-    /// Sets the freshness policy (see the [module docs](PushVerifier#freshness-policy)).
+    /// Sets the freshness policy (see
+    /// [`PushVerifier`'s freshness policy](PushVerifier#freshness-policy)).
     pub fn with_policy(mut self, policy: PushPolicy) -> Result<Self, AuthError> {
         policy.validate()?;
         self.policy = policy;

@@ -155,10 +155,10 @@ impl fmt::Debug for SharedTokenResponseParser {
     }
 }
 
-/// A DragonPass token source (self-signed or token API).
+/// A DragonPass token source: tokens minted locally (self-signed JWTs) or fetched from the
+/// "Generate Access Token" API.
 ///
-/// Where DragonPass tokens come from: minted locally (self-signed JWTs) or fetched from the
-/// "Generate Access Token" API. Both are [`TokenSource`]s cached by auth-core's
+/// Either way it is a [`TokenSource`] cached by auth-core's
 /// [`TokenCache`](auth_core::TokenCache), so a token is signed or fetched once and reused
 /// until it is refreshed ahead of expiry.
 ///

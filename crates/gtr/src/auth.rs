@@ -355,11 +355,9 @@ impl Signer for AppTokenAuth {
     }
 }
 
-/// Either mode, chosen at run time.
-///
-/// The signers users attach: [`SsoAuth`] (login once, `Authorization: Bearer <jwt>`) and
-/// [`AppTokenAuth`] (a fresh `X-Authorization` app token on every request, recommended by
-/// GTR for distributed servers). [`GtrAuth`] holds either, chosen at run time.
+/// Either mode, chosen at run time: [`SsoAuth`] (login once, `Authorization: Bearer <jwt>`)
+/// or [`AppTokenAuth`] (a fresh `X-Authorization` app token on every request, recommended by
+/// GTR for distributed servers).
 ///
 /// Both only add headers; the mutual-TLS identity lives in the `reqwest::Client` the
 /// middleware wraps (see [`TlsConfig`](crate::TlsConfig)).

@@ -14,8 +14,9 @@ pub const ENV_ACCESS_KEY: &str = "GTR_ACCESS_KEY";
 /// Environment variable holding the `secretKey`.
 pub const ENV_SECRET_KEY: &str = "GTR_SECRET_KEY";
 
-/// Validated GTR API credentials. `Debug` shows the `vaspCode` and `accessKey` (identifiers,
-/// not secrets) and redacts the secret key.
+/// Validated GTR API credentials: `vaspCode`, `accessKey` and `secretKey`, from
+/// `api_key.csv`, from environment variables or from values. `Debug` shows the `vaspCode`
+/// and `accessKey` (identifiers, not secrets) and redacts the secret key.
 ///
 /// ```
 /// use tollgate_gtr::GtrCredentials;
@@ -28,9 +29,6 @@ pub const ENV_SECRET_KEY: &str = "GTR_SECRET_KEY";
 /// assert!(!format!("{creds:?}").contains("DFSD0JFN"));
 /// # Ok::<(), tollgate_gtr::AuthError>(())
 /// ```
-///
-/// GTR API credentials: `vaspCode`, `accessKey` and `secretKey`, from `api_key.csv`, from
-/// environment variables or from values.
 ///
 /// `api_key.csv` also holds `curvePublicKey` / `curvePrivateKey`, which GTR uses for PII
 /// encryption only; they play no part in authentication, so the loader ignores them (and

@@ -195,23 +195,7 @@ impl<T> Envelope<T> {
 /// Maps a failed GTR response (HTTP status and, when the body was an envelope, its code) to
 /// a typed error. The provider code is attached; the message is GTR's code, never body text.
 ///
-/// At the login endpoint ([`Origin::TokenEndpoint`]), codes that mean "token rejected" on an
-/// API call mean "credentials refused" ([`ErrorKind::Unauthorized`], not retryable), as does
-/// HTTP 401/403 without an envelope.
-///
-/// ```
-/// use tollgate_gtr::{ErrorKind, Origin, VerifyStatus, error_from_response};
-/// let e = error_from_response(Origin::Api, http::StatusCode::INTERNAL_SERVER_ERROR, None, Some(VerifyStatus::ServerFail));
-/// assert_eq!(e.kind(), ErrorKind::ServerError);
-/// assert!(e.is_retryable());
-/// assert_eq!(e.provider_code(), Some("100006"));
-/// let e = error_from_response(Origin::TokenEndpoint, http::StatusCode::UNAUTHORIZED, None, None);
-/// assert_eq!(e.kind(), ErrorKind::Unauthorized);
-/// ```
-///
-/// GTR's response envelope and its `verifyStatus` codes, mapped onto [`AuthError`].
-///
-/// Every GTR response is wrapped as
+/// Every GTR response is wrapped as an [`Envelope`],
 /// `{"data": ..., "verifyStatus": 100000, "verifyMessage": "Verify Success"}`; some answers
 /// add `"success": true|false`, GTR's current login reference and verify answers do not.
 /// A 2xx answer with `verifyStatus` 100000 is a success whether `success` is present or
@@ -244,8 +228,19 @@ impl<T> Envelope<T> {
 /// replaces the 30 s of 100006 and makes any error retryable after that delay. HTTP 402
 /// without an envelope is read as 100003.
 ///
-/// On the login endpoint the "token rejected" codes mean the credentials were refused and
-/// map to [`ErrorKind::Unauthorized`] instead (see `login_error`).
+/// At the login endpoint ([`Origin::TokenEndpoint`]), codes that mean "token rejected" on an
+/// API call mean "credentials refused" ([`ErrorKind::Unauthorized`], not retryable), as does
+/// HTTP 401/403 without an envelope.
+///
+/// ```
+/// use tollgate_gtr::{ErrorKind, Origin, VerifyStatus, error_from_response};
+/// let e = error_from_response(Origin::Api, http::StatusCode::INTERNAL_SERVER_ERROR, None, Some(VerifyStatus::ServerFail));
+/// assert_eq!(e.kind(), ErrorKind::ServerError);
+/// assert!(e.is_retryable());
+/// assert_eq!(e.provider_code(), Some("100006"));
+/// let e = error_from_response(Origin::TokenEndpoint, http::StatusCode::UNAUTHORIZED, None, None);
+/// assert_eq!(e.kind(), ErrorKind::Unauthorized);
+/// ```
 pub fn error_from_response(
     origin: Origin,
     status: http::StatusCode,

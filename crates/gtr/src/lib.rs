@@ -52,7 +52,8 @@ pub struct ReadmeDoctests;
 /// The shared layer this crate builds on (`tollgate-auth-core`), for what the flat
 /// re-exports below leave out (token stores, the `Signer` trait, credential helpers).
 pub use auth_core;
-/// The shared items a user of this crate needs, so that attaching it takes no other crate.
+// The shared items a user of this crate needs, so that attaching it takes no other crate
+// (a comment, not a doc comment: rustdoc would prepend it to each item's own docs).
 pub use auth_core::{
     AuthError, AuthMiddleware, CacheConfig, Clock, ErrorKind, ExposeSecret, ManualClock, Origin,
     SecretString, SharedClock, SkipAuth, SystemClock,

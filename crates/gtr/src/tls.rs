@@ -307,8 +307,9 @@ impl ClientIdentity {
     }
 }
 
-/// TLS settings for GTR: the client identity, extra trusted CAs, pinned server certificates
-/// and whether the system's CA store is trusted too (default: yes).
+/// TLS settings for GTR, which requires the client certificate it issued on every call: the
+/// client identity, extra trusted CAs, pinned server certificates and whether the system's CA
+/// store is trusted too (default: yes).
 ///
 /// ```no_run
 /// use tollgate_gtr::{ClientIdentity, TlsConfig};
@@ -319,8 +320,6 @@ impl ClientIdentity {
 ///     .build_client()?;
 /// # Ok::<(), tollgate_gtr::AuthError>(())
 /// ```
-///
-/// Mutual TLS: GTR requires the client certificate it issued on every call.
 ///
 /// Load the identity from `certificate.p12` + its password ([`ClientIdentity::from_pkcs12_file`])
 /// or from a PEM certificate (chain) + PEM private key ([`ClientIdentity::from_pem`]), add the

@@ -125,10 +125,7 @@ impl fmt::Debug for LoginData {
     }
 }
 
-/// Logs in to GTR. Use it through a `TokenCache` (see [`crate::auth::SsoAuth`]), which
-/// keeps logins to one at a time.
-///
-/// SSO login: `POST /api/login` as a typed request/response and a [`TokenSource`].
+/// Logs in to GTR (SSO login, `POST /api/login`) as a [`TokenSource`].
 ///
 /// ```text
 /// POST /api/login  {"vaspCode", "accessKey", "signedSecretKey": hex(sha512(secretKey)), "expireInMinutes"?}
@@ -139,8 +136,8 @@ impl fmt::Debug for LoginData {
 /// [`parse_login_response`].)
 ///
 /// Login is single sign-on: a new login logs out the previous session. [`LoginSource`] is
-/// always used through auth-core's `TokenCache`, whose single-flight guarantee collapses
-/// concurrent logins from one process into one. Without `expireInMinutes` GTR's session does
+/// always used through auth-core's `TokenCache` (as [`SsoAuth`](crate::SsoAuth) does), whose
+/// single-flight guarantee collapses concurrent logins from one process into one. Without `expireInMinutes` GTR's session does
 /// not expire on its own, so the token is cached until GTR rejects it (100014/100020/100021
 /// → the middleware invalidates it and logs in again once).
 pub struct LoginSource {

@@ -117,9 +117,9 @@ impl TokenSource for JwtSource {
 }
 
 /// Signs Holidu requests with `Authorization: Bearer <JWT>` and `Accept: application/json`.
-/// The JWT is minted once and reused until the cache's refresh-ahead margin before its
-/// `exp`; a 401 drops it and (through the middleware) the request is retried once with a
-/// freshly minted token.
+/// The JWT is minted locally by a [`JwtSource`], once, and auth-core's [`TokenCache`] reuses
+/// it until the refresh-ahead margin before its `exp`; a 401 drops it and (through the
+/// middleware) the request is retried once with a freshly minted token.
 ///
 /// ```no_run
 /// use tollgate_holidu::{HoliduAuth, HoliduCredentials};
@@ -137,10 +137,6 @@ impl TokenSource for JwtSource {
 ///     .await?;
 /// # Ok(()) }
 /// ```
-///
-/// [`HoliduAuth`]: the signer users attach, and [`JwtSource`], the token source that mints
-/// the ES256 JWT locally so auth-core's [`TokenCache`] signs it once and reuses it until the
-/// refresh-ahead margin.
 pub type HoliduAuth = BearerAuth<JwtSource>;
 
 impl BearerSource for JwtSource {

@@ -154,8 +154,8 @@ pub(crate) fn parse_public_key(field: &'static str, pem: &str) -> Result<Verifyi
         .map_err(|_| AuthError::invalid_field(field, "is not a valid P-256 public key"))
 }
 
-/// Validated Holidu credentials: the key id (`kid`), the issuer (`iss`) and the P-256 key
-/// pair. The private key is held as a parsed [`SigningKey`], which is zeroized on drop and
+/// Validated Holidu credentials from `account_info.json` (`keyId`, `issuer`, `privateKey`,
+/// `publicKey`): the key id (`kid`), the issuer (`iss`) and the P-256 key pair. The private key is held as a parsed [`SigningKey`], which is zeroized on drop and
 /// never shown by `Debug`.
 ///
 /// ```
@@ -169,8 +169,6 @@ pub(crate) fn parse_public_key(field: &'static str, pem: &str) -> Result<Verifyi
 /// assert_eq!(creds.issuer(), "NEW_PARTNER");
 /// assert!(!format!("{creds:?}").contains("BEGIN"));
 /// ```
-///
-/// Holidu credentials: `account_info.json` (`keyId`, `issuer`, `privateKey`, `publicKey`).
 ///
 /// The private key must be a PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`) of a P-256 (prime256v1)
 /// key; literal `\n` escapes, as found when the JSON was written by hand or the key was put

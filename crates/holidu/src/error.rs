@@ -16,23 +16,9 @@ pub struct ErrorBody {
     pub message: Option<String>,
 }
 
-/// The typed error for a non-success Holidu response (see the module table). The body's
-/// `message`, if any, is appended, cleaned by [`clean_message`] (control characters removed,
-/// at most [`MESSAGE_LIMIT`](auth_core::envelope::MESSAGE_LIMIT) characters).
-///
-/// ```
-/// use tollgate_holidu::error_from_response;
-/// use tollgate_holidu::ErrorKind;
-/// let e = error_from_response(
-///     http::StatusCode::UNAUTHORIZED,
-///     &http::HeaderMap::new(),
-///     br#"{"status":401,"error":"Unauthorized","message":"JWT rejected: unknown kid"}"#,
-/// );
-/// assert_eq!(e.kind(), ErrorKind::TokenRejected);
-/// assert!(e.message().contains("unknown kid"));
-/// ```
-///
-/// Holidu error responses mapped onto [`AuthError`].
+/// The typed error for a non-success Holidu response (see the table below). The
+/// body's `message`, if any, is appended, cleaned by [`clean_message`] (control characters
+/// removed, at most [`MESSAGE_LIMIT`](auth_core::envelope::MESSAGE_LIMIT) characters).
 ///
 /// Holidu does not publish the body of its error responses. This crate reads (and its fake
 /// answers) the common Spring-style shape `{"status": 401, "error": "Unauthorized",
@@ -45,6 +31,18 @@ pub struct ErrorBody {
 /// | 429 | [`RateLimited`](ErrorKind::RateLimited) | yes |
 /// | 5xx | [`ServerError`](ErrorKind::ServerError) | yes |
 /// | other 4xx | [`Provider`](ErrorKind::Provider) | no |
+///
+/// ```
+/// use tollgate_holidu::error_from_response;
+/// use tollgate_holidu::ErrorKind;
+/// let e = error_from_response(
+///     http::StatusCode::UNAUTHORIZED,
+///     &http::HeaderMap::new(),
+///     br#"{"status":401,"error":"Unauthorized","message":"JWT rejected: unknown kid"}"#,
+/// );
+/// assert_eq!(e.kind(), ErrorKind::TokenRejected);
+/// assert!(e.message().contains("unknown kid"));
+/// ```
 pub fn error_from_response(
     status: http::StatusCode,
     headers: &http::HeaderMap,

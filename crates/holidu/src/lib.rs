@@ -9,7 +9,7 @@
 //! - [`sign`] builds and verifies tokens as pure functions, stage by stage;
 //! - [`HoliduAuth`] mints the token through auth-core's cache (signed once, reused until the
 //!   refresh-ahead margin; `iat` from the injected clock, never in the future) and
-//!   attaches it with [`HoliduAuth`];
+//!   attaches it through [`HoliduAuth::middleware`];
 //! - [`error_from_response`] maps error responses onto typed errors;
 //! - `mock` (feature `test-util`) is a loopback fake that verifies tokens the way Holidu does.
 //!
@@ -45,7 +45,8 @@ pub mod sign;
 /// The shared layer this crate builds on (`tollgate-auth-core`), for what the flat
 /// re-exports below leave out (token stores, the `Signer` trait, credential helpers).
 pub use auth_core;
-/// The shared items a user of this crate needs, so that attaching it takes no other crate.
+// The shared items a user of this crate needs, so that attaching it takes no other crate
+// (a comment, not a doc comment: rustdoc would prepend it to each item's own docs).
 pub use auth_core::{
     AuthError, AuthMiddleware, CacheConfig, Clock, ErrorKind, ExposeSecret, ManualClock, Origin,
     SecretString, SharedClock, SkipAuth, SystemClock,

@@ -1,9 +1,4 @@
-//! Request signing for partner APIs on `reqwest`, one feature per provider.
-//!
-//! Each provider is a module named after its feature (`tollgate::holidu` with feature
-//! `holidu`, …), the same crate as the provider's own (`tollgate-holidu`); the shared layer
-//! is [`core`], and the items every user needs are re-exported at the root. See the README
-//! below for the features.
+// The crate docs are the README alone: a `//!` summary here would repeat its first lines.
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]

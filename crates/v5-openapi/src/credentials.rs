@@ -29,7 +29,7 @@ const fn env(name: &'static str, help: &'static str) -> auth_core::credentials::
     auth_core::credentials::EnvVar { name, help }
 }
 
-/// A validated V5 OpenAPI credential.
+/// A validated V5 OpenAPI credential: the application id and its API secret.
 ///
 /// - `app_id` goes into the signed string and the `X-APP-ID` header, so it must be printable
 ///   ASCII without CR/LF.
@@ -46,8 +46,6 @@ const fn env(name: &'static str, help: &'static str) -> auth_core::credentials::
 /// let err = V5Credentials::new("my-app", "").unwrap_err();
 /// assert_eq!(err.field(), Some("app_secret"));
 /// ```
-///
-/// V5 OpenAPI credentials: the application id and its API secret.
 ///
 /// The provider's documentation calls the id `user_id` in its parameter table and `app_id`
 /// in its examples (and in the `X-APP-ID` header); this crate calls it `app_id` and accepts

@@ -32,17 +32,7 @@ fn clean_msg(msg: Option<&str>) -> String {
     }
 }
 
-/// The error for a non-zero `code` (see the module table).
-///
-/// ```
-/// use tollgate_v5_openapi::{Origin, error_from_response};
-/// use tollgate_v5_openapi::ErrorKind;
-/// let e = error_from_response(Origin::TokenEndpoint, http::StatusCode::OK, None, 40003, Some("bad sign"), &[]);
-/// assert_eq!(e.kind(), ErrorKind::Unauthorized);
-/// assert_eq!(e.provider_code(), Some("40003"));
-/// ```
-///
-/// The `{code, msg, data}` envelope and its mapping onto [`AuthError`].
+/// The error for a non-zero `code` of the `{code, msg, data}` [`Envelope`].
 ///
 /// `code == 0` is success. Any other code is an error carrying the code
 /// ([`AuthError::provider_code`]) and the provider's `msg` in the message; `msg` text is
@@ -58,6 +48,14 @@ fn clean_msg(msg: Option<&str>) -> String {
 /// | any other | API | [`Provider`](ErrorKind::Provider) | no |
 ///
 /// A `Retry-After` header (seconds) is honoured in every case.
+///
+/// ```
+/// use tollgate_v5_openapi::{Origin, error_from_response};
+/// use tollgate_v5_openapi::ErrorKind;
+/// let e = error_from_response(Origin::TokenEndpoint, http::StatusCode::OK, None, 40003, Some("bad sign"), &[]);
+/// assert_eq!(e.kind(), ErrorKind::Unauthorized);
+/// assert_eq!(e.provider_code(), Some("40003"));
+/// ```
 pub fn error_from_response(
     origin: Origin,
     status: http::StatusCode,
@@ -84,7 +82,7 @@ pub fn error_from_response(
 }
 
 /// The error for a failed HTTP status without an error `code` (a body that is no envelope,
-/// or `code` 0): the status decides as in the module table (401/403 on an API call is a
+/// or `code` 0): the status decides as in the table of [`error_from_response`] (401/403 on an API call is a
 /// rejected token), and `Retry-After` is honoured.
 fn status_error(
     origin: Origin,

@@ -30,8 +30,8 @@
 //! Provider decisions (the documentation is silent or inconsistent):
 //! - the id is `app_id` (examples, header) and `user_id` (parameter table): both accepted;
 //! - `time_stamp` is sent as a JSON number of seconds from the injected clock;
-//! - expiry = local receive time + 2 h (configurable); `expire_time` (no zone) is read only
-//!   as information, in a configurable zone defaulting to UTC;
+//! - expiry = local time the token request was sent + 2 h (configurable); `expire_time` (no
+//!   zone) is read only as information, in a configurable zone defaulting to UTC;
 //! - error codes are unpublished: the kind comes from the HTTP status and the endpoint
 //!   (see [`error_from_response`]); `msg` text is never compared.
 //!
@@ -51,7 +51,8 @@ mod token;
 /// The shared layer this crate builds on (`tollgate-auth-core`), for what the flat
 /// re-exports below leave out (token stores, the `Signer` trait, credential helpers).
 pub use auth_core;
-/// The shared items a user of this crate needs, so that attaching it takes no other crate.
+// The shared items a user of this crate needs, so that attaching it takes no other crate
+// (a comment, not a doc comment: rustdoc would prepend it to each item's own docs).
 pub use auth_core::{
     AuthError, AuthMiddleware, CacheConfig, Clock, ErrorKind, ExposeSecret, ManualClock, Origin,
     SecretString, SharedClock, SkipAuth, SystemClock,

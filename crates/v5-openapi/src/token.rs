@@ -143,17 +143,15 @@ pub fn parse_naive_datetime(s: &str, zone: ExpireTimeZone) -> Option<SystemTime>
     Some(UNIX_EPOCH + Duration::from_micros(total))
 }
 
-/// Fetches tokens from `POST /api/v5/authentication/token`.
+/// Fetches tokens from `POST /api/v5/authentication/token`: a [`TokenSource`] cached by
+/// auth-core's [`TokenCache`](auth_core::TokenCache).
 ///
 /// Usually built for you by [`V5Auth::builder`](crate::V5Auth::builder); build one directly
 /// to use the token without the middleware.
 ///
-/// The token endpoint, `POST /api/v5/authentication/token`, as typed request/response and
-/// a [`TokenSource`] cached by auth-core's [`TokenCache`](auth_core::TokenCache).
-///
 /// **Lifetime.** The provider documents tokens as "valid within 2 hours". The cache counts
-/// that lifetime ([`DEFAULT_TOKEN_LIFETIME`], configurable) from the moment the response is
-/// received, by the injected clock. The response's `expire_time` has no time zone
+/// that lifetime ([`DEFAULT_TOKEN_LIFETIME`], configurable) from the moment the token request
+/// is sent, by the injected clock. The response's `expire_time` has no time zone
 /// (`"2023-11-10T18:43:23.232093"`); it is parsed only as information, in the zone set with
 /// [`ExpireTimeZone`] (default UTC, because the provider does not say), made available
 /// through [`V5TokenSource::last_expire_time`], and never used to decide expiry.
