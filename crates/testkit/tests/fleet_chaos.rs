@@ -40,7 +40,7 @@ fn setup() -> Option<PathBuf> {
 }
 
 fn report(f: &ChaosFigures) {
-    // The figures, for the README and for anyone reading the test log.
+    // The figures, for docs/fleet.md and for anyone reading the test log.
     eprintln!("{}: {f}", f.scenario);
 }
 
