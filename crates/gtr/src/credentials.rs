@@ -301,13 +301,13 @@ fn read_csv_rows(text: &str) -> Result<Vec<CsvRow>, AuthError> {
     loop {
         let input = bytes.get(pos..).unwrap_or_default();
         let output = out.get_mut(out_len..).unwrap_or_default();
-        let (result, nin, nout) = reader.read_field(input, output);
-        pos = pos.saturating_add(nin).min(bytes.len());
-        out_len = out_len.saturating_add(nout).min(out.len());
+        let (result, read, written) = reader.read_field(input, output);
+        pos = pos.saturating_add(read).min(bytes.len());
+        out_len = out_len.saturating_add(written).min(out.len());
         match result {
             // The whole input was given: the next call, with nothing left, ends it.
             csv_core::ReadFieldResult::InputEmpty => {
-                if nin == 0 && !input.is_empty() {
+                if read == 0 && !input.is_empty() {
                     return Err(bad(pos, row.len(), "cannot be parsed"));
                 }
             }
