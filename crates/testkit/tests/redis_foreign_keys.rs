@@ -9,20 +9,8 @@ use secrecy::SecretString;
 use tollgate_auth_core::store::{RedisStore, SharedStore, StoredToken, TokenStore};
 use tollgate_testkit::mock::fleet_chaos::RedisServer;
 
-/// The redis-server, or `None` with a message when it is not installed — which fails the
-/// test under CI (`.ci/run` installs it).
 async fn start_redis() -> Option<RedisServer> {
-    match RedisServer::start().await {
-        Ok(r) => Some(r),
-        Err(why) => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "redis-server is required under CI (.ci/run installs it): {why}"
-            );
-            eprintln!("SKIPPED: {why}");
-            None
-        }
-    }
+    RedisServer::start_for_test().await
 }
 
 async fn raw(url: &str, args: &[&str]) -> redis::Value {

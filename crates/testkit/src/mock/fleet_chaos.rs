@@ -124,6 +124,22 @@ impl RedisServer {
         Ok(r)
     }
 
+    /// [`start`](Self::start) for a test: `None`, with a message, when `redis-server` is
+    /// not installed — and a panic under CI (`CI` set), where `.ci/run` installs it.
+    pub async fn start_for_test() -> Option<RedisServer> {
+        match RedisServer::start().await {
+            Ok(r) => Some(r),
+            Err(why) => {
+                assert!(
+                    std::env::var_os("CI").is_none(),
+                    "redis-server is required under CI (.ci/run installs it): {why}"
+                );
+                eprintln!("SKIPPED: {why}; install redis-server to run this test");
+                None
+            }
+        }
+    }
+
     /// Its URL.
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}/", self.port)
