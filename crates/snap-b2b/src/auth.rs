@@ -14,10 +14,9 @@ use crate::b2b2c::CUSTOMER_ID;
 use crate::canonical::{BodyForm, PreparedSigner, canonical_body, sign_prepared};
 use crate::credentials::{SnapCredentials, SnapPrivateKey, missing_secret};
 use crate::external_id::{ExternalIdGenerator, SharedExternalIdGenerator};
-use crate::profile::{EndpointBase, Profile, signed_endpoint_url, signed_endpoint_url_ref};
-use crate::sign::{EndpointUrlMode, HmacKey, SignatureEncoding, TransactionSignature};
-use crate::timestamp::TimestampFormat;
-use crate::token::{DEFAULT_TOKEN_PATH, GrantTypeField, SnapTokenSource, X_SIGNATURE, X_TIMESTAMP};
+use crate::profile::{Profile, TransactionSigning, signed_endpoint_url, signed_endpoint_url_ref};
+use crate::sign::{HmacKey, TransactionSignature};
+use crate::token::{SnapTokenSource, X_SIGNATURE, X_TIMESTAMP};
 
 /// `X-PARTNER-ID`.
 pub const X_PARTNER_ID: HeaderName = HeaderName::from_static("x-partner-id");
@@ -27,63 +26,6 @@ pub const X_EXTERNAL_ID: HeaderName = HeaderName::from_static("x-external-id");
 pub const CHANNEL_ID: HeaderName = HeaderName::from_static("channel-id");
 /// `ORIGIN`.
 pub const ORIGIN: HeaderName = HeaderName::from_static("origin");
-
-/// How transactions are signed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
-pub enum TransactionSigning {
-    /// HMAC-SHA512 with the client secret over a string that includes the B2B access token,
-    /// which is also sent as `Authorization: Bearer` (default; most providers).
-    #[default]
-    Symmetric,
-    /// SHA256withRSA with the client's private key over
-    /// `METHOD:EndpointUrl:bodyHash:X-TIMESTAMP`. No access token is fetched or sent.
-    Asymmetric,
-}
-
-/// The settings where SNAP providers diverge. Every field has the default of the
-/// specification or of most providers.
-///
-/// ```
-/// use tollgate_snap_b2b::SnapConfig;
-/// use tollgate_snap_b2b::sign::{EndpointUrlMode, SignatureEncoding};
-/// use tollgate_snap_b2b::{TimestampFormat, Zone};
-/// let config = SnapConfig {
-///     timestamp: TimestampFormat { zone: Zone::Utc, millis: true },
-///     endpoint_url: EndpointUrlMode::PathOnly,
-///     signature_encoding: SignatureEncoding::Hex,
-///     ..SnapConfig::default()
-/// };
-/// assert_eq!(config.token_path, "/v1.0/access-token/b2b");
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SnapConfig {
-    /// `X-TIMESTAMP` format (default `yyyy-MM-ddTHH:mm:ss+07:00`).
-    pub timestamp: TimestampFormat,
-    /// Which part of the URL is signed (default path + query as sent).
-    pub endpoint_url: EndpointUrlMode,
-    /// `grantType` (default) or `grant_type` in the token request.
-    pub grant_type: GrantTypeField,
-    /// base64 (default) or hex signatures, for the token request and transactions.
-    pub signature_encoding: SignatureEncoding,
-    /// Symmetric (default) or asymmetric transaction signatures.
-    pub signing: TransactionSigning,
-    /// Token path appended to the base URL (default `/v1.0/access-token/b2b`).
-    pub token_path: String,
-}
-
-impl Default for SnapConfig {
-    fn default() -> Self {
-        SnapConfig {
-            timestamp: TimestampFormat::default(),
-            endpoint_url: EndpointUrlMode::default(),
-            grant_type: GrantTypeField::default(),
-            signature_encoding: SignatureEncoding::default(),
-            signing: TransactionSigning::default(),
-            token_path: DEFAULT_TOKEN_PATH.to_string(),
-        }
-    }
-}
 
 enum Mode {
     Symmetric {
@@ -98,7 +40,6 @@ enum Mode {
 struct Inner {
     mode: Mode,
     clock: SharedClock,
-    config: SnapConfig,
     partner_id: HeaderValue,
     channel_id: HeaderValue,
     origin: Option<HeaderValue>,
@@ -152,7 +93,7 @@ impl fmt::Debug for SnapAuth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("SnapAuth");
         d.field("client_key", &self.inner.client_key)
-            .field("config", &self.inner.config);
+            .field("profile", &self.inner.profile.name);
         match &self.inner.mode {
             Mode::Symmetric { cache, hmac } => d.field("cache", cache).field("hmac", hmac),
             Mode::Asymmetric { key } => d.field("key", key),
@@ -166,7 +107,6 @@ pub struct SnapAuthBuilder {
     credentials: Option<SnapCredentials>,
     base_url: Option<String>,
     token_url: Option<String>,
-    config: SnapConfig,
     options: ProviderOptions,
     profile: Profile,
     external_ids: Option<SharedExternalIdGenerator>,
@@ -179,7 +119,7 @@ impl fmt::Debug for SnapAuthBuilder {
             .field("credentials", &self.credentials)
             .field("base_url", &self.base_url)
             .field("token_url", &self.token_url)
-            .field("config", &self.config)
+            .field("profile", &self.profile.name)
             .finish_non_exhaustive()
     }
 }
@@ -201,62 +141,28 @@ impl SnapAuthBuilder {
     }
 
     /// The provider's base URL including its prefix (e.g. `https://host/snap`); the token
-    /// URL is this plus [`SnapConfig::token_path`].
+    /// URL is this plus the profile's [`token_path`](Profile::token_path).
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
         self
     }
 
-    /// The full token URL (overrides `base_url` + `token_path`).
+    /// The full token URL (overrides `base_url` + the profile's `token_path`).
     pub fn token_url(mut self, url: impl Into<String>) -> Self {
         self.token_url = Some(url.into());
         self
     }
 
-    /// All provider settings at once.
-    pub fn config(mut self, config: SnapConfig) -> Self {
-        self.config = config;
-        self
-    }
-
-    /// `X-TIMESTAMP` format.
-    pub fn timestamp_format(mut self, f: TimestampFormat) -> Self {
-        self.config.timestamp = f;
-        self
-    }
-
-    /// Which part of the URL is signed.
-    pub fn endpoint_url_mode(mut self, m: EndpointUrlMode) -> Self {
-        self.config.endpoint_url = m;
-        self
-    }
-
-    /// `grantType` or `grant_type`.
-    pub fn grant_type_field(mut self, g: GrantTypeField) -> Self {
-        self.config.grant_type = g;
-        self
-    }
-
-    /// base64 or hex signatures.
-    pub fn signature_encoding(mut self, e: SignatureEncoding) -> Self {
-        self.config.signature_encoding = e;
-        self
-    }
-
-    /// Symmetric or asymmetric transaction signatures.
+    /// Symmetric or asymmetric transaction signatures (the profile's
+    /// [`signing`](Profile::signing)).
     pub fn transaction_signing(mut self, s: TransactionSigning) -> Self {
-        self.config.signing = s;
-        self
-    }
-
-    /// The token path under the base URL.
-    pub fn token_path(mut self, path: impl Into<String>) -> Self {
-        self.config.token_path = path.into();
+        self.profile.signing = s;
         self
     }
 
     /// Every provider setting from `profile` (a preset such as [`Profile::doku`], possibly
-    /// changed). Setters called afterwards override single settings.
+    /// changed: its fields are public). [`transaction_signing`](Self::transaction_signing) and
+    /// [`extra_header`](Self::extra_header) called afterwards change this profile.
     ///
     /// ```
     /// # fn demo(creds: tollgate_snap_b2b::SnapCredentials) -> Result<(), tollgate_snap_b2b::auth_core::AuthError> {
@@ -269,21 +175,7 @@ impl SnapAuthBuilder {
     /// # Ok(()) }
     /// ```
     pub fn profile(mut self, profile: Profile) -> Self {
-        self.config = profile.snap_config();
         self.profile = profile;
-        self
-    }
-
-    /// Whether the signed `EndpointUrl` starts below the base URL's path.
-    pub fn endpoint_base(mut self, base: EndpointBase) -> Self {
-        self.profile.endpoint_base = base;
-        self
-    }
-
-    /// The form of outgoing bodies that is hashed and sent (default
-    /// [`BodyForm::Minified`]; [`BodyForm::WhitespaceStripped`] is refused by `build`).
-    pub fn body_form(mut self, form: BodyForm) -> Self {
-        self.profile.body_form = form;
         self
     }
 
@@ -324,7 +216,7 @@ impl SnapAuthBuilder {
         let raw = match (&self.token_url, &self.base_url) {
             (Some(t), _) => t.clone(),
             (None, Some(b)) => {
-                let path = &self.config.token_path;
+                let path = &self.profile.token_path;
                 let sep = if path.starts_with('/') { "" } else { "/" };
                 format!("{}{sep}{path}", b.trim_end_matches('/'))
             }
@@ -362,7 +254,7 @@ impl SnapAuthBuilder {
         let credentials = auth_core::credentials::required_credentials(self.credentials.take())?;
         let creds = &credentials;
         let key = Arc::new(creds.private_key().clone());
-        let profile = self.profile.clone().with_config(&self.config);
+        let profile = &self.profile;
         if profile.body_form == BodyForm::WhitespaceStripped {
             return Err(AuthError::invalid_field(
                 "body_form",
@@ -377,20 +269,18 @@ impl SnapAuthBuilder {
             .external_ids
             .clone()
             .unwrap_or_else(|| profile.external_ids.generator());
-        let mode = match self.config.signing {
+        let mode = match profile.signing {
             TransactionSigning::Symmetric => {
                 let secret = creds.client_secret().ok_or_else(missing_secret)?;
-                let http = self.options.token_http_client()?;
                 let source = SnapTokenSource::new(
-                    http,
+                    self.options.token_http_client()?,
                     self.resolve_token_url()?,
                     creds.client_key(),
                     key,
-                    self.config.timestamp,
-                    self.config.grant_type,
-                    self.config.signature_encoding,
-                )?
-                .with_request_body(profile.token_request_body());
+                    profile.timestamp,
+                    profile.signature_encoding,
+                    profile.token_request_body(),
+                )?;
                 let cache =
                     TokenCache::with_config(source, clock.clone(), self.options.cache_config())
                         .named("snap-b2b");
@@ -409,10 +299,9 @@ impl SnapAuthBuilder {
                 channel_id: creds.channel_id().clone(),
                 origin: creds.origin().cloned(),
                 client_key: creds.client_key().to_string(),
-                config: self.config,
                 external_ids,
                 scope,
-                profile,
+                profile: self.profile,
                 base_path,
                 b2b2c: self.b2b2c,
             }),
@@ -421,15 +310,13 @@ impl SnapAuthBuilder {
 }
 
 impl SnapAuth {
-    /// Starts a builder with the default [`SnapConfig`]; set the credentials with
+    /// Starts a builder with the default [`Profile`] ([`Profile::aspi`]); set the credentials with
     /// [`credentials`](SnapAuthBuilder::credentials).
     pub fn builder() -> SnapAuthBuilder {
         SnapAuthBuilder {
             credentials: None,
             base_url: None,
             token_url: None,
-
-            config: SnapConfig::default(),
             options: ProviderOptions::default(),
             profile: Profile::default(),
             external_ids: None,
@@ -450,11 +337,6 @@ impl SnapAuth {
         &self.inner.scope
     }
 
-    /// The settings in use.
-    pub fn config(&self) -> &SnapConfig {
-        &self.inner.config
-    }
-
     /// The token cache (symmetric mode only).
     pub fn token_cache(&self) -> Option<&TokenCache<SnapTokenSource>> {
         match &self.inner.mode {
@@ -468,7 +350,7 @@ impl SnapAuth {
         self.inner.external_ids.generate(self.inner.clock.now())
     }
 
-    /// The provider profile in use (with the single settings applied).
+    /// The provider settings in use.
     pub fn profile(&self) -> &Profile {
         &self.inner.profile
     }
@@ -488,7 +370,7 @@ impl SnapAuth {
             Mode::Symmetric { cache, .. } => Some(cache.token().await?),
             Mode::Asymmetric { .. } => None,
         };
-        let timestamp = self.inner.config.timestamp.format(self.inner.clock.now());
+        let timestamp = self.inner.profile.timestamp.format(self.inner.clock.now());
         let sig = self.compute(req, token.as_deref(), &timestamp)?;
         Ok((sig, timestamp, token))
     }
@@ -499,17 +381,16 @@ impl SnapAuth {
         token: Option<&CachedToken>,
         timestamp: &str,
     ) -> Result<TransactionSignature, AuthError> {
-        let cfg = &self.inner.config;
         let profile = &self.inner.profile;
         let body = canonical_body(body_bytes(req)?, profile.body_form)?;
         let endpoint = signed_endpoint_url(
             req.url(),
             &self.inner.base_path,
             profile.endpoint_base,
-            cfg.endpoint_url,
+            profile.endpoint_url,
         );
         let method = req.method().as_str();
-        let enc = cfg.signature_encoding;
+        let enc = profile.signature_encoding;
         let sig = match (&self.inner.mode, token) {
             (Mode::Symmetric { hmac, .. }, Some(token)) => {
                 let token = token.secret().expose_secret();
@@ -568,7 +449,7 @@ impl Signer for SnapAuth {
             req.url(),
             &inner.base_path,
             inner.profile.endpoint_base,
-            inner.config.endpoint_url,
+            inner.profile.endpoint_url,
         );
         let signed = crate::fast::sign(crate::fast::Input {
             signer,
@@ -576,9 +457,9 @@ impl Signer for SnapAuth {
             endpoint: &endpoint,
             body: body_bytes(req)?,
             form: inner.profile.body_form,
-            timestamp: inner.config.timestamp,
+            timestamp: inner.profile.timestamp,
             now,
-            encoding: inner.config.signature_encoding,
+            encoding: inner.profile.signature_encoding,
             external_id: id.as_deref(),
         })?;
         drop(endpoint);

@@ -134,10 +134,7 @@ impl Respond for TokenEndpoint {
             return inbound_refusal(&e, s);
         }
         let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
-        let field = match self.state.profile.grant_type {
-            crate::token::GrantTypeField::CamelCase => "grantType",
-            crate::token::GrantTypeField::SnakeCase => "grant_type",
-        };
+        let field = self.state.profile.grant_type.name();
         if body.get(field).and_then(|g| g.as_str()) != Some("client_credentials") {
             return snap(400, s, 1, "Invalid Field Format [grantType]");
         }
@@ -507,7 +504,7 @@ impl SnapFake {
     fn symmetric(&self) -> bool {
         matches!(
             self.state.profile.signing,
-            crate::auth::TransactionSigning::Symmetric
+            crate::profile::TransactionSigning::Symmetric
         )
     }
 

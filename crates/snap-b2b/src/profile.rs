@@ -1,15 +1,50 @@
 use http::{HeaderName, HeaderValue};
 use url::Url;
 
-use crate::auth::{SnapConfig, TransactionSigning};
 use crate::canonical::BodyForm;
 use crate::external_id::ExternalIdStyle;
 use crate::sign::{EndpointUrlMode, SignatureEncoding, endpoint_url};
 use crate::timestamp::{TimestampFormat, Zone};
-use crate::token::GrantTypeField;
+
+/// The B2B token path of the ASPI specification under the base URL.
+pub const DEFAULT_TOKEN_PATH: &str = "/v1.0/access-token/b2b";
 
 /// The B2B2C token path of the ASPI specification under the base URL.
 pub const DEFAULT_B2B2C_TOKEN_PATH: &str = "/v1.0/access-token/b2b2c";
+
+/// How transactions are signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum TransactionSigning {
+    /// HMAC-SHA512 with the client secret over a string that includes the B2B access token,
+    /// which is also sent as `Authorization: Bearer` (default; most providers).
+    #[default]
+    Symmetric,
+    /// SHA256withRSA with the client's private key over
+    /// `METHOD:EndpointUrl:bodyHash:X-TIMESTAMP`. No access token is fetched or sent.
+    Asymmetric,
+}
+
+/// The name of the grant type field in the B2B token request body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum GrantTypeField {
+    /// `{"grantType":"client_credentials"}` (the specification; default).
+    #[default]
+    CamelCase,
+    /// `{"grant_type":"client_credentials"}` (some providers).
+    SnakeCase,
+}
+
+impl GrantTypeField {
+    /// The field's name: `grantType` or `grant_type`.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            GrantTypeField::CamelCase => "grantType",
+            GrantTypeField::SnakeCase => "grant_type",
+        }
+    }
+}
 
 /// Which path the signed `EndpointUrl` starts from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -62,12 +97,11 @@ impl GrantValueCase {
 /// let p = Profile::midtrans();
 /// assert_eq!(p.name, "midtrans");
 /// assert_eq!(p.body_form, BodyForm::JsCompatible);
-/// assert_eq!(Profile::aspi().snap_config(), Default::default());
 /// ```
 ///
 /// Provider profiles: every setting where SNAP providers differ, bundled, with a preset per
 /// provider. Choose a preset, change any field, and hand it to
-/// [`SnapAuthBuilder::profile`](crate::auth::SnapAuthBuilder::profile).
+/// [`SnapAuthBuilder::profile`](crate::SnapAuthBuilder::profile).
 ///
 /// ```
 /// use tollgate_snap_b2b::{EndpointBase, Profile};
@@ -231,17 +265,16 @@ impl Default for Profile {
 impl Profile {
     /// The specification as published by Bank Indonesia / ASPI (the crate's defaults).
     pub fn aspi() -> Self {
-        let c = SnapConfig::default();
         Profile {
             name: "aspi",
-            timestamp: c.timestamp,
-            endpoint_url: c.endpoint_url,
+            timestamp: TimestampFormat::default(),
+            endpoint_url: EndpointUrlMode::PathAndQuery,
             endpoint_base: EndpointBase::FullPath,
-            grant_type: c.grant_type,
+            grant_type: GrantTypeField::CamelCase,
             token_additional_info: false,
-            signature_encoding: c.signature_encoding,
-            signing: c.signing,
-            token_path: c.token_path,
+            signature_encoding: SignatureEncoding::Base64,
+            signing: TransactionSigning::Symmetric,
+            token_path: DEFAULT_TOKEN_PATH.to_string(),
             b2b2c_token_path: DEFAULT_B2B2C_TOKEN_PATH.to_string(),
             b2b2c_grant_case: GrantValueCase::Upper,
             body_form: BodyForm::Minified,
@@ -437,29 +470,6 @@ impl Profile {
         Ok(())
     }
 
-    /// The settings [`SnapConfig`] carries.
-    pub fn snap_config(&self) -> SnapConfig {
-        SnapConfig {
-            timestamp: self.timestamp,
-            endpoint_url: self.endpoint_url,
-            grant_type: self.grant_type,
-            signature_encoding: self.signature_encoding,
-            signing: self.signing,
-            token_path: self.token_path.clone(),
-        }
-    }
-
-    /// This profile with the settings `config` carries replacing its own.
-    pub(crate) fn with_config(mut self, c: &SnapConfig) -> Self {
-        self.timestamp = c.timestamp;
-        self.endpoint_url = c.endpoint_url;
-        self.grant_type = c.grant_type;
-        self.signature_encoding = c.signature_encoding;
-        self.signing = c.signing;
-        self.token_path = c.token_path.clone();
-        self
-    }
-
     /// The B2B token request body.
     ///
     /// ```
@@ -469,10 +479,7 @@ impl Profile {
     /// assert_eq!(Profile::midtrans().token_request_body(), r#"{"grant_type":"client_credentials"}"#);
     /// ```
     pub fn token_request_body(&self) -> String {
-        let field = match self.grant_type {
-            GrantTypeField::CamelCase => "grantType",
-            GrantTypeField::SnakeCase => "grant_type",
-        };
+        let field = self.grant_type.name();
         if self.token_additional_info {
             format!(r#"{{"{field}":"client_credentials","additionalInfo":{{}}}}"#)
         } else {

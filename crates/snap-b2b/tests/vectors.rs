@@ -12,7 +12,7 @@ use tollgate_snap_b2b::sign::{
     endpoint_url, sign_asymmetric, sign_symmetric, symmetric_string_to_sign, token_signature,
     token_string_to_sign,
 };
-use tollgate_snap_b2b::{GrantTypeField, access_token_request_body};
+use tollgate_snap_b2b::{GrantTypeField, Profile};
 use tollgate_snap_b2b::{SnapPrivateKey, SnapPublicKey};
 use tollgate_snap_b2b::{TimestampFormat, Zone, parse_timestamp};
 
@@ -84,14 +84,10 @@ fn token_signature_stages_with_every_key_form() {
         );
         assert_eq!(hex, s(&v["signature_hex"]), "{form}");
     }
-    assert_eq!(
-        access_token_request_body(GrantTypeField::CamelCase),
-        s(&v["body_grant_type"])
-    );
-    assert_eq!(
-        access_token_request_body(GrantTypeField::SnakeCase),
-        s(&v["body_grant_type_snake"])
-    );
+    let mut profile = Profile::aspi();
+    assert_eq!(profile.token_request_body(), s(&v["body_grant_type"]));
+    profile.grant_type = GrantTypeField::SnakeCase;
+    assert_eq!(profile.token_request_body(), s(&v["body_grant_type_snake"]));
 }
 
 #[test]
