@@ -6,16 +6,17 @@ use auth_core::{
     AuthError, AuthMiddleware, CachedToken, ErrorKind, ExposeSecret, Judgement, Scope, SharedClock,
     Signer, TokenCache, body_bytes,
 };
+use bytes::Bytes;
 use http::{HeaderName, HeaderValue, StatusCode};
 use reqwest::Request;
 use url::Url;
 
 use crate::b2b2c::CUSTOMER_ID;
-use crate::canonical::{BodyForm, PreparedSigner, canonical_body, sign_prepared};
+use crate::canonical::BodyForm;
 use crate::credentials::{SnapCredentials, SnapPrivateKey, missing_secret};
 use crate::external_id::{ExternalIdGenerator, SharedExternalIdGenerator};
-use crate::profile::{Profile, TransactionSigning, signed_endpoint_url, signed_endpoint_url_ref};
-use crate::sign::{HmacKey, TransactionSignature};
+use crate::profile::{Profile, TransactionSigning};
+use crate::sign::{HmacKey, Transaction, TransactionKey, endpoint_url};
 use crate::token::{SnapTokenSource, X_SIGNATURE, X_TIMESTAMP};
 
 /// `X-PARTNER-ID`.
@@ -359,57 +360,6 @@ impl SnapAuth {
     pub fn customer_tokens(&self) -> Option<&crate::b2b2c::CustomerTokens> {
         self.inner.b2b2c.as_ref()
     }
-
-    /// Computes the signature of a request without touching it (the token is taken from
-    /// the cache in symmetric mode). Returns the signature stages and the timestamp used.
-    pub async fn signature_for(
-        &self,
-        req: &Request,
-    ) -> Result<(TransactionSignature, String, Option<Arc<CachedToken>>), AuthError> {
-        let token = match &self.inner.mode {
-            Mode::Symmetric { cache, .. } => Some(cache.token().await?),
-            Mode::Asymmetric { .. } => None,
-        };
-        let timestamp = self.inner.profile.timestamp.format(self.inner.clock.now());
-        let sig = self.compute(req, token.as_deref(), &timestamp)?;
-        Ok((sig, timestamp, token))
-    }
-
-    fn compute(
-        &self,
-        req: &Request,
-        token: Option<&CachedToken>,
-        timestamp: &str,
-    ) -> Result<TransactionSignature, AuthError> {
-        let profile = &self.inner.profile;
-        let body = canonical_body(body_bytes(req)?, profile.body_form)?;
-        let endpoint = signed_endpoint_url(
-            req.url(),
-            &self.inner.base_path,
-            profile.endpoint_base,
-            profile.endpoint_url,
-        );
-        let method = req.method().as_str();
-        let enc = profile.signature_encoding;
-        let sig = match (&self.inner.mode, token) {
-            (Mode::Symmetric { hmac, .. }, Some(token)) => {
-                let token = token.secret().expose_secret();
-                let signer = PreparedSigner::Symmetric { hmac, token };
-                sign_prepared(signer, method, &endpoint, body, timestamp, enc)
-            }
-            (Mode::Asymmetric { key }, _) => {
-                let signer = PreparedSigner::Asymmetric { key };
-                sign_prepared(signer, method, &endpoint, body, timestamp, enc)
-            }
-            (Mode::Symmetric { .. }, None) => {
-                return Err(AuthError::new(
-                    ErrorKind::Internal,
-                    "symmetric signing without a token",
-                ));
-            }
-        };
-        Ok(sig)
-    }
 }
 
 impl Signer for SnapAuth {
@@ -422,14 +372,12 @@ impl Signer for SnapAuth {
             Mode::Symmetric { cache, .. } => Some(cache.token().await?),
             Mode::Asymmetric { .. } => None,
         };
-        // The per-request path (`crate::fast`): the same signature as `signature_for`'s
-        // stages, without their intermediate strings.
-        let signer = match (&inner.mode, token.as_deref()) {
-            (Mode::Symmetric { hmac, .. }, Some(t)) => PreparedSigner::Symmetric {
+        let key = match (&inner.mode, token.as_deref()) {
+            (Mode::Symmetric { hmac, .. }, Some(t)) => TransactionKey::Symmetric {
                 hmac,
                 token: t.secret().expose_secret(),
             },
-            (Mode::Asymmetric { key }, _) => PreparedSigner::Asymmetric { key },
+            (Mode::Asymmetric { key }, _) => TransactionKey::Asymmetric(key),
             (Mode::Symmetric { .. }, None) => {
                 return Err(AuthError::new(
                     ErrorKind::Internal,
@@ -437,48 +385,61 @@ impl Signer for SnapAuth {
                 ));
             }
         };
+        let profile = &inner.profile;
         let now = inner.clock.now();
         let needs_id = !req.headers().contains_key(X_EXTERNAL_ID)
-            && !inner
-                .profile
+            && !profile
                 .extra_headers
                 .iter()
                 .any(|(name, _)| name == X_EXTERNAL_ID);
         let id = needs_id.then(|| inner.external_ids.generate(inner.clock.now()));
-        let endpoint = signed_endpoint_url_ref(
+        let endpoint_url = endpoint_url(
             req.url(),
+            profile.endpoint_url,
+            profile.endpoint_base,
             &inner.base_path,
-            inner.profile.endpoint_base,
-            inner.profile.endpoint_url,
         );
-        let signed = crate::fast::sign(crate::fast::Input {
-            signer,
+        let transaction = Transaction {
             method: req.method().as_str(),
-            endpoint: &endpoint,
+            endpoint_url: &endpoint_url,
             body: body_bytes(req)?,
-            form: inner.profile.body_form,
-            timestamp: inner.profile.timestamp,
-            now,
-            encoding: inner.profile.signature_encoding,
-            external_id: id.as_deref(),
-        })?;
-        drop(endpoint);
+            form: profile.body_form,
+            encoding: profile.signature_encoding,
+        };
+        let mut buf = Vec::new();
+        let signed =
+            transaction.sign_into(&key, |b| profile.timestamp.write_into(now, b), &mut buf)?;
+        // The external id joins the body and the signed values in the one buffer.
+        let id = id.map(|id| {
+            let at = buf.len();
+            buf.extend_from_slice(id.as_bytes());
+            at..buf.len()
+        });
+        let shared = Bytes::from(buf);
+        let value = |range: std::ops::Range<usize>, what: &str| {
+            HeaderValue::from_maybe_shared(shared.slice(range)).map_err(|_| {
+                AuthError::new(ErrorKind::Internal, format!("{what} is not a header value"))
+            })
+        };
+        let timestamp = value(signed.timestamp, "X-TIMESTAMP")?;
+        let signature = value(signed.signature, "X-SIGNATURE")?;
+        let external_id = id.map(|r| value(r, "X-EXTERNAL-ID")).transpose()?;
         let body_changed = signed.body.is_some();
         if let Some(body) = signed.body {
-            *req.body_mut() = Some(reqwest::Body::from(body));
+            *req.body_mut() = Some(reqwest::Body::from(shared.slice(body)));
         }
         let headers = req.headers_mut();
         // Sized once for every header added below (a fresh map allocates once, not on
         // each growth).
-        let _ = headers.try_reserve(9 + inner.profile.extra_headers.len());
+        let _ = headers.try_reserve(9 + profile.extra_headers.len());
         if body_changed {
             headers.remove(http::header::CONTENT_LENGTH);
         }
         if let Some(t) = &token {
             headers.insert(http::header::AUTHORIZATION, auth_core::bearer_header(t)?);
         }
-        headers.insert(X_TIMESTAMP, signed.timestamp);
-        headers.insert(X_SIGNATURE, signed.signature);
+        headers.insert(X_TIMESTAMP, timestamp);
+        headers.insert(X_SIGNATURE, signature);
         if !headers.contains_key(http::header::CONTENT_TYPE) {
             headers.insert(
                 http::header::CONTENT_TYPE,
@@ -496,12 +457,12 @@ impl Signer for SnapAuth {
         {
             headers.insert(ORIGIN, origin.clone());
         }
-        for (name, value) in &inner.profile.extra_headers {
+        for (name, value) in &profile.extra_headers {
             if !headers.contains_key(name) {
                 headers.insert(name.clone(), value.clone());
             }
         }
-        if let Some(id) = signed.external_id {
+        if let Some(id) = external_id {
             headers.insert(X_EXTERNAL_ID, id);
         }
         match &inner.b2b2c {

@@ -50,7 +50,6 @@ mod canonical;
 mod credentials;
 mod error;
 mod external_id;
-mod fast;
 mod inbound;
 mod keys;
 mod minify;
@@ -101,9 +100,10 @@ pub use inbound::{
 pub use minify::{MAX_DEPTH, MinifyError, minify_json, minify_json_into};
 pub use notify::{DEFAULT_WINDOW, NotificationError, NotificationVerifier, VerifiedNotification};
 pub use profile::{
-    DEFAULT_B2B2C_TOKEN_PATH, DEFAULT_TOKEN_PATH, EndpointBase, GrantTypeField, GrantValueCase,
-    PROFILE_SETTINGS, Profile, ProfileSetting, TransactionSigning, signed_endpoint_url,
+    DEFAULT_B2B2C_TOKEN_PATH, DEFAULT_TOKEN_PATH, GrantTypeField, GrantValueCase, PROFILE_SETTINGS,
+    Profile, ProfileSetting, TransactionSigning,
 };
+pub use sign::EndpointBase;
 pub use timestamp::{TimestampError, TimestampFormat, Zone, parse_timestamp};
 pub use token::{
     AccessTokenResponse, DEFAULT_TOKEN_LIFETIME, SnapTokenSource, X_CLIENT_KEY, X_SIGNATURE,

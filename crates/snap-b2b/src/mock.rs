@@ -37,7 +37,8 @@ use crate::canonical::BodyForm;
 use crate::credentials::{SnapCredentials, SnapPrivateKey, SnapPublicKey};
 use crate::error::ResponseCode;
 use crate::inbound::{InboundError, InboundVerifier};
-use crate::profile::{Profile, signed_endpoint_url};
+use crate::profile::Profile;
+use crate::sign::endpoint_url;
 use crate::timestamp::TimestampFormat;
 
 /// Lifetime of the tokens the fake issues.
@@ -215,7 +216,7 @@ impl Api {
         }
         state.b2b2c.check_customer(req, &self.clock)?;
         let p = &state.profile;
-        let endpoint = signed_endpoint_url(&req.url, PREFIX, p.endpoint_base, p.endpoint_url);
+        let endpoint = endpoint_url(&req.url, p.endpoint_url, p.endpoint_base, PREFIX);
         state
             .verifier
             .verify_transaction(req.method.as_str(), &endpoint, &req.headers, &req.body)

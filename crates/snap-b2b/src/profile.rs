@@ -1,9 +1,8 @@
 use http::{HeaderName, HeaderValue};
-use url::Url;
 
 use crate::canonical::BodyForm;
 use crate::external_id::ExternalIdStyle;
-use crate::sign::{EndpointUrlMode, SignatureEncoding, endpoint_url};
+use crate::sign::{EndpointBase, EndpointUrlMode, SignatureEncoding};
 use crate::timestamp::{TimestampFormat, Zone};
 
 /// The B2B token path of the ASPI specification under the base URL.
@@ -44,19 +43,6 @@ impl GrantTypeField {
             GrantTypeField::SnakeCase => "grant_type",
         }
     }
-}
-
-/// Which path the signed `EndpointUrl` starts from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
-pub enum EndpointBase {
-    /// The request's full path (default): `https://host/snap/v1.0/x` signs `/snap/v1.0/x`.
-    #[default]
-    FullPath,
-    /// The path below the configured base URL's path: with base URL `https://host/snap`,
-    /// `https://host/snap/v1.0/x` signs `/v1.0/x`. A request outside the base path (another
-    /// allowed origin, say) signs its full path.
-    BelowBasePath,
 }
 
 /// How the B2B2C `grantType` values are spelled.
@@ -485,69 +471,6 @@ impl Profile {
         } else {
             format!(r#"{{"{field}":"client_credentials"}}"#)
         }
-    }
-}
-
-/// The signed `EndpointUrl` of `url`: its path (below `base_path` with
-/// [`EndpointBase::BelowBasePath`]) and, with [`EndpointUrlMode::PathAndQuery`], its query.
-///
-/// ```
-/// use tollgate_snap_b2b::{EndpointBase, signed_endpoint_url};
-/// use tollgate_snap_b2b::sign::EndpointUrlMode;
-/// let url = url::Url::parse("https://h.example/snap/v1.0/x?a=1").unwrap();
-/// let below = EndpointBase::BelowBasePath;
-/// assert_eq!(signed_endpoint_url(&url, "/snap", below, EndpointUrlMode::PathAndQuery), "/v1.0/x?a=1");
-/// assert_eq!(signed_endpoint_url(&url, "/snap/", below, EndpointUrlMode::PathOnly), "/v1.0/x");
-/// assert_eq!(signed_endpoint_url(&url, "/snap", EndpointBase::FullPath, EndpointUrlMode::PathOnly), "/snap/v1.0/x");
-/// assert_eq!(signed_endpoint_url(&url, "/sna", below, EndpointUrlMode::PathOnly), "/snap/v1.0/x");
-/// ```
-pub fn signed_endpoint_url(
-    url: &Url,
-    base_path: &str,
-    base: EndpointBase,
-    mode: EndpointUrlMode,
-) -> String {
-    let full = endpoint_url(url, mode);
-    if base != EndpointBase::BelowBasePath {
-        return full;
-    }
-    let prefix = base_path.trim_end_matches('/');
-    if prefix.is_empty() {
-        return full;
-    }
-    match full.strip_prefix(prefix) {
-        Some(rest) if rest.starts_with('/') => rest.to_string(),
-        Some(rest) if rest.is_empty() || rest.starts_with('?') => format!("/{rest}"),
-        _ => full,
-    }
-}
-
-/// [`signed_endpoint_url`] borrowed from the URL where it can be (always, except for a
-/// request to the base path itself with [`EndpointBase::BelowBasePath`]).
-pub(crate) fn signed_endpoint_url_ref<'u>(
-    url: &'u Url,
-    base_path: &str,
-    base: EndpointBase,
-    mode: EndpointUrlMode,
-) -> std::borrow::Cow<'u, str> {
-    use std::borrow::Cow;
-    // The path and the query are contiguous in the URL's serialisation: `?` and the query
-    // follow the path exactly as `endpoint_url` writes them.
-    let full = match mode {
-        EndpointUrlMode::PathAndQuery => &url[url::Position::BeforePath..url::Position::AfterQuery],
-        EndpointUrlMode::PathOnly => url.path(),
-    };
-    if base != EndpointBase::BelowBasePath {
-        return Cow::Borrowed(full);
-    }
-    let prefix = base_path.trim_end_matches('/');
-    if prefix.is_empty() {
-        return Cow::Borrowed(full);
-    }
-    match full.strip_prefix(prefix) {
-        Some(rest) if rest.starts_with('/') => Cow::Borrowed(rest),
-        Some(rest) if rest.is_empty() || rest.starts_with('?') => Cow::Owned(format!("/{rest}")),
-        _ => Cow::Borrowed(full),
     }
 }
 

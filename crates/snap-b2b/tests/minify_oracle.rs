@@ -8,7 +8,7 @@
 use proptest::prelude::*;
 use sha2::{Digest, Sha256};
 use tollgate_snap_b2b::sign::{HmacKey, SignatureEncoding, sign_symmetric};
-use tollgate_snap_b2b::{MAX_DEPTH, minify_json};
+use tollgate_snap_b2b::{CanonicalError, MAX_DEPTH, minify_json};
 
 /// The oracle's error: byte offset and reason, as [`tollgate_snap_b2b::MinifyError`] has them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,9 +35,12 @@ fn fused(input: &[u8]) -> Result<(Vec<u8>, String), OracleError> {
         SignatureEncoding::Base64,
     )
     .map(|s| (s.minified_body, s.body_sha256_hex))
-    .map_err(|e| OracleError {
-        offset: e.offset,
-        reason: e.reason,
+    .map_err(|e| match e {
+        CanonicalError::Minify(e) => OracleError {
+            offset: e.offset,
+            reason: e.reason,
+        },
+        other => panic!("not a minifier error: {other}"),
     })
 }
 

@@ -8,9 +8,9 @@ use serde_json::Value;
 use tollgate_snap_b2b::NotificationVerifier;
 use tollgate_snap_b2b::minify_json;
 use tollgate_snap_b2b::sign::{
-    EndpointUrlMode, HmacKey, SignatureEncoding, asymmetric_string_to_sign, body_sha256_hex,
-    endpoint_url, sign_asymmetric, sign_symmetric, symmetric_string_to_sign, token_signature,
-    token_string_to_sign,
+    EndpointBase, EndpointUrlMode, HmacKey, SignatureEncoding, asymmetric_string_to_sign,
+    body_sha256_hex, endpoint_url, sign_asymmetric, sign_symmetric, symmetric_string_to_sign,
+    token_signature, token_string_to_sign,
 };
 use tollgate_snap_b2b::{GrantTypeField, Profile};
 use tollgate_snap_b2b::{SnapPrivateKey, SnapPublicKey};
@@ -103,10 +103,15 @@ fn transaction_stages() {
     for c in cases {
         let name = s(&c["name"]);
         let url = url::Url::parse(s(&c["url"])).expect("url");
-        let ep = endpoint_url(&url, EndpointUrlMode::PathAndQuery);
+        let ep = endpoint_url(
+            &url,
+            EndpointUrlMode::PathAndQuery,
+            EndpointBase::FullPath,
+            "",
+        );
         assert_eq!(ep, s(&c["endpoint_url"]), "{name}");
         assert_eq!(
-            endpoint_url(&url, EndpointUrlMode::PathOnly),
+            endpoint_url(&url, EndpointUrlMode::PathOnly, EndpointBase::FullPath, ""),
             s(&c["endpoint_url_without_query"]),
             "{name}"
         );
