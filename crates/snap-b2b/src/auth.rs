@@ -524,7 +524,7 @@ impl Signer for SnapAuth {
 
 /// Whether a 401 body leaves room for a new token to help (see [`SnapAuth`]'s
 /// [`Signer::judge`]).
-pub fn token_can_help(body: &[u8]) -> bool {
+fn token_can_help(body: &[u8]) -> bool {
     let code = serde_json::from_slice::<crate::error::SnapEnvelope>(body)
         .ok()
         .and_then(|e| e.code());

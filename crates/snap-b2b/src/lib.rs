@@ -56,8 +56,6 @@ mod minify;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod mock;
-#[cfg(feature = "test-util")]
-mod mock_b2b2c;
 mod notify;
 mod profile;
 pub mod sign;
@@ -74,9 +72,7 @@ pub use auth_core::{
 };
 
 // Flat re-exports: the modules are private.
-pub use auth::{
-    CHANNEL_ID, ORIGIN, SnapAuth, SnapAuthBuilder, X_EXTERNAL_ID, X_PARTNER_ID, token_can_help,
-};
+pub use auth::{CHANNEL_ID, ORIGIN, SnapAuth, SnapAuthBuilder, X_EXTERNAL_ID, X_PARTNER_ID};
 pub use b2b2c::{
     AUTHORIZATION_CUSTOMER, CUSTOMER_ID, CustomerTokenError, CustomerTokens, CustomerTokensBuilder,
     DEFAULT_MAX_CUSTOMERS, DEFAULT_REFRESH_MARGIN,
@@ -97,7 +93,7 @@ pub use inbound::{
     INBOUND_TIMESTAMP_WINDOW, ISSUED_TOKEN_LIFETIME, InboundError, InboundVerifier, IssuedToken,
     MAX_EXTERNAL_IDS, MAX_TOKENS, VerifiedTransaction,
 };
-pub use minify::{MAX_DEPTH, MinifyError, minify_json, minify_json_into};
+pub use minify::{MAX_DEPTH, MinifyError, minify_json};
 pub use notify::{DEFAULT_WINDOW, NotificationError, NotificationVerifier, VerifiedNotification};
 pub use profile::{
     DEFAULT_B2B2C_TOKEN_PATH, DEFAULT_TOKEN_PATH, GrantTypeField, GrantValueCase, PROFILE_SETTINGS,

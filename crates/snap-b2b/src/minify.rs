@@ -48,13 +48,8 @@ impl From<MinifyError> for AuthError {
 /// the bytes it hashed.
 pub fn minify_json(input: &[u8]) -> Result<Vec<u8>, MinifyError> {
     let mut out = Vec::with_capacity(input.len());
-    minify_json_into(input, &mut out)?;
+    parse(input, &mut out)?;
     Ok(out)
-}
-
-/// [`minify_json`] appending to `out` (which is left with partial output on error).
-pub fn minify_json_into(input: &[u8], out: &mut Vec<u8>) -> Result<(), MinifyError> {
-    parse(input, out)
 }
 
 /// Where the minified body of [`minify_and_hash`] is.

@@ -15,6 +15,9 @@
 //!
 //! The keys it uses are test-only keys shipped with this crate; never use them elsewhere.
 
+/// The fake's B2B2C (customer token) side: a part of the fake, not a module of its own.
+mod b2b2c;
+
 /// The conformance contract this fake implements, and the credential variants it hands out.
 pub use testkit::conformance::{ConformanceTarget, Creds};
 
@@ -91,7 +94,7 @@ pub(crate) struct FakeState {
     core: testkit::mock::FakeCore,
     pub(crate) profile: Profile,
     pub(crate) verifier: InboundVerifier,
-    pub(crate) b2b2c: crate::mock_b2b2c::CustomerState,
+    pub(crate) b2b2c: b2b2c::CustomerState,
 }
 
 pub(crate) fn snap(http: u16, service: u8, case: u8, message: &str) -> ResponseTemplate {
@@ -373,7 +376,7 @@ impl SnapFake {
             })
             .mount(&server)
             .await;
-        crate::mock_b2b2c::mount(&server, state.clone(), clock.clone(), &state.profile).await;
+        b2b2c::mount(&server, state.clone(), clock.clone(), &state.profile).await;
         Mock::given(path_regex(r"^/snap/v1\.0/.+$"))
             .respond_with(Api {
                 state: state.clone(),

@@ -58,7 +58,7 @@ pub enum GrantValueCase {
 
 impl GrantValueCase {
     /// The `grantType` value exchanging an authorization code.
-    pub fn authorization_code(self) -> &'static str {
+    pub(crate) fn authorization_code(self) -> &'static str {
         match self {
             GrantValueCase::Upper => "AUTHORIZATION_CODE",
             GrantValueCase::Lower => "authorization_code",
@@ -66,7 +66,7 @@ impl GrantValueCase {
     }
 
     /// The `grantType` value exchanging a refresh token.
-    pub fn refresh_token(self) -> &'static str {
+    pub(crate) fn refresh_token(self) -> &'static str {
         match self {
             GrantValueCase::Upper => "REFRESH_TOKEN",
             GrantValueCase::Lower => "refresh_token",
