@@ -323,8 +323,6 @@ fn strings_around_the_bulk_threshold() {
 
 // The oracle: the minifier as it was before the fused pass, kept byte for byte.
 
-/// Minifies `input` into `out`, validating as it goes.
-
 /// The minifier as it was before the fused pass, kept byte for byte as the oracle.
 fn oracle_minify_into(input: &[u8], out: &mut Vec<u8>) -> Result<(), OracleError> {
     let mut p = Parser {
