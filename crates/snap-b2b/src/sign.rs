@@ -337,7 +337,7 @@ pub fn sign_symmetric(
         hmac: key,
         token: access_token,
     };
-    stages(&key, method, endpoint_url, body, timestamp, encoding)
+    Transaction::minified(method, endpoint_url, body, encoding).stages(&key, timestamp)
 }
 
 /// Signs a transaction asymmetrically (SHA256withRSA, no access token in the string).
@@ -350,46 +350,7 @@ pub fn sign_asymmetric(
     encoding: SignatureEncoding,
 ) -> Result<TransactionSignature, CanonicalError> {
     let key = TransactionKey::Asymmetric(key);
-    stages(&key, method, endpoint_url, body, timestamp, encoding)
-}
-
-/// [`Transaction::sign_into`] of a minified body, with every stage reported.
-fn stages(
-    key: &TransactionKey<'_>,
-    method: &str,
-    endpoint_url: &str,
-    body: &[u8],
-    timestamp: &str,
-    encoding: SignatureEncoding,
-) -> Result<TransactionSignature, CanonicalError> {
-    let transaction = Transaction {
-        method,
-        endpoint_url,
-        body,
-        form: BodyForm::Minified,
-        encoding,
-    };
-    let mut buf = Vec::new();
-    let signed =
-        transaction.sign_into(key, |b| b.extend_from_slice(timestamp.as_bytes()), &mut buf)?;
-    let hash = lowercase_hex(&signed.body_sha256);
-    let parts = string_to_sign(
-        method,
-        endpoint_url,
-        key.token(),
-        &hash,
-        timestamp.as_bytes(),
-    );
-    Ok(TransactionSignature {
-        endpoint_url: endpoint_url.to_string(),
-        minified_body: match signed.body {
-            Some(range) => buf[range].to_vec(),
-            None => body.to_vec(),
-        },
-        body_sha256_hex: text(&[&hash[..]]),
-        string_to_sign: text(&parts),
-        signature: text(&[&buf[signed.signature]]),
-    })
+    Transaction::minified(method, endpoint_url, body, encoding).stages(&key, timestamp)
 }
 
 /// The key a transaction is signed with.
@@ -451,7 +412,47 @@ pub(crate) struct Signed {
 /// signature and a typical external id); larger values only grow the buffer.
 pub(crate) const HEADROOM: usize = 256;
 
-impl Transaction<'_> {
+impl<'a> Transaction<'a> {
+    /// A transaction whose body is minified (the specification's form).
+    fn minified(
+        method: &'a str,
+        endpoint_url: &'a str,
+        body: &'a [u8],
+        encoding: SignatureEncoding,
+    ) -> Self {
+        Transaction {
+            method,
+            endpoint_url,
+            body,
+            form: BodyForm::Minified,
+            encoding,
+        }
+    }
+
+    /// [`sign_into`](Self::sign_into) with every stage reported.
+    fn stages(
+        &self,
+        key: &TransactionKey<'_>,
+        timestamp: &str,
+    ) -> Result<TransactionSignature, CanonicalError> {
+        let mut buf = Vec::new();
+        let signed =
+            self.sign_into(key, |b| b.extend_from_slice(timestamp.as_bytes()), &mut buf)?;
+        let hash = lowercase_hex(&signed.body_sha256);
+        let ts = timestamp.as_bytes();
+        let parts = string_to_sign(self.method, self.endpoint_url, key.token(), &hash, ts);
+        Ok(TransactionSignature {
+            endpoint_url: self.endpoint_url.to_string(),
+            minified_body: match signed.body {
+                Some(range) => buf[range].to_vec(),
+                None => self.body.to_vec(),
+            },
+            body_sha256_hex: text(&[&hash[..]]),
+            string_to_sign: text(&parts),
+            signature: text(&[&buf[signed.signature]]),
+        })
+    }
+
     /// Signs the transaction: the one composition of the stages, which requests,
     /// [`sign_symmetric`] and [`sign_asymmetric`] all run. Appends to `buf` the body in its
     /// form (when it differs from the caller's), the timestamp `write_timestamp` writes, and
