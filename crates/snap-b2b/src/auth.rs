@@ -6,18 +6,18 @@ use auth_core::{
     AuthError, AuthMiddleware, CachedToken, ErrorKind, ExposeSecret, Judgement, Scope, SharedClock,
     Signer, TokenCache, body_bytes,
 };
+use bytes::Bytes;
 use http::{HeaderName, HeaderValue, StatusCode};
 use reqwest::Request;
 use url::Url;
 
 use crate::b2b2c::CUSTOMER_ID;
-use crate::canonical::{BodyForm, PreparedSigner, canonical_body, sign_prepared};
+use crate::canonical::BodyForm;
 use crate::credentials::{SnapCredentials, SnapPrivateKey, missing_secret};
 use crate::external_id::{ExternalIdGenerator, SharedExternalIdGenerator};
-use crate::profile::{EndpointBase, Profile, signed_endpoint_url, signed_endpoint_url_ref};
-use crate::sign::{EndpointUrlMode, HmacKey, SignatureEncoding, TransactionSignature};
-use crate::timestamp::TimestampFormat;
-use crate::token::{DEFAULT_TOKEN_PATH, GrantTypeField, SnapTokenSource, X_SIGNATURE, X_TIMESTAMP};
+use crate::profile::{Profile, TransactionSigning};
+use crate::sign::{HmacKey, Transaction, TransactionKey, endpoint_url};
+use crate::token::{SnapTokenSource, X_SIGNATURE, X_TIMESTAMP};
 
 /// `X-PARTNER-ID`.
 pub const X_PARTNER_ID: HeaderName = HeaderName::from_static("x-partner-id");
@@ -27,63 +27,6 @@ pub const X_EXTERNAL_ID: HeaderName = HeaderName::from_static("x-external-id");
 pub const CHANNEL_ID: HeaderName = HeaderName::from_static("channel-id");
 /// `ORIGIN`.
 pub const ORIGIN: HeaderName = HeaderName::from_static("origin");
-
-/// How transactions are signed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
-pub enum TransactionSigning {
-    /// HMAC-SHA512 with the client secret over a string that includes the B2B access token,
-    /// which is also sent as `Authorization: Bearer` (default; most providers).
-    #[default]
-    Symmetric,
-    /// SHA256withRSA with the client's private key over
-    /// `METHOD:EndpointUrl:bodyHash:X-TIMESTAMP`. No access token is fetched or sent.
-    Asymmetric,
-}
-
-/// The settings where SNAP providers diverge. Every field has the default of the
-/// specification or of most providers.
-///
-/// ```
-/// use tollgate_snap_b2b::SnapConfig;
-/// use tollgate_snap_b2b::sign::{EndpointUrlMode, SignatureEncoding};
-/// use tollgate_snap_b2b::{TimestampFormat, Zone};
-/// let config = SnapConfig {
-///     timestamp: TimestampFormat { zone: Zone::Utc, millis: true },
-///     endpoint_url: EndpointUrlMode::PathOnly,
-///     signature_encoding: SignatureEncoding::Hex,
-///     ..SnapConfig::default()
-/// };
-/// assert_eq!(config.token_path, "/v1.0/access-token/b2b");
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SnapConfig {
-    /// `X-TIMESTAMP` format (default `yyyy-MM-ddTHH:mm:ss+07:00`).
-    pub timestamp: TimestampFormat,
-    /// Which part of the URL is signed (default path + query as sent).
-    pub endpoint_url: EndpointUrlMode,
-    /// `grantType` (default) or `grant_type` in the token request.
-    pub grant_type: GrantTypeField,
-    /// base64 (default) or hex signatures, for the token request and transactions.
-    pub signature_encoding: SignatureEncoding,
-    /// Symmetric (default) or asymmetric transaction signatures.
-    pub signing: TransactionSigning,
-    /// Token path appended to the base URL (default `/v1.0/access-token/b2b`).
-    pub token_path: String,
-}
-
-impl Default for SnapConfig {
-    fn default() -> Self {
-        SnapConfig {
-            timestamp: TimestampFormat::default(),
-            endpoint_url: EndpointUrlMode::default(),
-            grant_type: GrantTypeField::default(),
-            signature_encoding: SignatureEncoding::default(),
-            signing: TransactionSigning::default(),
-            token_path: DEFAULT_TOKEN_PATH.to_string(),
-        }
-    }
-}
 
 enum Mode {
     Symmetric {
@@ -98,7 +41,6 @@ enum Mode {
 struct Inner {
     mode: Mode,
     clock: SharedClock,
-    config: SnapConfig,
     partner_id: HeaderValue,
     channel_id: HeaderValue,
     origin: Option<HeaderValue>,
@@ -152,7 +94,7 @@ impl fmt::Debug for SnapAuth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("SnapAuth");
         d.field("client_key", &self.inner.client_key)
-            .field("config", &self.inner.config);
+            .field("profile", &self.inner.profile.name);
         match &self.inner.mode {
             Mode::Symmetric { cache, hmac } => d.field("cache", cache).field("hmac", hmac),
             Mode::Asymmetric { key } => d.field("key", key),
@@ -166,7 +108,6 @@ pub struct SnapAuthBuilder {
     credentials: Option<SnapCredentials>,
     base_url: Option<String>,
     token_url: Option<String>,
-    config: SnapConfig,
     options: ProviderOptions,
     profile: Profile,
     external_ids: Option<SharedExternalIdGenerator>,
@@ -179,7 +120,7 @@ impl fmt::Debug for SnapAuthBuilder {
             .field("credentials", &self.credentials)
             .field("base_url", &self.base_url)
             .field("token_url", &self.token_url)
-            .field("config", &self.config)
+            .field("profile", &self.profile.name)
             .finish_non_exhaustive()
     }
 }
@@ -201,62 +142,28 @@ impl SnapAuthBuilder {
     }
 
     /// The provider's base URL including its prefix (e.g. `https://host/snap`); the token
-    /// URL is this plus [`SnapConfig::token_path`].
+    /// URL is this plus the profile's [`token_path`](Profile::token_path).
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
         self
     }
 
-    /// The full token URL (overrides `base_url` + `token_path`).
+    /// The full token URL (overrides `base_url` + the profile's `token_path`).
     pub fn token_url(mut self, url: impl Into<String>) -> Self {
         self.token_url = Some(url.into());
         self
     }
 
-    /// All provider settings at once.
-    pub fn config(mut self, config: SnapConfig) -> Self {
-        self.config = config;
-        self
-    }
-
-    /// `X-TIMESTAMP` format.
-    pub fn timestamp_format(mut self, f: TimestampFormat) -> Self {
-        self.config.timestamp = f;
-        self
-    }
-
-    /// Which part of the URL is signed.
-    pub fn endpoint_url_mode(mut self, m: EndpointUrlMode) -> Self {
-        self.config.endpoint_url = m;
-        self
-    }
-
-    /// `grantType` or `grant_type`.
-    pub fn grant_type_field(mut self, g: GrantTypeField) -> Self {
-        self.config.grant_type = g;
-        self
-    }
-
-    /// base64 or hex signatures.
-    pub fn signature_encoding(mut self, e: SignatureEncoding) -> Self {
-        self.config.signature_encoding = e;
-        self
-    }
-
-    /// Symmetric or asymmetric transaction signatures.
+    /// Symmetric or asymmetric transaction signatures (the profile's
+    /// [`signing`](Profile::signing)).
     pub fn transaction_signing(mut self, s: TransactionSigning) -> Self {
-        self.config.signing = s;
-        self
-    }
-
-    /// The token path under the base URL.
-    pub fn token_path(mut self, path: impl Into<String>) -> Self {
-        self.config.token_path = path.into();
+        self.profile.signing = s;
         self
     }
 
     /// Every provider setting from `profile` (a preset such as [`Profile::doku`], possibly
-    /// changed). Setters called afterwards override single settings.
+    /// changed: its fields are public). [`transaction_signing`](Self::transaction_signing) and
+    /// [`extra_header`](Self::extra_header) called afterwards change this profile.
     ///
     /// ```
     /// # fn demo(creds: tollgate_snap_b2b::SnapCredentials) -> Result<(), tollgate_snap_b2b::auth_core::AuthError> {
@@ -269,21 +176,7 @@ impl SnapAuthBuilder {
     /// # Ok(()) }
     /// ```
     pub fn profile(mut self, profile: Profile) -> Self {
-        self.config = profile.snap_config();
         self.profile = profile;
-        self
-    }
-
-    /// Whether the signed `EndpointUrl` starts below the base URL's path.
-    pub fn endpoint_base(mut self, base: EndpointBase) -> Self {
-        self.profile.endpoint_base = base;
-        self
-    }
-
-    /// The form of outgoing bodies that is hashed and sent (default
-    /// [`BodyForm::Minified`]; [`BodyForm::WhitespaceStripped`] is refused by `build`).
-    pub fn body_form(mut self, form: BodyForm) -> Self {
-        self.profile.body_form = form;
         self
     }
 
@@ -324,7 +217,7 @@ impl SnapAuthBuilder {
         let raw = match (&self.token_url, &self.base_url) {
             (Some(t), _) => t.clone(),
             (None, Some(b)) => {
-                let path = &self.config.token_path;
+                let path = &self.profile.token_path;
                 let sep = if path.starts_with('/') { "" } else { "/" };
                 format!("{}{sep}{path}", b.trim_end_matches('/'))
             }
@@ -362,7 +255,7 @@ impl SnapAuthBuilder {
         let credentials = auth_core::credentials::required_credentials(self.credentials.take())?;
         let creds = &credentials;
         let key = Arc::new(creds.private_key().clone());
-        let profile = self.profile.clone().with_config(&self.config);
+        let profile = &self.profile;
         if profile.body_form == BodyForm::WhitespaceStripped {
             return Err(AuthError::invalid_field(
                 "body_form",
@@ -377,20 +270,18 @@ impl SnapAuthBuilder {
             .external_ids
             .clone()
             .unwrap_or_else(|| profile.external_ids.generator());
-        let mode = match self.config.signing {
+        let mode = match profile.signing {
             TransactionSigning::Symmetric => {
                 let secret = creds.client_secret().ok_or_else(missing_secret)?;
-                let http = self.options.token_http_client()?;
                 let source = SnapTokenSource::new(
-                    http,
+                    self.options.token_http_client()?,
                     self.resolve_token_url()?,
                     creds.client_key(),
                     key,
-                    self.config.timestamp,
-                    self.config.grant_type,
-                    self.config.signature_encoding,
-                )?
-                .with_request_body(profile.token_request_body());
+                    profile.timestamp,
+                    profile.signature_encoding,
+                    profile.token_request_body(),
+                )?;
                 let cache =
                     TokenCache::with_config(source, clock.clone(), self.options.cache_config())
                         .named("snap-b2b");
@@ -409,10 +300,9 @@ impl SnapAuthBuilder {
                 channel_id: creds.channel_id().clone(),
                 origin: creds.origin().cloned(),
                 client_key: creds.client_key().to_string(),
-                config: self.config,
                 external_ids,
                 scope,
-                profile,
+                profile: self.profile,
                 base_path,
                 b2b2c: self.b2b2c,
             }),
@@ -421,15 +311,13 @@ impl SnapAuthBuilder {
 }
 
 impl SnapAuth {
-    /// Starts a builder with the default [`SnapConfig`]; set the credentials with
+    /// Starts a builder with the default [`Profile`] ([`Profile::aspi`]); set the credentials with
     /// [`credentials`](SnapAuthBuilder::credentials).
     pub fn builder() -> SnapAuthBuilder {
         SnapAuthBuilder {
             credentials: None,
             base_url: None,
             token_url: None,
-
-            config: SnapConfig::default(),
             options: ProviderOptions::default(),
             profile: Profile::default(),
             external_ids: None,
@@ -450,11 +338,6 @@ impl SnapAuth {
         &self.inner.scope
     }
 
-    /// The settings in use.
-    pub fn config(&self) -> &SnapConfig {
-        &self.inner.config
-    }
-
     /// The token cache (symmetric mode only).
     pub fn token_cache(&self) -> Option<&TokenCache<SnapTokenSource>> {
         match &self.inner.mode {
@@ -468,7 +351,7 @@ impl SnapAuth {
         self.inner.external_ids.generate(self.inner.clock.now())
     }
 
-    /// The provider profile in use (with the single settings applied).
+    /// The provider settings in use.
     pub fn profile(&self) -> &Profile {
         &self.inner.profile
     }
@@ -476,58 +359,6 @@ impl SnapAuth {
     /// The customer (B2B2C) tokens, when configured.
     pub fn customer_tokens(&self) -> Option<&crate::b2b2c::CustomerTokens> {
         self.inner.b2b2c.as_ref()
-    }
-
-    /// Computes the signature of a request without touching it (the token is taken from
-    /// the cache in symmetric mode). Returns the signature stages and the timestamp used.
-    pub async fn signature_for(
-        &self,
-        req: &Request,
-    ) -> Result<(TransactionSignature, String, Option<Arc<CachedToken>>), AuthError> {
-        let token = match &self.inner.mode {
-            Mode::Symmetric { cache, .. } => Some(cache.token().await?),
-            Mode::Asymmetric { .. } => None,
-        };
-        let timestamp = self.inner.config.timestamp.format(self.inner.clock.now());
-        let sig = self.compute(req, token.as_deref(), &timestamp)?;
-        Ok((sig, timestamp, token))
-    }
-
-    fn compute(
-        &self,
-        req: &Request,
-        token: Option<&CachedToken>,
-        timestamp: &str,
-    ) -> Result<TransactionSignature, AuthError> {
-        let cfg = &self.inner.config;
-        let profile = &self.inner.profile;
-        let body = canonical_body(body_bytes(req)?, profile.body_form)?;
-        let endpoint = signed_endpoint_url(
-            req.url(),
-            &self.inner.base_path,
-            profile.endpoint_base,
-            cfg.endpoint_url,
-        );
-        let method = req.method().as_str();
-        let enc = cfg.signature_encoding;
-        let sig = match (&self.inner.mode, token) {
-            (Mode::Symmetric { hmac, .. }, Some(token)) => {
-                let token = token.secret().expose_secret();
-                let signer = PreparedSigner::Symmetric { hmac, token };
-                sign_prepared(signer, method, &endpoint, body, timestamp, enc)
-            }
-            (Mode::Asymmetric { key }, _) => {
-                let signer = PreparedSigner::Asymmetric { key };
-                sign_prepared(signer, method, &endpoint, body, timestamp, enc)
-            }
-            (Mode::Symmetric { .. }, None) => {
-                return Err(AuthError::new(
-                    ErrorKind::Internal,
-                    "symmetric signing without a token",
-                ));
-            }
-        };
-        Ok(sig)
     }
 }
 
@@ -541,14 +372,12 @@ impl Signer for SnapAuth {
             Mode::Symmetric { cache, .. } => Some(cache.token().await?),
             Mode::Asymmetric { .. } => None,
         };
-        // The per-request path (`crate::fast`): the same signature as `signature_for`'s
-        // stages, without their intermediate strings.
-        let signer = match (&inner.mode, token.as_deref()) {
-            (Mode::Symmetric { hmac, .. }, Some(t)) => PreparedSigner::Symmetric {
+        let key = match (&inner.mode, token.as_deref()) {
+            (Mode::Symmetric { hmac, .. }, Some(t)) => TransactionKey::Symmetric {
                 hmac,
                 token: t.secret().expose_secret(),
             },
-            (Mode::Asymmetric { key }, _) => PreparedSigner::Asymmetric { key },
+            (Mode::Asymmetric { key }, _) => TransactionKey::Asymmetric(key),
             (Mode::Symmetric { .. }, None) => {
                 return Err(AuthError::new(
                     ErrorKind::Internal,
@@ -556,48 +385,61 @@ impl Signer for SnapAuth {
                 ));
             }
         };
+        let profile = &inner.profile;
         let now = inner.clock.now();
         let needs_id = !req.headers().contains_key(X_EXTERNAL_ID)
-            && !inner
-                .profile
+            && !profile
                 .extra_headers
                 .iter()
                 .any(|(name, _)| name == X_EXTERNAL_ID);
         let id = needs_id.then(|| inner.external_ids.generate(inner.clock.now()));
-        let endpoint = signed_endpoint_url_ref(
+        let endpoint_url = endpoint_url(
             req.url(),
+            profile.endpoint_url,
+            profile.endpoint_base,
             &inner.base_path,
-            inner.profile.endpoint_base,
-            inner.config.endpoint_url,
         );
-        let signed = crate::fast::sign(crate::fast::Input {
-            signer,
+        let transaction = Transaction {
             method: req.method().as_str(),
-            endpoint: &endpoint,
+            endpoint_url: &endpoint_url,
             body: body_bytes(req)?,
-            form: inner.profile.body_form,
-            timestamp: inner.config.timestamp,
-            now,
-            encoding: inner.config.signature_encoding,
-            external_id: id.as_deref(),
-        })?;
-        drop(endpoint);
+            form: profile.body_form,
+            encoding: profile.signature_encoding,
+        };
+        let mut buf = Vec::new();
+        let signed =
+            transaction.sign_into(&key, |b| profile.timestamp.write_into(now, b), &mut buf)?;
+        // The external id joins the body and the signed values in the one buffer.
+        let id = id.map(|id| {
+            let at = buf.len();
+            buf.extend_from_slice(id.as_bytes());
+            at..buf.len()
+        });
+        let shared = Bytes::from(buf);
+        let value = |range: std::ops::Range<usize>, what: &str| {
+            HeaderValue::from_maybe_shared(shared.slice(range)).map_err(|_| {
+                AuthError::new(ErrorKind::Internal, format!("{what} is not a header value"))
+            })
+        };
+        let timestamp = value(signed.timestamp, "X-TIMESTAMP")?;
+        let signature = value(signed.signature, "X-SIGNATURE")?;
+        let external_id = id.map(|r| value(r, "X-EXTERNAL-ID")).transpose()?;
         let body_changed = signed.body.is_some();
         if let Some(body) = signed.body {
-            *req.body_mut() = Some(reqwest::Body::from(body));
+            *req.body_mut() = Some(reqwest::Body::from(shared.slice(body)));
         }
         let headers = req.headers_mut();
         // Sized once for every header added below (a fresh map allocates once, not on
         // each growth).
-        let _ = headers.try_reserve(9 + inner.profile.extra_headers.len());
+        let _ = headers.try_reserve(9 + profile.extra_headers.len());
         if body_changed {
             headers.remove(http::header::CONTENT_LENGTH);
         }
         if let Some(t) = &token {
             headers.insert(http::header::AUTHORIZATION, auth_core::bearer_header(t)?);
         }
-        headers.insert(X_TIMESTAMP, signed.timestamp);
-        headers.insert(X_SIGNATURE, signed.signature);
+        headers.insert(X_TIMESTAMP, timestamp);
+        headers.insert(X_SIGNATURE, signature);
         if !headers.contains_key(http::header::CONTENT_TYPE) {
             headers.insert(
                 http::header::CONTENT_TYPE,
@@ -615,12 +457,12 @@ impl Signer for SnapAuth {
         {
             headers.insert(ORIGIN, origin.clone());
         }
-        for (name, value) in &inner.profile.extra_headers {
+        for (name, value) in &profile.extra_headers {
             if !headers.contains_key(name) {
                 headers.insert(name.clone(), value.clone());
             }
         }
-        if let Some(id) = signed.external_id {
+        if let Some(id) = external_id {
             headers.insert(X_EXTERNAL_ID, id);
         }
         match &inner.b2b2c {
@@ -682,7 +524,7 @@ impl Signer for SnapAuth {
 
 /// Whether a 401 body leaves room for a new token to help (see [`SnapAuth`]'s
 /// [`Signer::judge`]).
-pub fn token_can_help(body: &[u8]) -> bool {
+fn token_can_help(body: &[u8]) -> bool {
     let code = serde_json::from_slice::<crate::error::SnapEnvelope>(body)
         .ok()
         .and_then(|e| e.code());

@@ -1,13 +1,8 @@
 use std::collections::HashMap;
-use std::fmt;
 
 use auth_core::{AuthError, ErrorKind};
 
 use crate::minify::{MinifyError, minify_json};
-use crate::sign::{
-    HmacKey, SignatureEncoding, TransactionSignature, asymmetric_string_to_sign, body_sha256_hex,
-    symmetric_string_to_sign,
-};
 
 /// Nesting deeper than this is refused (the parser is recursive).
 pub const MAX_JS_DEPTH: usize = 128;
@@ -492,55 +487,6 @@ fn write_string(s: &[u16], out: &mut Vec<u8>) {
         }
     }
     out.push(b'"');
-}
-
-/// Signs a body already brought into its form: the body is hashed as given (no further
-/// minifying). Symmetric when `hmac_and_token` is given, asymmetric with `key` otherwise.
-pub(crate) fn sign_prepared(
-    signer: PreparedSigner<'_>,
-    method: &str,
-    endpoint_url: &str,
-    body: Vec<u8>,
-    timestamp: &str,
-    encoding: SignatureEncoding,
-) -> TransactionSignature {
-    let hash = body_sha256_hex(&body);
-    let (string_to_sign, signature) = match signer {
-        PreparedSigner::Symmetric { hmac, token } => {
-            let sts = symmetric_string_to_sign(method, endpoint_url, token, &hash, timestamp);
-            let sig = encoding.encode(&hmac.sign(sts.as_bytes()));
-            (sts, sig)
-        }
-        PreparedSigner::Asymmetric { key } => {
-            let sts = asymmetric_string_to_sign(method, endpoint_url, &hash, timestamp);
-            let sig = encoding.encode(&key.sign(sts.as_bytes()));
-            (sts, sig)
-        }
-    };
-    TransactionSignature {
-        endpoint_url: endpoint_url.to_string(),
-        minified_body: body,
-        body_sha256_hex: hash,
-        string_to_sign,
-        signature,
-    }
-}
-
-/// The key material for [`sign_prepared`].
-pub(crate) enum PreparedSigner<'a> {
-    Symmetric {
-        hmac: &'a HmacKey,
-        token: &'a str,
-    },
-    Asymmetric {
-        key: &'a crate::credentials::SnapPrivateKey,
-    },
-}
-
-impl fmt::Debug for PreparedSigner<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("PreparedSigner([REDACTED])")
-    }
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use rand::Rng;
 /// attempt it signs — a retry after a rejected token included — unless the request already
 /// carries `X-EXTERNAL-ID`, which is then kept.
 ///
-/// Give your own with [`SnapAuthBuilder::external_id_generator`](crate::auth::SnapAuthBuilder::external_id_generator)
+/// Give your own with [`SnapAuthBuilder::external_id_generator`](crate::SnapAuthBuilder::external_id_generator)
 /// (any `Fn(SystemTime) -> String + Send + Sync`, or a type implementing
 /// [`ExternalIdGenerator`]), or choose one of the shapes in [`ExternalIdStyle`].
 ///

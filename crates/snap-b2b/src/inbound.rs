@@ -317,7 +317,7 @@ impl InboundVerifier {
     }
 
     /// Checks `Content-Type: application/json` (parameters such as `charset` allowed).
-    pub fn check_content_type(&self, headers: &HeaderMap) -> Result<(), InboundError> {
+    pub(crate) fn check_content_type(&self, headers: &HeaderMap) -> Result<(), InboundError> {
         let ct = header(headers, "content-type")?;
         let essence = ct.split(';').next().unwrap_or("").trim();
         if essence.eq_ignore_ascii_case("application/json") {
@@ -328,7 +328,7 @@ impl InboundVerifier {
     }
 
     /// Checks the `X-TIMESTAMP` format (the configured one, or any SNAP form) and window.
-    pub fn check_timestamp(&self, ts: &str) -> Result<SystemTime, InboundError> {
+    pub(crate) fn check_timestamp(&self, ts: &str) -> Result<SystemTime, InboundError> {
         let bad = InboundError::InvalidFieldFormat("[X-TIMESTAMP]");
         let at = parse_timestamp(ts).map_err(|_| bad.clone())?;
         if let Some(f) = self.timestamp

@@ -14,10 +14,11 @@
 //! - **Notifications**: [`notify::NotificationVerifier`] checks provider callbacks.
 //! - **Response codes**: [`error::ResponseCode`] reads `HHHSSCC`.
 //!
-//! Provider divergences are settings in [`auth::SnapConfig`], each defaulting to the
-//! specification or the most common practice: `X-TIMESTAMP` as `+07:00` without
-//! milliseconds, `EndpointUrl` with the query string, `grantType`, base64 signatures,
-//! symmetric signing, token path `/v1.0/access-token/b2b` under the base URL.
+//! Provider divergences are the fields of one settings type, [`Profile`], with a preset per
+//! provider. The default, [`Profile::aspi`], follows the specification or the most common
+//! practice: `X-TIMESTAMP` as `+07:00` without milliseconds, `EndpointUrl` with the query
+//! string, `grantType`, base64 signatures, symmetric signing, token path
+//! `/v1.0/access-token/b2b` under the base URL.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -49,15 +50,12 @@ mod canonical;
 mod credentials;
 mod error;
 mod external_id;
-mod fast;
 mod inbound;
 mod keys;
 mod minify;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod mock;
-#[cfg(feature = "test-util")]
-mod mock_b2b2c;
 mod notify;
 mod profile;
 pub mod sign;
@@ -74,10 +72,7 @@ pub use auth_core::{
 };
 
 // Flat re-exports: the modules are private.
-pub use auth::{
-    CHANNEL_ID, ORIGIN, SnapAuth, SnapAuthBuilder, SnapConfig, TransactionSigning, X_EXTERNAL_ID,
-    X_PARTNER_ID, token_can_help,
-};
+pub use auth::{CHANNEL_ID, ORIGIN, SnapAuth, SnapAuthBuilder, X_EXTERNAL_ID, X_PARTNER_ID};
 pub use b2b2c::{
     AUTHORIZATION_CUSTOMER, CUSTOMER_ID, CustomerTokenError, CustomerTokens, CustomerTokensBuilder,
     DEFAULT_MAX_CUSTOMERS, DEFAULT_REFRESH_MARGIN,
@@ -98,16 +93,17 @@ pub use inbound::{
     INBOUND_TIMESTAMP_WINDOW, ISSUED_TOKEN_LIFETIME, InboundError, InboundVerifier, IssuedToken,
     MAX_EXTERNAL_IDS, MAX_TOKENS, VerifiedTransaction,
 };
-pub use minify::{MAX_DEPTH, MinifyError, minify_json, minify_json_into};
+pub use minify::{MAX_DEPTH, MinifyError, minify_json};
 pub use notify::{DEFAULT_WINDOW, NotificationError, NotificationVerifier, VerifiedNotification};
 pub use profile::{
-    DEFAULT_B2B2C_TOKEN_PATH, EndpointBase, GrantValueCase, PROFILE_SETTINGS, Profile,
-    ProfileSetting, signed_endpoint_url,
+    DEFAULT_B2B2C_TOKEN_PATH, DEFAULT_TOKEN_PATH, GrantTypeField, GrantValueCase, PROFILE_SETTINGS,
+    Profile, ProfileSetting, TransactionSigning,
 };
+pub use sign::EndpointBase;
 pub use timestamp::{TimestampError, TimestampFormat, Zone, parse_timestamp};
 pub use token::{
-    AccessTokenResponse, DEFAULT_TOKEN_LIFETIME, DEFAULT_TOKEN_PATH, GrantTypeField,
-    SnapTokenSource, X_CLIENT_KEY, X_SIGNATURE, X_TIMESTAMP, access_token_request_body,
+    AccessTokenResponse, DEFAULT_TOKEN_LIFETIME, SnapTokenSource, X_CLIENT_KEY, X_SIGNATURE,
+    X_TIMESTAMP,
 };
 // End of flat re-exports.
 

@@ -15,6 +15,9 @@
 //!
 //! The keys it uses are test-only keys shipped with this crate; never use them elsewhere.
 
+/// The fake's B2B2C (customer token) side: a part of the fake, not a module of its own.
+mod b2b2c;
+
 /// The conformance contract this fake implements, and the credential variants it hands out.
 pub use testkit::conformance::{ConformanceTarget, Creds};
 
@@ -37,7 +40,8 @@ use crate::canonical::BodyForm;
 use crate::credentials::{SnapCredentials, SnapPrivateKey, SnapPublicKey};
 use crate::error::ResponseCode;
 use crate::inbound::{InboundError, InboundVerifier};
-use crate::profile::{Profile, signed_endpoint_url};
+use crate::profile::Profile;
+use crate::sign::endpoint_url;
 use crate::timestamp::TimestampFormat;
 
 /// Lifetime of the tokens the fake issues.
@@ -90,7 +94,7 @@ pub(crate) struct FakeState {
     core: testkit::mock::FakeCore,
     pub(crate) profile: Profile,
     pub(crate) verifier: InboundVerifier,
-    pub(crate) b2b2c: crate::mock_b2b2c::CustomerState,
+    pub(crate) b2b2c: b2b2c::CustomerState,
 }
 
 pub(crate) fn snap(http: u16, service: u8, case: u8, message: &str) -> ResponseTemplate {
@@ -134,10 +138,7 @@ impl Respond for TokenEndpoint {
             return inbound_refusal(&e, s);
         }
         let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
-        let field = match self.state.profile.grant_type {
-            crate::token::GrantTypeField::CamelCase => "grantType",
-            crate::token::GrantTypeField::SnakeCase => "grant_type",
-        };
+        let field = self.state.profile.grant_type.name();
         if body.get(field).and_then(|g| g.as_str()) != Some("client_credentials") {
             return snap(400, s, 1, "Invalid Field Format [grantType]");
         }
@@ -218,7 +219,7 @@ impl Api {
         }
         state.b2b2c.check_customer(req, &self.clock)?;
         let p = &state.profile;
-        let endpoint = signed_endpoint_url(&req.url, PREFIX, p.endpoint_base, p.endpoint_url);
+        let endpoint = endpoint_url(&req.url, p.endpoint_url, p.endpoint_base, PREFIX);
         state
             .verifier
             .verify_transaction(req.method.as_str(), &endpoint, &req.headers, &req.body)
@@ -375,7 +376,7 @@ impl SnapFake {
             })
             .mount(&server)
             .await;
-        crate::mock_b2b2c::mount(&server, state.clone(), clock.clone(), &state.profile).await;
+        b2b2c::mount(&server, state.clone(), clock.clone(), &state.profile).await;
         Mock::given(path_regex(r"^/snap/v1\.0/.+$"))
             .respond_with(Api {
                 state: state.clone(),
@@ -507,7 +508,7 @@ impl SnapFake {
     fn symmetric(&self) -> bool {
         matches!(
             self.state.profile.signing,
-            crate::auth::TransactionSigning::Symmetric
+            crate::profile::TransactionSigning::Symmetric
         )
     }
 

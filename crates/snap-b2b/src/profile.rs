@@ -1,27 +1,48 @@
 use http::{HeaderName, HeaderValue};
-use url::Url;
 
-use crate::auth::{SnapConfig, TransactionSigning};
 use crate::canonical::BodyForm;
 use crate::external_id::ExternalIdStyle;
-use crate::sign::{EndpointUrlMode, SignatureEncoding, endpoint_url};
+use crate::sign::{EndpointBase, EndpointUrlMode, SignatureEncoding};
 use crate::timestamp::{TimestampFormat, Zone};
-use crate::token::GrantTypeField;
+
+/// The B2B token path of the ASPI specification under the base URL.
+pub const DEFAULT_TOKEN_PATH: &str = "/v1.0/access-token/b2b";
 
 /// The B2B2C token path of the ASPI specification under the base URL.
 pub const DEFAULT_B2B2C_TOKEN_PATH: &str = "/v1.0/access-token/b2b2c";
 
-/// Which path the signed `EndpointUrl` starts from.
+/// How transactions are signed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
-pub enum EndpointBase {
-    /// The request's full path (default): `https://host/snap/v1.0/x` signs `/snap/v1.0/x`.
+pub enum TransactionSigning {
+    /// HMAC-SHA512 with the client secret over a string that includes the B2B access token,
+    /// which is also sent as `Authorization: Bearer` (default; most providers).
     #[default]
-    FullPath,
-    /// The path below the configured base URL's path: with base URL `https://host/snap`,
-    /// `https://host/snap/v1.0/x` signs `/v1.0/x`. A request outside the base path (another
-    /// allowed origin, say) signs its full path.
-    BelowBasePath,
+    Symmetric,
+    /// SHA256withRSA with the client's private key over
+    /// `METHOD:EndpointUrl:bodyHash:X-TIMESTAMP`. No access token is fetched or sent.
+    Asymmetric,
+}
+
+/// The name of the grant type field in the B2B token request body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum GrantTypeField {
+    /// `{"grantType":"client_credentials"}` (the specification; default).
+    #[default]
+    CamelCase,
+    /// `{"grant_type":"client_credentials"}` (some providers).
+    SnakeCase,
+}
+
+impl GrantTypeField {
+    /// The field's name: `grantType` or `grant_type`.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            GrantTypeField::CamelCase => "grantType",
+            GrantTypeField::SnakeCase => "grant_type",
+        }
+    }
 }
 
 /// How the B2B2C `grantType` values are spelled.
@@ -37,7 +58,7 @@ pub enum GrantValueCase {
 
 impl GrantValueCase {
     /// The `grantType` value exchanging an authorization code.
-    pub fn authorization_code(self) -> &'static str {
+    pub(crate) fn authorization_code(self) -> &'static str {
         match self {
             GrantValueCase::Upper => "AUTHORIZATION_CODE",
             GrantValueCase::Lower => "authorization_code",
@@ -45,7 +66,7 @@ impl GrantValueCase {
     }
 
     /// The `grantType` value exchanging a refresh token.
-    pub fn refresh_token(self) -> &'static str {
+    pub(crate) fn refresh_token(self) -> &'static str {
         match self {
             GrantValueCase::Upper => "REFRESH_TOKEN",
             GrantValueCase::Lower => "refresh_token",
@@ -62,12 +83,11 @@ impl GrantValueCase {
 /// let p = Profile::midtrans();
 /// assert_eq!(p.name, "midtrans");
 /// assert_eq!(p.body_form, BodyForm::JsCompatible);
-/// assert_eq!(Profile::aspi().snap_config(), Default::default());
 /// ```
 ///
 /// Provider profiles: every setting where SNAP providers differ, bundled, with a preset per
 /// provider. Choose a preset, change any field, and hand it to
-/// [`SnapAuthBuilder::profile`](crate::auth::SnapAuthBuilder::profile).
+/// [`SnapAuthBuilder::profile`](crate::SnapAuthBuilder::profile).
 ///
 /// ```
 /// use tollgate_snap_b2b::{EndpointBase, Profile};
@@ -231,17 +251,16 @@ impl Default for Profile {
 impl Profile {
     /// The specification as published by Bank Indonesia / ASPI (the crate's defaults).
     pub fn aspi() -> Self {
-        let c = SnapConfig::default();
         Profile {
             name: "aspi",
-            timestamp: c.timestamp,
-            endpoint_url: c.endpoint_url,
+            timestamp: TimestampFormat::default(),
+            endpoint_url: EndpointUrlMode::PathAndQuery,
             endpoint_base: EndpointBase::FullPath,
-            grant_type: c.grant_type,
+            grant_type: GrantTypeField::CamelCase,
             token_additional_info: false,
-            signature_encoding: c.signature_encoding,
-            signing: c.signing,
-            token_path: c.token_path,
+            signature_encoding: SignatureEncoding::Base64,
+            signing: TransactionSigning::Symmetric,
+            token_path: DEFAULT_TOKEN_PATH.to_string(),
             b2b2c_token_path: DEFAULT_B2B2C_TOKEN_PATH.to_string(),
             b2b2c_grant_case: GrantValueCase::Upper,
             body_form: BodyForm::Minified,
@@ -437,29 +456,6 @@ impl Profile {
         Ok(())
     }
 
-    /// The settings [`SnapConfig`] carries.
-    pub fn snap_config(&self) -> SnapConfig {
-        SnapConfig {
-            timestamp: self.timestamp,
-            endpoint_url: self.endpoint_url,
-            grant_type: self.grant_type,
-            signature_encoding: self.signature_encoding,
-            signing: self.signing,
-            token_path: self.token_path.clone(),
-        }
-    }
-
-    /// This profile with the settings `config` carries replacing its own.
-    pub(crate) fn with_config(mut self, c: &SnapConfig) -> Self {
-        self.timestamp = c.timestamp;
-        self.endpoint_url = c.endpoint_url;
-        self.grant_type = c.grant_type;
-        self.signature_encoding = c.signature_encoding;
-        self.signing = c.signing;
-        self.token_path = c.token_path.clone();
-        self
-    }
-
     /// The B2B token request body.
     ///
     /// ```
@@ -469,78 +465,12 @@ impl Profile {
     /// assert_eq!(Profile::midtrans().token_request_body(), r#"{"grant_type":"client_credentials"}"#);
     /// ```
     pub fn token_request_body(&self) -> String {
-        let field = match self.grant_type {
-            GrantTypeField::CamelCase => "grantType",
-            GrantTypeField::SnakeCase => "grant_type",
-        };
+        let field = self.grant_type.name();
         if self.token_additional_info {
             format!(r#"{{"{field}":"client_credentials","additionalInfo":{{}}}}"#)
         } else {
             format!(r#"{{"{field}":"client_credentials"}}"#)
         }
-    }
-}
-
-/// The signed `EndpointUrl` of `url`: its path (below `base_path` with
-/// [`EndpointBase::BelowBasePath`]) and, with [`EndpointUrlMode::PathAndQuery`], its query.
-///
-/// ```
-/// use tollgate_snap_b2b::{EndpointBase, signed_endpoint_url};
-/// use tollgate_snap_b2b::sign::EndpointUrlMode;
-/// let url = url::Url::parse("https://h.example/snap/v1.0/x?a=1").unwrap();
-/// let below = EndpointBase::BelowBasePath;
-/// assert_eq!(signed_endpoint_url(&url, "/snap", below, EndpointUrlMode::PathAndQuery), "/v1.0/x?a=1");
-/// assert_eq!(signed_endpoint_url(&url, "/snap/", below, EndpointUrlMode::PathOnly), "/v1.0/x");
-/// assert_eq!(signed_endpoint_url(&url, "/snap", EndpointBase::FullPath, EndpointUrlMode::PathOnly), "/snap/v1.0/x");
-/// assert_eq!(signed_endpoint_url(&url, "/sna", below, EndpointUrlMode::PathOnly), "/snap/v1.0/x");
-/// ```
-pub fn signed_endpoint_url(
-    url: &Url,
-    base_path: &str,
-    base: EndpointBase,
-    mode: EndpointUrlMode,
-) -> String {
-    let full = endpoint_url(url, mode);
-    if base != EndpointBase::BelowBasePath {
-        return full;
-    }
-    let prefix = base_path.trim_end_matches('/');
-    if prefix.is_empty() {
-        return full;
-    }
-    match full.strip_prefix(prefix) {
-        Some(rest) if rest.starts_with('/') => rest.to_string(),
-        Some(rest) if rest.is_empty() || rest.starts_with('?') => format!("/{rest}"),
-        _ => full,
-    }
-}
-
-/// [`signed_endpoint_url`] borrowed from the URL where it can be (always, except for a
-/// request to the base path itself with [`EndpointBase::BelowBasePath`]).
-pub(crate) fn signed_endpoint_url_ref<'u>(
-    url: &'u Url,
-    base_path: &str,
-    base: EndpointBase,
-    mode: EndpointUrlMode,
-) -> std::borrow::Cow<'u, str> {
-    use std::borrow::Cow;
-    // The path and the query are contiguous in the URL's serialisation: `?` and the query
-    // follow the path exactly as `endpoint_url` writes them.
-    let full = match mode {
-        EndpointUrlMode::PathAndQuery => &url[url::Position::BeforePath..url::Position::AfterQuery],
-        EndpointUrlMode::PathOnly => url.path(),
-    };
-    if base != EndpointBase::BelowBasePath {
-        return Cow::Borrowed(full);
-    }
-    let prefix = base_path.trim_end_matches('/');
-    if prefix.is_empty() {
-        return Cow::Borrowed(full);
-    }
-    match full.strip_prefix(prefix) {
-        Some(rest) if rest.starts_with('/') => Cow::Borrowed(rest),
-        Some(rest) if rest.is_empty() || rest.starts_with('?') => Cow::Owned(format!("/{rest}")),
-        _ => Cow::Borrowed(full),
     }
 }
 

@@ -12,9 +12,6 @@ use crate::error::{ResponseCode, error_from_response};
 use crate::sign::{SignatureEncoding, token_signature};
 use crate::timestamp::TimestampFormat;
 
-/// The default token path, appended to the provider's base URL.
-pub const DEFAULT_TOKEN_PATH: &str = "/v1.0/access-token/b2b";
-
 /// Token lifetime assumed when the response has no `expiresIn` (the specification's 900 s).
 pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(900);
 
@@ -24,30 +21,6 @@ pub const X_TIMESTAMP: HeaderName = HeaderName::from_static("x-timestamp");
 pub const X_CLIENT_KEY: HeaderName = HeaderName::from_static("x-client-key");
 /// `X-SIGNATURE`.
 pub const X_SIGNATURE: HeaderName = HeaderName::from_static("x-signature");
-
-/// The name of the grant type field in the token request body.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
-pub enum GrantTypeField {
-    /// `{"grantType":"client_credentials"}` (the specification; default).
-    #[default]
-    CamelCase,
-    /// `{"grant_type":"client_credentials"}` (some providers).
-    SnakeCase,
-}
-
-/// The token request body, already minified.
-///
-/// ```
-/// use tollgate_snap_b2b::{access_token_request_body, GrantTypeField};
-/// assert_eq!(access_token_request_body(GrantTypeField::CamelCase), r#"{"grantType":"client_credentials"}"#);
-/// ```
-pub fn access_token_request_body(field: GrantTypeField) -> &'static str {
-    match field {
-        GrantTypeField::CamelCase => r#"{"grantType":"client_credentials"}"#,
-        GrantTypeField::SnakeCase => r#"{"grant_type":"client_credentials"}"#,
-    }
-}
 
 /// The token response. Field names follow the specification (`accessToken`…); the
 /// snake_case spellings some providers use are accepted too.
@@ -135,8 +108,10 @@ impl AccessTokenResponse {
 }
 
 /// Fetches B2B access tokens: signs `clientKey|X-TIMESTAMP` with the client's RSA key at
-/// the cache's clock time and posts the grant. Build it through
-/// [`SnapAuth::builder`](crate::auth::SnapAuth::builder), or directly for a custom cache.
+/// the cache's clock time and posts the grant ([`Profile::token_request_body`]). The
+/// signer's [`token_cache`](crate::SnapAuth::token_cache) holds one.
+///
+/// [`Profile::token_request_body`]: crate::Profile::token_request_body
 ///
 /// The B2B access token endpoint (service code 73): typed request and response, and the
 /// [`SnapTokenSource`] the token cache fetches through.
@@ -160,9 +135,8 @@ pub struct SnapTokenSource {
     client_key_header: HeaderValue,
     key: Arc<SnapPrivateKey>,
     timestamp: TimestampFormat,
-    grant_type: GrantTypeField,
     encoding: SignatureEncoding,
-    body: Option<String>,
+    body: String,
 }
 
 impl fmt::Debug for SnapTokenSource {
@@ -172,23 +146,23 @@ impl fmt::Debug for SnapTokenSource {
             .field("client_key", &self.client_key)
             .field("key", &self.key)
             .field("timestamp", &self.timestamp)
-            .field("grant_type", &self.grant_type)
+            .field("body", &self.body)
             .field("encoding", &self.encoding)
             .finish()
     }
 }
 
 impl SnapTokenSource {
-    /// A token source posting to `token_url`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
+    /// A token source posting `body` (the profile's
+    /// [`token_request_body`](crate::Profile::token_request_body)) to `token_url`.
+    pub(crate) fn new(
         http: reqwest::Client,
         token_url: Url,
         client_key: &str,
         key: Arc<SnapPrivateKey>,
         timestamp: TimestampFormat,
-        grant_type: GrantTypeField,
         encoding: SignatureEncoding,
+        body: String,
     ) -> Result<Self, AuthError> {
         let client_key_header = auth_core::credentials::header_value("client_key", client_key)?;
         Ok(SnapTokenSource {
@@ -198,18 +172,9 @@ impl SnapTokenSource {
             client_key_header,
             key,
             timestamp,
-            grant_type,
             encoding,
-            body: None,
+            body,
         })
-    }
-
-    /// Sends `body` as the token request body instead of
-    /// [`access_token_request_body`] (for providers that want more fields, such as BNI's
-    /// `"additionalInfo":{}`; see [`Profile::token_request_body`](crate::profile::Profile::token_request_body)).
-    pub fn with_request_body(mut self, body: impl Into<String>) -> Self {
-        self.body = Some(body.into());
-        self
     }
 
     /// The token endpoint URL.
@@ -233,10 +198,7 @@ impl TokenSource for SnapTokenSource {
                 .header(X_TIMESTAMP, ts_header)
                 .header(X_CLIENT_KEY, self.client_key_header.clone())
                 .header(X_SIGNATURE, sig_header)
-                .body(match &self.body {
-                    Some(b) => b.clone(),
-                    None => access_token_request_body(self.grant_type).to_string(),
-                }),
+                .body(self.body.clone()),
             "SNAP access token request",
         )
         .await?;

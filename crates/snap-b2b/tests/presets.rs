@@ -196,11 +196,27 @@ fn every_field_can_be_overridden() {
     p.signing = tollgate_snap_b2b::TransactionSigning::Symmetric;
     p.token_path = "/custom/token".into();
     p.body_form = tollgate_snap_b2b::BodyForm::Raw;
-    let c = p.snap_config();
-    assert_eq!(c.signing, tollgate_snap_b2b::TransactionSigning::Symmetric);
-    assert_eq!(c.token_path, "/custom/token");
-    assert_eq!(
-        Profile::aspi().snap_config(),
-        tollgate_snap_b2b::SnapConfig::default()
-    );
+    let key = SnapPrivateKey::from_pem(
+        "private_key",
+        &std::fs::read_to_string(format!("{DIR}keys/client_private_pkcs8.pem")).expect("key"),
+    )
+    .expect("key");
+    let creds = SnapCredentials::builder()
+        .client_key("10001")
+        .client_secret("secret")
+        .private_key(key)
+        .channel_id("95221")
+        .build()
+        .expect("creds");
+    let auth = SnapAuth::builder()
+        .credentials(creds)
+        .profile(p.clone())
+        .base_url("https://h.example/snap")
+        .build()
+        .expect("auth");
+    // The signer runs with the profile as given: every field, the overridden ones too.
+    assert_eq!(auth.profile(), &p);
+    let token_url = auth.token_cache().expect("symmetric").source().token_url();
+    assert_eq!(token_url.as_str(), "https://h.example/snap/custom/token");
+    assert_eq!(Profile::default(), Profile::aspi());
 }

@@ -14,7 +14,7 @@ use tollgate_snap_b2b::EndpointBase;
 use tollgate_snap_b2b::sign::{
     EndpointUrlMode, HmacKey, SignatureEncoding, body_sha256_hex, symmetric_string_to_sign,
 };
-use tollgate_snap_b2b::{SnapAuth, SnapCredentials};
+use tollgate_snap_b2b::{Profile, SnapAuth, SnapCredentials};
 use tollgate_snap_b2b::{SnapPrivateKey, SnapPublicKey};
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -25,6 +25,13 @@ const TOKEN: &str = "tok-settings-1";
 
 fn key_text(name: &str) -> String {
     std::fs::read_to_string(format!("{DIR}keys/{name}")).expect("key file")
+}
+
+/// The default profile with `change` applied.
+fn profile(change: impl FnOnce(&mut Profile)) -> Profile {
+    let mut p = Profile::aspi();
+    change(&mut p);
+    p
 }
 
 fn creds() -> SnapCredentials {
@@ -115,8 +122,10 @@ async fn endpoint_url_below_the_base_path_with_and_without_query() {
         let auth = SnapAuth::builder()
             .credentials(creds())
             .base_url(format!("{}/snap/", s.uri()))
-            .endpoint_url_mode(mode)
-            .endpoint_base(base)
+            .profile(profile(|p| {
+                p.endpoint_url = mode;
+                p.endpoint_base = base;
+            }))
             .clock(clock.shared())
             .build()
             .expect("auth");
@@ -264,7 +273,7 @@ async fn js_compatible_body_form_is_hashed_and_sent() {
     let auth = SnapAuth::builder()
         .credentials(creds())
         .base_url(s.uri())
-        .body_form(BodyForm::JsCompatible)
+        .profile(profile(|p| p.body_form = BodyForm::JsCompatible))
         .clock(ManualClock::at_unix(1_709_271_296).shared())
         .build()
         .expect("auth");
@@ -283,7 +292,7 @@ async fn js_compatible_body_form_is_hashed_and_sent() {
     let refused = SnapAuth::builder()
         .credentials(creds())
         .base_url(s.uri())
-        .body_form(BodyForm::WhitespaceStripped)
+        .profile(profile(|p| p.body_form = BodyForm::WhitespaceStripped))
         .build()
         .expect_err("not an outgoing form");
     assert_eq!(refused.field(), Some("body_form"));

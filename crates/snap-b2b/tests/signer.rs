@@ -13,7 +13,7 @@ use tollgate_snap_b2b::sign::{
     EndpointUrlMode, HmacKey, SignatureEncoding, asymmetric_string_to_sign, body_sha256_hex,
     symmetric_string_to_sign,
 };
-use tollgate_snap_b2b::{SnapAuth, TransactionSigning};
+use tollgate_snap_b2b::{Profile, SnapAuth, TransactionSigning};
 use tollgate_snap_b2b::{TimestampFormat, Zone};
 
 const START: u64 = 1_709_271_296; // 2024-03-01T12:34:56+07:00
@@ -328,15 +328,19 @@ async fn settings_change_exactly_what_they_should() {
     let auth = SnapAuth::builder()
         .credentials(fake.credentials())
         .base_url(format!("{}/api/", capture.uri()))
-        .token_path("v2.0/token")
-        .clock(clock.shared())
-        .timestamp_format(TimestampFormat {
-            zone: Zone::Utc,
-            millis: true,
+        .profile({
+            let mut p = Profile::aspi();
+            p.token_path = "v2.0/token".to_string();
+            p.timestamp = TimestampFormat {
+                zone: Zone::Utc,
+                millis: true,
+            };
+            p.endpoint_url = EndpointUrlMode::PathOnly;
+            p.grant_type = GrantTypeField::SnakeCase;
+            p.signature_encoding = SignatureEncoding::Hex;
+            p
         })
-        .endpoint_url_mode(EndpointUrlMode::PathOnly)
-        .grant_type_field(GrantTypeField::SnakeCase)
-        .signature_encoding(SignatureEncoding::Hex)
+        .clock(clock.shared())
         .build()
         .expect("auth");
     let mut req = request(&format!("{}/x/y?q=1", capture.uri()), Some("[ 1 ]"));

@@ -8,11 +8,11 @@ use serde_json::Value;
 use tollgate_snap_b2b::NotificationVerifier;
 use tollgate_snap_b2b::minify_json;
 use tollgate_snap_b2b::sign::{
-    EndpointUrlMode, HmacKey, SignatureEncoding, asymmetric_string_to_sign, body_sha256_hex,
-    endpoint_url, sign_asymmetric, sign_symmetric, symmetric_string_to_sign, token_signature,
-    token_string_to_sign,
+    EndpointBase, EndpointUrlMode, HmacKey, SignatureEncoding, asymmetric_string_to_sign,
+    body_sha256_hex, endpoint_url, sign_asymmetric, sign_symmetric, symmetric_string_to_sign,
+    token_signature, token_string_to_sign,
 };
-use tollgate_snap_b2b::{GrantTypeField, access_token_request_body};
+use tollgate_snap_b2b::{GrantTypeField, Profile};
 use tollgate_snap_b2b::{SnapPrivateKey, SnapPublicKey};
 use tollgate_snap_b2b::{TimestampFormat, Zone, parse_timestamp};
 
@@ -84,14 +84,10 @@ fn token_signature_stages_with_every_key_form() {
         );
         assert_eq!(hex, s(&v["signature_hex"]), "{form}");
     }
-    assert_eq!(
-        access_token_request_body(GrantTypeField::CamelCase),
-        s(&v["body_grant_type"])
-    );
-    assert_eq!(
-        access_token_request_body(GrantTypeField::SnakeCase),
-        s(&v["body_grant_type_snake"])
-    );
+    let mut profile = Profile::aspi();
+    assert_eq!(profile.token_request_body(), s(&v["body_grant_type"]));
+    profile.grant_type = GrantTypeField::SnakeCase;
+    assert_eq!(profile.token_request_body(), s(&v["body_grant_type_snake"]));
 }
 
 #[test]
@@ -107,10 +103,15 @@ fn transaction_stages() {
     for c in cases {
         let name = s(&c["name"]);
         let url = url::Url::parse(s(&c["url"])).expect("url");
-        let ep = endpoint_url(&url, EndpointUrlMode::PathAndQuery);
+        let ep = endpoint_url(
+            &url,
+            EndpointUrlMode::PathAndQuery,
+            EndpointBase::FullPath,
+            "",
+        );
         assert_eq!(ep, s(&c["endpoint_url"]), "{name}");
         assert_eq!(
-            endpoint_url(&url, EndpointUrlMode::PathOnly),
+            endpoint_url(&url, EndpointUrlMode::PathOnly, EndpointBase::FullPath, ""),
             s(&c["endpoint_url_without_query"]),
             "{name}"
         );

@@ -11,7 +11,7 @@ use rand::distributions::Alphanumeric;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use crate::mock::{FakeState, PREFIX, header, snap};
+use super::{CLIENT_KEY, FakeState, PREFIX, header, snap};
 use crate::profile::Profile;
 use crate::sign::token_string_to_sign;
 
@@ -120,7 +120,7 @@ impl Respond for Endpoint {
                 "Invalid X-TIMESTAMP",
             );
         }
-        let ok = key == crate::mock::CLIENT_KEY
+        let ok = key == CLIENT_KEY
             && st.profile.signature_encoding.decode(sig).is_some_and(|b| {
                 st.keys
                     .client_public
