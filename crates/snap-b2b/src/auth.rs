@@ -143,12 +143,14 @@ impl SnapAuthBuilder {
 
     /// The provider's base URL including its prefix (e.g. `https://host/snap`); the token
     /// URL is this plus the profile's [`token_path`](Profile::token_path).
+    #[must_use]
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
         self
     }
 
     /// The full token URL (overrides `base_url` + the profile's `token_path`).
+    #[must_use]
     pub fn token_url(mut self, url: impl Into<String>) -> Self {
         self.token_url = Some(url.into());
         self
@@ -156,6 +158,7 @@ impl SnapAuthBuilder {
 
     /// Symmetric or asymmetric transaction signatures (the profile's
     /// [`signing`](Profile::signing)).
+    #[must_use]
     pub fn transaction_signing(mut self, s: TransactionSigning) -> Self {
         self.profile.signing = s;
         self
@@ -175,12 +178,14 @@ impl SnapAuthBuilder {
     /// assert_eq!(auth.profile().name, "midtrans");
     /// # Ok(()) }
     /// ```
+    #[must_use]
     pub fn profile(mut self, profile: Profile) -> Self {
         self.profile = profile;
         self
     }
 
     /// A fixed header added to every signed transaction that lacks it (e.g. `X-DEVICE-ID`).
+    #[must_use]
     pub fn extra_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
         self.profile.extra_headers.push((name, value));
         self
@@ -201,6 +206,7 @@ impl SnapAuthBuilder {
     /// assert!(auth.next_external_id().starts_with("shop-"));
     /// # Ok(()) }
     /// ```
+    #[must_use]
     pub fn external_id_generator(mut self, generator: impl ExternalIdGenerator) -> Self {
         self.external_ids = Some(Arc::new(generator));
         self
@@ -208,6 +214,7 @@ impl SnapAuthBuilder {
 
     /// Customer (B2B2C) tokens: requests that carry
     /// [`CUSTOMER_ID`](crate::b2b2c::CUSTOMER_ID) get `Authorization-Customer` from these.
+    #[must_use]
     pub fn customer_tokens(mut self, tokens: crate::b2b2c::CustomerTokens) -> Self {
         self.b2b2c = Some(tokens);
         self

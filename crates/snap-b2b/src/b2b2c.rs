@@ -183,18 +183,21 @@ impl fmt::Debug for CustomerTokensBuilder {
 
 impl CustomerTokensBuilder {
     /// Path, timestamp, signature encoding and `grantType` spelling from `profile`.
+    #[must_use]
     pub fn profile(mut self, profile: &Profile) -> Self {
         self.profile = profile.clone();
         self
     }
 
     /// The provider's base URL; the token URL is this plus the profile's B2B2C path.
+    #[must_use]
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
         self
     }
 
     /// The full B2B2C token URL (overrides the base URL).
+    #[must_use]
     pub fn token_url(mut self, url: impl Into<String>) -> Self {
         self.token_url = Some(url.into());
         self
@@ -204,18 +207,21 @@ impl CustomerTokensBuilder {
     /// refresh carries the refresh token, which a redirect would re-post elsewhere), and
     /// every request ends within auth-core's request timeout whatever the builder says.
     /// Default: auth-core's token client.
+    #[must_use]
     pub fn http_client(mut self, builder: reqwest::ClientBuilder) -> Self {
         self.http = Some(auth_core::transport::token_client_from(builder));
         self
     }
 
     /// The clock for `X-TIMESTAMP` and expiry.
+    #[must_use]
     pub fn clock(mut self, clock: SharedClock) -> Self {
         self.clock = Some(clock);
         self
     }
 
     /// How long before expiry a token is refreshed (default 60 s).
+    #[must_use]
     pub fn refresh_margin(mut self, margin: Duration) -> Self {
         self.margin = margin;
         self
@@ -223,6 +229,7 @@ impl CustomerTokensBuilder {
 
     /// The most customers kept (default 10 000, at least 1); the least recently used is
     /// dropped first.
+    #[must_use]
     pub fn max_customers(mut self, max: usize) -> Self {
         self.max = max.max(1);
         self
@@ -230,6 +237,7 @@ impl CustomerTokensBuilder {
 
     /// Accepts a plain-HTTP token URL off loopback (test setups only; see
     /// [`check_endpoint_url`](auth_core::scope::check_endpoint_url)).
+    #[must_use]
     pub fn allow_insecure_http(mut self, allow: bool) -> Self {
         self.insecure_http = allow;
         self

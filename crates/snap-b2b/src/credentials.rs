@@ -441,48 +441,56 @@ impl fmt::Debug for SnapCredentialsBuilder {
 
 impl SnapCredentialsBuilder {
     /// `X-CLIENT-KEY` (the merchant / client id issued by the provider).
+    #[must_use]
     pub fn client_key(mut self, v: impl Into<String>) -> Self {
         self.client_key = Some(v.into());
         self
     }
 
     /// The client secret (HMAC key of symmetric transaction signatures).
+    #[must_use]
     pub fn client_secret(mut self, v: impl Into<String>) -> Self {
         self.client_secret = Some(SecretString::from(v.into()));
         self
     }
 
     /// The RSA private key as PEM text (PKCS#8 or PKCS#1; literal `\n` escapes allowed).
+    #[must_use]
     pub fn private_key_pem(mut self, pem: impl Into<String>) -> Self {
         self.private_key = Some(KeyInput::Pem(SecretString::from(pem.into())));
         self
     }
 
     /// The RSA private key as a PEM file, read at [`build`](Self::build).
+    #[must_use]
     pub fn private_key_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.private_key = Some(KeyInput::File(path.into()));
         self
     }
 
     /// An already parsed private key.
+    #[must_use]
     pub fn private_key(mut self, key: SnapPrivateKey) -> Self {
         self.private_key = Some(KeyInput::Parsed(Box::new(key)));
         self
     }
 
     /// `X-PARTNER-ID` (default: the client key).
+    #[must_use]
     pub fn partner_id(mut self, v: impl Into<String>) -> Self {
         self.partner_id = Some(v.into());
         self
     }
 
     /// `CHANNEL-ID` (e.g. `95221`).
+    #[must_use]
     pub fn channel_id(mut self, v: impl Into<String>) -> Self {
         self.channel_id = Some(v.into());
         self
     }
 
     /// `ORIGIN` (your domain, when the provider asks for it).
+    #[must_use]
     pub fn origin(mut self, v: impl Into<String>) -> Self {
         self.origin = Some(v.into());
         self

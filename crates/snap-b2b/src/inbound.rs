@@ -258,6 +258,7 @@ impl InboundVerifier {
     }
 
     /// Registers a client: its key, public key, and shared secret for symmetric calls.
+    #[must_use]
     pub fn client(mut self, client_key: &str, public: SnapPublicKey, secret: Option<&str>) -> Self {
         let hmac = secret.map(|s| HmacKey::new(&SecretString::from(s.to_string())));
         Arc::make_mut(&mut self.clients).insert(client_key.to_string(), Client { public, hmac });
@@ -265,30 +266,35 @@ impl InboundVerifier {
     }
 
     /// The clock for the window and token expiry.
+    #[must_use]
     pub fn clock(mut self, clock: SharedClock) -> Self {
         self.clock = clock;
         self
     }
 
     /// Tolerated distance of `X-TIMESTAMP` from the clock.
+    #[must_use]
     pub fn window(mut self, window: Duration) -> Self {
         self.window = window;
         self
     }
 
     /// Lifetime of issued tokens.
+    #[must_use]
     pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
         self.lifetime = lifetime;
         self
     }
 
     /// base64 or hex signatures.
+    #[must_use]
     pub fn signature_encoding(mut self, encoding: SignatureEncoding) -> Self {
         self.encoding = encoding;
         self
     }
 
     /// Requires `X-TIMESTAMP` in exactly this format (zone and milliseconds).
+    #[must_use]
     pub fn timestamp_format(mut self, format: TimestampFormat) -> Self {
         self.timestamp = Some(format);
         self
@@ -302,12 +308,14 @@ impl InboundVerifier {
     /// verifies, so a forged request cannot use up a client's ids. `X-EXTERNAL-ID` is not
     /// part of the signed string: this catches a request sent twice, not a captured
     /// request replayed under a new id (the timestamp window bounds that).
+    #[must_use]
     pub fn reject_replayed_external_ids(mut self, reject: bool) -> Self {
         self.external_ids = reject.then(|| Arc::new(Mutex::new(HashMap::new())));
         self
     }
 
     /// Body forms tried in order (see [`BodyForm`](crate::BodyForm)).
+    #[must_use]
     pub fn body_forms(mut self, forms: impl IntoIterator<Item = BodyForm>) -> Self {
         self.forms = forms.into_iter().collect();
         if self.forms.is_empty() {

@@ -143,6 +143,7 @@ impl NotificationVerifier {
     /// let v = v.body_forms([BodyForm::Minified, BodyForm::JsCompatible, BodyForm::Raw]);
     /// # }
     /// ```
+    #[must_use]
     pub fn body_forms(mut self, forms: impl IntoIterator<Item = BodyForm>) -> Self {
         self.forms = forms.into_iter().collect();
         if self.forms.is_empty() {
@@ -152,18 +153,21 @@ impl NotificationVerifier {
     }
 
     /// Tolerated distance between `X-TIMESTAMP` and the clock, either way.
+    #[must_use]
     pub fn window(mut self, window: Duration) -> Self {
         self.window = window;
         self
     }
 
     /// The clock the window is measured against.
+    #[must_use]
     pub fn clock(mut self, clock: SharedClock) -> Self {
         self.clock = clock;
         self
     }
 
     /// How `X-SIGNATURE` is encoded (default base64).
+    #[must_use]
     pub fn signature_encoding(mut self, encoding: SignatureEncoding) -> Self {
         self.encoding = encoding;
         self
