@@ -75,8 +75,6 @@ struct Inner {
 /// # Ok(()) }
 /// ```
 ///
-/// [`SnapAuth`]: the signer users attach to their reqwest client.
-///
 /// Per request it (1) takes the B2B access token from the token cache (symmetric mode),
 /// (2) reads the in-memory body, minifies it in one pass and replaces the body with exactly
 /// the minified bytes, (3) signs, and (4) sets `Authorization`, `X-TIMESTAMP`,

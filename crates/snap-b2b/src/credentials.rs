@@ -233,7 +233,9 @@ impl fmt::Debug for SnapPublicKey {
     }
 }
 
-/// Everything a SNAP client is issued at onboarding, validated.
+/// Everything a SNAP client is issued at onboarding, validated: the client key, the client
+/// secret (HMAC key of symmetric transaction signatures), the RSA private key registered with
+/// the provider, and the partner/channel identifiers.
 ///
 /// | field | header / use | required |
 /// |---|---|---|
@@ -256,10 +258,6 @@ impl fmt::Debug for SnapPublicKey {
 /// assert_eq!(err.field(), Some("client_secret"));
 /// assert!(!err.to_string().contains("Evil"));
 /// ```
-///
-/// SNAP credentials: the client key, the client secret (HMAC key of symmetric transaction
-/// signatures), the RSA private key registered with the provider, and the partner/channel
-/// identifiers; plus the provider's RSA public key for notification verification.
 ///
 /// Everything is validated when built. Errors name the field and never contain the value.
 #[derive(Clone)]

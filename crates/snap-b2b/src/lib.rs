@@ -11,8 +11,8 @@
 //!   `METHOD:EndpointUrl:AccessToken:hex(sha256(body)):X-TIMESTAMP`)), with
 //!   `Authorization`, `X-TIMESTAMP`, `X-PARTNER-ID`, `X-EXTERNAL-ID`, `CHANNEL-ID` and
 //!   `ORIGIN`. The asymmetric (RSA, no token) variant is a setting.
-//! - **Notifications**: [`notify::NotificationVerifier`] checks provider callbacks.
-//! - **Response codes**: [`error::ResponseCode`] reads `HHHSSCC`.
+//! - **Notifications**: [`NotificationVerifier`] checks provider callbacks.
+//! - **Response codes**: [`ResponseCode`] reads `HHHSSCC`.
 //!
 //! Provider divergences are the fields of one settings type, [`Profile`], with a preset per
 //! provider. The default, [`Profile::aspi`], follows the specification or the most common
@@ -65,7 +65,7 @@ mod token;
 /// The shared layer this crate builds on (`tollgate-auth-core`), for what the flat
 /// re-exports below leave out (token stores, the `Signer` trait, credential helpers).
 pub use auth_core;
-/// The shared items a user of this crate needs, so that attaching it takes no other crate.
+// The shared items a user of this crate needs, so that attaching it takes no other crate.
 pub use auth_core::{
     AuthError, AuthMiddleware, CacheConfig, Clock, ErrorKind, ExposeSecret, ManualClock, Origin,
     SecretString, SharedClock, SkipAuth, SystemClock,

@@ -18,7 +18,7 @@
 /// The fake's B2B2C (customer token) side: a part of the fake, not a module of its own.
 mod b2b2c;
 
-/// The conformance contract this fake implements, and the credential variants it hands out.
+// The conformance contract this fake implements, and the credential variants it hands out.
 pub use testkit::conformance::{ConformanceTarget, Creds};
 
 use std::collections::{HashMap, HashSet};

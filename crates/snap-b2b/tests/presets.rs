@@ -168,7 +168,7 @@ fn midtrans_published_demo_vectors() {
         ),
         s(&demo["token_signature"])
     );
-    // The published values (vectors/midtrans-snap-bi-demo/README.md).
+    // The published values (tests/vectors/midtrans-demo).
     assert!(s(&demo["token_signature"]).starts_with("WzW49tYIgKIBmBi/gVBHGLAkhEaZ"));
     assert_eq!(
         s(&demo["transaction_signature"]),
