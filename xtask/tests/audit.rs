@@ -11,7 +11,7 @@ const FILES: &[&str] = &[
     "crates/holidu/src/mock.rs",
     "crates/holidu/src/sign.rs",
     "crates/snap-b2b/src/mock.rs",
-    "crates/snap-b2b/src/mock_b2b2c.rs",
+    "crates/snap-b2b/src/mock/b2b2c.rs",
     "crates/snap-b2b/src/inbound.rs",
     "crates/snap-b2b/src/b2b2c.rs",
     "crates/snap-b2b/src/notify.rs",
