@@ -637,7 +637,8 @@ fn tempdir(tag: &str) -> std::path::PathBuf {
 /// read before; and the settings a production user needs are read and checked.
 #[test]
 fn the_library_names_and_settings_work_for_every_provider() {
-    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../gtr/tests/fixtures");
+    // A GTR test identity (copied from the gtr crate's fixtures, so the packaged crate has it).
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let fixture = |name: &str| fixtures.join(name).display().to_string();
 
     // Holidu: the account_info.json path under HOLIDU_ACCOUNT_INFO_FILE.
