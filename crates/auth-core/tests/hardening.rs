@@ -852,8 +852,9 @@ mod transport {
 
     use super::ErrorKind;
 
-    #[tokio::test]
-    async fn token_requests_never_follow_redirects() {
+    /// A token endpoint (`/token` on the first server) answering 307 to `/steal` on the
+    /// second.
+    async fn token_endpoint_redirecting_elsewhere() -> (MockServer, MockServer) {
         let provider = MockServer::start().await;
         let elsewhere = MockServer::start().await;
         Mock::given(path("/token"))
@@ -863,6 +864,12 @@ mod transport {
             )
             .mount(&provider)
             .await;
+        (provider, elsewhere)
+    }
+
+    #[tokio::test]
+    async fn token_requests_never_follow_redirects() {
+        let (provider, elsewhere) = token_endpoint_redirecting_elsewhere().await;
         let client = token_client().expect("client");
         let e = send_token_request(
             client
@@ -895,15 +902,7 @@ mod transport {
     #[tokio::test]
     async fn a_user_token_client_never_re_posts_the_secret() {
         use tollgate_auth_core::options::ProviderOptions;
-        let provider = MockServer::start().await;
-        let elsewhere = MockServer::start().await;
-        Mock::given(path("/token"))
-            .respond_with(
-                ResponseTemplate::new(307)
-                    .insert_header("location", format!("{}/steal", elsewhere.uri()).as_str()),
-            )
-            .mount(&provider)
-            .await;
+        let (provider, elsewhere) = token_endpoint_redirecting_elsewhere().await;
         Mock::given(path("/steal"))
             .respond_with(ResponseTemplate::new(200).set_body_string("{}"))
             .mount(&elsewhere)
