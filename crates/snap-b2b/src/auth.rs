@@ -369,7 +369,7 @@ impl SnapAuth {
 
 impl Signer for SnapAuth {
     /// The token the request was signed with (`None` in asymmetric mode).
-    type Receipt = Option<Arc<CachedToken>>;
+    type Receipt = SnapReceipt;
 
     async fn sign(&self, req: &mut Request) -> Result<Self::Receipt, AuthError> {
         let inner = &self.inner;
@@ -470,7 +470,7 @@ impl Signer for SnapAuth {
         if let Some(id) = external_id {
             headers.insert(X_EXTERNAL_ID, id);
         }
-        match &inner.b2b2c {
+        let customer = match &inner.b2b2c {
             Some(tokens) => tokens.apply(req).await?,
             None if req.headers().contains_key(CUSTOMER_ID) => {
                 return Err(AuthError::new(
@@ -479,9 +479,9 @@ impl Signer for SnapAuth {
                      no customer tokens (SnapAuthBuilder::customer_tokens)",
                 ));
             }
-            None => {}
-        }
-        Ok(token)
+            None => None,
+        };
+        Ok(SnapReceipt { token, customer })
     }
 
     /// A request outside the scope (or with `SkipAuth`) that names a customer is refused:
@@ -517,13 +517,33 @@ impl Signer for SnapAuth {
     }
 
     /// Symmetric: reports the token to the cache (a retry gets a new one). Asymmetric: no
-    /// token, a fresh signature (new timestamp) is tried once.
+    /// token, a fresh signature (new timestamp) is tried once. A customer's call also has
+    /// its customer token renewed: the judgement does not say which token was refused.
     fn on_rejected(&self, receipt: &Self::Receipt) -> bool {
-        match (receipt, &self.inner.mode) {
+        let customer = match (&receipt.customer, &self.inner.b2b2c) {
+            (Some((who, token)), Some(tokens)) => tokens.reject(who, token),
+            _ => false,
+        };
+        let b2b = match (&receipt.token, &self.inner.mode) {
             (Some(token), Mode::Symmetric { cache, .. }) => cache.reject(token),
             (_, Mode::Asymmetric { .. }) => true,
             _ => false,
-        }
+        };
+        customer || b2b
+    }
+}
+
+/// What [`SnapAuth`] signed a request with, for [`Signer::on_rejected`].
+#[derive(Debug)]
+pub struct SnapReceipt {
+    token: Option<Arc<CachedToken>>,
+    customer: Option<(String, auth_core::SecretString)>,
+}
+
+impl SnapReceipt {
+    /// The B2B access token the request carries (symmetric signing).
+    pub fn token(&self) -> Option<&Arc<CachedToken>> {
+        self.token.as_ref()
     }
 }
 
@@ -534,7 +554,8 @@ fn token_can_help(body: &[u8]) -> bool {
         .ok()
         .and_then(|e| e.code());
     match code {
-        Some(c) if c.http_status() == 401 => c.is_token_rejection(),
+        // 01/03: the B2B token is invalid or unknown; 02/04: the customer token is.
+        Some(c) if c.http_status() == 401 => (1..=4).contains(&c.case_code()),
         _ => true,
     }
 }
@@ -562,6 +583,7 @@ mod tests {
         assert!(token_can_help(b"not json"));
         assert!(token_can_help(b""));
         assert!(!token_can_help(br#"{"responseCode":"4012400"}"#));
-        assert!(!token_can_help(br#"{"responseCode":"4012402"}"#));
+        assert!(token_can_help(br#"{"responseCode":"4012402"}"#));
+        assert!(!token_can_help(br#"{"responseCode":"4012405"}"#));
     }
 }

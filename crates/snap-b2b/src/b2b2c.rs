@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use auth_core::clock::system_clock;
 use auth_core::{AuthError, ErrorKind, ExposeSecret, SecretString, SharedClock};
-use http::{HeaderName, HeaderValue, StatusCode};
+use http::{HeaderName, HeaderValue};
 use serde::Deserialize;
 use url::Url;
 
@@ -296,6 +296,29 @@ impl CustomerTokensBuilder {
     }
 }
 
+/// `Bearer <token>`, marked sensitive.
+fn bearer(token: &SecretString) -> Result<HeaderValue, CustomerTokenError> {
+    let mut v =
+        HeaderValue::from_str(&format!("Bearer {}", token.expose_secret())).map_err(|_| {
+            CustomerTokenError::Request(AuthError::new(
+                ErrorKind::InvalidResponse,
+                "customer token is not a header value",
+            ))
+        })?;
+    v.set_sensitive(true);
+    Ok(v)
+}
+
+/// Whether a refused refresh says the refresh token itself is bad (`401xx01`–`401xx04`:
+/// invalid or unknown token): only then must the customer consent again. A stale
+/// timestamp, a bad signature or a field error is the client's to fix.
+fn refresh_token_is_bad(body: &[u8]) -> bool {
+    serde_json::from_slice::<crate::error::SnapEnvelope>(body)
+        .ok()
+        .and_then(|e| e.code())
+        .is_some_and(|c| c.http_status() == 401 && (1..=4).contains(&c.case_code()))
+}
+
 #[derive(Deserialize)]
 struct B2b2cResponse {
     #[serde(rename = "responseCode", default)]
@@ -464,22 +487,16 @@ impl CustomerTokens {
 
     /// `Bearer <customer token>` for the `Authorization-Customer` header (marked sensitive).
     pub async fn header(&self, customer: &str) -> Result<HeaderValue, CustomerTokenError> {
-        let token = self.token(customer).await?;
-        let mut v =
-            HeaderValue::from_str(&format!("Bearer {}", token.expose_secret())).map_err(|_| {
-                CustomerTokenError::Request(AuthError::new(
-                    ErrorKind::InvalidResponse,
-                    "customer token is not a header value",
-                ))
-            })?;
-        v.set_sensitive(true);
-        Ok(v)
+        bearer(&self.token(customer).await?)
     }
 
     /// Replaces the [`CUSTOMER_ID`] marker of `req` with `Authorization-Customer`.
-    pub(crate) async fn apply(&self, req: &mut reqwest::Request) -> Result<(), AuthError> {
+    pub(crate) async fn apply(
+        &self,
+        req: &mut reqwest::Request,
+    ) -> Result<Option<(String, SecretString)>, AuthError> {
         let Some(marker) = req.headers_mut().remove(CUSTOMER_ID) else {
-            return Ok(());
+            return Ok(None);
         };
         let customer = marker.to_str().map_err(|_| {
             AuthError::new(
@@ -487,9 +504,34 @@ impl CustomerTokens {
                 "customer id is not visible ASCII",
             )
         })?;
-        let value = self.header(customer).await?;
-        req.headers_mut().insert(AUTHORIZATION_CUSTOMER, value);
-        Ok(())
+        let token = self.token(customer).await?;
+        req.headers_mut()
+            .insert(AUTHORIZATION_CUSTOMER, bearer(&token)?);
+        Ok(Some((customer.to_string(), token)))
+    }
+
+    /// Marks `token` refused for `customer`: the next use refreshes it (or asks for consent
+    /// when it cannot be refreshed). Returns whether `token` was the one held.
+    pub(crate) fn reject(&self, customer: &str, token: &SecretString) -> bool {
+        let Some(slot) = self.slot(customer, false) else {
+            return false;
+        };
+        let Some(mut held) = slot.held.try_lock() else {
+            // Being refreshed right now: the next use gets the new token.
+            return true;
+        };
+        match held.as_mut() {
+            Some(h)
+                if auth_core::credentials::constant_time_eq(
+                    h.access.expose_secret().as_bytes(),
+                    token.expose_secret().as_bytes(),
+                ) =>
+            {
+                h.access_expires = self.inner.clock.now();
+                true
+            }
+            _ => false,
+        }
     }
 
     async fn request(&self, grant: Grant<'_>) -> Result<Held, CustomerTokenError> {
@@ -529,9 +571,7 @@ impl CustomerTokens {
         .map_err(CustomerTokenError::Request)?;
         let what = "SNAP B2B2C token request";
         if !resp.status.is_success() {
-            let refused =
-                resp.status.is_client_error() && resp.status != StatusCode::TOO_MANY_REQUESTS;
-            if refused && matches!(grant, Grant::Refresh(_)) {
+            if matches!(grant, Grant::Refresh(_)) && refresh_token_is_bad(&resp.body) {
                 return Err(CustomerTokenError::AuthoriseAgain {
                     customer: String::new(),
                     why: "the provider refused the refresh token",

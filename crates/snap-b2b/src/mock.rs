@@ -438,6 +438,12 @@ impl SnapFake {
         self.state.b2b2c.expire_refresh_tokens();
     }
 
+    /// Revokes every customer access token before its expiry (refresh tokens stay good):
+    /// calls carrying one are answered `4012402` (Invalid Customer Token).
+    pub fn revoke_customer_access_tokens(&self) {
+        self.state.b2b2c.revoke_access_tokens();
+    }
+
     /// While `true`, transaction calls without a live `Authorization-Customer` are refused
     /// with `4012402`.
     pub fn require_customer_token(&self, require: bool) {

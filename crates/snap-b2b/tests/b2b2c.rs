@@ -248,3 +248,58 @@ async fn access_token_expiry_times_at_the_calendar_edges_do_not_panic() {
         }
     }
 }
+
+/// A B2B2C endpoint that grants the authorization code, then answers refreshes with
+/// `status` and `refusal`.
+async fn refusing_refreshes(status: u16, refusal: serde_json::Value) -> MockServer {
+    use wiremock::matchers::body_string_contains;
+    let server = MockServer::start().await;
+    Mock::given(body_string_contains("authCode"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "responseCode": "2007400",
+            "accessToken": "customer-access",
+            "tokenType": "Bearer",
+            "expiresIn": "900",
+            "refreshToken": "customer-refresh",
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(body_string_contains("refreshToken"))
+        .respond_with(ResponseTemplate::new(status).set_body_json(refusal))
+        .mount(&server)
+        .await;
+    server
+}
+
+/// Only an answer that says the refresh token itself is bad sends the customer back
+/// through consent; a stale timestamp or a bad signature is the client's own fault and
+/// leaves the customer's tokens in place.
+#[tokio::test]
+async fn only_a_bad_refresh_token_forgets_the_customer() {
+    use tollgate_snap_b2b::CustomerTokenError;
+    for (status, code, forgotten) in [
+        (401, "4017400", false), // Unauthorized. [Signature] / [X-TIMESTAMP]
+        (400, "4007401", false), // Invalid field format
+        (401, "4017401", true),  // Invalid token
+        (401, "4017402", true),  // Invalid customer token
+        (401, "4017404", true),  // Customer token not found
+    ] {
+        let clock = ManualClock::at_unix(1_709_271_296);
+        let refusal = serde_json::json!({"responseCode": code, "responseMessage": "refused"});
+        let server = refusing_refreshes(status, refusal).await;
+        let tokens = CustomerTokens::builder(&creds())
+            .base_url(server.uri())
+            .clock(clock.shared())
+            .build()
+            .expect("customer tokens");
+        tokens.authorize("c", "code").await.expect("authorised");
+        clock.advance(std::time::Duration::from_secs(901));
+        let err = tokens.token("c").await.expect_err("the refresh is refused");
+        assert_eq!(
+            matches!(err, CustomerTokenError::AuthoriseAgain { .. }),
+            forgotten,
+            "{code}: {err}"
+        );
+        assert_eq!(tokens.len(), usize::from(!forgotten), "{code}");
+    }
+}

@@ -195,7 +195,7 @@ async fn invalid_token_is_refetched_and_retried_with_a_fresh_external_id() {
 
 #[tokio::test]
 async fn signature_and_field_errors_are_not_retried() {
-    for code in ["4012400", "4017300", "4012402"] {
+    for code in ["4012400", "4017300"] {
         let (s, _) = rejecting_server(code, 1).await;
         let auth = SnapAuth::builder()
             .credentials(creds())

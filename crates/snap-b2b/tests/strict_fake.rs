@@ -34,7 +34,8 @@ async fn refuses_what_a_bank_refuses() {
 
     // A client that hashes the unminified body and sends it.
     let mut req = request(&fake.api_url(), SAMPLE_BODY);
-    let token = auth.sign(&mut req).await.expect("sign").expect("token");
+    let token = auth.sign(&mut req).await.expect("sign");
+    let token = token.token().expect("token");
     let ts = req.headers()["x-timestamp"]
         .to_str()
         .expect("ascii")
@@ -164,4 +165,40 @@ async fn b2b2c_end_to_end_with_refresh_and_authorise_again() {
     }
     assert_eq!(customers.len(), 2);
     assert!(!format!("{customers:?}").contains(&code_a));
+}
+
+/// A customer token the provider revoked before its expiry (`4012402`) is refreshed and the
+/// call retried once, like a refused B2B token; the customer is not sent back to consent.
+#[tokio::test]
+async fn a_revoked_customer_token_is_refreshed_and_the_call_retried() {
+    let clock = ManualClock::at_unix(1_709_271_296);
+    let fake = SnapFake::start(clock.clone()).await;
+    fake.require_customer_token(true);
+    let customers = fake.customer_tokens_builder().build().expect("tokens");
+    let auth = fake
+        .auth_builder(fake.credentials())
+        .customer_tokens(customers.clone())
+        .build()
+        .expect("auth");
+    let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+        .with(auth.middleware())
+        .build();
+    let call = || {
+        client
+            .post(fake.api_url())
+            .header(CUSTOMER_ID, "alice")
+            .body(SAMPLE_BODY)
+            .send()
+    };
+    let code = fake.issue_auth_code("alice");
+    customers
+        .authorize("alice", &code)
+        .await
+        .expect("authorise");
+    assert_eq!(call().await.expect("send").status(), 200);
+    fake.revoke_customer_access_tokens();
+    let resp = call().await.expect("send");
+    assert_eq!(resp.status(), 200, "{:?}", resp.text().await);
+    assert_eq!(fake.customer_token_requests(), 2, "one refresh");
+    assert_eq!(customers.len(), 1, "the customer is kept");
 }

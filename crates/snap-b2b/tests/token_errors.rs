@@ -30,7 +30,8 @@ async fn fetch_with(resp: ResponseTemplate) -> Result<Duration, auth_core::AuthE
         reqwest::Method::GET,
         format!("{}/v1.0/x", server.uri()).parse().expect("url"),
     );
-    let token = auth.sign(&mut req).await?.expect("token");
+    let receipt = auth.sign(&mut req).await?;
+    let token = receipt.token().expect("token");
     let exp = token.expires_at().expect("expiry");
     Ok(exp.duration_since(token.received_at()).expect("after"))
 }

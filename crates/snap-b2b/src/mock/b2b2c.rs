@@ -54,6 +54,10 @@ impl CustomerState {
         lock(&self.refresh).clear();
     }
 
+    pub(crate) fn revoke_access_tokens(&self) {
+        lock(&self.access).clear();
+    }
+
     pub(crate) fn secrets(&self) -> Vec<String> {
         let mut out: Vec<String> = lock(&self.access).keys().cloned().collect();
         out.extend(lock(&self.refresh).keys().cloned());
@@ -146,7 +150,7 @@ impl Respond for Endpoint {
                 .unwrap_or("");
             match lock(&cs.refresh).remove(r) {
                 Some((c, exp)) if now < exp => c,
-                _ => return snap(401, SERVICE, 0, "Unauthorized. [Invalid refreshToken]"),
+                _ => return snap(401, SERVICE, 2, "Invalid Customer Token"),
             }
         } else {
             return snap(400, SERVICE, 1, "Invalid Field Format [grantType]");
