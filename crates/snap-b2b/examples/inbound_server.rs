@@ -80,7 +80,7 @@ async fn handle(
         },
         ("POST", PAYMENT_PATH) => {
             match verifier.verify_transaction("POST", endpoint, &parts.headers, &body) {
-                // Here the merchant's own handling of the verified call would run.
+                // The merchant handles the call from `verified.body`: the bytes the signature covers.
                 Ok(verified) => reply(
                     200,
                     &json!({

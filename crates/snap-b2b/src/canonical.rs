@@ -117,6 +117,27 @@ pub fn canonical_body(body: &[u8], form: BodyForm) -> Result<Vec<u8>, CanonicalE
     }
 }
 
+/// Checks that `body` is JSON as `JSON.parse` reads it with no key repeated in an object
+/// (keys compared after unescaping). Inbound bodies are refused otherwise: readers disagree
+/// on which of two values counts, so a signature cannot say which one was meant.
+pub(crate) fn check_unique_keys(body: &[u8]) -> Result<(), CanonicalError> {
+    let mut p = Parser {
+        b: body,
+        i: 0,
+        unique_keys: true,
+    };
+    p.ws();
+    if p.i == body.len() {
+        return Ok(());
+    }
+    p.value(0)?;
+    p.ws();
+    if p.i != body.len() {
+        return Err(p.err("trailing characters after the JSON value"));
+    }
+    Ok(())
+}
+
 /// `JSON.stringify(JSON.parse(body))` as a JavaScript engine computes it (UTF-8 out). A
 /// body of whitespace only is treated as empty.
 ///
@@ -126,7 +147,11 @@ pub fn canonical_body(body: &[u8], form: BodyForm) -> Result<Vec<u8>, CanonicalE
 ///            "{\"n\":9007199254740992,\"s\":\"😀\"}".as_bytes());
 /// ```
 pub fn js_compatible(body: &[u8]) -> Result<Vec<u8>, CanonicalError> {
-    let mut p = Parser { b: body, i: 0 };
+    let mut p = Parser {
+        b: body,
+        i: 0,
+        unique_keys: false,
+    };
     p.ws();
     if p.i == body.len() {
         return Ok(Vec::new());
@@ -203,6 +228,8 @@ enum Value {
 struct Parser<'a> {
     b: &'a [u8],
     i: usize,
+    /// Refuse a key repeated in one object instead of keeping the last value.
+    unique_keys: bool,
 }
 
 impl Parser<'_> {
@@ -288,6 +315,9 @@ impl Parser<'_> {
                     let v = self.value(depth + 1)?;
                     // A repeated key keeps its first position and takes the last value.
                     match index.get(&key) {
+                        Some(_) if self.unique_keys => {
+                            return Err(self.err("a key repeated in one object"));
+                        }
                         Some(&at) => members[at].1 = v,
                         None => {
                             index.insert(key.clone(), members.len());

@@ -9,7 +9,7 @@ use http::HeaderMap;
 use rand::Rng;
 use rand::distributions::Alphanumeric;
 
-use crate::canonical::{BodyForm, canonical_body};
+use crate::canonical::{BodyForm, canonical_body, check_unique_keys};
 use crate::credentials::SnapPublicKey;
 use crate::error::ResponseCode;
 use crate::sign::{
@@ -159,6 +159,10 @@ pub struct VerifiedTransaction {
     pub symmetric: bool,
     /// `lowercase(hex(SHA-256(body form)))` that verified.
     pub body_sha256_hex: String,
+    /// The body in the form whose hash verified: what the signature covers. Read the
+    /// request from these bytes, not from what arrived (with
+    /// [`BodyForm::WhitespaceStripped`] they differ inside strings).
+    pub body: Vec<u8>,
 }
 
 /// Verifies SNAP requests a provider sends to the merchant. Cheap to clone (clones share
@@ -504,6 +508,7 @@ impl InboundVerifier {
                 client.public.verify(sts.as_bytes(), &sig)
             };
             if ok {
+                check_unique_keys(body).map_err(|_| InboundError::InvalidFieldFormat("[body]"))?;
                 if let Some(id) = external_id {
                     self.record_external_id(&client_key, id, at)?;
                 }
@@ -511,6 +516,7 @@ impl InboundVerifier {
                     client_key,
                     symmetric,
                     body_sha256_hex: hash,
+                    body: b,
                 });
             }
         }

@@ -5,7 +5,7 @@ use auth_core::clock::system_clock;
 use auth_core::{AuthError, ErrorKind, SharedClock};
 use http::HeaderMap;
 
-use crate::canonical::{BodyForm, CanonicalError, canonical_body};
+use crate::canonical::{BodyForm, CanonicalError, canonical_body, check_unique_keys};
 use crate::credentials::SnapPublicKey;
 use crate::minify::MinifyError;
 use crate::sign::{SignatureEncoding, asymmetric_string_to_sign, body_sha256_hex};
@@ -51,6 +51,9 @@ pub enum NotificationError {
         /// The first form tried.
         form: &'static str,
     },
+    /// The body repeats a key in one object: readers disagree on which value counts.
+    #[error("notification body repeats a key in one object")]
+    RepeatedKey,
 }
 
 impl From<NotificationError> for AuthError {
@@ -214,6 +217,7 @@ impl NotificationVerifier {
             let hash = body_sha256_hex(&body);
             let sts = asymmetric_string_to_sign(method, endpoint_url, &hash, timestamp);
             if self.key.verify(sts.as_bytes(), &sig) {
+                check_unique_keys(raw_body).map_err(|_| NotificationError::RepeatedKey)?;
                 return Ok(VerifiedNotification {
                     timestamp: at,
                     minified_body: body,

@@ -829,3 +829,85 @@ fn midtrans_published_demo_vectors_verify() {
         );
     }
 }
+
+/// An asymmetric call from `CLIENT` whose signature covers `signed_body` in `form`,
+/// arriving with `sent_body`.
+fn asymmetric_call(form: BodyForm, signed_body: &str, sent_body: &str) -> Inbound {
+    let ts = "2024-03-01T12:34:56+07:00";
+    let canonical = tollgate_snap_b2b::canonical_body(signed_body.as_bytes(), form).expect("form");
+    let sts = tollgate_snap_b2b::sign::asymmetric_string_to_sign(
+        "POST",
+        "/v1.0/transfer-va/payment",
+        &tollgate_snap_b2b::sign::body_sha256_hex(&canonical),
+        ts,
+    );
+    let key = private("keys/client_private_pkcs8.pem");
+    let mut headers = HeaderMap::new();
+    headers.insert("content-type", hv("application/json"));
+    headers.insert("x-partner-id", hv(CLIENT));
+    headers.insert("x-timestamp", hv(ts));
+    headers.insert("x-external-id", hv("41807553358950093184162180797837"));
+    headers.insert(
+        "x-signature",
+        hv(&SignatureEncoding::Base64.encode(&key.sign(sts.as_bytes()))),
+    );
+    Inbound {
+        method: "POST".into(),
+        endpoint: "/v1.0/transfer-va/payment".into(),
+        headers,
+        body: sent_body.as_bytes().to_vec(),
+    }
+}
+
+#[test]
+fn a_duplicate_key_cannot_ride_on_a_signature() {
+    let clock = ManualClock::at_unix(START);
+    let signed = r#"{"paidAmount":"10.00"}"#;
+    // `JSON.parse` keeps the last `paidAmount`: the JS form of the forged body is the signed
+    // one, but a reader that takes the first key would pay 99999999.00.
+    let forged = r#"{"paidAmount":"99999999.00","paidAmount":"10.00"}"#;
+    for form in [BodyForm::JsCompatible, BodyForm::Minified, BodyForm::Raw] {
+        let v = verifier(&clock).body_forms([form]);
+        let genuine = asymmetric_call(form, signed, signed).verify(&v);
+        assert!(genuine.is_ok(), "{form:?}: {genuine:?}");
+        // Signed as sent: the signature is genuine, the body is still ambiguous.
+        let v = verifier(&clock).body_forms([form]);
+        refused(
+            asymmetric_call(form, forged, forged).verify(&v),
+            InboundError::InvalidFieldFormat("[body]"),
+            PAYMENT,
+            "4002501",
+        );
+    }
+    let v = verifier(&clock).body_forms([BodyForm::JsCompatible]);
+    refused(
+        asymmetric_call(BodyForm::JsCompatible, signed, forged).verify(&v),
+        InboundError::InvalidFieldFormat("[body]"),
+        PAYMENT,
+        "4002501",
+    );
+}
+
+#[test]
+fn the_application_gets_the_bytes_that_were_verified() {
+    let clock = ManualClock::at_unix(START);
+    let signed = r#"{"beneficiaryName": "Budi Santoso", "amount": 1.50}"#;
+    // Spaces moved inside a string: the whitespace-stripped form is unchanged.
+    let altered = r#"{"beneficiaryName": "BudiSan toso", "amount": 1.50}"#;
+    let v = verifier(&clock).body_forms([BodyForm::WhitespaceStripped]);
+    let ok = asymmetric_call(BodyForm::WhitespaceStripped, signed, altered)
+        .verify(&v)
+        .expect("the stripped form verifies");
+    assert_eq!(
+        ok.body, br#"{"beneficiaryName":"BudiSantoso","amount":1.50}"#,
+        "what the signature covers, not what arrived"
+    );
+    let v = verifier(&clock).body_forms([BodyForm::JsCompatible]);
+    let ok = asymmetric_call(BodyForm::JsCompatible, signed, signed)
+        .verify(&v)
+        .expect("verifies");
+    assert_eq!(
+        ok.body,
+        br#"{"beneficiaryName":"Budi Santoso","amount":1.5}"#
+    );
+}

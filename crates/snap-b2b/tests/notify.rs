@@ -148,3 +148,33 @@ fn headers_and_hex_encoding() {
             .is_ok()
     );
 }
+
+#[test]
+fn a_notification_repeating_a_key_is_refused_though_signed() {
+    let body = r#"{"paidAmount":"99999999.00","paidAmount":"10.00"}"#;
+    let (v, ts, sig) = signed_notification(body);
+    assert_eq!(
+        v.verify("POST", PATH, &ts, &sig, body.as_bytes()),
+        Err(NotificationError::RepeatedKey)
+    );
+}
+
+const PATH: &str = "/v1.0/transfer-va/payment";
+
+/// A verifier at 2024-03-01T12:34:56+07:00, and a timestamp and signature the provider's key
+/// makes over `body`.
+fn signed_notification(body: &str) -> (NotificationVerifier, String, String) {
+    let clock = ManualClock::at_unix(1_709_271_296);
+    let pem =
+        std::fs::read_to_string(format!("{DIR}keys/provider_private_pkcs8.pem")).expect("key");
+    let key = tollgate_snap_b2b::SnapPrivateKey::from_pem("provider_key", &pem).expect("key");
+    let ts = "2024-03-01T12:34:56+07:00".to_string();
+    let hash = tollgate_snap_b2b::sign::body_sha256_hex(body.as_bytes());
+    let sts = tollgate_snap_b2b::sign::asymmetric_string_to_sign("POST", PATH, &hash, &ts);
+    let sig = SignatureEncoding::Base64.encode(&key.sign(sts.as_bytes()));
+    (
+        verifier(&clock).body_forms([tollgate_snap_b2b::BodyForm::Raw]),
+        ts,
+        sig,
+    )
+}
