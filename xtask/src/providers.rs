@@ -89,6 +89,38 @@ pub(crate) const ALL: &[Provider] = &[
         start: |clock| Box::pin(snap_preset(clock, snap_b2b::Profile::bni())),
     },
     Provider {
+        name: "snap-b2b/bca",
+        start: |clock| Box::pin(snap_preset(clock, snap_b2b::Profile::bca())),
+    },
+    Provider {
+        name: "snap-b2b/bri",
+        start: |clock| Box::pin(snap_preset(clock, snap_b2b::Profile::bri())),
+    },
+    Provider {
+        name: "snap-b2b/nicepay",
+        start: |clock| Box::pin(snap_preset(clock, snap_b2b::Profile::nicepay())),
+    },
+    Provider {
+        name: "snap-b2b/paydia",
+        start: |clock| Box::pin(snap_preset(clock, snap_b2b::Profile::paydia())),
+    },
+    Provider {
+        name: "snap-b2b/faspay",
+        start: |clock| Box::pin(snap_preset(clock, snap_b2b::Profile::faspay())),
+    },
+    Provider {
+        name: "snap-b2b/winpay",
+        start: |clock| Box::pin(snap_preset(clock, snap_b2b::Profile::winpay())),
+    },
+    Provider {
+        name: "snap-b2b/ovo",
+        start: |clock| Box::pin(snap_preset(clock, snap_b2b::Profile::ovo())),
+    },
+    Provider {
+        name: "snap-b2b/bnc",
+        start: |clock| Box::pin(snap_preset(clock, snap_b2b::Profile::bnc())),
+    },
+    Provider {
         name: "snap-b2b2c",
         start: |clock| {
             Box::pin(async move {

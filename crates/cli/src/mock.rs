@@ -26,7 +26,8 @@ Prints the fake's base URL on the first line, then shell lines to paste (or eval
               DRAGONPASS_ISSUER / DRAGONPASS_SECRET it prints as a comment)
   snap:       export SNAP_BASE_URL, SNAP_CLIENT_KEY, SNAP_PRIVATE_KEY_FILE (a test-only key
               written to a temporary directory, removed on exit), SNAP_CLIENT_SECRET,
-              SNAP_CHANNEL_ID
+              SNAP_CHANNEL_ID, SNAP_PROFILE (--profile PRESET: the fake verifies as that
+              provider does)
   gtr:        export GTR_BASE_URL, GTR_VASP_CODE, GTR_ACCESS_KEY, GTR_SECRET_KEY, GTR_AUTH
               (the fake is plain http: no GTR_CLIENT_P12 needed)
   v5:         export V5_BASE_URL, V5_APP_ID, V5_APP_SECRET
@@ -69,6 +70,10 @@ pub(crate) struct MockArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1")]
     pub host: std::net::IpAddr,
+    /// SNAP only: the provider preset the fake verifies as (aspi, bca, bri, …; see
+    /// `tollgate snap --help`); it prints the matching SNAP_PROFILE.
+    #[arg(long, value_name = "PRESET")]
+    pub profile: Option<String>,
 }
 
 /// `export NAME='value'` with the value quoted for POSIX shells.
@@ -100,6 +105,11 @@ pub(crate) async fn run(args: &MockArgs) -> Result<u8, CliError> {
         std::fs::create_dir_all(&dir)
             .map_err(|e| CliError::config(format!("creating {}: {}", dir.display(), e.kind())))
     };
+    if args.profile.is_some() && args.provider != MockProvider::Snap {
+        return Err(CliError::config(
+            "--profile: only the snap fake has presets",
+        ));
+    }
     let (fake, lines): (Fake, Vec<String>) = match args.provider {
         MockProvider::Dragonpass => {
             let (fake, lines) = crate::dragonpass::start_mock(listener, clock).await;
@@ -107,7 +117,8 @@ pub(crate) async fn run(args: &MockArgs) -> Result<u8, CliError> {
         }
         MockProvider::Snap => {
             make_dir()?;
-            let (fake, lines) = crate::snap::start_mock(listener, clock, &dir).await?;
+            let profile = args.profile.as_deref().unwrap_or("aspi");
+            let (fake, lines) = crate::snap::start_mock(listener, clock, &dir, profile).await?;
             (Fake::Snap(fake), lines)
         }
         MockProvider::Gtr => {

@@ -5,7 +5,7 @@ use auth_core::credentials::EnvVar;
 use tollgate_snap_b2b::mock::SnapFake;
 use tollgate_snap_b2b::{
     ENV_CHANNEL_ID, ENV_CLIENT_KEY, ENV_CLIENT_SECRET, ENV_ORIGIN, ENV_PARTNER_ID, ENV_PRIVATE_KEY,
-    ENV_PRIVATE_KEY_FILE, PROFILE_SETTINGS, Profile, SnapAuth, SnapCredentials, TransactionSigning,
+    ENV_PRIVATE_KEY_FILE, PROFILE_SETTINGS, Profile, SnapAuth, SnapCredentials,
 };
 
 use crate::common::{CliError, FieldMap, env_help as env_help_for, env_opt, env_req};
@@ -90,10 +90,10 @@ pub(crate) fn from_env(cache: Option<auth_core::CacheConfig>) -> Result<Provider
             profile.set(s.name, &value).map_err(|e| fields.error(&e))?;
         }
     }
-    let symmetric = profile.signing == TransactionSigning::Symmetric;
+    let uses_token = profile.signing.uses_token();
     let creds = SnapCredentials::from_env().map_err(|e| fields.error(&e))?;
     let mut builder = SnapAuth::builder().credentials(creds).profile(profile);
-    let base_url = if symmetric {
+    let base_url = if uses_token {
         Some(env_req("SNAP_BASE_URL")?)
     } else {
         env_opt("SNAP_BASE_URL")?
@@ -147,9 +147,14 @@ pub(crate) async fn start_mock(
     listener: std::net::TcpListener,
     clock: auth_core::ManualClock,
     key_dir: &std::path::Path,
+    preset: &str,
 ) -> Result<(SnapFake, Vec<String>), CliError> {
     use tollgate_snap_b2b::mock::{CHANNEL_ID, CLIENT_KEY};
-    let fake = SnapFake::start_on(listener, clock).await;
+    let profile = Profile::by_name(preset).ok_or_else(|| {
+        let names: Vec<_> = Profile::presets().iter().map(|p| p.name).collect();
+        CliError::config(format!("--profile: must be one of {}", names.join(", ")))
+    })?;
+    let fake = SnapFake::start_on(listener, clock, profile).await;
     let key_file = key_dir.join("snap_client_private.pem");
     std::fs::write(&key_file, fake.client_private_key_pem())
         .map_err(|e| CliError::config(format!("writing {}: {}", key_file.display(), e.kind())))?;
@@ -161,6 +166,7 @@ pub(crate) async fn start_mock(
         crate::mock::export("SNAP_PRIVATE_KEY_FILE", &key_file.display().to_string()),
         crate::mock::export("SNAP_CLIENT_SECRET", fake.client_secret()),
         crate::mock::export("SNAP_CHANNEL_ID", CHANNEL_ID),
+        crate::mock::export("SNAP_PROFILE", preset),
         format!(
             "# try: tollgate snap send --data-file body.json {}",
             tollgate_snap_b2b::mock::API_PATH.trim_start_matches(tollgate_snap_b2b::mock::PREFIX)

@@ -757,10 +757,14 @@ fn the_library_names_and_settings_work_for_every_provider() {
         )
     };
     assert_code(&send(&[("SNAP_PROFILE", Some("aspi"))]), 0);
-    // Hex signatures (token request included) are refused by the ASPI fake.
-    let o = send(&[("SNAP_SIGNATURE_ENCODING", Some("hex"))]);
+    // Hex signatures are refused by the ASPI fake: the token request's (exit 2, no token)…
+    let o = send(&[("SNAP_TOKEN_SIGNATURE_ENCODING", Some("hex"))]);
     assert_code(&o, 2);
     assert!(stderr(&o).contains("Signature"), "{}", stderr(&o));
+    // …and the transaction's (the provider's answer, exit 1).
+    let o = send(&[("SNAP_SIGNATURE_ENCODING", Some("hex"))]);
+    assert_code(&o, 1);
+    assert!(stdout(&o).contains("4012400"), "{}", stdout(&o));
     let o = send(&[("SNAP_PROFILE", Some("no-such-bank"))]);
     assert_code(&o, 2);
     assert!(stderr(&o).contains("SNAP_PROFILE") && stderr(&o).contains("midtrans"));
@@ -768,4 +772,39 @@ fn the_library_names_and_settings_work_for_every_provider() {
     assert_code(&o, 2);
     assert!(stderr(&o).contains("SNAP_TIMESTAMP_ZONE"), "{}", stderr(&o));
     mock.stop();
+}
+
+/// `SNAP_PROFILE` selects each preset, and `tollgate snap send` passes the fake started as
+/// that provider (`tollgate mock snap --profile`), which checks the signature the way the
+/// provider does; a client signing as another provider is refused.
+#[test]
+fn snap_profile_selects_each_preset_against_its_provider_fake() {
+    let body = tempdir("snap-presets").join("body.json");
+    std::fs::create_dir_all(body.parent().expect("dir")).expect("dir");
+    std::fs::write(&body, SNAP_BODY).expect("body");
+    let path =
+        tollgate_snap_b2b::mock::API_PATH.trim_start_matches(tollgate_snap_b2b::mock::PREFIX);
+    for preset in tollgate_snap_b2b::Profile::presets() {
+        let name = preset.name;
+        let mock = Mock::start_with("snap", &["--port", "0", "--profile", name]);
+        assert_eq!(mock.env.get("SNAP_PROFILE").map(String::as_str), Some(name));
+        let send = |overrides: &[(&str, Option<&str>)]| {
+            let args = [
+                "snap",
+                "send",
+                "-H",
+                "X-DEVICE-ID: cli-device-1",
+                "--data-file",
+                body.to_str().expect("utf-8"),
+                path,
+            ];
+            mock.run(&args, overrides)
+        };
+        let o = send(&[]);
+        assert_code(&o, 0);
+        let other = if name == "bri" { "aspi" } else { "bri" };
+        let o = send(&[("SNAP_PROFILE", Some(other))]);
+        assert!(o.status.code() != Some(0), "{name} fake accepted {other}");
+        mock.stop();
+    }
 }

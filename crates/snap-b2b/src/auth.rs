@@ -11,13 +11,13 @@ use http::{HeaderName, HeaderValue, StatusCode};
 use reqwest::Request;
 use url::Url;
 
-use crate::b2b2c::CUSTOMER_ID;
+use crate::b2b2c::{AUTHORIZATION_CUSTOMER, CUSTOMER_ID};
 use crate::canonical::BodyForm;
 use crate::credentials::{SnapCredentials, SnapPrivateKey, missing_secret};
 use crate::external_id::{ExternalIdGenerator, SharedExternalIdGenerator};
-use crate::profile::{Profile, TransactionSigning};
+use crate::profile::{ClientIdHeader, CustomerTokenHeader, Profile, TransactionSigning};
 use crate::sign::{HmacKey, Transaction, TransactionKey, endpoint_url};
-use crate::token::{SnapTokenSource, X_SIGNATURE, X_TIMESTAMP};
+use crate::token::{SnapTokenSource, X_CLIENT_KEY, X_SIGNATURE, X_TIMESTAMP};
 
 /// `X-PARTNER-ID`.
 pub const X_PARTNER_ID: HeaderName = HeaderName::from_static("x-partner-id");
@@ -33,8 +33,10 @@ enum Mode {
         cache: TokenCache<SnapTokenSource>,
         hmac: Box<HmacKey>,
     },
+    /// RSA transactions; with a token cache, the B2B token rides along in `Authorization`.
     Asymmetric {
         key: Arc<SnapPrivateKey>,
+        cache: Option<TokenCache<SnapTokenSource>>,
     },
 }
 
@@ -45,6 +47,8 @@ struct Inner {
     channel_id: HeaderValue,
     origin: Option<HeaderValue>,
     client_key: String,
+    /// `X-CLIENT-KEY` on transactions ([`ClientIdHeader::ClientKey`]).
+    client_key_header: HeaderValue,
     external_ids: SharedExternalIdGenerator,
     scope: Scope,
     profile: Profile,
@@ -95,7 +99,7 @@ impl fmt::Debug for SnapAuth {
             .field("profile", &self.inner.profile.name);
         match &self.inner.mode {
             Mode::Symmetric { cache, hmac } => d.field("cache", cache).field("hmac", hmac),
-            Mode::Asymmetric { key } => d.field("key", key),
+            Mode::Asymmetric { key, cache } => d.field("key", key).field("cache", cache),
         };
         d.finish()
     }
@@ -275,28 +279,36 @@ impl SnapAuthBuilder {
             .external_ids
             .clone()
             .unwrap_or_else(|| profile.external_ids.generator());
-        let mode = match profile.signing {
-            TransactionSigning::Symmetric => {
-                let secret = creds.client_secret().ok_or_else(missing_secret)?;
+        let cache = match profile.signing.uses_token() {
+            true => {
                 let source = SnapTokenSource::new(
                     self.options.token_http_client()?,
                     self.resolve_token_url()?,
                     creds.client_key(),
-                    key,
+                    key.clone(),
                     profile.timestamp,
-                    profile.signature_encoding,
+                    profile.token_signature_encoding,
                     profile.token_request_body(),
                 )?;
-                let cache =
+                Some(
                     TokenCache::with_config(source, clock.clone(), self.options.cache_config())
-                        .named("snap-b2b");
+                        .named("snap-b2b"),
+                )
+            }
+            false => None,
+        };
+        let mode = match (profile.signing, cache) {
+            (TransactionSigning::Symmetric, Some(cache)) => {
+                let secret = creds.client_secret().ok_or_else(missing_secret)?;
                 Mode::Symmetric {
                     cache,
                     hmac: Box::new(HmacKey::new(secret)),
                 }
             }
-            TransactionSigning::Asymmetric => Mode::Asymmetric { key },
+            (_, cache) => Mode::Asymmetric { key, cache },
         };
+        let client_key_header =
+            auth_core::credentials::header_value("client_key", creds.client_key())?;
         Ok(SnapAuth {
             inner: Arc::new(Inner {
                 mode,
@@ -305,6 +317,7 @@ impl SnapAuthBuilder {
                 channel_id: creds.channel_id().clone(),
                 origin: creds.origin().cloned(),
                 client_key: creds.client_key().to_string(),
+                client_key_header,
                 external_ids,
                 scope,
                 profile: self.profile,
@@ -347,7 +360,7 @@ impl SnapAuth {
     pub fn token_cache(&self) -> Option<&TokenCache<SnapTokenSource>> {
         match &self.inner.mode {
             Mode::Symmetric { cache, .. } => Some(cache),
-            Mode::Asymmetric { .. } => None,
+            Mode::Asymmetric { cache, .. } => cache.as_ref(),
         }
     }
 
@@ -373,16 +386,36 @@ impl Signer for SnapAuth {
 
     async fn sign(&self, req: &mut Request) -> Result<Self::Receipt, AuthError> {
         let inner = &self.inner;
-        let token = match &inner.mode {
-            Mode::Symmetric { cache, .. } => Some(cache.token().await?),
-            Mode::Asymmetric { .. } => None,
+        let cache = match &inner.mode {
+            Mode::Symmetric { cache, .. } => Some(cache),
+            Mode::Asymmetric { cache, .. } => cache.as_ref(),
         };
-        let key = match (&inner.mode, token.as_deref()) {
-            (Mode::Symmetric { hmac, .. }, Some(t)) => TransactionKey::Symmetric {
-                hmac,
-                token: t.secret().expose_secret(),
-            },
-            (Mode::Asymmetric { key }, _) => TransactionKey::Asymmetric(key),
+        let token = match cache {
+            Some(cache) => Some(cache.token().await?),
+            None => None,
+        };
+        let customer = match &inner.b2b2c {
+            Some(tokens) => tokens.take(req).await?,
+            None if req.headers().contains_key(CUSTOMER_ID) => {
+                return Err(AuthError::new(
+                    ErrorKind::UnsupportedRequest,
+                    "the request names a customer (customer marker header) but the signer has \
+                     no customer tokens (SnapAuthBuilder::customer_tokens)",
+                ));
+            }
+            None => None,
+        };
+        let profile = &inner.profile;
+        // The token in `Authorization` is the one the symmetric string signs.
+        let customer_in_auth = profile.customer_token_header == CustomerTokenHeader::Authorization;
+        let bearer: Option<&str> = match (&customer, token.as_deref()) {
+            (Some((_, c)), _) if customer_in_auth => Some(c.expose_secret()),
+            (_, Some(t)) => Some(t.secret().expose_secret()),
+            _ => None,
+        };
+        let key = match (&inner.mode, bearer) {
+            (Mode::Symmetric { hmac, .. }, Some(t)) => TransactionKey::Symmetric { hmac, token: t },
+            (Mode::Asymmetric { key, .. }, _) => TransactionKey::Asymmetric(key),
             (Mode::Symmetric { .. }, None) => {
                 return Err(AuthError::new(
                     ErrorKind::Internal,
@@ -390,7 +423,6 @@ impl Signer for SnapAuth {
                 ));
             }
         };
-        let profile = &inner.profile;
         let now = inner.clock.now();
         let needs_id = !req.headers().contains_key(X_EXTERNAL_ID)
             && !profile
@@ -440,8 +472,17 @@ impl Signer for SnapAuth {
         if body_changed {
             headers.remove(http::header::CONTENT_LENGTH);
         }
-        if let Some(t) = &token {
-            headers.insert(http::header::AUTHORIZATION, auth_core::bearer_header(t)?);
+        match (&customer, &token) {
+            (Some((_, c)), _) if customer_in_auth => {
+                headers.insert(http::header::AUTHORIZATION, crate::b2b2c::bearer(c)?);
+            }
+            (_, Some(t)) => {
+                headers.insert(http::header::AUTHORIZATION, auth_core::bearer_header(t)?);
+            }
+            _ => {}
+        }
+        if let Some((_, c)) = customer.as_ref().filter(|_| !customer_in_auth) {
+            headers.insert(AUTHORIZATION_CUSTOMER, crate::b2b2c::bearer(c)?);
         }
         headers.insert(X_TIMESTAMP, timestamp);
         headers.insert(X_SIGNATURE, signature);
@@ -451,8 +492,14 @@ impl Signer for SnapAuth {
                 HeaderValue::from_static("application/json"),
             );
         }
-        if !headers.contains_key(X_PARTNER_ID) {
-            headers.insert(X_PARTNER_ID, inner.partner_id.clone());
+        match profile.client_id_header {
+            ClientIdHeader::PartnerId if !headers.contains_key(X_PARTNER_ID) => {
+                headers.insert(X_PARTNER_ID, inner.partner_id.clone());
+            }
+            ClientIdHeader::ClientKey if !headers.contains_key(X_CLIENT_KEY) => {
+                headers.insert(X_CLIENT_KEY, inner.client_key_header.clone());
+            }
+            _ => {}
         }
         if !headers.contains_key(CHANNEL_ID) {
             headers.insert(CHANNEL_ID, inner.channel_id.clone());
@@ -467,20 +514,23 @@ impl Signer for SnapAuth {
                 headers.insert(name.clone(), value.clone());
             }
         }
+        if let Some(missing) = profile
+            .required_headers
+            .iter()
+            .find(|h| !headers.contains_key(*h))
+        {
+            return Err(AuthError::new(
+                ErrorKind::UnsupportedRequest,
+                format!(
+                    "the {} profile requires the {missing} header on every transaction: set \
+                     it on the request or with SnapAuthBuilder::extra_header",
+                    profile.name
+                ),
+            ));
+        }
         if let Some(id) = external_id {
             headers.insert(X_EXTERNAL_ID, id);
         }
-        let customer = match &inner.b2b2c {
-            Some(tokens) => tokens.apply(req).await?,
-            None if req.headers().contains_key(CUSTOMER_ID) => {
-                return Err(AuthError::new(
-                    ErrorKind::UnsupportedRequest,
-                    "the request names a customer (customer marker header) but the signer has \
-                     no customer tokens (SnapAuthBuilder::customer_tokens)",
-                ));
-            }
-            None => None,
-        };
         Ok(SnapReceipt { token, customer })
     }
 
@@ -526,6 +576,12 @@ impl Signer for SnapAuth {
         };
         let b2b = match (&receipt.token, &self.inner.mode) {
             (Some(token), Mode::Symmetric { cache, .. }) => cache.reject(token),
+            (
+                Some(token),
+                Mode::Asymmetric {
+                    cache: Some(cache), ..
+                },
+            ) => cache.reject(token),
             (_, Mode::Asymmetric { .. }) => true,
             _ => false,
         };

@@ -283,7 +283,7 @@ impl CustomerTokensBuilder {
                 client_key_header,
                 key: self.key,
                 timestamp: self.profile.timestamp,
-                encoding: self.profile.signature_encoding,
+                encoding: self.profile.token_signature_encoding,
                 grant_case: self.profile.b2b2c_grant_case,
                 clock: self.clock.unwrap_or_else(system_clock),
                 margin: self.margin,
@@ -297,7 +297,7 @@ impl CustomerTokensBuilder {
 }
 
 /// `Bearer <token>`, marked sensitive.
-fn bearer(token: &SecretString) -> Result<HeaderValue, CustomerTokenError> {
+pub(crate) fn bearer(token: &SecretString) -> Result<HeaderValue, CustomerTokenError> {
     let mut v =
         HeaderValue::from_str(&format!("Bearer {}", token.expose_secret())).map_err(|_| {
             CustomerTokenError::Request(AuthError::new(
@@ -490,8 +490,9 @@ impl CustomerTokens {
         bearer(&self.token(customer).await?)
     }
 
-    /// Replaces the [`CUSTOMER_ID`] marker of `req` with `Authorization-Customer`.
-    pub(crate) async fn apply(
+    /// Removes the customer marker from `req` and returns the customer and their current
+    /// token; the signer places it ([`Profile::customer_token_header`]).
+    pub(crate) async fn take(
         &self,
         req: &mut reqwest::Request,
     ) -> Result<Option<(String, SecretString)>, AuthError> {
@@ -505,8 +506,6 @@ impl CustomerTokens {
             )
         })?;
         let token = self.token(customer).await?;
-        req.headers_mut()
-            .insert(AUTHORIZATION_CUSTOMER, bearer(&token)?);
         Ok(Some((customer.to_string(), token)))
     }
 

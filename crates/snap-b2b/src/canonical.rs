@@ -51,6 +51,11 @@ pub enum BodyForm {
     JsCompatible,
     /// The bytes as they are.
     Raw,
+    /// [`JsCompatible`](Self::JsCompatible) with every non-ASCII character escaped as
+    /// `\uxxxx` (lowercase; surrogate pairs for characters beyond U+FFFF): PHP's
+    /// `json_encode(json_decode($body), JSON_UNESCAPED_SLASHES)`, as Winpay's docs sign and
+    /// verify.
+    AsciiEscaped,
     /// Every ASCII whitespace byte removed, inside strings too. For verification only: as
     /// an outgoing form it would change the data.
     WhitespaceStripped,
@@ -63,6 +68,7 @@ impl BodyForm {
             BodyForm::Minified => "minified",
             BodyForm::JsCompatible => "js-compatible",
             BodyForm::Raw => "raw",
+            BodyForm::AsciiEscaped => "ascii-escaped",
             BodyForm::WhitespaceStripped => "whitespace-stripped",
         }
     }
@@ -103,11 +109,16 @@ impl From<CanonicalError> for AuthError {
 /// use tollgate_snap_b2b::{BodyForm, canonical_body};
 /// assert_eq!(canonical_body(b"[ -0, 1e21 ]", BodyForm::JsCompatible).unwrap(), b"[0,1e+21]");
 /// assert_eq!(canonical_body(b"{ \"a b\": 1 }", BodyForm::WhitespaceStripped).unwrap(), b"{\"ab\":1}");
+/// assert_eq!(
+///     canonical_body("{\"n\": \"f\u{e9}di \u{1f600}\", \"u\": \"a\\/b\"}".as_bytes(), BodyForm::AsciiEscaped).unwrap(),
+///     br#"{"n":"f\u00e9di \ud83d\ude00","u":"a/b"}"#
+/// );
 /// ```
 pub fn canonical_body(body: &[u8], form: BodyForm) -> Result<Vec<u8>, CanonicalError> {
     match form {
         BodyForm::Minified => Ok(minify_json(body)?),
-        BodyForm::JsCompatible => js_compatible(body),
+        BodyForm::JsCompatible => reserialize(body, false),
+        BodyForm::AsciiEscaped => reserialize(body, true),
         BodyForm::Raw => Ok(body.to_vec()),
         BodyForm::WhitespaceStripped => Ok(body
             .iter()
@@ -147,6 +158,12 @@ pub(crate) fn check_unique_keys(body: &[u8]) -> Result<(), CanonicalError> {
 ///            "{\"n\":9007199254740992,\"s\":\"😀\"}".as_bytes());
 /// ```
 pub fn js_compatible(body: &[u8]) -> Result<Vec<u8>, CanonicalError> {
+    reserialize(body, false)
+}
+
+/// `body` parsed as `JSON.parse` reads it and written as `JSON.stringify` writes it, with
+/// non-ASCII characters escaped when `ascii`.
+fn reserialize(body: &[u8], ascii: bool) -> Result<Vec<u8>, CanonicalError> {
     let mut p = Parser {
         b: body,
         i: 0,
@@ -162,7 +179,7 @@ pub fn js_compatible(body: &[u8]) -> Result<Vec<u8>, CanonicalError> {
         return Err(p.err("trailing characters after the JSON value"));
     }
     let mut out = Vec::with_capacity(body.len());
-    write_value(&value, &mut out);
+    write_value(&value, &mut out, ascii);
     Ok(out)
 }
 
@@ -448,20 +465,20 @@ fn array_index(key: &[u16]) -> Option<u32> {
     u32::try_from(v).ok().filter(|v| *v != u32::MAX)
 }
 
-fn write_value(v: &Value, out: &mut Vec<u8>) {
+fn write_value(v: &Value, out: &mut Vec<u8>, ascii: bool) {
     match v {
         Value::Null => out.extend_from_slice(b"null"),
         Value::Bool(true) => out.extend_from_slice(b"true"),
         Value::Bool(false) => out.extend_from_slice(b"false"),
         Value::Num(x) => out.extend_from_slice(js_number(*x).as_bytes()),
-        Value::Str(s) => write_string(s, out),
+        Value::Str(s) => write_string(s, out, ascii),
         Value::Arr(items) => {
             out.push(b'[');
             for (n, item) in items.iter().enumerate() {
                 if n > 0 {
                     out.push(b',');
                 }
-                write_value(item, out);
+                write_value(item, out, ascii);
             }
             out.push(b']');
         }
@@ -480,9 +497,9 @@ fn write_value(v: &Value, out: &mut Vec<u8>) {
                 if n > 0 {
                     out.push(b',');
                 }
-                write_string(k, out);
+                write_string(k, out, ascii);
                 out.push(b':');
-                write_value(v, out);
+                write_value(v, out, ascii);
             }
             out.push(b'}');
         }
@@ -490,8 +507,9 @@ fn write_value(v: &Value, out: &mut Vec<u8>) {
 }
 
 /// `JSON.stringify`'s QuoteJSONString (ES2019, well-formed): short escapes, `\u00xx` for
-/// other controls, `\udxxx` for lone surrogates, everything else as UTF-8.
-fn write_string(s: &[u16], out: &mut Vec<u8>) {
+/// other controls, `\udxxx` for lone surrogates, everything else as UTF-8 (or, when
+/// `ascii`, non-ASCII as `\uxxxx` per UTF-16 unit).
+fn write_string(s: &[u16], out: &mut Vec<u8>, ascii: bool) {
     out.push(b'"');
     for item in char::decode_utf16(s.iter().copied()) {
         match item {
@@ -505,6 +523,12 @@ fn write_string(s: &[u16], out: &mut Vec<u8>) {
                 '\t' => out.extend_from_slice(b"\\t"),
                 c if (c as u32) < 0x20 => {
                     out.extend_from_slice(format!("\\u{:04x}", c as u32).as_bytes());
+                }
+                c if ascii && !c.is_ascii() => {
+                    let mut units = [0u16; 2];
+                    for unit in c.encode_utf16(&mut units) {
+                        out.extend_from_slice(format!("\\u{unit:04x}").as_bytes());
+                    }
                 }
                 c => {
                     let mut buf = [0u8; 4];

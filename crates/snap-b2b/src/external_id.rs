@@ -63,6 +63,9 @@ pub enum ExternalIdStyle {
     /// 19 digits: 9 random digits then the 10-digit Unix time in seconds (BNI's
     /// `bni-nodejs`).
     Digits19,
+    /// `N` random digits, the first not zero (BRI's SDK: 9; BCA's clients: 16; Paydia: 13).
+    /// Short ids repeat sooner: 9 digits reach even odds of a repeat near 30,000 a day.
+    Digits(u8),
 }
 
 impl ExternalIdStyle {
@@ -81,6 +84,13 @@ impl ExternalIdStyle {
             ExternalIdStyle::Digits19 => Arc::new(|now: SystemTime| {
                 let r: u32 = rand::thread_rng().gen_range(100_000_000..1_000_000_000);
                 format!("{r}{:010}", unix(now).0 % 10_000_000_000)
+            }),
+            ExternalIdStyle::Digits(n) => Arc::new(move |_: SystemTime| {
+                let mut rng = rand::thread_rng();
+                let first = char::from(b'0' + rng.gen_range(1..10u8));
+                std::iter::once(first)
+                    .chain((1..n.clamp(1, 32)).map(|_| char::from(b'0' + rng.gen_range(0..10u8))))
+                    .collect()
             }),
         }
     }

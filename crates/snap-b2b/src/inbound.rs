@@ -163,6 +163,9 @@ pub struct VerifiedTransaction {
     /// request from these bytes, not from what arrived (with
     /// [`BodyForm::WhitespaceStripped`] they differ inside strings).
     pub body: Vec<u8>,
+    /// The client already sent this `X-EXTERNAL-ID` today and this is a re-send (only with
+    /// [`InboundVerifier::report_resends`]): answer it as the first one was answered.
+    pub resend: bool,
 }
 
 /// Verifies SNAP requests a provider sends to the merchant. Cheap to clone (clones share
@@ -215,8 +218,11 @@ pub struct InboundVerifier {
     window: Duration,
     lifetime: Duration,
     encoding: SignatureEncoding,
+    token_encoding: SignatureEncoding,
     timestamp: Option<TimestampFormat>,
     forms: Vec<BodyForm>,
+    report_resends: bool,
+    rsa_with_token: bool,
 }
 
 impl fmt::Debug for InboundVerifier {
@@ -256,9 +262,33 @@ impl InboundVerifier {
             window: INBOUND_TIMESTAMP_WINDOW,
             lifetime: ISSUED_TOKEN_LIFETIME,
             encoding: SignatureEncoding::Base64,
+            token_encoding: SignatureEncoding::Base64,
             timestamp: None,
             forms: vec![BodyForm::Minified],
+            report_resends: false,
+            rsa_with_token: false,
         }
+    }
+
+    /// Whether a verified call whose `X-EXTERNAL-ID` this client already used today is
+    /// handed over with [`VerifiedTransaction::resend`] set, instead of refused with
+    /// [`InboundError::DuplicateExternalId`] (`409xx00`). BCA re-sends payment
+    /// notifications with the same id and `"flagAdvise": "Y"`; answering them 409 reverses
+    /// the customer's payment, so the application must answer them as it answered the
+    /// first. Default: off (refused).
+    #[must_use]
+    pub fn report_resends(mut self, report: bool) -> Self {
+        self.report_resends = report;
+        self
+    }
+
+    /// Whether calls carrying `Authorization` are signed with the client's RSA key rather
+    /// than HMAC ("asymmetric with access token", as BNC's calls are): the token is checked
+    /// and the signature covers `METHOD:EndpointUrl:bodyHash:X-TIMESTAMP`. Default: off.
+    #[must_use]
+    pub fn asymmetric_with_token(mut self, on: bool) -> Self {
+        self.rsa_with_token = on;
+        self
     }
 
     /// Registers a client: its key, public key, and shared secret for symmetric calls.
@@ -290,11 +320,44 @@ impl InboundVerifier {
         self
     }
 
-    /// base64 or hex signatures.
+    /// base64 or hex signatures, on token requests and transactions.
     #[must_use]
     pub fn signature_encoding(mut self, encoding: SignatureEncoding) -> Self {
         self.encoding = encoding;
+        self.token_encoding = encoding;
         self
+    }
+
+    /// base64 or hex token-request signatures, where they differ from the transactions'
+    /// (call after [`signature_encoding`](Self::signature_encoding)).
+    #[must_use]
+    pub fn token_signature_encoding(mut self, encoding: SignatureEncoding) -> Self {
+        self.token_encoding = encoding;
+        self
+    }
+
+    /// Verifies what a client signing with `profile` sends: its signature encodings, its
+    /// exact `X-TIMESTAMP` format, its body form (the whitespace-stripped form is never a
+    /// profile's) and whether its RSA transactions carry a token.
+    ///
+    /// ```
+    /// use tollgate_snap_b2b::{InboundVerifier, Profile};
+    /// let verifier = InboundVerifier::new().profile(&Profile::bri());
+    /// # let _ = verifier;
+    /// ```
+    #[must_use]
+    pub fn profile(self, profile: &crate::Profile) -> Self {
+        let form = match profile.body_form {
+            BodyForm::WhitespaceStripped => BodyForm::Minified,
+            f => f,
+        };
+        let mut v = self
+            .signature_encoding(profile.signature_encoding)
+            .token_signature_encoding(profile.token_signature_encoding)
+            .timestamp_format(profile.timestamp)
+            .body_forms([form]);
+        v.rsa_with_token = profile.signing == crate::TransactionSigning::AsymmetricWithToken;
+        v
     }
 
     /// Requires `X-TIMESTAMP` in exactly this format (zone and milliseconds).
@@ -375,7 +438,7 @@ impl InboundVerifier {
             .ok_or(InboundError::UnknownClient)?;
         self.check_timestamp(ts)?;
         let bytes = self
-            .encoding
+            .token_encoding
             .decode(sig)
             .ok_or(InboundError::BadSignature)?;
         if !client
@@ -463,13 +526,17 @@ impl InboundVerifier {
         headers: &HeaderMap,
         body: &[u8],
     ) -> Result<VerifiedTransaction, InboundError> {
-        let symmetric = headers.contains_key(http::header::AUTHORIZATION);
-        let client_key = if symmetric {
+        let with_token = headers.contains_key(http::header::AUTHORIZATION);
+        let symmetric = with_token && !self.rsa_with_token;
+        let client_key = if with_token {
             self.check_token(
                 header(headers, "authorization").map_err(|_| InboundError::InvalidToken)?,
             )?
         } else {
-            header(headers, "x-partner-id")?.to_string()
+            // X-CLIENT-KEY names the client where X-PARTNER-ID is not sent (BNC).
+            header(headers, "x-partner-id")
+                .or_else(|missing| header(headers, "x-client-key").map_err(|_| missing))?
+                .to_string()
         };
         self.check_content_type(headers)?;
         let ts = header(headers, "x-timestamp")?;
@@ -509,14 +576,18 @@ impl InboundVerifier {
             };
             if ok {
                 check_unique_keys(body).map_err(|_| InboundError::InvalidFieldFormat("[body]"))?;
-                if let Some(id) = external_id {
-                    self.record_external_id(&client_key, id, at)?;
-                }
+                let resend =
+                    match external_id.map(|id| self.record_external_id(&client_key, id, at)) {
+                        Some(Err(InboundError::DuplicateExternalId)) if self.report_resends => true,
+                        Some(Err(e)) => return Err(e),
+                        _ => false,
+                    };
                 return Ok(VerifiedTransaction {
                     client_key,
                     symmetric,
                     body_sha256_hex: hash,
                     body: b,
+                    resend,
                 });
             }
         }

@@ -36,11 +36,10 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::auth::{SnapAuth, SnapAuthBuilder};
 use crate::b2b2c::{CUSTOMER_ID, CustomerTokens};
-use crate::canonical::BodyForm;
 use crate::credentials::{SnapCredentials, SnapPrivateKey, SnapPublicKey};
 use crate::error::ResponseCode;
 use crate::inbound::{InboundError, InboundVerifier};
-use crate::profile::Profile;
+use crate::profile::{ClientIdHeader, Profile};
 use crate::sign::endpoint_url;
 use crate::timestamp::TimestampFormat;
 
@@ -153,8 +152,14 @@ impl Respond for TokenEndpoint {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert(token.clone(), self.clock.now() + TOKEN_LIFETIME);
-        self.state.core.fault.success(
-            serde_json::json!({
+        let answer = match self.state.profile.name {
+            // BRI answers without responseCode (bridex-api-php-sdk README).
+            "bri" => serde_json::json!({
+                "accessToken": token,
+                "tokenType": "BearerToken",
+                "expiresIn": TOKEN_LIFETIME.as_secs().to_string(),
+            }),
+            _ => serde_json::json!({
                 "responseCode": "2007300",
                 "responseMessage": "Successful",
                 "accessToken": token,
@@ -162,8 +167,10 @@ impl Respond for TokenEndpoint {
                 "expiresIn": TOKEN_LIFETIME.as_secs().to_string(),
                 "additionalInfo": {},
             }),
-            |b| b["expiresIn"] = serde_json::json!(u64::MAX.to_string()),
-        )
+        };
+        self.state.core.fault.success(answer, |b| {
+            b["expiresIn"] = serde_json::json!(u64::MAX.to_string())
+        })
     }
 }
 
@@ -211,20 +218,39 @@ impl Api {
                 None => return Err((401, 1, "Invalid Token (B2B)")),
             }
         }
-        if header(req, "x-partner-id") != Some(CLIENT_KEY) {
+        let p = &state.profile;
+        let client_header = match p.client_id_header {
+            ClientIdHeader::PartnerId => "x-partner-id",
+            ClientIdHeader::ClientKey => "x-client-key",
+        };
+        if header(req, client_header) != Some(CLIENT_KEY) {
             return Err((401, 0, "Unauthorized. [Unknown partner]"));
+        }
+        if let Some(missing) = p
+            .required_headers
+            .iter()
+            .find(|h| !req.headers.contains_key(*h))
+        {
+            return Err((400, 2, required_field(missing)));
         }
         if header(req, "channel-id").is_none_or(str::is_empty) {
             return Err((400, 2, "Invalid Mandatory Field [CHANNEL-ID]"));
         }
         state.b2b2c.check_customer(req, &self.clock)?;
-        let p = &state.profile;
         let endpoint = endpoint_url(&req.url, p.endpoint_url, p.endpoint_base, PREFIX);
         state
             .verifier
             .verify_transaction(req.method.as_str(), &endpoint, &req.headers, &req.body)
             .map_err(|e| (e.http_status(), e.case_code(), leak(&e)))?;
         Ok(())
+    }
+}
+
+/// `Invalid Mandatory Field [NAME]` for the headers presets require.
+fn required_field(name: &http::HeaderName) -> &'static str {
+    match name.as_str() {
+        "x-device-id" => "Invalid Mandatory Field [X-DEVICE-ID]",
+        _ => "Invalid Mandatory Field",
     }
 }
 
@@ -324,13 +350,18 @@ impl SnapFake {
         Self::start_with(MockServer::start().await, clock, profile).await
     }
 
-    /// Like [`start`](Self::start), but serving on `listener` (for example a fixed port
-    /// chosen by the caller: `std::net::TcpListener::bind("127.0.0.1:8080")`).
-    pub async fn start_on(listener: std::net::TcpListener, clock: ManualClock) -> Self {
+    /// Like [`start_with_profile`](Self::start_with_profile), but serving on `listener` (for
+    /// example a fixed port chosen by the caller:
+    /// `std::net::TcpListener::bind("127.0.0.1:8080")`).
+    pub async fn start_on(
+        listener: std::net::TcpListener,
+        clock: ManualClock,
+        profile: Profile,
+    ) -> Self {
         Self::start_with(
             MockServer::builder().listener(listener).start().await,
             clock,
-            Profile::aspi(),
+            profile,
         )
         .await
     }
@@ -359,12 +390,7 @@ impl SnapFake {
                 .clock(clock.shared())
                 .window(TIMESTAMP_WINDOW)
                 .token_lifetime(TOKEN_LIFETIME)
-                .signature_encoding(profile.signature_encoding)
-                .timestamp_format(profile.timestamp)
-                .body_forms([match profile.body_form {
-                    BodyForm::WhitespaceStripped => BodyForm::Minified,
-                    f => f,
-                }]),
+                .profile(&profile),
             b2b2c: Default::default(),
             profile,
         });
@@ -504,18 +530,23 @@ impl SnapFake {
 
     /// A [`SnapAuth`] builder pointed at this fake, on its clock, with its profile.
     pub fn auth_builder(&self, credentials: SnapCredentials) -> SnapAuthBuilder {
+        let mut profile = self.state.profile.clone();
+        // A fixed test value for each header the provider requires (OVO's X-DEVICE-ID).
+        for name in &self.state.profile.required_headers {
+            profile.extra_headers.push((
+                name.clone(),
+                http::HeaderValue::from_static("tollgate-fake-device"),
+            ));
+        }
         SnapAuth::builder()
             .credentials(credentials)
-            .profile(self.state.profile.clone())
+            .profile(profile)
             .base_url(self.base_url())
             .clock(self.clock.shared())
     }
 
-    fn symmetric(&self) -> bool {
-        matches!(
-            self.state.profile.signing,
-            crate::profile::TransactionSigning::Symmetric
-        )
+    fn uses_token(&self) -> bool {
+        self.state.profile.signing.uses_token()
     }
 
     /// The profile the fake verifies with.
@@ -570,11 +601,11 @@ impl ConformanceTarget for SnapFake {
     }
 
     fn token_lifetime(&self) -> Option<Duration> {
-        self.symmetric().then_some(TOKEN_LIFETIME)
+        self.uses_token().then_some(TOKEN_LIFETIME)
     }
 
     fn has_token_endpoint(&self) -> bool {
-        self.symmetric()
+        self.uses_token()
     }
 
     fn client(&self, creds: Creds, cache: CacheConfig) -> Result<ClientWithMiddleware, AuthError> {
@@ -625,7 +656,7 @@ impl ConformanceTarget for SnapFake {
     }
 
     fn one_time_headers(&self) -> &'static [&'static str] {
-        if self.symmetric() {
+        if self.uses_token() {
             &["x-external-id", "authorization"]
         } else {
             &["x-external-id"]
@@ -637,7 +668,7 @@ impl ConformanceTarget for SnapFake {
         http: reqwest::ClientBuilder,
         cache: CacheConfig,
     ) -> Option<Result<ClientWithMiddleware, AuthError>> {
-        if !self.symmetric() {
+        if !self.uses_token() {
             return None;
         }
         let builder = self

@@ -2,8 +2,10 @@ use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use auth_core::clock::system_clock;
-use auth_core::{AuthError, ErrorKind, SharedClock};
+use auth_core::{AuthError, ErrorKind, ExposeSecret, SecretString, SharedClock};
+use hmac::{Hmac, Mac};
 use http::HeaderMap;
+use sha2::Sha256;
 
 use crate::canonical::{BodyForm, CanonicalError, canonical_body, check_unique_keys};
 use crate::credentials::SnapPublicKey;
@@ -73,6 +75,29 @@ pub struct VerifiedNotification {
     pub minified_body: Vec<u8>,
     /// `lowercase(hex(SHA-256(minified_body)))`.
     pub body_sha256_hex: String,
+    /// Whether the signature covers the body. Signatures over `clientId|timestamp`
+    /// ([`NotificationVerifier::client_and_timestamp`]) do not: such a body is as the
+    /// network delivered it, and its fields must be confirmed with the provider (a status
+    /// inquiry) before money moves.
+    pub covers_body: bool,
+}
+
+/// The key a notification is checked with.
+#[derive(Clone)]
+enum NotificationKey {
+    /// The provider's public key (SHA256withRSA).
+    Rsa(SnapPublicKey),
+    /// A shared secret (HMAC-SHA256; BRI's direct-debit notifications).
+    HmacSha256(Hmac<Sha256>),
+}
+
+impl fmt::Debug for NotificationKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NotificationKey::Rsa(k) => k.fmt(f),
+            NotificationKey::HmacSha256(_) => f.write_str("HmacSha256([REDACTED])"),
+        }
+    }
 }
 
 /// Verifies provider-signed notifications.
@@ -103,7 +128,9 @@ pub struct VerifiedNotification {
 /// around the injected clock.
 #[derive(Clone)]
 pub struct NotificationVerifier {
-    key: SnapPublicKey,
+    key: NotificationKey,
+    /// `Some(clientId)`: the string signed is `clientId|X-TIMESTAMP`.
+    client: Option<String>,
     window: Duration,
     clock: SharedClock,
     encoding: SignatureEncoding,
@@ -125,13 +152,54 @@ impl NotificationVerifier {
     /// A verifier with the provider's public key, a ±5 minute window, the system clock and
     /// base64 signatures.
     pub fn new(provider_key: SnapPublicKey) -> Self {
+        Self::with_key(NotificationKey::Rsa(provider_key))
+    }
+
+    fn with_key(key: NotificationKey) -> Self {
         NotificationVerifier {
-            key: provider_key,
+            key,
+            client: None,
             window: DEFAULT_WINDOW,
             clock: system_clock(),
             encoding: SignatureEncoding::Base64,
             forms: vec![BodyForm::Minified],
         }
+    }
+
+    /// Checks notifications by a shared secret: hex HMAC-SHA256 over `clientId|X-TIMESTAMP`,
+    /// as BRI signs its direct-debit notifications (`bri-oss/bridex-api-php-sdk`,
+    /// `PrepareRequest.php`). BRI's `X-TIMESTAMP` there is `yyyy-MM-dd HH:mm:ss`, Jakarta
+    /// time without a zone, which is read as `+07:00`. The body is not signed
+    /// ([`VerifiedNotification::covers_body`]).
+    ///
+    /// ```
+    /// use tollgate_snap_b2b::{ManualClock, NotificationVerifier, SecretString};
+    /// let secret = SecretString::from("preset-client-secret-0123456789".to_string());
+    /// let v = NotificationVerifier::hmac_sha256("10001", &secret)
+    ///     .clock(ManualClock::at_unix(1_709_271_296).shared());
+    /// let sig = "44930fab65ba17edab5085f679029665a4808bf2d5ee38e2d09433fe6d692b58";
+    /// let ok = v.verify("POST", "/snap/v2.0/debit/notify", "2024-03-01 12:34:56", sig, b"{}").unwrap();
+    /// assert!(!ok.covers_body);
+    /// ```
+    pub fn hmac_sha256(client_id: &str, secret: &SecretString) -> Self {
+        let mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.expose_secret().as_bytes())
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        NotificationVerifier {
+            client: Some(client_id.to_string()),
+            encoding: SignatureEncoding::Hex,
+            ..Self::with_key(NotificationKey::HmacSha256(mac))
+        }
+    }
+
+    /// Checks the provider's RSA signature over `clientId|X-TIMESTAMP` instead of
+    /// `METHOD:EndpointUrl:bodyHash:X-TIMESTAMP`, as NICEPay signs its notifications
+    /// (docs.nicepay.co.id, "Notification - API Virtual Account SNAP"; verify with the
+    /// notification key NICEPay sends, not the transaction key). The body is not signed
+    /// ([`VerifiedNotification::covers_body`]).
+    #[must_use]
+    pub fn client_and_timestamp(mut self, client_id: &str) -> Self {
+        self.client = Some(client_id.to_string());
+        self
     }
 
     /// The body forms whose hash may have been signed, tried in order until one verifies
@@ -187,7 +255,15 @@ impl NotificationVerifier {
         signature: &str,
         raw_body: &[u8],
     ) -> Result<VerifiedNotification, NotificationError> {
-        let at = parse_timestamp(timestamp).map_err(|_| NotificationError::MalformedTimestamp)?;
+        let at = parse_timestamp(timestamp)
+            .or_else(|e| match self.client {
+                // BRI: `yyyy-MM-dd HH:mm:ss`, Jakarta wall-clock time.
+                Some(_) if timestamp.len() == 19 && timestamp.as_bytes().get(10) == Some(&b' ') => {
+                    parse_timestamp(&format!("{}T{}+07:00", &timestamp[..10], &timestamp[11..]))
+                }
+                _ => Err(e),
+            })
+            .map_err(|_| NotificationError::MalformedTimestamp)?;
         let now = self.clock.now();
         let (skew, in_future) = match at.duration_since(now) {
             Ok(ahead) => (ahead, true),
@@ -200,6 +276,18 @@ impl NotificationVerifier {
             .encoding
             .decode(signature)
             .ok_or(NotificationError::MalformedSignature)?;
+        if let Some(client) = &self.client {
+            let signed = format!("{client}|{timestamp}");
+            if !self.key_verifies(signed.as_bytes(), &sig) {
+                return Err(NotificationError::BadSignature);
+            }
+            return Ok(VerifiedNotification {
+                timestamp: at,
+                body_sha256_hex: body_sha256_hex(raw_body),
+                minified_body: raw_body.to_vec(),
+                covers_body: false,
+            });
+        }
         let mut first_error = None;
         let mut any_form = false;
         for &form in &self.forms {
@@ -216,18 +304,30 @@ impl NotificationVerifier {
             any_form = true;
             let hash = body_sha256_hex(&body);
             let sts = asymmetric_string_to_sign(method, endpoint_url, &hash, timestamp);
-            if self.key.verify(sts.as_bytes(), &sig) {
+            if self.key_verifies(sts.as_bytes(), &sig) {
                 check_unique_keys(raw_body).map_err(|_| NotificationError::RepeatedKey)?;
                 return Ok(VerifiedNotification {
                     timestamp: at,
                     minified_body: body,
                     body_sha256_hex: hash,
+                    covers_body: true,
                 });
             }
         }
         match first_error {
             Some(e) if !any_form => Err(e),
             _ => Err(NotificationError::BadSignature),
+        }
+    }
+
+    fn key_verifies(&self, message: &[u8], signature: &[u8]) -> bool {
+        match &self.key {
+            NotificationKey::Rsa(k) => k.verify(message, signature),
+            NotificationKey::HmacSha256(mac) => {
+                let mut mac = mac.clone();
+                mac.update(message);
+                mac.verify_slice(signature).is_ok()
+            }
         }
     }
 

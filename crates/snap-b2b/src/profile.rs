@@ -22,6 +22,40 @@ pub enum TransactionSigning {
     /// SHA256withRSA with the client's private key over
     /// `METHOD:EndpointUrl:bodyHash:X-TIMESTAMP`. No access token is fetched or sent.
     Asymmetric,
+    /// SHA256withRSA as [`Asymmetric`](Self::Asymmetric), and the B2B access token is
+    /// fetched and sent as `Authorization: Bearer` without entering the signed string
+    /// ("asymmetric with access token": BNC).
+    AsymmetricWithToken,
+}
+
+impl TransactionSigning {
+    /// Whether a B2B access token is fetched and sent.
+    pub fn uses_token(self) -> bool {
+        self != TransactionSigning::Asymmetric
+    }
+}
+
+/// Which header names the client on transactions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum ClientIdHeader {
+    /// `X-PARTNER-ID` carries the partner id (the specification; default).
+    #[default]
+    PartnerId,
+    /// `X-CLIENT-KEY` carries the client key and `X-PARTNER-ID` is not sent (BNC).
+    ClientKey,
+}
+
+/// Where a customer's (B2B2C) access token travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum CustomerTokenHeader {
+    /// `Authorization-Customer: Bearer …`, beside the B2B token in `Authorization` (the
+    /// specification; default).
+    #[default]
+    AuthorizationCustomer,
+    /// `Authorization: Bearer …` in place of the B2B token (OVO's direct debit).
+    Authorization,
 }
 
 /// The name of the grant type field in the B2B token request body.
@@ -138,6 +172,21 @@ impl GrantValueCase {
 ///    (`{ grantType: 'client_credentials', additionalInfo: {} }`), `src/lib/util/util.js`
 ///    (`getTimeStamp` Asia/Jakarta `+07:00` without fraction; `randomNumber` = 9 random
 ///    digits + Unix seconds; `generateSignatureServiceSnapBI` hashes `JSON.stringify(body)`).
+///
+/// The banks after them, each constructor naming its sources (where the sources leave a
+/// value open, the constructor says which was chosen):
+///
+/// | field | [`bca`](Profile::bca) | [`bri`](Profile::bri) | [`nicepay`](Profile::nicepay) | [`paydia`](Profile::paydia) | [`faspay`](Profile::faspay) | [`winpay`](Profile::winpay) | [`ovo`](Profile::ovo) | [`bnc`](Profile::bnc) |
+/// |---|---|---|---|---|---|---|---|---|
+/// | token path | `/openapi/v1.0/access-token/b2b` | `/snap/v1.0/access-token/b2b` | `/v1.0/…` below `/nicepay` | `/v1.0/…` below `/snap` | none | none | `/OVOSNAP/v1.0/access-token/b2b` | `/v1.0/access-token/b2b` |
+/// | token body | `grantType` | `grantType` | + `additionalInfo` | `grantType` | — | — | `grantType` | `grant_type` |
+/// | `X-TIMESTAMP` | `+07:00` | `+07:00`, ms | `+07:00` | `+07:00` | `+07:00` | `+07:00` | `+07:00`, ms | `+07:00` |
+/// | EndpointUrl | path + query | path | below the base path | path | path + query | path + query | path + query | path + query |
+/// | transactions | HMAC | HMAC, **hex** | HMAC | HMAC | RSA | RSA | HMAC | RSA **+ token** |
+/// | body hashed | minified | JS form | minified | JS form | JS form | ASCII-escaped | minified | minified |
+/// | client header | `X-PARTNER-ID` | same | same | same | same | same | same | **`X-CLIENT-KEY`** |
+/// | customer token | `Authorization-Customer` | same | same | same | same | same | **`Authorization`** | same |
+/// | `X-EXTERNAL-ID` | 16 digits | 9 digits | 32 digits | 13 digits | 32 digits | 32 digits | UUID | UUID |
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Profile {
@@ -153,8 +202,15 @@ pub struct Profile {
     pub grant_type: GrantTypeField,
     /// Whether the B2B token request body carries `"additionalInfo":{}`.
     pub token_additional_info: bool,
-    /// base64 or hex signatures.
+    /// base64 or hex transaction signatures.
     pub signature_encoding: SignatureEncoding,
+    /// base64 or hex token-request signatures (BRI signs the token in base64 and
+    /// transactions in hex).
+    pub token_signature_encoding: SignatureEncoding,
+    /// Which header names the client on transactions.
+    pub client_id_header: ClientIdHeader,
+    /// Where a customer's (B2B2C) access token travels.
+    pub customer_token_header: CustomerTokenHeader,
     /// Symmetric (HMAC-SHA512 with the token) or asymmetric (SHA256withRSA) transactions.
     pub signing: TransactionSigning,
     /// B2B token path under the base URL.
@@ -171,6 +227,9 @@ pub struct Profile {
     /// Fixed headers added to every signed transaction when the request lacks them (for
     /// example `X-DEVICE-ID`, `X-IP-ADDRESS`, `X-LATITUDE`, `X-LONGITUDE`).
     pub extra_headers: Vec<(HeaderName, HeaderValue)>,
+    /// Headers the provider refuses a transaction without (OVO: `X-DEVICE-ID`). The signer
+    /// refuses to send such a request, naming the header, instead of spending a call.
+    pub required_headers: Vec<HeaderName>,
 }
 
 /// A [`Profile`] field that can be given as text with [`Profile::set`], and the variable the
@@ -187,7 +246,11 @@ pub struct ProfileSetting {
 
 /// Every field [`Profile::set`] takes, in the order `tollgate snap --help` lists them.
 pub const PROFILE_SETTINGS: &[ProfileSetting] = &[
-    setting("signing", "SNAP_SIGNING", "symmetric | asymmetric"),
+    setting(
+        "signing",
+        "SNAP_SIGNING",
+        "symmetric | asymmetric | asymmetric-with-token",
+    ),
     setting(
         "token_path",
         "SNAP_TOKEN_PATH",
@@ -207,7 +270,7 @@ pub const PROFILE_SETTINGS: &[ProfileSetting] = &[
     setting(
         "endpoint_url",
         "SNAP_ENDPOINT_URL",
-        "path-and-query | path-only",
+        "path-and-query | path-only | path-and-sorted-query",
     ),
     setting(
         "endpoint_base",
@@ -225,16 +288,31 @@ pub const PROFILE_SETTINGS: &[ProfileSetting] = &[
         "SNAP_SIGNATURE_ENCODING",
         "base64 | hex",
     ),
+    setting(
+        "token_signature_encoding",
+        "SNAP_TOKEN_SIGNATURE_ENCODING",
+        "base64 | hex",
+    ),
+    setting(
+        "client_id_header",
+        "SNAP_CLIENT_ID_HEADER",
+        "x-partner-id | x-client-key",
+    ),
+    setting(
+        "customer_token_header",
+        "SNAP_CUSTOMER_TOKEN_HEADER",
+        "authorization-customer | authorization",
+    ),
     setting("b2b2c_grant_case", "SNAP_B2B2C_GRANT_CASE", "upper | lower"),
     setting(
         "body_form",
         "SNAP_BODY_FORM",
-        "minified | js-compatible | raw",
+        "minified | js-compatible | raw | ascii-escaped",
     ),
     setting(
         "external_ids",
         "SNAP_EXTERNAL_IDS",
-        "numeric32 | uuid | sdk-uuid | uuid-millis | digits19",
+        "numeric32 | uuid | sdk-uuid | uuid-millis | digits19 | digits:N (N random digits, N from 1 to 32)",
     ),
 ];
 
@@ -259,6 +337,9 @@ impl Profile {
             grant_type: GrantTypeField::CamelCase,
             token_additional_info: false,
             signature_encoding: SignatureEncoding::Base64,
+            token_signature_encoding: SignatureEncoding::Base64,
+            client_id_header: ClientIdHeader::PartnerId,
+            customer_token_header: CustomerTokenHeader::AuthorizationCustomer,
             signing: TransactionSigning::Symmetric,
             token_path: DEFAULT_TOKEN_PATH.to_string(),
             b2b2c_token_path: DEFAULT_B2B2C_TOKEN_PATH.to_string(),
@@ -266,6 +347,7 @@ impl Profile {
             body_form: BodyForm::Minified,
             external_ids: ExternalIdStyle::Numeric32,
             extra_headers: Vec::new(),
+            required_headers: Vec::new(),
         }
     }
 
@@ -325,6 +407,133 @@ impl Profile {
         }
     }
 
+    /// BCA, as the community clients `tentendigital-id/Snap-BCA-API` (`bca.py`) and
+    /// `otnansirk/php-snap-bi` sign (BCA publishes no SDK): the full path including
+    /// `/openapi` is signed, with the query as sent ([`EndpointUrlMode::PathAndSortedQuery`]
+    /// is the unconfirmed alternative); 16-digit external ids. BCA re-sends payments with
+    /// the same `X-EXTERNAL-ID`: see [`InboundVerifier::report_resends`](crate::InboundVerifier::report_resends).
+    pub fn bca() -> Self {
+        Profile {
+            name: "bca",
+            token_path: "/openapi/v1.0/access-token/b2b".to_string(),
+            external_ids: ExternalIdStyle::Digits(16),
+            ..Profile::aspi()
+        }
+    }
+
+    /// BRI, as its PHP SDK `bri-oss/bridex-api-php-sdk` signs (`src/Signature/Signature.php`,
+    /// `src/Util/GetAccessToken.php`, `src/Util/PrepareRequest.php`): the token signature in
+    /// base64, transactions in lowercase hex over the path without the query, the body as
+    /// `json_encode(…, JSON_UNESCAPED_UNICODE|JSON_UNESCAPED_SLASHES)` writes it (the
+    /// JavaScript form), 9-digit external ids. `X-TIMESTAMP` carries milliseconds as BRI's
+    /// docs ("APIDOCS Oauth SNAP BI") specify; the SDK writes a literal `.000`. Token answers
+    /// come without `responseCode`, with `tokenType: "BearerToken"` and `expiresIn: "899"`.
+    pub fn bri() -> Self {
+        Profile {
+            name: "bri",
+            timestamp: TimestampFormat {
+                zone: Zone::Offset(7 * 60),
+                millis: true,
+            },
+            endpoint_url: EndpointUrlMode::PathOnly,
+            signature_encoding: SignatureEncoding::Hex,
+            token_path: "/snap/v1.0/access-token/b2b".to_string(),
+            body_form: BodyForm::JsCompatible,
+            external_ids: ExternalIdStyle::Digits(9),
+            ..Profile::aspi()
+        }
+    }
+
+    /// NICEPay, as `nicepay-dev/golang-nicepay` (`snap/snap.go`, `snap/config.go`) and
+    /// `nicepay-dev/python-nicepay` sign: the base URL ends in `/nicepay` and the signed
+    /// `EndpointUrl` is the path below it; the token body carries `"additionalInfo":{}`; the
+    /// body is sent and hashed compact, as Go's `json.Marshal` writes it. Notifications are signed over `clientId|timestamp`
+    /// ([`NotificationVerifier::client_and_timestamp`](crate::NotificationVerifier::client_and_timestamp)).
+    /// `CHANNEL-ID` is the client id + `01` in the Python SDK: give it in the credentials.
+    pub fn nicepay() -> Self {
+        Profile {
+            name: "nicepay",
+            endpoint_base: EndpointBase::BelowBasePath,
+            token_additional_info: true,
+            ..Profile::aspi()
+        }
+    }
+
+    /// Paydia, as `Paydia/paydia-snap-node` and `paydia-snap-php` sign: base URL ending in
+    /// `/snap`, the full `/snap/v1.0/…` path signed without the query, the body as
+    /// `JSON.stringify` writes it, 13-digit external ids.
+    pub fn paydia() -> Self {
+        Profile {
+            name: "paydia",
+            endpoint_url: EndpointUrlMode::PathOnly,
+            body_form: BodyForm::JsCompatible,
+            external_ids: ExternalIdStyle::Digits(13),
+            ..Profile::aspi()
+        }
+    }
+
+    /// Faspay SendMe, as `faspay-team/SNAP-sendme-go` signs (`snap/client.go`,
+    /// `snap/constants.go`): asymmetric without a token, the body as Go's `json.Marshal`
+    /// writes it (the JavaScript form for ordinary bodies; the SDK's `\/` replacement
+    /// changes nothing Go writes). `CHANNEL-ID` is `88001`: give it in the credentials.
+    pub fn faspay() -> Self {
+        Profile {
+            name: "faspay",
+            signing: TransactionSigning::Asymmetric,
+            body_form: BodyForm::JsCompatible,
+            ..Profile::aspi()
+        }
+    }
+
+    /// Winpay, as docs.winpay.id "Signature Generation" describes: asymmetric without a
+    /// token, the body as PHP's `json_encode(json_decode($body), JSON_UNESCAPED_SLASHES)`
+    /// writes it ([`BodyForm::AsciiEscaped`]). Callbacks are RSA-signed over `METHOD:path:hash:ts`
+    /// ([`NotificationVerifier`](crate::NotificationVerifier)).
+    pub fn winpay() -> Self {
+        Profile {
+            name: "winpay",
+            signing: TransactionSigning::Asymmetric,
+            body_form: BodyForm::AsciiEscaped,
+            ..Profile::aspi()
+        }
+    }
+
+    /// OVO, as its partner-integration tech doc (SNAP Open API v1.0.7) describes: tokens under
+    /// `/OVOSNAP/`, the B2B2C one at `v2.0`, millisecond timestamps, `X-DEVICE-ID` required,
+    /// and the customer token in `Authorization` on direct-debit calls (where it is also the
+    /// token the signature covers; the doc's signature section was not available).
+    pub fn ovo() -> Self {
+        Profile {
+            name: "ovo",
+            timestamp: TimestampFormat {
+                zone: Zone::Offset(7 * 60),
+                millis: true,
+            },
+            token_path: "/OVOSNAP/v1.0/access-token/b2b".to_string(),
+            b2b2c_token_path: "/OVOSNAP/v2.0/access-token/b2b2c".to_string(),
+            customer_token_header: CustomerTokenHeader::Authorization,
+            external_ids: ExternalIdStyle::Uuid,
+            required_headers: vec![HeaderName::from_static("x-device-id")],
+            ..Profile::aspi()
+        }
+    }
+
+    /// BNC (Bank Neo Commerce), as developers.bankneo.co.id's direct-debit pages describe:
+    /// "asymmetric with access token" (RSA over `METHOD:path:hash:ts` plus
+    /// `Authorization: Bearer`), `grant_type` in the token body, `X-CLIENT-KEY` instead of
+    /// `X-PARTNER-ID`, 36-character external ids. `CHANNEL-ID` is `88881`: give it in the
+    /// credentials. The pages leave the token path blank; the specification's is used.
+    pub fn bnc() -> Self {
+        Profile {
+            name: "bnc",
+            signing: TransactionSigning::AsymmetricWithToken,
+            grant_type: GrantTypeField::SnakeCase,
+            client_id_header: ClientIdHeader::ClientKey,
+            external_ids: ExternalIdStyle::Uuid,
+            ..Profile::aspi()
+        }
+    }
+
     /// Every preset, in documentation order.
     pub fn presets() -> Vec<Profile> {
         vec![
@@ -333,10 +542,19 @@ impl Profile {
             Profile::doku(),
             Profile::dana(),
             Profile::bni(),
+            Profile::bca(),
+            Profile::bri(),
+            Profile::nicepay(),
+            Profile::paydia(),
+            Profile::faspay(),
+            Profile::winpay(),
+            Profile::ovo(),
+            Profile::bnc(),
         ]
     }
 
-    /// The preset called `name` (`aspi`, `midtrans`, `doku`, `dana`, `bni`).
+    /// The preset called `name`: `aspi`, `midtrans`, `doku`, `dana`, `bni`, `bca`, `bri`,
+    /// `nicepay`, `paydia`, `faspay`, `winpay`, `ovo` or `bnc`.
     pub fn by_name(name: &str) -> Option<Profile> {
         Profile::presets().into_iter().find(|p| p.name == name)
     }
@@ -380,6 +598,7 @@ impl Profile {
                 self.signing = match v {
                     "symmetric" => TransactionSigning::Symmetric,
                     "asymmetric" => TransactionSigning::Asymmetric,
+                    "asymmetric-with-token" => TransactionSigning::AsymmetricWithToken,
                     _ => return Err(bad()),
                 }
             }
@@ -402,6 +621,7 @@ impl Profile {
                 self.endpoint_url = match v {
                     "path-and-query" => EndpointUrlMode::PathAndQuery,
                     "path-only" => EndpointUrlMode::PathOnly,
+                    "path-and-sorted-query" => EndpointUrlMode::PathAndSortedQuery,
                     _ => return Err(bad()),
                 }
             }
@@ -420,10 +640,29 @@ impl Profile {
                 }
             }
             "token_additional_info" => self.token_additional_info = flag(v)?,
-            "signature_encoding" => {
-                self.signature_encoding = match v {
+            "signature_encoding" | "token_signature_encoding" => {
+                let encoding = match v {
                     "base64" => SignatureEncoding::Base64,
                     "hex" => SignatureEncoding::Hex,
+                    _ => return Err(bad()),
+                };
+                if setting.name == "signature_encoding" {
+                    self.signature_encoding = encoding;
+                } else {
+                    self.token_signature_encoding = encoding;
+                }
+            }
+            "client_id_header" => {
+                self.client_id_header = match v {
+                    "x-partner-id" => ClientIdHeader::PartnerId,
+                    "x-client-key" => ClientIdHeader::ClientKey,
+                    _ => return Err(bad()),
+                }
+            }
+            "customer_token_header" => {
+                self.customer_token_header = match v {
+                    "authorization-customer" => CustomerTokenHeader::AuthorizationCustomer,
+                    "authorization" => CustomerTokenHeader::Authorization,
                     _ => return Err(bad()),
                 }
             }
@@ -439,6 +678,7 @@ impl Profile {
                     "minified" => BodyForm::Minified,
                     "js-compatible" => BodyForm::JsCompatible,
                     "raw" => BodyForm::Raw,
+                    "ascii-escaped" => BodyForm::AsciiEscaped,
                     _ => return Err(bad()),
                 }
             }
@@ -449,7 +689,10 @@ impl Profile {
                     "sdk-uuid" => ExternalIdStyle::SdkUuid,
                     "uuid-millis" => ExternalIdStyle::UuidMillis,
                     "digits19" => ExternalIdStyle::Digits19,
-                    _ => return Err(bad()),
+                    _ => match v.strip_prefix("digits:").and_then(|n| n.parse::<u8>().ok()) {
+                        Some(n @ 1..=32) => ExternalIdStyle::Digits(n),
+                        _ => return Err(bad()),
+                    },
                 }
             }
         }

@@ -82,6 +82,10 @@ pub enum EndpointUrlMode {
     PathAndQuery,
     /// The path only; the query string is left out of the signature (some providers).
     PathOnly,
+    /// The path, then `?` and the query's `name=value` pairs sorted by name, then value (as
+    /// sent, percent-encoded). Seen only in a third-party BCA simulator; no provider page
+    /// confirms it.
+    PathAndSortedQuery,
 }
 
 /// Which path the signed `EndpointUrl` starts from.
@@ -114,6 +118,9 @@ pub enum EndpointBase {
 /// assert_eq!(endpoint_url(&url, Path, Below, "/sna"), "/snap/v1.0/x");
 /// let base = url::Url::parse("https://h.example/snap?a=1").unwrap();
 /// assert_eq!(endpoint_url(&base, Query, Below, "/snap"), "/?a=1");
+/// let unsorted = url::Url::parse("https://h.example/x?b=2&a=9&a=1&c").unwrap();
+/// let sorted = EndpointUrlMode::PathAndSortedQuery;
+/// assert_eq!(endpoint_url(&unsorted, sorted, Full, ""), "/x?a=1&a=9&b=2&c");
 /// ```
 pub fn endpoint_url<'u>(
     url: &'u Url,
@@ -123,17 +130,38 @@ pub fn endpoint_url<'u>(
 ) -> Cow<'u, str> {
     // The path and the query are contiguous in the URL's serialisation.
     let full = match mode {
+        EndpointUrlMode::PathAndSortedQuery => match url.query() {
+            Some(q) => {
+                // Each pair as sent, ordered by name, then value.
+                let mut pairs: Vec<&str> = q.split('&').collect();
+                pairs.sort_unstable_by_key(|p| p.split_once('=').unwrap_or((p, "")));
+                let url = format!("{}?{}", url.path(), pairs.join("&"));
+                return endpoint_url_below(Cow::Owned(url), base, base_path);
+            }
+            None => url.path(),
+        },
         EndpointUrlMode::PathAndQuery => &url[url::Position::BeforePath..url::Position::AfterQuery],
         EndpointUrlMode::PathOnly => url.path(),
     };
+    endpoint_url_below(Cow::Borrowed(full), base, base_path)
+}
+
+/// `full` below `base_path` with [`EndpointBase::BelowBasePath`].
+fn endpoint_url_below<'u>(full: Cow<'u, str>, base: EndpointBase, base_path: &str) -> Cow<'u, str> {
     let prefix = base_path.trim_end_matches('/');
     if base != EndpointBase::BelowBasePath || prefix.is_empty() {
-        return Cow::Borrowed(full);
+        return full;
     }
-    match full.strip_prefix(prefix) {
-        Some(rest) if rest.starts_with('/') => Cow::Borrowed(rest),
-        Some(rest) if rest.is_empty() || rest.starts_with('?') => Cow::Owned(format!("/{rest}")),
-        _ => Cow::Borrowed(full),
+    let below = match full.strip_prefix(prefix) {
+        Some(rest) if rest.starts_with('/') => Some(Ok(rest.len())),
+        Some(rest) if rest.is_empty() || rest.starts_with('?') => Some(Err(format!("/{rest}"))),
+        _ => None,
+    };
+    match (below, full) {
+        (Some(Err(owned)), _) => Cow::Owned(owned),
+        (Some(Ok(len)), Cow::Borrowed(f)) => Cow::Borrowed(&f[f.len() - len..]),
+        (Some(Ok(len)), Cow::Owned(f)) => Cow::Owned(f[f.len() - len..].to_string()),
+        (None, full) => full,
     }
 }
 

@@ -303,3 +303,122 @@ async fn only_a_bad_refresh_token_forgets_the_customer() {
         assert_eq!(tokens.len(), usize::from(!forgotten), "{code}");
     }
 }
+
+/// OVO puts the customer token in `Authorization` on direct-debit calls: there it replaces
+/// the B2B token (and is the token the signature covers), and no `Authorization-Customer`
+/// is sent. Calls without a customer keep the B2B token. OVO's required `X-DEVICE-ID` is
+/// checked before anything is sent.
+#[tokio::test]
+async fn ovo_sends_the_customer_token_in_authorization() {
+    use tollgate_snap_b2b::sign::{HmacKey, body_sha256_hex, symmetric_string_to_sign};
+    use tollgate_snap_b2b::{Profile, SnapAuth};
+    use wiremock::matchers::path;
+    let clock = ManualClock::at_unix(1_709_271_296);
+    let server = MockServer::start().await;
+    Mock::given(path("/OVOSNAP/v1.0/access-token/b2b"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "responseCode": "2007300", "accessToken": "b2b-token", "expiresIn": "900",
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(path("/OVOSNAP/v2.0/access-token/b2b2c"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "responseCode": "2007400", "accessToken": "customer-access", "expiresIn": "900",
+            "refreshToken": "customer-refresh",
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(path("/OVOSNAP/v2.0/debit/payment-host-to-host"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "responseCode": "2005400",
+        })))
+        .mount(&server)
+        .await;
+    let profile = Profile::ovo();
+    let tokens = CustomerTokens::builder(&creds())
+        .profile(&profile)
+        .base_url(server.uri())
+        .clock(clock.shared())
+        .build()
+        .expect("customer tokens");
+    tokens.authorize("alice", "code").await.expect("authorised");
+    let auth = SnapAuth::builder()
+        .credentials(creds())
+        .profile(profile)
+        .base_url(server.uri())
+        .clock(clock.shared())
+        .customer_tokens(tokens)
+        .build()
+        .expect("auth");
+    let client = client(auth);
+    let url = format!("{}/OVOSNAP/v2.0/debit/payment-host-to-host", server.uri());
+    let body = r#"{"partnerReferenceNo":"r-1"}"#;
+    let sent = |customer: bool| {
+        let mut req = client
+            .post(&url)
+            .header("x-device-id", "device-1")
+            .body(body);
+        if customer {
+            req = req.header(CUSTOMER_ID, "alice");
+        }
+        req.send()
+    };
+    assert_eq!(sent(true).await.expect("send").status(), 200);
+    assert_eq!(sent(false).await.expect("send").status(), 200);
+    let api: Vec<_> = server
+        .received_requests()
+        .await
+        .expect("recording")
+        .into_iter()
+        .filter(|r| r.url.path().contains("debit"))
+        .collect();
+    let h = |r: &wiremock::Request, n: &str| {
+        r.headers
+            .get(n)
+            .map(|v| v.to_str().expect("ascii").to_string())
+    };
+    let signature_over = |r: &wiremock::Request, token: &str| {
+        let sts = symmetric_string_to_sign(
+            "POST",
+            "/OVOSNAP/v2.0/debit/payment-host-to-host",
+            token,
+            &body_sha256_hex(body.as_bytes()),
+            &h(r, "x-timestamp").expect("timestamp"),
+        );
+        let key = HmacKey::new(&"secret".to_string().into());
+        tollgate_snap_b2b::sign::SignatureEncoding::Base64.encode(&key.sign(sts.as_bytes()))
+    };
+    assert_eq!(
+        h(&api[0], "authorization").as_deref(),
+        Some("Bearer customer-access")
+    );
+    assert_eq!(h(&api[0], "authorization-customer"), None);
+    assert_eq!(
+        h(&api[0], "x-signature"),
+        Some(signature_over(&api[0], "customer-access"))
+    );
+    assert_eq!(
+        h(&api[1], "authorization").as_deref(),
+        Some("Bearer b2b-token")
+    );
+    assert_eq!(
+        h(&api[1], "x-signature"),
+        Some(signature_over(&api[1], "b2b-token"))
+    );
+
+    let err = client
+        .post(&url)
+        .body(body)
+        .send()
+        .await
+        .expect_err("no X-DEVICE-ID");
+    assert!(err.to_string().contains("x-device-id"), "{err}");
+    let calls = server.received_requests().await.expect("recording");
+    assert_eq!(
+        calls
+            .iter()
+            .filter(|r| r.url.path().contains("debit"))
+            .count(),
+        2
+    );
+}

@@ -911,3 +911,76 @@ fn the_application_gets_the_bytes_that_were_verified() {
         br#"{"beneficiaryName":"Budi Santoso","amount":1.5}"#
     );
 }
+
+/// BCA re-sends a payment with the same `X-EXTERNAL-ID` (and `flagAdvise: "Y"`): with
+/// `report_resends` it is handed over as a re-send to answer idempotently, not refused with
+/// the 409 that would reverse the payment.
+#[test]
+fn a_resent_payment_gets_its_own_verdict() {
+    let clock = ManualClock::at_unix(START);
+    let body = r#"{"paymentRequestId":"p-1","flagAdvise":"N"}"#;
+    let call = asymmetric_call(BodyForm::Minified, body, body);
+    let v = verifier(&clock).report_resends(true);
+    let first = call.verify(&v).expect("first delivery");
+    assert!(!first.resend);
+    let again = call.verify(&v).expect("the re-send verifies");
+    assert!(again.resend, "reported as a re-send");
+    // A forged re-send is still refused for its signature.
+    let forged = call.with(|c| c.body = br#"{"paymentRequestId":"p-2","flagAdvise":"N"}"#.to_vec());
+    refused(
+        forged.verify(&v),
+        InboundError::BadSignature,
+        PAYMENT,
+        "4012500",
+    );
+    // Without the setting, SNAP's default: 409.
+    let v = verifier(&clock);
+    call.verify(&v).expect("first delivery");
+    refused(
+        call.verify(&v),
+        InboundError::DuplicateExternalId,
+        PAYMENT,
+        "4092500",
+    );
+}
+
+/// "Asymmetric with access token" (BNC): the token is checked and the RSA signature, not an
+/// HMAC, covers the call; the client is named by X-CLIENT-KEY.
+#[test]
+fn rsa_signed_calls_with_a_token_verify_with_the_setting() {
+    let clock = ManualClock::at_unix(START);
+    let body = r#"{"partnerReferenceNo":"r-1"}"#;
+    let mut call = asymmetric_call(BodyForm::Minified, body, body);
+    call.headers.remove("x-partner-id");
+    call.set("x-client-key", CLIENT);
+    call.set("authorization", "Bearer bnc-token-1");
+    let v = verifier(&clock).asymmetric_with_token(true);
+    v.accept_token(
+        &SecretString::from("bnc-token-1".to_string()),
+        CLIENT,
+        Duration::from_secs(900),
+    );
+    let ok = call.verify(&v).expect("verifies");
+    assert!(!ok.symmetric);
+    assert_eq!(ok.client_key, CLIENT);
+    let unknown = call.with(|c| c.set("authorization", "Bearer not-issued"));
+    refused(
+        unknown.verify(&v),
+        InboundError::InvalidToken,
+        PAYMENT,
+        "4012501",
+    );
+    // Without the setting the token means HMAC, which this call does not carry.
+    let v = verifier(&clock);
+    v.accept_token(
+        &SecretString::from("bnc-token-1".to_string()),
+        CLIENT,
+        Duration::from_secs(900),
+    );
+    refused(
+        call.verify(&v),
+        InboundError::BadSignature,
+        PAYMENT,
+        "4012500",
+    );
+}

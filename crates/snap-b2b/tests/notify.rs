@@ -178,3 +178,122 @@ fn signed_notification(body: &str) -> (NotificationVerifier, String, String) {
         sig,
     )
 }
+
+/// The notification forms of the providers whose notifications are not signed over
+/// `METHOD:path:hash:ts` in the minified form, against the vectors computed from their SDKs
+/// and docs (`presets.js`, `notifications`), and NICEPay's own published sample.
+#[test]
+fn provider_notification_forms_verify() {
+    use tollgate_snap_b2b::{BodyForm, SecretString, parse_timestamp};
+    let text = std::fs::read_to_string(format!("{DIR}presets.json")).expect("vectors");
+    let all: Value = serde_json::from_str(&text).expect("json");
+    let by = |name: &str| {
+        all["notifications"]
+            .as_array()
+            .expect("notifications")
+            .iter()
+            .find(|n| n["provider"] == name)
+            .unwrap_or_else(|| panic!("{name}"))
+            .clone()
+    };
+    let headers = |n: &Value| {
+        let mut h = HeaderMap::new();
+        for (k, v) in n["headers"].as_object().expect("headers") {
+            h.insert(
+                http::HeaderName::from_bytes(k.as_bytes()).expect("name"),
+                HeaderValue::from_str(s(v)).expect("value"),
+            );
+        }
+        h
+    };
+    let provider = || {
+        let pem = std::fs::read_to_string(format!("{DIR}keys/provider_public.pem")).expect("key");
+        SnapPublicKey::from_pem("provider_public_key", &pem).expect("key")
+    };
+    let jakarta = ManualClock::at_unix(1_709_271_296);
+
+    // NICEPay: RSA over clientId|timestamp; the body is not covered.
+    let n = by("nicepay");
+    let v = NotificationVerifier::new(provider())
+        .client_and_timestamp("10001")
+        .clock(jakarta.shared());
+    let ok = v
+        .verify_headers("POST", s(&n["endpoint_url"]), &headers(&n), b"{\"any\":1}")
+        .expect("NICEPay's form verifies");
+    assert!(!ok.covers_body);
+    let other = NotificationVerifier::new(provider())
+        .client_and_timestamp("10002")
+        .clock(jakarta.shared());
+    assert_eq!(
+        other.verify_headers("POST", s(&n["endpoint_url"]), &headers(&n), b"{}"),
+        Err(NotificationError::BadSignature),
+        "another client id"
+    );
+    let published = &n["published"];
+    let spki = s(&published["public_key_spki_base64"]);
+    let lines: Vec<&str> = spki
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).expect("base64"))
+        .collect();
+    let pem = format!(
+        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+        lines.join("\n")
+    );
+    let (client, ts) = s(&published["string_to_sign"])
+        .split_once('|')
+        .expect("client|timestamp");
+    let clock = ManualClock::new(parse_timestamp(ts).expect("ts"));
+    NotificationVerifier::new(SnapPublicKey::from_pem("nicepay", &pem).expect("key"))
+        .client_and_timestamp(client)
+        .clock(clock.shared())
+        .verify("POST", "/", ts, s(&published["signature"]), b"{}")
+        .expect("NICEPay's published sample verifies");
+
+    // BRI: hex HMAC-SHA256 with the client secret over clientId|timestamp, Jakarta time
+    // without a zone.
+    let n = by("bri");
+    let secret = SecretString::from(s(&n["client_secret"]).to_string());
+    let ok = NotificationVerifier::hmac_sha256("10001", &secret)
+        .clock(jakarta.shared())
+        .verify_headers("POST", s(&n["endpoint_url"]), &headers(&n), b"{}")
+        .expect("BRI's form verifies");
+    assert!(!ok.covers_body);
+    let wrong = SecretString::from("another-secret".to_string());
+    assert_eq!(
+        NotificationVerifier::hmac_sha256("10001", &wrong)
+            .clock(jakarta.shared())
+            .verify_headers("POST", s(&n["endpoint_url"]), &headers(&n), b"{}"),
+        Err(NotificationError::BadSignature)
+    );
+    let later = ManualClock::at_unix(1_709_271_296 + 3600);
+    assert!(matches!(
+        NotificationVerifier::hmac_sha256("10001", &secret)
+            .clock(later.shared())
+            .verify_headers("POST", s(&n["endpoint_url"]), &headers(&n), b"{}"),
+        Err(NotificationError::StaleTimestamp { .. })
+    ));
+
+    // Winpay: RSA over METHOD:listener-path:hash:ts, the body hashed ASCII-escaped.
+    let n = by("winpay");
+    let verify = |form: BodyForm| {
+        NotificationVerifier::new(provider())
+            .clock(jakarta.shared())
+            .body_forms([form])
+            .verify(
+                s(&n["method"]),
+                s(&n["endpoint_url"]),
+                s(&n["timestamp"]),
+                s(&n["signature"]),
+                s(&n["body"]).as_bytes(),
+            )
+    };
+    let ok = verify(BodyForm::AsciiEscaped).expect("Winpay's form verifies");
+    assert!(ok.covers_body);
+    assert_eq!(ok.body_sha256_hex, s(&n["body_sha256_hex"]));
+    assert_eq!(
+        verify(BodyForm::Minified),
+        Err(NotificationError::BadSignature),
+        "the raw é is not what Winpay hashed"
+    );
+}

@@ -34,20 +34,38 @@ fn header<'a>(req: &'a wiremock::Request, name: &str) -> &'a str {
         .expect("ascii")
 }
 
+/// The field `name` of case `c`, when present and not null.
+fn field<'c>(c: &'c Value, name: &str) -> Option<&'c Value> {
+    c.get(name).filter(|v| !v.is_null())
+}
+
 async fn run_case(c: &Value) {
     let preset = s(&c["preset"]);
     let profile = Profile::by_name(preset).expect("preset exists");
     let server = MockServer::start().await;
     let host = server.address().to_string();
-    if let Some(tp) = c.get("token_path") {
-        Mock::given(method("POST"))
-            .and(path(s(tp)))
-            .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+    // The token path as requested: below the base URL's path unless the case gives it whole.
+    let base_path = url::Url::parse(&s(&c["base_url"]).replace("HOST", &host))
+        .expect("base url")
+        .path()
+        .trim_end_matches('/')
+        .to_string();
+    let token_path = field(c, "token_path").map(|tp| match s(tp) {
+        tp if tp.starts_with(&format!("{base_path}/")) => tp.to_string(),
+        tp => format!("{base_path}{tp}"),
+    });
+    if let Some(tp) = &token_path {
+        let answer = field(c, "token_response").cloned().unwrap_or_else(|| {
+            serde_json::json!({
                 "responseCode": "2007300",
                 "accessToken": s(&c["access_token"]),
                 "tokenType": "Bearer",
                 "expiresIn": "900",
-            })))
+            })
+        });
+        Mock::given(method("POST"))
+            .and(path(tp.as_str()))
+            .respond_with(ResponseTemplate::new(200).set_body_json(answer))
             .with_priority(1)
             .mount(&server)
             .await;
@@ -64,10 +82,15 @@ async fn run_case(c: &Value) {
         &std::fs::read_to_string(format!("{DIR}keys/client_private_pkcs8.pem")).expect("key"),
     )
     .expect("key");
+    let expected = field(c, "expect_headers");
+    // The channel id the provider assigns is the caller's to configure.
+    let channel = expected
+        .and_then(|e| e.get("channel-id"))
+        .map_or("95221", s);
     let mut creds = SnapCredentials::builder()
         .client_key(s(&c["client_key"]))
         .private_key(key)
-        .channel_id("95221");
+        .channel_id(channel);
     if let Some(secret) = c.get("client_secret") {
         creds = creds.client_secret(s(secret));
     }
@@ -85,12 +108,15 @@ async fn run_case(c: &Value) {
         .with(auth.middleware())
         .build();
     let url = format!("http://{host}{}", s(&c["url"]));
-    let resp = client
-        .post(url)
-        .body(s(&c["body"]).to_string())
-        .send()
-        .await
-        .expect("send");
+    let mut req = client.post(url).body(s(&c["body"]).to_string());
+    for (name, value) in field(c, "request_headers")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        req = req.header(name.as_str(), s(value));
+    }
+    let resp = req.send().await.expect("send");
     assert!(resp.status().is_success(), "{preset}");
     let received = server.received_requests().await.expect("recording");
     let api = received.last().expect("the transaction");
@@ -101,10 +127,28 @@ async fn run_case(c: &Value) {
         "{preset}: the body sent is the body hashed"
     );
     assert_eq!(header(api, "x-signature"), s(&c["signature"]), "{preset}");
-    if let Some(tp) = c.get("token_path") {
+    for (name, value) in expected.and_then(Value::as_object).into_iter().flatten() {
+        assert_eq!(header(api, name), s(value), "{preset}: {name}");
+    }
+    for name in field(c, "absent_headers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        assert!(api.headers.get(s(name)).is_none(), "{preset}: no {name}");
+    }
+    if let Some(pattern) = field(c, "external_id_pattern") {
+        let re = regex::Regex::new(s(pattern)).expect("pattern");
+        let id = header(api, "x-external-id");
+        assert!(
+            re.is_match(id),
+            "{preset}: X-EXTERNAL-ID {id:?} is not {pattern}"
+        );
+    }
+    if let Some(tp) = &token_path {
         let tok = received
             .iter()
-            .find(|r| r.url.path() == s(tp))
+            .find(|r| r.url.path() == tp.as_str())
             .expect("a token request");
         assert_eq!(
             header(tok, "x-timestamp"),

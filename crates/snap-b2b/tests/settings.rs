@@ -439,7 +439,11 @@ fn every_profile_setting_takes_each_listed_value_and_refuses_others() {
             s.values
                 .split(" | ")
                 .map(|v| v.split(' ').next().unwrap_or(v))
-                .map(|v| if v == "+HH:MM" { "+05:30" } else { v })
+                .map(|v| match v {
+                    "+HH:MM" => "+05:30",
+                    "digits:N" => "digits:9",
+                    v => v,
+                })
                 .collect()
         } else {
             vec!["/v9.9/some/path"]
