@@ -132,21 +132,26 @@ pub fn canonical_body(body: &[u8], form: BodyForm) -> Result<Vec<u8>, CanonicalE
 /// (keys compared after unescaping). Inbound bodies are refused otherwise: readers disagree
 /// on which of two values counts, so a signature cannot say which one was meant.
 pub(crate) fn check_unique_keys(body: &[u8]) -> Result<(), CanonicalError> {
+    parse(body, true).map(drop)
+}
+
+/// `body` as `JSON.parse` reads it; `None` for a body of whitespace only.
+fn parse(body: &[u8], unique_keys: bool) -> Result<Option<Value>, CanonicalError> {
     let mut p = Parser {
         b: body,
         i: 0,
-        unique_keys: true,
+        unique_keys,
     };
     p.ws();
     if p.i == body.len() {
-        return Ok(());
+        return Ok(None);
     }
-    p.value(0)?;
+    let value = p.value(0)?;
     p.ws();
     if p.i != body.len() {
         return Err(p.err("trailing characters after the JSON value"));
     }
-    Ok(())
+    Ok(Some(value))
 }
 
 /// `JSON.stringify(JSON.parse(body))` as a JavaScript engine computes it (UTF-8 out). A
@@ -164,20 +169,9 @@ pub fn js_compatible(body: &[u8]) -> Result<Vec<u8>, CanonicalError> {
 /// `body` parsed as `JSON.parse` reads it and written as `JSON.stringify` writes it, with
 /// non-ASCII characters escaped when `ascii`.
 fn reserialize(body: &[u8], ascii: bool) -> Result<Vec<u8>, CanonicalError> {
-    let mut p = Parser {
-        b: body,
-        i: 0,
-        unique_keys: false,
-    };
-    p.ws();
-    if p.i == body.len() {
+    let Some(value) = parse(body, false)? else {
         return Ok(Vec::new());
-    }
-    let value = p.value(0)?;
-    p.ws();
-    if p.i != body.len() {
-        return Err(p.err("trailing characters after the JSON value"));
-    }
+    };
     let mut out = Vec::with_capacity(body.len());
     write_value(&value, &mut out, ascii);
     Ok(out)

@@ -10,7 +10,7 @@ use tollgate_snap_b2b::mock::{CLIENT_KEY, SAMPLE_BODY, SnapFake};
 use tollgate_snap_b2b::sign::{
     HmacKey, SignatureEncoding, body_sha256_hex, symmetric_string_to_sign,
 };
-use tollgate_snap_b2b::{CUSTOMER_ID, CustomerTokenError};
+use tollgate_snap_b2b::{CUSTOMER_ID, CustomerTokenError, CustomerTokens};
 
 fn request(url: &str, body: &str) -> reqwest::Request {
     let mut req = reqwest::Request::new(reqwest::Method::POST, url.parse().expect("url"));
@@ -102,20 +102,7 @@ async fn refuses_what_a_bank_refuses() {
 async fn b2b2c_end_to_end_with_refresh_and_authorise_again() {
     let clock = ManualClock::at_unix(1_709_271_296);
     let fake = SnapFake::start(clock.clone()).await;
-    fake.require_customer_token(true);
-    let customers = fake
-        .customer_tokens_builder()
-        .max_customers(2)
-        .build()
-        .expect("tokens");
-    let auth = fake
-        .auth_builder(fake.credentials())
-        .customer_tokens(customers.clone())
-        .build()
-        .expect("auth");
-    let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
-        .with(auth.middleware())
-        .build();
+    let (customers, client) = customer_client(&fake, 2);
     let call = |who: &'static str| {
         client
             .post(fake.api_url())
@@ -173,16 +160,7 @@ async fn b2b2c_end_to_end_with_refresh_and_authorise_again() {
 async fn a_revoked_customer_token_is_refreshed_and_the_call_retried() {
     let clock = ManualClock::at_unix(1_709_271_296);
     let fake = SnapFake::start(clock.clone()).await;
-    fake.require_customer_token(true);
-    let customers = fake.customer_tokens_builder().build().expect("tokens");
-    let auth = fake
-        .auth_builder(fake.credentials())
-        .customer_tokens(customers.clone())
-        .build()
-        .expect("auth");
-    let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
-        .with(auth.middleware())
-        .build();
+    let (customers, client) = customer_client(&fake, 10);
     let call = || {
         client
             .post(fake.api_url())
@@ -201,4 +179,27 @@ async fn a_revoked_customer_token_is_refreshed_and_the_call_retried() {
     assert_eq!(resp.status(), 200, "{:?}", resp.text().await);
     assert_eq!(fake.customer_token_requests(), 2, "one refresh");
     assert_eq!(customers.len(), 1, "the customer is kept");
+}
+
+/// Customer tokens (at most `max` customers) against `fake`, which now requires them, and a
+/// client signing with them.
+fn customer_client(
+    fake: &SnapFake,
+    max: usize,
+) -> (CustomerTokens, reqwest_middleware::ClientWithMiddleware) {
+    fake.require_customer_token(true);
+    let customers = fake
+        .customer_tokens_builder()
+        .max_customers(max)
+        .build()
+        .expect("tokens");
+    let auth = fake
+        .auth_builder(fake.credentials())
+        .customer_tokens(customers.clone())
+        .build()
+        .expect("auth");
+    let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+        .with(auth.middleware())
+        .build();
+    (customers, client)
 }
