@@ -338,6 +338,7 @@ async fn settings_change_exactly_what_they_should() {
             p.endpoint_url = EndpointUrlMode::PathOnly;
             p.grant_type = GrantTypeField::SnakeCase;
             p.signature_encoding = SignatureEncoding::Hex;
+            p.token_signature_encoding = SignatureEncoding::Hex;
             p
         })
         .clock(clock.shared())
