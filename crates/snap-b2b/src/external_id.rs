@@ -63,8 +63,9 @@ pub enum ExternalIdStyle {
     /// 19 digits: 9 random digits then the 10-digit Unix time in seconds (BNI's
     /// `bni-nodejs`).
     Digits19,
-    /// `N` random digits, the first not zero (BRI's SDK: 9; BCA's clients: 16; Paydia: 13).
-    /// Short ids repeat sooner: 9 digits reach even odds of a repeat near 30,000 a day.
+    /// `N` digits (1 to 32), the first not zero (BRI's SDK: 9; BCA's clients: 16; Paydia: 13).
+    /// A random start then a counter: one signer repeats an id only after it has used every
+    /// `N`-digit number, where random draws of 9 digits reach even odds near 30,000 a day.
     Digits(u8),
 }
 
@@ -85,13 +86,7 @@ impl ExternalIdStyle {
                 let r: u32 = rand::thread_rng().gen_range(100_000_000..1_000_000_000);
                 format!("{r}{:010}", unix(now).0 % 10_000_000_000)
             }),
-            ExternalIdStyle::Digits(n) => Arc::new(move |_: SystemTime| {
-                let mut rng = rand::thread_rng();
-                let first = char::from(b'0' + rng.gen_range(1..10u8));
-                std::iter::once(first)
-                    .chain((1..n.clamp(1, 32)).map(|_| char::from(b'0' + rng.gen_range(0..10u8))))
-                    .collect()
-            }),
+            ExternalIdStyle::Digits(n) => Arc::new(Digits::new(n)),
         }
     }
 }
@@ -155,6 +150,36 @@ impl ExternalIdGenerator for Numeric32 {
     }
 }
 
+/// `ExternalIdStyle::Digits`: `n` digits without a leading zero, counting up from a random
+/// start (wrapping), so one signer never repeats an id while the bank's window is open.
+#[derive(Debug)]
+struct Digits {
+    low: u128,
+    span: u128,
+    start: u128,
+    counter: AtomicU64,
+}
+
+impl Digits {
+    fn new(n: u8) -> Self {
+        let low = 10u128.pow(u32::from(n.clamp(1, 32)) - 1);
+        let span = 9 * low;
+        Digits {
+            low,
+            span,
+            start: rand::thread_rng().gen_range(0..span),
+            counter: AtomicU64::new(0),
+        }
+    }
+}
+
+impl ExternalIdGenerator for Digits {
+    fn generate(&self, _now: SystemTime) -> String {
+        let n = u128::from(self.counter.fetch_add(1, Ordering::Relaxed));
+        (self.low + (self.start + n % self.span) % self.span).to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,5 +199,19 @@ mod tests {
         assert!(a.len() == 32 && a.bytes().all(|c| c.is_ascii_digit()));
         let bni = ExternalIdStyle::Digits19.generator().generate(at);
         assert!(bni.len() == 19 && bni.bytes().all(|c| c.is_ascii_digit()));
+    }
+
+    #[test]
+    fn short_digit_ids_do_not_repeat_within_one_signer() {
+        // 90,000 five-digit ids exist; random draws would repeat within a few hundred.
+        let g = ExternalIdStyle::Digits(5).generator();
+        let ids: std::collections::HashSet<String> =
+            (0..90_000).map(|_| g.generate(UNIX_EPOCH)).collect();
+        assert_eq!(ids.len(), 90_000);
+        assert!(ids.iter().all(|id| id.len() == 5 && !id.starts_with('0')));
+        for n in [1, 9, 16, 19, 32] {
+            let id = ExternalIdStyle::Digits(n).generator().generate(UNIX_EPOCH);
+            assert!(id.len() == usize::from(n) && id.bytes().all(|c| c.is_ascii_digit()));
+        }
     }
 }
