@@ -172,6 +172,22 @@ impl CacheConfig {
         self
     }
 
+    /// For a token of full `lifetime`: how long before its expiry a cache stops handing it
+    /// out (the expiry buffer, at most a quarter of the lifetime) and how long before its
+    /// expiry it is refreshed (the refresh margin without jitter, at most half the lifetime),
+    /// as `(usable_before, refresh_before)`. This is also the rule by which a cache reuses a
+    /// token from a shared store: only with more than `refresh_before` left.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tollgate_auth_core::CacheConfig;
+    /// let (usable, refresh) = CacheConfig::default().before_expiry(Duration::from_secs(7200));
+    /// assert_eq!((usable, refresh), (Duration::from_secs(10), Duration::from_secs(60)));
+    /// ```
+    pub fn before_expiry(&self, lifetime: Duration) -> (Duration, Duration) {
+        self.timing(Duration::ZERO).before_expiry(lifetime)
+    }
+
     pub(crate) fn timing(&self, jitter: Duration) -> Timing {
         Timing {
             refresh_ahead: self.refresh_margin.saturating_add(jitter),
