@@ -1,11 +1,15 @@
 //! `cargo xtask bench`: runs the benches of `xtask/benches/` and writes their ratios to stdout
 //! and `BENCHMARKS.md`.
 //!
-//! Three bench binaries run in one invocation, one after the other:
+//! Three bench binaries run in one invocation, one after the other (all built with
+//! `--no-default-features` unless said otherwise):
 //! - `counts` (plain binary, run under valgrind's callgrind by [`crate::counts`]):
 //!   instruction counts of every judged row — warm-cache signing and its floor, the
 //!   client-side cost of one request with and without middleware, SNAP bodies against
 //!   SHA-256 alone, and the peers (kamu-snap-crypto, jsonwebtoken). These ratios are judged.
+//!   Built twice: without xtask's default features (auth-core's `metrics` off: every section
+//!   but 9), and with the feature `metrics` and a Prometheus recorder installed, whose signing
+//!   and request groups run again for section 9 (the feature on against off).
 //! - `ratios` (criterion): each provider's warm-cache signing path and its floor, SNAP bodies
 //!   of 1 KiB, 64 KiB and 1 MiB. Read back from `<CRITERION_HOME>/<group>/<bench>/new/
 //!   estimates.json` (medians); `CRITERION_HOME` is a fresh directory under the target dir.

@@ -3,7 +3,7 @@
 //! `redis-server` of the test's own) or a `FileStore`; the first one's token request is slow,
 //! so the second finds the fleet lock taken and waits for the stored token. The counts are
 //! read from a debugging recorder the caches registered with when they were built.
-#![cfg(feature = "metrics")]
+#![cfg(all(feature = "metrics", any(feature = "redis", feature = "file-store")))]
 
 use std::sync::Arc;
 use std::time::Duration;
