@@ -552,8 +552,21 @@ fn serve() {
     });
 }
 
+/// With xtask's feature `metrics`: a Prometheus recorder as the global recorder, installed
+/// before any signer, cache or middleware is built (they register their handles then), so
+/// the metrics rows of `cargo xtask bench` count what a service with metrics pays.
+#[cfg(feature = "metrics")]
+fn install_recorder() {
+    let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+    metrics::set_global_recorder(recorder).expect("no recorder installed yet");
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    #[cfg(feature = "metrics")]
+    if args.first().is_some_and(|a| a != "serve") {
+        install_recorder();
+    }
     match args
         .iter()
         .map(String::as_str)

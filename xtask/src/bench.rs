@@ -1,11 +1,15 @@
 //! `cargo xtask bench`: runs the benches of `xtask/benches/` and writes their ratios to stdout
 //! and `BENCHMARKS.md`.
 //!
-//! Three bench binaries run in one invocation, one after the other:
+//! Three bench binaries run in one invocation, one after the other (all built with
+//! `--no-default-features` unless said otherwise):
 //! - `counts` (plain binary, run under valgrind's callgrind by [`crate::counts`]):
 //!   instruction counts of every judged row — warm-cache signing and its floor, the
 //!   client-side cost of one request with and without middleware, SNAP bodies against
 //!   SHA-256 alone, and the peers (kamu-snap-crypto, jsonwebtoken). These ratios are judged.
+//!   Built twice: without xtask's default features (auth-core's `metrics` off: every section
+//!   but 9), and with the feature `metrics` and a Prometheus recorder installed, whose signing
+//!   and request groups run again for section 9 (the feature on against off).
 //! - `ratios` (criterion): each provider's warm-cache signing path and its floor, SNAP bodies
 //!   of 1 KiB, 64 KiB and 1 MiB. Read back from `<CRITERION_HOME>/<group>/<bench>/new/
 //!   estimates.json` (medians); `CRITERION_HOME` is a fresh directory under the target dir.
@@ -54,19 +58,46 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let started = std::time::Instant::now();
 
-    let counts =
-        match crate::counts::run(&root, &cargo, &target.join("xtask-bench").join("callgrind")) {
-            Ok(c) => c,
-            Err(e) => {
-                eprintln!("{e}");
-                return ExitCode::FAILURE;
-            }
-        };
+    let counts = match crate::counts::run(
+        &root,
+        &cargo,
+        &target.join("xtask-bench").join("callgrind"),
+        false,
+        crate::counts::GROUPS,
+    ) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // The same binary with the feature `metrics` and a Prometheus recorder installed.
+    let counts_metrics = match crate::counts::run(
+        &root,
+        &cargo,
+        &target.join("xtask-bench").join("callgrind-metrics"),
+        true,
+        crate::counts::METRICS_GROUPS,
+    ) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
 
     let mut criterion = Command::new(&cargo);
     criterion
         .current_dir(&root)
-        .args(["bench", "-p", "xtask", "--bench", "ratios", "--"])
+        .args([
+            "bench",
+            "-p",
+            "xtask",
+            "--no-default-features",
+            "--bench",
+            "ratios",
+            "--",
+        ])
         .args(CRITERION_ARGS)
         .env("CRITERION_HOME", &home);
     if let Err(e) = run_step(
@@ -78,7 +109,14 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
     }
     let mut load = Command::new(&cargo);
     load.current_dir(&root)
-        .args(["bench", "-p", "xtask", "--bench", "load"])
+        .args([
+            "bench",
+            "-p",
+            "xtask",
+            "--no-default-features",
+            "--bench",
+            "load",
+        ])
         .env("TOLLGATE_BENCH_OUT", &load_out);
     if let Err(e) = run_step("load benches (xtask/benches/load.rs)", &mut load) {
         eprintln!("{e}");
@@ -94,7 +132,13 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let report = match render(&home, &load, &counts, started.elapsed().as_secs()) {
+    let report = match render(
+        &home,
+        &load,
+        &counts,
+        &counts_metrics,
+        started.elapsed().as_secs(),
+    ) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("cannot build the report: {e}");
@@ -315,7 +359,13 @@ fn short_fn(f: &str) -> String {
     }
 }
 
-fn render(home: &Path, load: &Value, counts: &Counts, elapsed_s: u64) -> Result<String, String> {
+fn render(
+    home: &Path,
+    load: &Value,
+    counts: &Counts,
+    counts_metrics: &Counts,
+    elapsed_s: u64,
+) -> Result<String, String> {
     let mut o = String::new();
     let mut explain: Vec<String> = Vec::new();
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
@@ -800,6 +850,63 @@ fn render(home: &Path, load: &Value, counts: &Counts, elapsed_s: u64) -> Result<
                 f(b, "warm_p50_us"),
                 f(b, "warm_p99_us"),
             );
+        }
+    }
+
+    // 9. The metrics feature.
+    let _ = writeln!(
+        o,
+        "\n## 9. The `metrics` feature, on against off\n\n\
+         The instruction counts of sections 1 and 2 come from the counts binary built \
+         without the feature `metrics` (`--no-default-features`: nothing of it is compiled \
+         in). The same binary built with it (`--features metrics`) and a Prometheus recorder \
+         installed as the global recorder before anything is built \
+         (`metrics-exporter-prometheus`'s `PrometheusBuilder::build_recorder`, no HTTP \
+         listener), so that every counter the run increments reaches real storage, ran the \
+         signing and request groups again in the same run. Target: no row more than 2% \
+         above its value with the feature off.\n"
+    );
+    let _ = writeln!(
+        o,
+        "| row | metrics off | metrics on | on / off | target | |"
+    );
+    let _ = writeln!(o, "|---|---:|---:|---:|---:|---|");
+    let mut metric_rows: Vec<(String, String)> = SIGNING
+        .iter()
+        .map(|(name, label, ..)| {
+            (
+                format!("sign/{name}/sign"),
+                format!("warm signing: {label}"),
+            )
+        })
+        .collect();
+    metric_rows.extend(REQUESTS.iter().map(|(name, kind, ..)| {
+        (
+            format!("request/{name}/signed"),
+            format!("one request, (c) signed: {name} ({kind})"),
+        )
+    }));
+    metric_rows.push((
+        "peer-bearer/tollgate/signed".to_string(),
+        "one request: bearer middleware, static token".to_string(),
+    ));
+    for (label, what) in metric_rows {
+        let off = counts.get(&label)?;
+        let on = counts_metrics.get(&label)?;
+        let ratio = on / off;
+        let (t, v) = at_most((ratio * 1000.0).round() / 1000.0, 1.02);
+        let _ = writeln!(
+            o,
+            "| {what} | {} | {} | {ratio:.3}× | {t} | {v} |",
+            instr(off),
+            instr(on)
+        );
+        if ratio > 1.02 {
+            explain.push(format!(
+                "- *{what}: {ratio:.3}× with the feature `metrics` (target ≤ 1.02×).* \
+                 {} instructions more per iteration.",
+                instr(on - off)
+            ));
         }
     }
 

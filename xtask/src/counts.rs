@@ -11,7 +11,10 @@ use std::process::{Child, Command, Stdio};
 use serde_json::Value;
 
 /// The groups of the counts binary, run in this order (`requests` needs the server).
-const GROUPS: &[&str] = &["sign", "bodies", "jwt", "requests"];
+pub(crate) const GROUPS: &[&str] = &["sign", "bodies", "jwt", "requests"];
+
+/// The groups run again with xtask's feature `metrics` on (the rest cannot change with it).
+pub(crate) const METRICS_GROUPS: &[&str] = &["sign", "requests"];
 
 /// Instructions per iteration of each case, by label (`group/row/variant`), and the
 /// callgrind file each came from.
@@ -144,9 +147,13 @@ impl Drop for Server {
     }
 }
 
-/// Builds the counts binary (bench profile) and returns its path.
-fn build(root: &Path, cargo: &str) -> Result<PathBuf, String> {
-    eprintln!("bench: building the instruction-count binary (xtask/benches/counts.rs)");
+/// Builds the counts binary (bench profile) and returns its path: without xtask's default
+/// features (so auth-core's `metrics` is off), or with `metrics` alone.
+fn build(root: &Path, cargo: &str, metrics: bool) -> Result<PathBuf, String> {
+    eprintln!(
+        "bench: building the instruction-count binary (xtask/benches/counts.rs), metrics {}",
+        if metrics { "on" } else { "off" }
+    );
     let out = Command::new(cargo)
         .current_dir(root)
         .args([
@@ -157,7 +164,13 @@ fn build(root: &Path, cargo: &str) -> Result<PathBuf, String> {
             "counts",
             "--no-run",
             "--message-format=json-render-diagnostics",
+            "--no-default-features",
         ])
+        .args(if metrics {
+            &["--features", "metrics"][..]
+        } else {
+            &[][..]
+        })
         .stderr(Stdio::inherit())
         .output()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
@@ -172,9 +185,16 @@ fn build(root: &Path, cargo: &str) -> Result<PathBuf, String> {
         .ok_or_else(|| "cargo did not report the counts executable".to_string())
 }
 
-/// Runs every group under callgrind; `dir` receives the dumps.
-pub(crate) fn run(root: &Path, cargo: &str, dir: &Path) -> Result<Counts, String> {
-    let exe = build(root, cargo)?;
+/// Runs `groups` under callgrind, with the counts binary built with the feature `metrics`
+/// or without; `dir` receives the dumps.
+pub(crate) fn run(
+    root: &Path,
+    cargo: &str,
+    dir: &Path,
+    metrics: bool,
+    groups: &[&str],
+) -> Result<Counts, String> {
+    let exe = build(root, cargo, metrics)?;
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let mut server = Command::new(&exe)
         .arg("serve")
@@ -193,7 +213,7 @@ pub(crate) fn run(root: &Path, cargo: &str, dir: &Path) -> Result<Counts, String
         return Err("the loopback server printed no address".into());
     }
     let mut counts = Counts::default();
-    for group in GROUPS {
+    for group in groups {
         eprintln!("bench: counting instructions of group '{group}' under callgrind");
         let out_file = dir.join(format!("{group}.out"));
         let mut cmd = Command::new("valgrind");

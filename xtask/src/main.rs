@@ -50,6 +50,23 @@ fn main() -> ExitCode {
     }
 }
 
+/// The row `metrics: counts match the fake` (reference fake only; xtask's feature
+/// `metrics`, on by default).
+async fn metrics_row() -> testkit::conformance::ScenarioResult {
+    #[cfg(feature = "metrics")]
+    {
+        testkit::conformance::run_metrics_counts().await
+    }
+    #[cfg(not(feature = "metrics"))]
+    {
+        testkit::conformance::ScenarioResult {
+            scenario: "metrics: counts match the fake",
+            outcome: Outcome::NotApplicable("xtask built without its feature `metrics`"),
+            fetches: 0,
+        }
+    }
+}
+
 fn conformance(only: &[String]) -> ExitCode {
     let selected: Vec<_> = providers::ALL
         .iter()
@@ -127,6 +144,9 @@ fn conformance(only: &[String]) -> ExitCode {
                 );
             }
             report.results.extend(fleet_chaos::run(p.name).await);
+            if p.name == "reference" {
+                report.results.push(metrics_row().await);
+            }
             reports.push(report);
             faults.push(reliability::run(p).await);
         }

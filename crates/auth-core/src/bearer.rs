@@ -98,6 +98,12 @@ impl<S: TokenSource> BearerAuth<S> {
         self.signer.cache()
     }
 
+    /// The token cache's state for readiness probes and status pages
+    /// ([`TokenCache::health`], see [`crate::health`]).
+    pub fn health(&self) -> crate::health::CacheHealth {
+        self.signer.cache().health()
+    }
+
     /// The token source (the provider's own settings and calls).
     pub fn source(&self) -> &S {
         self.signer.cache().source()

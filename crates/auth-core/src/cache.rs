@@ -1,6 +1,9 @@
 //! The token cache: single-flight fetches, refresh ahead of expiry, backoff, invalidation.
 
+use std::borrow::Cow;
 use std::fmt;
+#[cfg(feature = "metrics")]
+use std::sync::OnceLock;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
@@ -13,6 +16,9 @@ use tracing::Instrument;
 
 use crate::clock::{SharedClock, system_clock};
 use crate::error::{AuthError, ErrorKind, MAX_RETRY_AFTER};
+use crate::health::{CacheHealth, CacheState};
+#[cfg(feature = "metrics")]
+use crate::instrument::CacheMetrics;
 use crate::store::shared::Fleet;
 use crate::store::{OnUnavailable, SharedStore};
 use crate::token::{CachedToken, FetchContext, Timing, TokenSource};
@@ -60,6 +66,11 @@ pub struct CacheConfig {
     /// Share tokens through a store beyond this cache (other processes, a Redis fleet).
     /// `None` (the default) keeps the token in this process's memory only.
     pub shared: Option<SharedStore>,
+    /// The `credential` label of this cache's metrics (feature `metrics`; see the
+    /// repository's `docs/metrics.md`): a name you choose for the credential, such as
+    /// `"payments-prod"`. Default `"default"`. Never put a secret, a key or a digest of one
+    /// here: metrics are read by people and systems that must not see credentials.
+    pub metrics_label: Cow<'static, str>,
 }
 
 impl Default for CacheConfig {
@@ -74,11 +85,31 @@ impl Default for CacheConfig {
             fetch_timeout: Duration::from_secs(30),
             rejection_cooldown: Duration::from_secs(10),
             shared: None,
+            metrics_label: Cow::Borrowed(DEFAULT_METRICS_LABEL),
         }
     }
 }
 
+/// The `credential` label of a cache's metrics when none is given
+/// ([`CacheConfig::metrics_label`]).
+pub const DEFAULT_METRICS_LABEL: &str = "default";
+
 impl CacheConfig {
+    /// Sets [`metrics_label`](Self::metrics_label), the `credential` label of this cache's
+    /// metrics: a name for the credential, never the credential or a digest of it.
+    ///
+    /// ```
+    /// use tollgate_auth_core::CacheConfig;
+    /// let cfg = CacheConfig::default().with_metrics_label("payments-prod");
+    /// assert_eq!(cfg.metrics_label, "payments-prod");
+    /// assert_eq!(CacheConfig::default().metrics_label, "default");
+    /// ```
+    #[must_use]
+    pub fn with_metrics_label(mut self, label: impl Into<Cow<'static, str>>) -> Self {
+        self.metrics_label = label.into();
+        self
+    }
+
     /// Shares tokens through `store` (see [`crate::store`]).
     #[must_use]
     pub fn with_shared_store(mut self, store: SharedStore) -> Self {
@@ -141,6 +172,22 @@ impl CacheConfig {
         self
     }
 
+    /// For a token of full `lifetime`: how long before its expiry a cache stops handing it
+    /// out (the expiry buffer, at most a quarter of the lifetime) and how long before its
+    /// expiry it is refreshed (the refresh margin without jitter, at most half the lifetime),
+    /// as `(usable_before, refresh_before)`. This is also the rule by which a cache reuses a
+    /// token from a shared store: only with more than `refresh_before` left.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tollgate_auth_core::CacheConfig;
+    /// let (usable, refresh) = CacheConfig::default().before_expiry(Duration::from_secs(7200));
+    /// assert_eq!((usable, refresh), (Duration::from_secs(10), Duration::from_secs(60)));
+    /// ```
+    pub fn before_expiry(&self, lifetime: Duration) -> (Duration, Duration) {
+        self.timing(Duration::ZERO).before_expiry(lifetime)
+    }
+
     pub(crate) fn timing(&self, jitter: Duration) -> Timing {
         Timing {
             refresh_ahead: self.refresh_margin.saturating_add(jitter),
@@ -184,6 +231,11 @@ struct State {
     rejected: Option<SecretString>,
     /// When a rejection last caused a refetch.
     last_rejection_refetch: Option<SystemTime>,
+    /// When the current run of failed fetches began.
+    failing_since: Option<SystemTime>,
+    /// When the last fetch ended, and the last successful one.
+    last_fetch: Option<SystemTime>,
+    last_success: Option<SystemTime>,
 }
 
 struct Inner<S> {
@@ -198,6 +250,10 @@ struct Inner<S> {
     /// warm path with one atomic load and no lock shared by all callers (bench: no memory
     /// written that all cores share; two tasks sign 1.85–1.98× as fast as one).
     hot: ArcSwapOption<CachedToken>,
+    /// The metric handles, registered when the cache is [`named`](TokenCache::named) (or
+    /// on first use, for a cache that is not).
+    #[cfg(feature = "metrics")]
+    metrics: OnceLock<CacheMetrics>,
 }
 
 /// Caches the tokens of one credential.
@@ -257,6 +313,17 @@ impl<S> Inner<S> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    #[cfg(feature = "metrics")]
+    fn metrics(&self) -> &CacheMetrics {
+        self.metrics.get_or_init(|| {
+            CacheMetrics::register(
+                self.name,
+                &self.config.metrics_label,
+                self.config.shared.as_ref().map(|s| s.store.name()),
+            )
+        })
+    }
+
     /// Replaces the cached token (under the lock `st` came from) and its lock-free copy.
     fn set_current(&self, st: &mut State, current: Option<(u64, Arc<CachedToken>)>) {
         self.hot.store(current.as_ref().map(|(_, t)| t.clone()));
@@ -298,6 +365,8 @@ impl<S: TokenSource> Inner<S> {
             config: &self.config,
             clock: &self.clock,
             name: self.name,
+            #[cfg(feature = "metrics")]
+            counters: self.metrics().store.clone(),
         };
         match fleet
             .obtain(
@@ -382,16 +451,26 @@ impl<S: TokenSource> TokenCache<S> {
                     fetches_started: 0,
                     rejected: None,
                     last_rejection_refetch: None,
+                    failing_since: None,
+                    last_fetch: None,
+                    last_success: None,
                 }),
                 hot: ArcSwapOption::empty(),
+                #[cfg(feature = "metrics")]
+                metrics: OnceLock::new(),
             }),
         }
     }
 
-    /// Names the cache in tracing events (for example the provider's name).
+    /// Names the cache in tracing events and in the `provider` label of its metrics (for
+    /// example the provider's name). With the feature `metrics`, this is when the cache
+    /// registers its metrics with the recorder in force (install yours before building the
+    /// auth); a cache that is not named registers them on first use, as `"token"`.
+    ///
+    /// A cache that has been cloned already keeps its name.
     #[must_use]
     pub fn named(self, name: &'static str) -> Self {
-        match Arc::try_unwrap(self.inner) {
+        let cache = match Arc::try_unwrap(self.inner) {
             Ok(mut inner) => {
                 inner.name = name;
                 TokenCache {
@@ -399,6 +478,56 @@ impl<S: TokenSource> TokenCache<S> {
                 }
             }
             Err(inner) => TokenCache { inner },
+        };
+        #[cfg(feature = "metrics")]
+        cache.inner.metrics();
+        cache
+    }
+
+    /// The cache's name ([`named`](Self::named); `"token"` by default).
+    pub fn name(&self) -> &'static str {
+        self.inner.name
+    }
+
+    /// The cache's state for readiness probes and status pages (see [`crate::health`]):
+    /// fresh, refreshing or backing off, the time to expiry, the last fetch, the current run
+    /// of failures. Starts no fetch; never contains the token. With the feature `metrics`,
+    /// also updates the `tollgate_token_expires_in_seconds` gauge.
+    pub fn health(&self) -> CacheHealth {
+        let st = self.inner.lock();
+        let now = self.inner.clock.now();
+        let tok = st.current.as_ref().map(|(_, t)| t);
+        let usable = tok.is_some_and(|t| t.is_valid_at(now));
+        let backoff = st.backoff_until.filter(|until| now < *until);
+        let state = if st.flight.is_some() {
+            CacheState::Refreshing
+        } else if let Some(until) = backoff {
+            CacheState::BackingOff { until }
+        } else if usable && tok.is_some_and(|t| t.needs_refresh_at(now)) {
+            CacheState::Refreshing
+        } else if usable {
+            CacheState::Fresh
+        } else {
+            CacheState::Empty
+        };
+        let expires_at = tok.and_then(|t| t.expires_at());
+        #[cfg(feature = "metrics")]
+        self.inner.metrics().set_expiry(expires_at, now);
+        CacheHealth {
+            as_of: now,
+            state,
+            usable,
+            expires_in: expires_at.map(|e| e.duration_since(now).unwrap_or_default()),
+            refresh_at: tok.and_then(|t| t.refresh_at()),
+            usable_until: tok.and_then(|t| t.usable_until()),
+            last_fetch: st.last_fetch,
+            last_success: st.last_success,
+            failing_since: st.failing_since,
+            last_error: st
+                .failing_since
+                .and(st.last_error.as_ref())
+                .map(AuthError::kind),
+            consecutive_failures: st.failures,
         }
     }
 
@@ -571,6 +700,8 @@ impl<S: TokenSource> TokenCache<S> {
 
     /// [`reject`](Self::reject) for the token whose id is `id`.
     pub(crate) fn reject_id(&self, id: u64) -> bool {
+        #[cfg(feature = "metrics")]
+        self.inner.metrics().rejected();
         let mut st = self.inner.lock();
         let now = self.inner.clock.now();
         let Some(token) = st
@@ -635,6 +766,8 @@ impl<S: TokenSource> TokenCache<S> {
                     clock: inner.clock.clone(),
                 };
                 tracing::debug!(cache = inner.name, "fetching token");
+                #[cfg(feature = "metrics")]
+                let started = std::time::Instant::now();
                 // A panicking source is a failed fetch, backed off like any other: left to
                 // kill the task, it would read as a dead fetch that every caller restarts.
                 let obtain = std::panic::AssertUnwindSafe(inner.obtain(&cx, rejected, refreshing))
@@ -657,7 +790,12 @@ impl<S: TokenSource> TokenCache<S> {
                         ),
                     )),
                 };
-                Self::land(&inner, generation, rejected_at_start, fetched)
+                let landed = Self::land(&inner, generation, rejected_at_start, fetched);
+                #[cfg(feature = "metrics")]
+                inner
+                    .metrics()
+                    .fetched(&landed, started.elapsed(), inner.clock.now());
+                landed
             }
             .instrument(span),
         );
@@ -686,6 +824,7 @@ impl<S: TokenSource> TokenCache<S> {
     ) -> Result<Arc<CachedToken>, AuthError> {
         let received_at = inner.clock.now();
         let mut st = inner.lock();
+        st.last_fetch = Some(received_at);
         if st
             .flight
             .as_ref()
@@ -736,10 +875,13 @@ impl<S: TokenSource> TokenCache<S> {
                 st.backoff_until = None;
                 st.last_error = None;
                 st.rejected = None;
+                st.failing_since = None;
+                st.last_success = Some(received_at);
                 tracing::debug!(cache = inner.name, "token fetched");
             }
             Err(e) => {
                 st.failures = st.failures.saturating_add(1);
+                st.failing_since.get_or_insert(received_at);
                 let cfg = &inner.config;
                 let exp = cfg
                     .min_backoff

@@ -103,6 +103,53 @@ impl ErrorKind {
         )
     }
 
+    /// Every kind, in declaration order.
+    pub const ALL: [ErrorKind; 14] = [
+        ErrorKind::InvalidCredentials,
+        ErrorKind::Unauthorized,
+        ErrorKind::TokenRejected,
+        ErrorKind::RateLimited,
+        ErrorKind::ServerError,
+        ErrorKind::Transport,
+        ErrorKind::Timeout,
+        ErrorKind::InvalidResponse,
+        ErrorKind::Provider,
+        ErrorKind::UnsupportedRequest,
+        ErrorKind::Signing,
+        ErrorKind::Verification,
+        ErrorKind::StoreUnavailable,
+        ErrorKind::Internal,
+    ];
+
+    /// The kind's stable name: its variant in snake_case (`"rate_limited"`,
+    /// `"store_unavailable"`). It is the `outcome` label of the
+    /// `tollgate_token_fetches_total` metric and the CLI's `status` output, and does not
+    /// change between releases.
+    ///
+    /// ```
+    /// use tollgate_auth_core::ErrorKind;
+    /// assert_eq!(ErrorKind::ServerError.name(), "server_error");
+    /// assert_eq!(ErrorKind::InvalidCredentials.name(), "invalid_credentials");
+    /// ```
+    pub const fn name(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidCredentials => "invalid_credentials",
+            ErrorKind::Unauthorized => "unauthorized",
+            ErrorKind::TokenRejected => "token_rejected",
+            ErrorKind::RateLimited => "rate_limited",
+            ErrorKind::ServerError => "server_error",
+            ErrorKind::Transport => "transport",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::InvalidResponse => "invalid_response",
+            ErrorKind::Provider => "provider",
+            ErrorKind::UnsupportedRequest => "unsupported_request",
+            ErrorKind::Signing => "signing",
+            ErrorKind::Verification => "verification",
+            ErrorKind::StoreUnavailable => "store_unavailable",
+            ErrorKind::Internal => "internal",
+        }
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             ErrorKind::InvalidCredentials => "invalid credentials",
@@ -425,6 +472,22 @@ impl From<AuthError> for reqwest_middleware::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_kind_is_listed_in_order_with_a_distinct_name() {
+        for (i, kind) in ErrorKind::ALL.iter().enumerate() {
+            assert_eq!(*kind as usize, i, "ErrorKind::ALL is in declaration order");
+            assert!(
+                kind.name()
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'_')
+            );
+        }
+        let mut names: Vec<_> = ErrorKind::ALL.iter().map(|k| k.name()).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), ErrorKind::ALL.len());
+    }
 
     #[test]
     fn shared_errors_can_still_be_decorated() {

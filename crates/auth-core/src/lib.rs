@@ -97,6 +97,21 @@
 //!   Redis (feature `redis`, `redis-cluster` for a cluster) or over private files on one host
 //!   (feature `file-store`) gives a fleet one token per credential; see the module and the
 //!   repository's `docs/fleet.md`.
+//!
+//! # Metrics and health
+//!
+//! With the feature `metrics` (also on each provider crate and the `tollgate` facade), the
+//! caches, the middleware and the store bindings report through the
+//! [`metrics`](https://docs.rs/metrics/0.24) facade: token fetches by outcome
+//! ([`ErrorKind::name`] or `ok`), fetch time, time to expiry, rejections, signed requests,
+//! store operations and fleet lock waits, labelled by provider and by the `credential` name
+//! you give ([`CacheConfig::with_metrics_label`], or the builders' `metrics_label`). Handles
+//! are registered once, when a cache or middleware is built: install your recorder first.
+//! The one table of names and labels, which are stable, is the repository's
+//! `docs/metrics.md`.
+//!
+//! [`TokenCache::health`] (and `health()` on each provider's auth) reports the cache's state
+//! for readiness probes: [`health`] shows how to serve it to Kubernetes.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
@@ -106,6 +121,9 @@ pub mod clock;
 pub mod credentials;
 pub mod envelope;
 pub mod error;
+pub mod health;
+#[cfg(feature = "metrics")]
+mod instrument;
 pub mod jwt;
 pub mod middleware;
 pub mod options;
@@ -120,6 +138,7 @@ pub use cache::{CacheConfig, TokenCache};
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use credentials::{REDACTED, Redacted};
 pub use error::{AuthError, ErrorKind, Origin};
+pub use health::{CacheHealth, CacheState};
 pub use middleware::{AuthMiddleware, SkipAuth};
 pub use options::ProviderOptions;
 pub use scope::Scope;

@@ -56,6 +56,9 @@ pub struct SkipAuth;
 pub struct AuthMiddleware<S> {
     signer: Arc<S>,
     scope: Arc<Scope>,
+    /// `tollgate_requests_signed_total{provider}`, registered when the middleware is built.
+    #[cfg(feature = "metrics")]
+    signed: metrics::Counter,
 }
 
 impl<S> Clone for AuthMiddleware<S> {
@@ -63,6 +66,8 @@ impl<S> Clone for AuthMiddleware<S> {
         AuthMiddleware {
             signer: self.signer.clone(),
             scope: self.scope.clone(),
+            #[cfg(feature = "metrics")]
+            signed: self.signed.clone(),
         }
     }
 }
@@ -83,9 +88,13 @@ impl<S: Signer> AuthMiddleware<S> {
         Self::from_arc(Arc::new(signer))
     }
 
-    /// Wraps a shared signer, signing for [`Scope::any`].
+    /// Wraps a shared signer, signing for [`Scope::any`]. With the feature `metrics`, this
+    /// is when the middleware registers `tollgate_requests_signed_total` with the recorder in
+    /// force.
     pub fn from_arc(signer: Arc<S>) -> Self {
         AuthMiddleware {
+            #[cfg(feature = "metrics")]
+            signed: crate::instrument::requests_signed(signer.provider_name()),
             signer,
             scope: Arc::new(Scope::any()),
         }
@@ -212,6 +221,8 @@ impl<S: Signer> Middleware for AuthMiddleware<S> {
         // external ids, timestamps) are never replayed.
         let unsigned = req.try_clone();
         let receipt = self.signer.sign(&mut req).await?;
+        #[cfg(feature = "metrics")]
+        self.signed.increment(1);
         let resp = self.in_scope(next.clone().run(req, extensions).await?)?;
         // One judgement from status and headers; a body is read only when the signer asks.
         // The common case, an accepted answer, is handed back at once.
@@ -231,6 +242,8 @@ impl<S: Signer> Middleware for AuthMiddleware<S> {
         tracing::debug!(status = %resp.status(), "credential rejected; signing afresh and retrying once");
         drain(resp).await;
         self.signer.sign(&mut again).await?;
+        #[cfg(feature = "metrics")]
+        self.signed.increment(1);
         // A rejection of the retry is not a token problem: the caller sees it as it is.
         self.in_scope(next.run(again, extensions).await?)
     }

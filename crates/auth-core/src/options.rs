@@ -25,6 +25,7 @@
 //! # Ok::<(), tollgate_auth_core::AuthError>(())
 //! ```
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use crate::cache::CacheConfig;
@@ -40,6 +41,7 @@ pub struct ProviderOptions {
     http: Option<Result<reqwest::Client, AuthError>>,
     token_lifetime: Option<Duration>,
     origins: Origins,
+    metrics_label: Option<Cow<'static, str>>,
 }
 
 impl ProviderOptions {
@@ -53,9 +55,20 @@ impl ProviderOptions {
         self.clock = Some(clock);
     }
 
-    /// The cache configuration set, or [`CacheConfig::default`].
+    /// The cache configuration set, or [`CacheConfig::default`], with the
+    /// [metrics label](Self::set_metrics_label) when one was set.
     pub fn cache_config(&self) -> CacheConfig {
-        self.cache.clone().unwrap_or_default()
+        let config = self.cache.clone().unwrap_or_default();
+        match &self.metrics_label {
+            Some(label) => config.with_metrics_label(label.clone()),
+            None => config,
+        }
+    }
+
+    /// Sets the `credential` label of the cache's metrics
+    /// ([`CacheConfig::metrics_label`]), whichever cache configuration is set.
+    pub fn set_metrics_label(&mut self, label: Cow<'static, str>) {
+        self.metrics_label = Some(label);
     }
 
     /// Sets the cache configuration.
@@ -106,7 +119,8 @@ impl ProviderOptions {
 }
 
 /// Writes the shared setters of a provider builder whose settings live in a field
-/// `options: ProviderOptions`. Name the ones the provider uses: `clock`, `cache_config`,
+/// `options: ProviderOptions`. Name the ones the provider uses: `clock`, `cache_config` (with
+/// it, `metrics_label`),
 /// `http_client`, `token_lifetime`, `allow_origin`, `allow_insecure_http`.
 /// See [`options`](crate::options).
 #[macro_export]
@@ -129,6 +143,16 @@ macro_rules! builder_options {
         #[must_use]
         pub fn cache_config(mut self, config: $crate::CacheConfig) -> Self {
             self.options.set_cache_config(config);
+            self
+        }
+
+        /// The `credential` label of this auth's metrics (feature `metrics`): a name you
+        /// choose for the credential, such as `"payments-prod"`; default `"default"`. Never
+        /// the credential itself or a digest of it. Overrides the cache configuration's
+        /// `metrics_label`.
+        #[must_use]
+        pub fn metrics_label(mut self, label: impl Into<std::borrow::Cow<'static, str>>) -> Self {
+            self.options.set_metrics_label(label.into());
             self
         }
     };

@@ -64,6 +64,12 @@ pub trait Signer: Send + Sync + 'static {
     fn pass_unsigned(&self, _req: &mut Request) -> Result<(), AuthError> {
         Ok(())
     }
+
+    /// The provider's name, for the `provider` label of the middleware's metrics (feature
+    /// `metrics`): a fixed name such as `"snap-b2b"`. Default: `"custom"`.
+    fn provider_name(&self) -> &'static str {
+        "custom"
+    }
 }
 
 /// The most of a response body the middleware reads to let a signer judge it
@@ -278,5 +284,10 @@ impl<S: TokenSource> Signer for BearerSigner<S> {
 
     fn on_rejected(&self, receipt: &BearerReceipt) -> bool {
         self.cache.reject_id(receipt.token_id)
+    }
+
+    /// The cache's [name](TokenCache::named).
+    fn provider_name(&self) -> &'static str {
+        self.cache.name()
     }
 }

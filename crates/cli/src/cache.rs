@@ -115,25 +115,104 @@ pub(crate) fn config(
     if no_cache {
         return Ok(None);
     }
-    let store: Arc<dyn TokenStore> = match std::env::var(REDIS_URL_VAR)
-        .ok()
-        .filter(|u| !u.trim().is_empty())
-    {
-        // The URL may carry a password: never echoed.
-        Some(url) => Arc::new(RedisStore::open(url.trim(), REDIS_PREFIX).map_err(|_| {
-            CliError::config(format!(
-                "invalid configuration: {REDIS_URL_VAR}: is not a valid Redis URL"
-            ))
-        })?),
-        None => Arc::new(open_provider_store(&cache_dir()?, provider).map_err(|e| {
-            CliError::config(format!(
-                "token cache: {e} (set {CACHE_DIR_VAR}, or pass --no-cache)"
-            ))
-        })?),
-    };
+    let (store, _) = open_store(provider)?;
     let shared = SharedStore::new(store, key(provider))
         .map_err(|e| CliError::config(format!("token cache: {e}")))?;
     Ok(Some(CacheConfig::default().with_shared_store(shared)))
+}
+
+/// The store `provider`'s tokens are kept in, and a description of it for `status` (never
+/// the Redis URL, which may carry a password).
+fn open_store(provider: MockProvider) -> Result<(Arc<dyn TokenStore>, String), CliError> {
+    Ok(
+        match std::env::var(REDIS_URL_VAR)
+            .ok()
+            .filter(|u| !u.trim().is_empty())
+        {
+            // The URL may carry a password: never echoed.
+            Some(url) => (
+                Arc::new(RedisStore::open(url.trim(), REDIS_PREFIX).map_err(|_| {
+                    CliError::config(format!(
+                        "invalid configuration: {REDIS_URL_VAR}: is not a valid Redis URL"
+                    ))
+                })?),
+                format!("redis ({REDIS_URL_VAR}), key prefix {REDIS_PREFIX}"),
+            ),
+            None => {
+                let root = cache_dir()?;
+                let store = open_provider_store(&root, provider).map_err(|e| {
+                    CliError::config(format!(
+                        "token cache: {e} (set {CACHE_DIR_VAR}, or pass --no-cache)"
+                    ))
+                })?;
+                (
+                    Arc::new(store),
+                    format!("file {}", root.join(provider_dir(provider)).display()),
+                )
+            }
+        },
+    )
+}
+
+/// Exit code of `status` when no token is cached for the current variables (or the cache is
+/// off).
+pub(crate) const EXIT_NOT_CACHED: u8 = 3;
+
+/// `tollgate <provider> status`: the cached token's state for the current variables — the
+/// store, the token's age, when it expires and when it will be refreshed — never the token.
+pub(crate) async fn status(no_cache: bool, provider: MockProvider) -> Result<u8, CliError> {
+    let name = provider_dir(provider);
+    if no_cache {
+        eprintln!(
+            "tollgate: {name}: no token cache (--no-cache or TOLLGATE_NO_CACHE): nothing is cached"
+        );
+        return Ok(EXIT_NOT_CACHED);
+    }
+    let (store, described) = open_store(provider)?;
+    let stored = store
+        .load(&key(provider))
+        .await
+        .map_err(|e| CliError::config(format!("token cache: {}", e.message())))?;
+    let Some(stored) = stored else {
+        eprintln!(
+            "tollgate: {name}: no token cached for the current variables (store: {described}); \
+             the next `tollgate {name} token`, `headers` or `send` fetches one"
+        );
+        return Ok(EXIT_NOT_CACHED);
+    };
+    let now = std::time::SystemTime::now();
+    let at = |d: std::time::Duration| httpdate::fmt_http_date(now + d);
+    let ago = |d: std::time::Duration| httpdate::fmt_http_date(now - d);
+    println!("provider: {name}");
+    println!("store: {described}");
+    match (stored.remaining, stored.lifetime) {
+        (Some(left), Some(full)) => {
+            let age = full.saturating_sub(left);
+            let (_, refresh_before) = CacheConfig::default().before_expiry(full);
+            println!("lifetime: {}s", full.as_secs());
+            println!("age: {}s (fetched {})", age.as_secs(), ago(age));
+            println!("expires: in {}s ({})", left.as_secs(), at(left));
+            match left.checked_sub(refresh_before).filter(|d| !d.is_zero()) {
+                Some(until) => println!(
+                    "refresh: in {}s ({}), by the first run after that",
+                    until.as_secs(),
+                    at(until)
+                ),
+                None => println!("refresh: due: the next run fetches a new token"),
+            }
+        }
+        (Some(left), None) => {
+            println!("lifetime: none (the token does not expire on its own)");
+            println!(
+                "expires: kept in the cache for {}s more ({})",
+                left.as_secs(),
+                at(left)
+            );
+            println!("refresh: in {}s ({})", left.as_secs(), at(left));
+        }
+        (None, _) => println!("expires: unknown (the store keeps no time-to-live for it)"),
+    }
+    Ok(EXIT_OK)
 }
 
 /// The store in `<root>/<provider>`, after checking (or creating) `root` itself the same

@@ -5,7 +5,7 @@
 //! [`Signer`](auth_core::Signer) implementations and their `mock` fakes. Exit codes: 0 for
 //! success (2xx for `send`), 1 for an HTTP status outside 2xx, 2 for a configuration,
 //! credential, token or network error (one line on stderr naming the field, never the
-//! secret).
+//! secret), 3 for `status` when no token is cached.
 #![deny(missing_docs)]
 
 mod cache;
@@ -30,7 +30,7 @@ use common::{CliError, EXIT_OK, RequestArgs};
     about = "Tokens, auth headers and signed requests for partner APIs, and local fakes of them",
     long_about = None,
     after_help = "Exit codes: 0 success (2xx for send), 1 HTTP status outside 2xx, \
-                  2 configuration/credential/token/network error.\n\
+                  2 configuration/credential/token/network error, 3 `status`: no token cached.\n\
                   Run `tollgate <provider> --help` for the environment variables each provider reads.\n\
                   Tokens are cached between runs: see `tollgate cache --help`."
 )]
@@ -106,6 +106,9 @@ enum Action {
     Headers(RequestArgs),
     /// Sign and send a request: body on stdout, status line on stderr.
     Send(RequestArgs),
+    /// Print the cached token's state for the current variables (store, age, expiry, next
+    /// refresh), never the token. Exit 3 when nothing is cached.
+    Status,
 }
 
 /// The subcommands whose help lists a provider's environment variables.
@@ -124,7 +127,7 @@ fn command() -> clap::Command {
     for (name, env) in providers() {
         cmd = cmd.mut_subcommand(name, |p| {
             let mut p = p.after_help(env.clone());
-            for action in ["token", "headers", "send"] {
+            for action in ["token", "headers", "send", "status"] {
                 p = p.mut_subcommand(action, |a| a.after_help(env.clone()));
             }
             p
@@ -151,6 +154,22 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
             CacheAction::Clear { provider } => cache::clear(provider),
             CacheAction::Dir => cache::print_dir(),
         },
+        // `status` reads the cache only: it needs no valid credentials.
+        Command::Dragonpass {
+            action: Action::Status,
+        } => cache::status(cli.no_cache, P::Dragonpass).await,
+        Command::Snap {
+            action: Action::Status,
+        } => cache::status(cli.no_cache, P::Snap).await,
+        Command::Gtr {
+            action: Action::Status,
+        } => cache::status(cli.no_cache, P::Gtr).await,
+        Command::V5 {
+            action: Action::Status,
+        } => cache::status(cli.no_cache, P::V5).await,
+        Command::Holidu {
+            action: Action::Status,
+        } => cache::status(cli.no_cache, P::Holidu).await,
         Command::Dragonpass { action } => {
             act(action, dragonpass::from_env(cache(P::Dragonpass)?)?).await
         }
@@ -177,6 +196,8 @@ async fn act<P: common::CliProvider>(action: Action, p: P) -> Result<u8, CliErro
             };
             common::send(p.signer().clone(), http, &args, base, fields).await
         }
+        // Answered in `run` before the provider is built.
+        Action::Status => Err(CliError::config("status: not reached")),
     }
 }
 

@@ -362,3 +362,53 @@ fn a_cache_directory_behind_another_users_symlink_is_refused() {
     assert!(err.contains("symbolic link"), "{err}");
     assert!(o.stdout.is_empty());
 }
+
+#[test]
+fn status_reports_the_cached_token_without_printing_it() {
+    for provider in ["v5", "snap"] {
+        let mock = Mock::start(provider);
+        // Nothing cached yet: a clear message, exit 3.
+        let o = mock.run(&[provider, "status"], &[]);
+        assert_eq!(o.status.code(), Some(3), "{provider}");
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            stderr.contains("no token cached for the current variables"),
+            "{stderr}"
+        );
+        assert!(o.stdout.is_empty());
+
+        let token = mock.ok(&[provider, "token"], &[]);
+        assert!(token.len() > 8);
+        let o = mock.run(&[provider, "status"], &[]);
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&o.stdout).to_string(),
+            String::from_utf8_lossy(&o.stderr).to_string(),
+        );
+        assert_eq!(o.status.code(), Some(0), "{stdout} {stderr}");
+        for field in [
+            format!("provider: {provider}"),
+            "store: file ".to_string(),
+            "age: ".to_string(),
+            "expires: in ".to_string(),
+            "refresh: in ".to_string(),
+        ] {
+            assert!(
+                stdout.contains(&field),
+                "{provider}: no {field:?} in {stdout}"
+            );
+        }
+        assert!(!stdout.contains(&token), "{provider}: the token on stdout");
+        assert!(!stderr.contains(&token), "{provider}: the token on stderr");
+
+        // Other variables select another entry: nothing cached for them.
+        let other = match provider {
+            "v5" => ("V5_APP_ID", "another-app"),
+            _ => ("SNAP_CLIENT_KEY", "another-client"),
+        };
+        let o = mock.run(&[provider, "status"], &[other]);
+        assert_eq!(o.status.code(), Some(3));
+        // The cache off: nothing cached, exit 3.
+        let o = mock.run(&[provider, "status", "--no-cache"], &[]);
+        assert_eq!(o.status.code(), Some(3));
+    }
+}

@@ -353,6 +353,10 @@ impl Signer for AppTokenAuth {
         req.headers_mut().insert(X_AUTHORIZATION, v);
         Ok(())
     }
+
+    fn provider_name(&self) -> &'static str {
+        "gtr-app-token"
+    }
 }
 
 /// Either mode, chosen at run time: [`SsoAuth`] (login once, `Authorization: Bearer <jwt>`)
@@ -396,6 +400,15 @@ impl GtrAuth {
         };
         AuthMiddleware::new(self).with_scope(scope)
     }
+
+    /// The SSO login cache's state for readiness probes (see
+    /// [`auth_core::health`]); `None` in app-token mode, which keeps no token.
+    pub fn health(&self) -> Option<auth_core::CacheHealth> {
+        match self {
+            GtrAuth::Sso(s) => Some(s.health()),
+            GtrAuth::AppToken(_) => None,
+        }
+    }
 }
 
 impl From<SsoAuth> for GtrAuth {
@@ -436,6 +449,13 @@ impl Signer for GtrAuth {
         match (self, receipt) {
             (GtrAuth::Sso(s), Some(r)) => s.signer().on_rejected(r),
             _ => true,
+        }
+    }
+
+    fn provider_name(&self) -> &'static str {
+        match self {
+            GtrAuth::Sso(s) => s.signer().provider_name(),
+            GtrAuth::AppToken(a) => a.provider_name(),
         }
     }
 }

@@ -364,6 +364,12 @@ impl SnapAuth {
         }
     }
 
+    /// The token cache's state for readiness probes (see [`auth_core::health`]); `None`
+    /// when the provider's signing uses no access token.
+    pub fn health(&self) -> Option<auth_core::CacheHealth> {
+        self.token_cache().map(TokenCache::health)
+    }
+
     /// A fresh `X-EXTERNAL-ID` from this signer's generator.
     pub fn next_external_id(&self) -> String {
         self.inner.external_ids.generate(self.inner.clock.now())
@@ -569,6 +575,10 @@ impl Signer for SnapAuth {
     /// Symmetric: reports the token to the cache (a retry gets a new one). Asymmetric: no
     /// token, a fresh signature (new timestamp) is tried once. A customer's call also has
     /// its customer token renewed: the judgement does not say which token was refused.
+    fn provider_name(&self) -> &'static str {
+        "snap-b2b"
+    }
+
     fn on_rejected(&self, receipt: &Self::Receipt) -> bool {
         let customer = match (&receipt.customer, &self.inner.b2b2c) {
             (Some((who, token)), Some(tokens)) => tokens.reject(who, token),

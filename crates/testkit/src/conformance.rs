@@ -38,6 +38,8 @@ mod faults;
 mod file_store_faults;
 mod fleet_faults;
 mod hostile;
+#[cfg(feature = "metrics")]
+mod metrics_counts;
 pub use faults::{
     CHAOS_REJECTIONS, CHAOS_SERVER_ERRORS, CHAOS_STALLS, FAULT_FETCH_TIMEOUT, SOAK_LIFETIMES,
     SOAK_REQUESTS, SOAK_TASKS, StalledServer, closed_loopback_url, fault_cache_config,
@@ -48,6 +50,9 @@ pub use file_store_faults::run_file_store_faults;
 pub use fleet_faults::run_fleet_faults;
 #[cfg(feature = "redis")]
 pub use fleet_faults::run_redis_foreign_keys;
+#[cfg(feature = "metrics")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+pub use metrics_counts::{METRICS_COUNTS, run_metrics_counts};
 
 /// Which credentials a conformance client is built with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -317,6 +317,8 @@ struct FakeState {
     delay_next: Countdown,
     delay_ms: AtomicU64,
     token_requests: AtomicU64,
+    /// API calls answered 401 (refused tokens, whatever the reason).
+    rejected: AtomicU64,
 }
 
 struct TokenEndpoint {
@@ -404,6 +406,7 @@ impl Respond for Api {
             return early;
         }
         let unauthorized = || {
+            self.state.rejected.fetch_add(1, Ordering::SeqCst);
             ResponseTemplate::new(401).set_body_json(serde_json::json!({"error": "invalid_token"}))
         };
         if self.state.core.reject_next.take() {
@@ -499,6 +502,12 @@ impl ReferenceFake {
     /// Token requests received, answered or not (including ones still being delayed).
     pub fn token_requests(&self) -> u64 {
         self.state.token_requests.load(Ordering::SeqCst)
+    }
+
+    /// API calls the fake answered 401 (the token refused: rejected on request, expired,
+    /// superseded or unknown).
+    pub fn rejected_api_calls(&self) -> u64 {
+        self.state.rejected.load(Ordering::SeqCst)
     }
 
     /// API calls refused because a later login ended their token's session (single

@@ -492,6 +492,10 @@ impl Files {
 }
 
 impl TokenStore for FileStore {
+    fn name(&self) -> &'static str {
+        "file"
+    }
+
     fn load<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<StoredToken>, AuthError>> {
         Box::pin(self.run(key, |files, stem| {
             Ok(files

@@ -165,6 +165,13 @@ pub trait TokenStore: Send + Sync + fmt::Debug + 'static {
         key: &'a str,
         value: &'a SecretString,
     ) -> BoxFuture<'a, Result<(), AuthError>>;
+
+    /// The kind of store, for the `store` label of the store metrics (feature `metrics`):
+    /// `"memory"`, `"redis"`, `"file"`; default `"custom"`. A fixed name, never a URL or a
+    /// path.
+    fn name(&self) -> &'static str {
+        "custom"
+    }
 }
 
 /// What a cache does when its shared store cannot be reached.
@@ -356,6 +363,10 @@ impl MemoryStore {
 }
 
 impl TokenStore for MemoryStore {
+    fn name(&self) -> &'static str {
+        "memory"
+    }
+
     fn load<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<StoredToken>, AuthError>> {
         Box::pin(async move {
             let g = self.guard()?;

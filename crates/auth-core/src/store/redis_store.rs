@@ -248,6 +248,10 @@ impl RedisStore {
 }
 
 impl TokenStore for RedisStore {
+    fn name(&self) -> &'static str {
+        "redis"
+    }
+
     fn load<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<StoredToken>, AuthError>> {
         Box::pin(async move {
             let mut cmd = redis::cmd("EVAL");
