@@ -106,6 +106,9 @@ pub mod clock;
 pub mod credentials;
 pub mod envelope;
 pub mod error;
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub mod extract;
 pub mod jwt;
 pub mod middleware;
 pub mod options;

@@ -50,6 +50,9 @@ mod canonical;
 mod credentials;
 mod error;
 mod external_id;
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub mod extract;
 mod inbound;
 mod keys;
 mod minify;

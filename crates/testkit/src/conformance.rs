@@ -38,6 +38,7 @@ mod faults;
 mod file_store_faults;
 mod fleet_faults;
 mod hostile;
+mod stack;
 pub use faults::{
     CHAOS_REJECTIONS, CHAOS_SERVER_ERRORS, CHAOS_STALLS, FAULT_FETCH_TIMEOUT, SOAK_LIFETIMES,
     SOAK_REQUESTS, SOAK_TASKS, StalledServer, closed_loopback_url, fault_cache_config,
@@ -147,6 +148,25 @@ pub trait ConformanceTarget: Send + Sync {
     /// signs deterministically (a self-minted JWT minted again in the same second).
     fn one_time_headers(&self) -> &'static [&'static str] {
         &[]
+    }
+
+    /// Headers that differ on every signing, even inside one clock second with one cached
+    /// token (SNAP's `X-EXTERNAL-ID`, GTR's per-request app token): a retry from outside the
+    /// auth middleware must carry new values. Empty for a pure bearer provider.
+    fn per_attempt_headers(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// The next `n` API calls are answered `503 Service Unavailable` before the fake looks
+    /// at them (`0` disarms). Returns `false` when not supported.
+    fn fail_next_api_calls(&self, n: u64) -> bool {
+        match self.fake_core() {
+            Some(c) => {
+                c.unavailable_next.set(n);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Chaos at the token endpoint: `server_error_percent` % of token requests answer the
@@ -574,6 +594,47 @@ impl Run<'_> {
         Ok(Outcome::Pass)
     }
 
+    /// A retry placed outside the auth middleware (as `reqwest-retry` is when added first)
+    /// sends each attempt through the signer: after a 503 the second attempt carries fresh
+    /// one-time headers and succeeds, and a cached token is not fetched again.
+    async fn retry_outside(&mut self) -> Check {
+        let inner = self.client(Creds::Valid)?;
+        // Warm: a token, if any, is fetched and cached before the outage.
+        self.call_ok(&inner).await?;
+        let fetches = self.target.token_fetches();
+        let calls = self.target.api_calls();
+        if !self.target.fail_next_api_calls(1) {
+            return Ok(Outcome::NotApplicable(
+                "the fake cannot answer an API call 503",
+            ));
+        }
+        let stacked = stack::retry_outside(inner)?;
+        let r = self.call_ok(&stacked).await;
+        self.target.fail_next_api_calls(0);
+        r?;
+        let n = self.target.api_calls() - calls;
+        ensure(n == 2, || {
+            format!("a 503 then a success should be 2 API calls, saw {n}")
+        })?;
+        let seen = self.target.recent_api_headers();
+        let [first, second] = seen.get(seen.len().saturating_sub(2)..).unwrap_or_default() else {
+            return Err("the fake did not record both attempts".to_string());
+        };
+        for name in self.target.per_attempt_headers() {
+            let (a, b) = (first.get(*name), second.get(*name));
+            ensure(a.is_some() && b.is_some() && a != b, || {
+                format!("{name} was not sent afresh on the retry after a 503")
+            })?;
+        }
+        if self.target.token_lifetime().is_some() {
+            let new = self.target.token_fetches() - fetches;
+            ensure(new == 0, || {
+                format!("a 503 is not a rejection, yet the retry fetched {new} token(s)")
+            })?;
+        }
+        Ok(Outcome::Pass)
+    }
+
     fn no_leaks(&mut self) -> Check {
         // Raw values and their hex/base64 forms (see `secret_forms`).
         for leak in text_leaks(&self.target.secrets(), &self.texts) {
@@ -696,6 +757,12 @@ pub async fn run_scenarios(target: &dyn ConformanceTarget, clock: &ManualClock) 
         run.target,
         "wrong credentials",
         run.wrong_credentials().await
+    );
+    record_row!(
+        results,
+        run.target,
+        "stack: retry outside signs each attempt afresh",
+        run.retry_outside().await
     );
     record_row!(results, run.target, "no secrets in output", run.no_leaks());
     Report {
