@@ -594,45 +594,11 @@ impl Run<'_> {
         Ok(Outcome::Pass)
     }
 
-    /// A retry placed outside the auth middleware (as `reqwest-retry` is when added first)
-    /// sends each attempt through the signer: after a 503 the second attempt carries fresh
-    /// one-time headers and succeeds, and a cached token is not fetched again.
+    /// The `stack:` row: [`check_retry_outside`] on the target's client with a minimal retry
+    /// in front of it.
     async fn retry_outside(&mut self) -> Check {
         let inner = self.client(Creds::Valid)?;
-        // Warm: a token, if any, is fetched and cached before the outage.
-        self.call_ok(&inner).await?;
-        let fetches = self.target.token_fetches();
-        let calls = self.target.api_calls();
-        if !self.target.fail_next_api_calls(1) {
-            return Ok(Outcome::NotApplicable(
-                "the fake cannot answer an API call 503",
-            ));
-        }
-        let stacked = stack::retry_outside(inner)?;
-        let r = self.call_ok(&stacked).await;
-        self.target.fail_next_api_calls(0);
-        r?;
-        let n = self.target.api_calls() - calls;
-        ensure(n == 2, || {
-            format!("a 503 then a success should be 2 API calls, saw {n}")
-        })?;
-        let seen = self.target.recent_api_headers();
-        let [first, second] = seen.get(seen.len().saturating_sub(2)..).unwrap_or_default() else {
-            return Err("the fake did not record both attempts".to_string());
-        };
-        for name in self.target.per_attempt_headers() {
-            let (a, b) = (first.get(*name), second.get(*name));
-            ensure(a.is_some() && b.is_some() && a != b, || {
-                format!("{name} was not sent afresh on the retry after a 503")
-            })?;
-        }
-        if self.target.token_lifetime().is_some() {
-            let new = self.target.token_fetches() - fetches;
-            ensure(new == 0, || {
-                format!("a 503 is not a rejection, yet the retry fetched {new} token(s)")
-            })?;
-        }
-        Ok(Outcome::Pass)
+        check_retry_outside(self.target, &stack::retry_outside(inner)?).await
     }
 
     fn no_leaks(&mut self) -> Check {
@@ -648,6 +614,56 @@ impl Run<'_> {
         })?;
         Ok(Outcome::Pass)
     }
+}
+
+/// Checks a client whose retry middleware sits outside the provider's auth middleware (as
+/// `reqwest-retry` does when it is added first, `ClientBuilder::new(http).with(retry).with(auth)`)
+/// and retries a 503 at once: after a warm call, the fake answers the next API call 503; the
+/// retry must succeed, carry fresh [per-attempt headers](ConformanceTarget::per_attempt_headers)
+/// (it went through the signer again) and, where a token is cached, fetch none (a 503 is not
+/// a rejection). Provider crates run it with the real `reqwest-retry`.
+pub async fn check_retry_outside(
+    target: &dyn ConformanceTarget,
+    client: &ClientWithMiddleware,
+) -> Result<Outcome, String> {
+    let ok = |r: Result<reqwest::Response, reqwest_middleware::Error>| match r {
+        Ok(r) if r.status().is_success() => Ok(()),
+        Ok(r) => Err(format!("expected success, got HTTP {}", r.status())),
+        Err(e) => Err(format!("expected success, got error: {e}")),
+    };
+    // Warm: a token, if any, is fetched and cached before the outage.
+    ok(target.call(client).await)?;
+    let fetches = target.token_fetches();
+    let calls = target.api_calls();
+    if !target.fail_next_api_calls(1) {
+        return Ok(Outcome::NotApplicable(
+            "the fake cannot answer an API call 503",
+        ));
+    }
+    let r = target.call(client).await;
+    target.fail_next_api_calls(0);
+    ok(r)?;
+    let n = target.api_calls() - calls;
+    ensure(n == 2, || {
+        format!("a 503 then a success should be 2 API calls, saw {n}")
+    })?;
+    let seen = target.recent_api_headers();
+    let [first, second] = seen.get(seen.len().saturating_sub(2)..).unwrap_or_default() else {
+        return Err("the fake did not record both attempts".to_string());
+    };
+    for name in target.per_attempt_headers() {
+        let (a, b) = (first.get(*name), second.get(*name));
+        ensure(a.is_some() && b.is_some() && a != b, || {
+            format!("{name} was not sent afresh on the retry after a 503")
+        })?;
+    }
+    if target.token_lifetime().is_some() {
+        let new = target.token_fetches() - fetches;
+        ensure(new == 0, || {
+            format!("a 503 is not a rejection, yet the retry fetched {new} token(s)")
+        })?;
+    }
+    Ok(Outcome::Pass)
 }
 
 /// Fleet members in [`run_fleet_scenario`].
