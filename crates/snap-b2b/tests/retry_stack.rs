@@ -67,3 +67,38 @@ async fn a_retry_inside_the_signer_resends_the_same_external_id() {
         "{outcome:?}"
     );
 }
+
+/// What the signer can see for itself: a request that already carries its signature (a
+/// signed request copied and sent again) is refused rather than sent with the same
+/// `X-EXTERNAL-ID`.
+#[tokio::test]
+async fn a_signed_request_sent_again_is_refused_not_replayed() {
+    use tollgate_snap_b2b::auth_core::Signer;
+    use tollgate_snap_b2b::mock::{ConformanceTarget, SnapFake};
+    use reqwest_retry::RetryError;
+    use tollgate_snap_b2b::{AuthError, ErrorKind, ManualClock};
+    let fake = SnapFake::start(ManualClock::at_unix(1_709_271_296)).await;
+    let auth = fake.auth_builder(fake.credentials()).build().expect("auth");
+    let client = stack(auth.clone().middleware());
+    let url = format!("{}/v1.0/transfer-va/inquiry", fake.base_url());
+    let mut signed = client
+        .post(url)
+        .body(r#"{"customerNo":"0001"}"#)
+        .build()
+        .expect("request");
+    auth.sign(&mut signed).await.expect("sign");
+    let calls = fake.api_calls();
+    let err = client.execute(signed).await.expect_err("refused");
+    // reqwest-retry wraps every error it hands back in its `RetryError`.
+    let err = match &err {
+        reqwest_middleware::Error::Middleware(e) => match e.downcast_ref::<RetryError>() {
+            Some(RetryError::Error(inner) | RetryError::WithRetries { err: inner, .. }) => inner,
+            _ => &err,
+        },
+        _ => &err,
+    };
+    let err = AuthError::from_middleware(err).expect("typed");
+    assert_eq!(err.kind(), ErrorKind::UnsupportedRequest);
+    assert!(!err.is_retryable());
+    assert_eq!(fake.api_calls(), calls, "nothing was sent");
+}
