@@ -401,7 +401,10 @@ impl InboundVerifier {
             .token_signature_encoding(profile.token_signature_encoding)
             .timestamp_format(profile.timestamp)
             .body_forms([form]);
-        v.rsa_with_token = profile.signing == crate::TransactionSigning::AsymmetricWithToken;
+        v.rsa_with_token = matches!(
+            profile.signing,
+            crate::TransactionSigning::AsymmetricWithToken
+        );
         v
     }
 

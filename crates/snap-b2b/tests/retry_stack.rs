@@ -73,9 +73,9 @@ async fn a_retry_inside_the_signer_resends_the_same_external_id() {
 /// `X-EXTERNAL-ID`.
 #[tokio::test]
 async fn a_signed_request_sent_again_is_refused_not_replayed() {
+    use reqwest_retry::RetryError;
     use tollgate_snap_b2b::auth_core::Signer;
     use tollgate_snap_b2b::mock::{ConformanceTarget, SnapFake};
-    use reqwest_retry::RetryError;
     use tollgate_snap_b2b::{AuthError, ErrorKind, ManualClock};
     let fake = SnapFake::start(ManualClock::at_unix(1_709_271_296)).await;
     let auth = fake.auth_builder(fake.credentials()).build().expect("auth");
