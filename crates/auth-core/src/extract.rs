@@ -58,3 +58,45 @@ pub fn signed_path_and_query(parts: &Parts) -> &str {
 pub fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+
+    fn request(body: &'static str, content_length: Option<&str>) -> Request {
+        let mut b = http::Request::builder().uri("/nested/path?q=1");
+        if let Some(n) = content_length {
+            b = b.header(header::CONTENT_LENGTH, n);
+        }
+        b.body(Body::from(body)).expect("request")
+    }
+
+    #[tokio::test]
+    async fn bodies_are_read_up_to_the_limit() {
+        let (parts, body) = read_request(request("0123456789", None), 10)
+            .await
+            .expect("at the limit");
+        assert_eq!(&body[..], b"0123456789");
+        assert_eq!(signed_path_and_query(&parts), "/nested/path?q=1");
+        // Found while reading (no Content-Length) and before reading (announced).
+        assert_eq!(
+            read_request(request("0123456789x", None), 10).await.err(),
+            Some(BodyError::TooLarge { limit: 10 })
+        );
+        assert_eq!(
+            read_request(request("", Some("11")), 10).await.err(),
+            Some(BodyError::TooLarge { limit: 10 })
+        );
+    }
+
+    #[test]
+    fn the_original_uri_is_the_signed_one() {
+        let (mut parts, _) = request("", None).into_parts();
+        parts.uri = "/path".parse().expect("uri");
+        parts
+            .extensions
+            .insert(OriginalUri("/nested/path?q=1".parse().expect("uri")));
+        assert_eq!(signed_path_and_query(&parts), "/nested/path?q=1");
+    }
+}

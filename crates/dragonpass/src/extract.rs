@@ -4,7 +4,9 @@
 //! the push token — `Authorization: Bearer <jwt>` when sent, otherwise the whole body (at
 //! most [`MAX_TOKEN_LEN`] bytes) — and verifies it with [`PushVerifier::verify`]: signature,
 //! issuer, freshness by the verifier's clock, and the replay memory. The handler gets the
-//! verified [`PushEvent`] (its claims are what the signature covers).
+//! verified [`PushEvent`] (its claims are what the signature covers). It expects no event
+//! type: an endpoint that serves one type checks `eventType` in the claims (or calls
+//! [`PushVerifier::verify_event`] itself, when that type has its own keys).
 //!
 //! What never reaches the handler:
 //! - a refused token: HTTP 401 with DragonPass's envelope, `{"code":401,"message":"…"}`
