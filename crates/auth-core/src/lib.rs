@@ -121,6 +121,9 @@ pub mod clock;
 pub mod credentials;
 pub mod envelope;
 pub mod error;
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub mod extract;
 pub mod health;
 #[cfg(feature = "metrics")]
 mod instrument;

@@ -40,12 +40,31 @@
 //!
 //! With the `test-util` feature, [`mock::DragonPassFake`] is a local fake of DragonPass for
 //! offline tests.
+//!
+//! # Retries and tracing
+//!
+//! Add `reqwest-retry` (and `reqwest-tracing`) *before* this crate's middleware, so that it
+//! runs outside it and every attempt is signed afresh: the cached token is reused and a rejected one replaced.
+//!
+//! ```no_run
+//! # fn demo(auth: tollgate_dragonpass::DragonPassAuth, http: reqwest::Client) {
+//! use reqwest_retry::{RetryTransientMiddleware, policies::ExponentialBackoff};
+//! let retry = RetryTransientMiddleware::new_with_policy(ExponentialBackoff::builder().build_with_max_retries(3));
+//! let client = reqwest_middleware::ClientBuilder::new(http)
+//!     .with(retry) // added first: outside
+//!     .with(auth.middleware())
+//!     .build();
+//! # let _ = client; }
+//! ```
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
 mod auth;
 mod credentials;
 mod error;
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub mod extract;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod mock;

@@ -29,6 +29,22 @@
 //! let status = client.get(format!("{}/api/status", tollgate_gtr::UAT_URL)).send().await?;
 //! # Ok(()) }
 //! ```
+//!
+//! # Retries and tracing
+//!
+//! Add `reqwest-retry` (and `reqwest-tracing`) *before* this crate's middleware, so that it
+//! runs outside it and every attempt is signed afresh: each attempt gets a new app token and nonce (inside the auth middleware, a retry would re-send the same nonce, which GTR refuses).
+//!
+//! ```no_run
+//! # fn demo(auth: tollgate_gtr::AppTokenAuth, http: reqwest::Client) {
+//! use reqwest_retry::{RetryTransientMiddleware, policies::ExponentialBackoff};
+//! let retry = RetryTransientMiddleware::new_with_policy(ExponentialBackoff::builder().build_with_max_retries(3));
+//! let client = reqwest_middleware::ClientBuilder::new(http)
+//!     .with(retry) // added first: outside
+//!     .with(auth.middleware())
+//!     .build();
+//! # let _ = client; }
+//! ```
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
@@ -36,6 +52,9 @@ mod auth;
 pub mod callback;
 mod credentials;
 mod error;
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub mod extract;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod mock;

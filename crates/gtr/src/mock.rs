@@ -694,6 +694,11 @@ impl ConformanceTarget for GtrAppTokenTarget {
         &["x-authorization"]
     }
 
+    /// The app token carries a new nonce on every request.
+    fn per_attempt_headers(&self) -> &'static [&'static str] {
+        &["x-authorization"]
+    }
+
     fn secrets(&self) -> Vec<String> {
         GtrFake::secret_values()
     }

@@ -31,6 +31,22 @@
 //!     .await?;
 //! # Ok(()) }
 //! ```
+//!
+//! # Retries and tracing
+//!
+//! Add `reqwest-retry` (and `reqwest-tracing`) *before* this crate's middleware, so that it
+//! runs outside it and every attempt is signed afresh: the cached JWT is reused and a rejected one replaced.
+//!
+//! ```no_run
+//! # fn demo(auth: tollgate_holidu::HoliduAuth, http: reqwest::Client) {
+//! use reqwest_retry::{RetryTransientMiddleware, policies::ExponentialBackoff};
+//! let retry = RetryTransientMiddleware::new_with_policy(ExponentialBackoff::builder().build_with_max_retries(3));
+//! let client = reqwest_middleware::ClientBuilder::new(http)
+//!     .with(retry) // added first: outside
+//!     .with(auth.middleware())
+//!     .build();
+//! # let _ = client; }
+//! ```
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 

@@ -391,6 +391,17 @@ impl Signer for SnapAuth {
     type Receipt = SnapReceipt;
 
     async fn sign(&self, req: &mut Request) -> Result<Self::Receipt, AuthError> {
+        // A signed request sent again (a copy of one signed before) would keep its
+        // X-EXTERNAL-ID, which a caller may set, and be answered 409: refuse it.
+        if req.headers().contains_key(X_SIGNATURE) {
+            return Err(AuthError::new(
+                ErrorKind::UnsupportedRequest,
+                "the request already carries X-SIGNATURE: it was signed before, and sending it \
+                 again would repeat its X-EXTERNAL-ID; send a copy of the unsigned request \
+                 (retries belong outside the auth middleware)",
+            )
+            .with_retryable(false));
+        }
         let inner = &self.inner;
         let cache = match &inner.mode {
             Mode::Symmetric { cache, .. } => Some(cache),

@@ -112,6 +112,51 @@ struct Client {
 /// Client, Jakarta day, `X-EXTERNAL-ID`.
 type ExternalIdKey = (String, String, String);
 
+/// The `X-EXTERNAL-ID`s seen per client and Jakarta day (at most [`MAX_EXTERNAL_IDS`], the
+/// oldest dropped first): the replay memory of both inbound verifiers. Clones of a verifier
+/// share it.
+#[derive(Debug, Default)]
+pub(crate) struct ExternalIds(Mutex<HashMap<ExternalIdKey, SystemTime>>);
+
+impl ExternalIds {
+    /// Remembers `id` for `client` on the (Jakarta) day of `at` (the request's
+    /// `X-TIMESTAMP`); refuses an id already remembered for that client and day. `window` is
+    /// the verifier's timestamp window.
+    pub(crate) fn record(
+        &self,
+        client: &str,
+        id: &str,
+        at: SystemTime,
+        now: SystemTime,
+        window: Duration,
+    ) -> Result<(), InboundError> {
+        const DAY: Duration = Duration::from_secs(86_400);
+        // A day's ids matter until that day is over on every clock within the window.
+        let keep = DAY + window + window;
+        let day = TimestampFormat::default().format(at);
+        let key = (
+            client.to_string(),
+            day.get(..10).unwrap_or_default().to_string(),
+            id.to_string(),
+        );
+        let mut ids = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        ids.retain(|_, seen| seen.checked_add(keep).is_some_and(|end| end > now));
+        if ids.contains_key(&key) {
+            return Err(InboundError::DuplicateExternalId);
+        }
+        if ids.len() >= MAX_EXTERNAL_IDS
+            && let Some(k) = ids
+                .iter()
+                .min_by_key(|(_, seen)| **seen)
+                .map(|(k, _)| k.clone())
+        {
+            ids.remove(&k);
+        }
+        ids.insert(key, at);
+        Ok(())
+    }
+}
+
 struct Issued {
     client: String,
     expires: SystemTime,
@@ -213,7 +258,7 @@ pub struct VerifiedTransaction {
 pub struct InboundVerifier {
     clients: Arc<HashMap<String, Client>>,
     issued: Arc<Mutex<HashMap<String, Issued>>>,
-    external_ids: Option<Arc<Mutex<HashMap<ExternalIdKey, SystemTime>>>>,
+    external_ids: Option<Arc<ExternalIds>>,
     clock: SharedClock,
     window: Duration,
     lifetime: Duration,
@@ -257,7 +302,7 @@ impl InboundVerifier {
         InboundVerifier {
             clients: Arc::new(HashMap::new()),
             issued: Arc::new(Mutex::new(HashMap::new())),
-            external_ids: Some(Arc::new(Mutex::new(HashMap::new()))),
+            external_ids: Some(Arc::default()),
             clock: system_clock(),
             window: INBOUND_TIMESTAMP_WINDOW,
             lifetime: ISSUED_TOKEN_LIFETIME,
@@ -380,7 +425,7 @@ impl InboundVerifier {
     /// request replayed under a new id (the timestamp window bounds that).
     #[must_use]
     pub fn reject_replayed_external_ids(mut self, reject: bool) -> Self {
-        self.external_ids = reject.then(|| Arc::new(Mutex::new(HashMap::new())));
+        self.external_ids = reject.then(Arc::default);
         self
     }
 
@@ -605,33 +650,9 @@ impl InboundVerifier {
         id: &str,
         at: SystemTime,
     ) -> Result<(), InboundError> {
-        const DAY: Duration = Duration::from_secs(86_400);
-        let Some(ids) = &self.external_ids else {
-            return Ok(());
-        };
-        let now = self.clock.now();
-        // A day's ids matter until that day is over on every clock within the window.
-        let keep = DAY + self.window + self.window;
-        let day = TimestampFormat::default().format(at);
-        let key = (
-            client.to_string(),
-            day.get(..10).unwrap_or_default().to_string(),
-            id.to_string(),
-        );
-        let mut ids = ids.lock().unwrap_or_else(|p| p.into_inner());
-        ids.retain(|_, seen| seen.checked_add(keep).is_some_and(|end| end > now));
-        if ids.contains_key(&key) {
-            return Err(InboundError::DuplicateExternalId);
+        match &self.external_ids {
+            Some(ids) => ids.record(client, id, at, self.clock.now(), self.window),
+            None => Ok(()),
         }
-        if ids.len() >= MAX_EXTERNAL_IDS
-            && let Some(k) = ids
-                .iter()
-                .min_by_key(|(_, seen)| **seen)
-                .map(|(k, _)| k.clone())
-        {
-            ids.remove(&k);
-        }
-        ids.insert(key, at);
-        Ok(())
     }
 }

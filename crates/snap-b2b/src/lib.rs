@@ -41,6 +41,22 @@
 //!     .await?;
 //! # Ok(()) }
 //! ```
+//!
+//! # Retries and tracing
+//!
+//! Add `reqwest-retry` (and `reqwest-tracing`) *before* this crate's middleware, so that it
+//! runs outside it and every attempt is signed afresh: each attempt gets a new `X-TIMESTAMP`, `X-SIGNATURE` and `X-EXTERNAL-ID` (inside the auth middleware, a retry would re-send the same `X-EXTERNAL-ID`, which a bank answers 409).
+//!
+//! ```no_run
+//! # fn demo(auth: tollgate_snap_b2b::SnapAuth, http: reqwest::Client) {
+//! use reqwest_retry::{RetryTransientMiddleware, policies::ExponentialBackoff};
+//! let retry = RetryTransientMiddleware::new_with_policy(ExponentialBackoff::builder().build_with_max_retries(3));
+//! let client = reqwest_middleware::ClientBuilder::new(http)
+//!     .with(retry) // added first: outside
+//!     .with(auth.middleware())
+//!     .build();
+//! # let _ = client; }
+//! ```
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
@@ -50,6 +66,9 @@ mod canonical;
 mod credentials;
 mod error;
 mod external_id;
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub mod extract;
 mod inbound;
 mod keys;
 mod minify;

@@ -663,6 +663,10 @@ impl ConformanceTarget for SnapFake {
         }
     }
 
+    fn per_attempt_headers(&self) -> &'static [&'static str] {
+        &["x-external-id"]
+    }
+
     fn client_with_http(
         &self,
         http: reqwest::ClientBuilder,

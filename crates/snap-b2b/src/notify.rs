@@ -1,4 +1,5 @@
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use auth_core::clock::system_clock;
@@ -9,6 +10,7 @@ use sha2::Sha256;
 
 use crate::canonical::{BodyForm, CanonicalError, canonical_body, check_unique_keys};
 use crate::credentials::SnapPublicKey;
+use crate::inbound::ExternalIds;
 use crate::minify::MinifyError;
 use crate::sign::{SignatureEncoding, asymmetric_string_to_sign, body_sha256_hex};
 use crate::timestamp::parse_timestamp;
@@ -56,6 +58,10 @@ pub enum NotificationError {
     /// The body repeats a key in one object: readers disagree on which value counts.
     #[error("notification body repeats a key in one object")]
     RepeatedKey,
+    /// This `X-EXTERNAL-ID` was already accepted the same (Jakarta) day (only with
+    /// [`NotificationVerifier::reject_replayed_external_ids`]).
+    #[error("duplicate notification X-EXTERNAL-ID")]
+    DuplicateExternalId,
 }
 
 impl From<NotificationError> for AuthError {
@@ -135,6 +141,7 @@ pub struct NotificationVerifier {
     clock: SharedClock,
     encoding: SignatureEncoding,
     forms: Vec<BodyForm>,
+    external_ids: Option<Arc<ExternalIds>>,
 }
 
 impl fmt::Debug for NotificationVerifier {
@@ -144,6 +151,7 @@ impl fmt::Debug for NotificationVerifier {
             .field("window", &self.window)
             .field("encoding", &self.encoding)
             .field("forms", &self.forms)
+            .field("reject_replayed_external_ids", &self.external_ids.is_some())
             .finish()
     }
 }
@@ -163,6 +171,7 @@ impl NotificationVerifier {
             clock: system_clock(),
             encoding: SignatureEncoding::Base64,
             forms: vec![BodyForm::Minified],
+            external_ids: None,
         }
     }
 
@@ -234,6 +243,20 @@ impl NotificationVerifier {
     #[must_use]
     pub fn clock(mut self, clock: SharedClock) -> Self {
         self.clock = clock;
+        self
+    }
+
+    /// Whether [`verify_headers`](Self::verify_headers) requires `X-EXTERNAL-ID` and
+    /// refuses one already accepted the same (Jakarta) day, the day of `X-TIMESTAMP`, with
+    /// [`NotificationError::DuplicateExternalId`] (`409xx00`), as
+    /// [`InboundVerifier`](crate::InboundVerifier) does for transactions. Default: off
+    /// ([`verify`](Self::verify) sees no headers, and some providers re-send a notification
+    /// with the same id on purpose: BCA's `"flagAdvise": "Y"`). Ids are remembered in memory
+    /// (at most [`MAX_EXTERNAL_IDS`](crate::MAX_EXTERNAL_IDS)), only once the signature
+    /// verifies; clones share the memory.
+    #[must_use]
+    pub fn reject_replayed_external_ids(mut self, reject: bool) -> Self {
+        self.external_ids = reject.then(Arc::default);
         self
     }
 
@@ -347,6 +370,26 @@ impl NotificationVerifier {
         };
         let timestamp = get("x-timestamp")?;
         let signature = get("x-signature")?;
-        self.verify(method, endpoint_url, timestamp, signature, raw_body)
+        let external_id = match self.external_ids {
+            Some(_) => Some(get("x-external-id").and_then(|v| {
+                (!v.is_empty())
+                    .then_some(v)
+                    .ok_or(NotificationError::MissingHeader("x-external-id"))
+            })?),
+            None => None,
+        };
+        let verified = self.verify(method, endpoint_url, timestamp, signature, raw_body)?;
+        if let (Some(ids), Some(id)) = (&self.external_ids, external_id) {
+            let client = self.client.as_deref().unwrap_or_default();
+            ids.record(
+                client,
+                id,
+                verified.timestamp,
+                self.clock.now(),
+                self.window,
+            )
+            .map_err(|_| NotificationError::DuplicateExternalId)?;
+        }
+        Ok(verified)
     }
 }

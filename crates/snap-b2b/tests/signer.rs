@@ -90,12 +90,14 @@ async fn sign_replaces_body_and_sets_every_header() {
     assert_eq!(ext.len(), 32);
     assert!(ext.bytes().all(|b| b.is_ascii_digit()));
 
-    // Signing again (as a retry does) keeps the external id and re-signs.
+    // Signing a signed request again is refused: it would go out with the same
+    // X-EXTERNAL-ID (the middleware's own retry signs a copy of the unsigned request).
     clock.advance(Duration::from_secs(1));
     let before = ext.to_string();
-    auth.sign(&mut req).await.expect("sign again");
+    let err = auth.sign(&mut req).await.expect_err("signed twice");
+    assert_eq!(err.kind(), ErrorKind::UnsupportedRequest);
     assert_eq!(header(&req, "x-external-id"), before);
-    assert_eq!(header(&req, "x-timestamp"), "2024-03-01T12:34:57+07:00");
+    assert_eq!(header(&req, "x-timestamp"), "2024-03-01T12:34:56+07:00");
 }
 
 #[tokio::test]

@@ -40,6 +40,7 @@ mod fleet_faults;
 mod hostile;
 #[cfg(feature = "metrics")]
 mod metrics_counts;
+mod stack;
 pub use faults::{
     CHAOS_REJECTIONS, CHAOS_SERVER_ERRORS, CHAOS_STALLS, FAULT_FETCH_TIMEOUT, SOAK_LIFETIMES,
     SOAK_REQUESTS, SOAK_TASKS, StalledServer, closed_loopback_url, fault_cache_config,
@@ -152,6 +153,25 @@ pub trait ConformanceTarget: Send + Sync {
     /// signs deterministically (a self-minted JWT minted again in the same second).
     fn one_time_headers(&self) -> &'static [&'static str] {
         &[]
+    }
+
+    /// Headers that differ on every signing, even inside one clock second with one cached
+    /// token (SNAP's `X-EXTERNAL-ID`, GTR's per-request app token): a retry from outside the
+    /// auth middleware must carry new values. Empty for a pure bearer provider.
+    fn per_attempt_headers(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// The next `n` API calls are answered `503 Service Unavailable` before the fake looks
+    /// at them (`0` disarms). Returns `false` when not supported.
+    fn fail_next_api_calls(&self, n: u64) -> bool {
+        match self.fake_core() {
+            Some(c) => {
+                c.unavailable_next.set(n);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Chaos at the token endpoint: `server_error_percent` % of token requests answer the
@@ -579,6 +599,13 @@ impl Run<'_> {
         Ok(Outcome::Pass)
     }
 
+    /// The `stack:` row: [`check_retry_outside`] on the target's client with a minimal retry
+    /// in front of it.
+    async fn retry_outside(&mut self) -> Check {
+        let inner = self.client(Creds::Valid)?;
+        check_retry_outside(self.target, &stack::retry_outside(inner)?).await
+    }
+
     fn no_leaks(&mut self) -> Check {
         // Raw values and their hex/base64 forms (see `secret_forms`).
         for leak in text_leaks(&self.target.secrets(), &self.texts) {
@@ -592,6 +619,56 @@ impl Run<'_> {
         })?;
         Ok(Outcome::Pass)
     }
+}
+
+/// Checks a client whose retry middleware sits outside the provider's auth middleware (as
+/// `reqwest-retry` does when it is added first, `ClientBuilder::new(http).with(retry).with(auth)`)
+/// and retries a 503 at once: after a warm call, the fake answers the next API call 503; the
+/// retry must succeed, carry fresh [per-attempt headers](ConformanceTarget::per_attempt_headers)
+/// (it went through the signer again) and, where a token is cached, fetch none (a 503 is not
+/// a rejection). Provider crates run it with the real `reqwest-retry`.
+pub async fn check_retry_outside(
+    target: &dyn ConformanceTarget,
+    client: &ClientWithMiddleware,
+) -> Result<Outcome, String> {
+    let ok = |r: Result<reqwest::Response, reqwest_middleware::Error>| match r {
+        Ok(r) if r.status().is_success() => Ok(()),
+        Ok(r) => Err(format!("expected success, got HTTP {}", r.status())),
+        Err(e) => Err(format!("expected success, got error: {e}")),
+    };
+    // Warm: a token, if any, is fetched and cached before the outage.
+    ok(target.call(client).await)?;
+    let fetches = target.token_fetches();
+    let calls = target.api_calls();
+    if !target.fail_next_api_calls(1) {
+        return Ok(Outcome::NotApplicable(
+            "the fake cannot answer an API call 503",
+        ));
+    }
+    let r = target.call(client).await;
+    target.fail_next_api_calls(0);
+    ok(r)?;
+    let n = target.api_calls() - calls;
+    ensure(n == 2, || {
+        format!("a 503 then a success should be 2 API calls, saw {n}")
+    })?;
+    let seen = target.recent_api_headers();
+    let [first, second] = seen.get(seen.len().saturating_sub(2)..).unwrap_or_default() else {
+        return Err("the fake did not record both attempts".to_string());
+    };
+    for name in target.per_attempt_headers() {
+        let (a, b) = (first.get(*name), second.get(*name));
+        ensure(a.is_some() && b.is_some() && a != b, || {
+            format!("{name} was not sent afresh on the retry after a 503")
+        })?;
+    }
+    if target.token_lifetime().is_some() {
+        let new = target.token_fetches() - fetches;
+        ensure(new == 0, || {
+            format!("a 503 is not a rejection, yet the retry fetched {new} token(s)")
+        })?;
+    }
+    Ok(Outcome::Pass)
 }
 
 /// Fleet members in [`run_fleet_scenario`].
@@ -701,6 +778,12 @@ pub async fn run_scenarios(target: &dyn ConformanceTarget, clock: &ManualClock) 
         run.target,
         "wrong credentials",
         run.wrong_credentials().await
+    );
+    record_row!(
+        results,
+        run.target,
+        "stack: retry outside signs each attempt afresh",
+        run.retry_outside().await
     );
     record_row!(results, run.target, "no secrets in output", run.no_leaks());
     Report {

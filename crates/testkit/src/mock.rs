@@ -142,6 +142,9 @@ pub struct FakeCore {
     pub fault: FaultSwitch,
     /// API calls to answer with the provider's "token rejected" response.
     pub reject_next: Countdown,
+    /// API calls to answer with `503 Service Unavailable` before the fake looks at them
+    /// (a transient outage in front of the provider, for the retry-stack row).
+    pub unavailable_next: Countdown,
     /// What the API route saw.
     pub log: RequestLog,
     api_calls: AtomicU64,
@@ -152,11 +155,19 @@ pub struct FakeCore {
 impl FakeCore {
     /// Starts answering one call to the fake's protected API route: counts it (every call,
     /// refused ones too), records its headers, and returns the answer the call gets before
-    /// the fake looks at it, if any (a redirect set with
+    /// the fake looks at it, if any (a 503 armed with
+    /// [`unavailable_next`](Self::unavailable_next), a redirect set with
     /// [`redirect_api_calls`](Self::redirect_api_calls)).
     pub fn api_call(&self, req: &Request) -> Option<ResponseTemplate> {
         self.api_calls.fetch_add(1, Ordering::SeqCst);
         self.log.record(req);
+        if self.unavailable_next.take() {
+            return Some(
+                ResponseTemplate::new(503)
+                    .insert_header("content-type", "text/html")
+                    .set_body_string("<html><body>503 Service Unavailable</body></html>"),
+            );
+        }
         let to = self
             .redirect_to
             .lock()

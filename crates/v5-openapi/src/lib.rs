@@ -36,6 +36,22 @@
 //!   (see [`error_from_response`]); `msg` text is never compared.
 //!
 //! With the `test-util` feature, [`mock::V5Fake`] is a loopback fake of the provider for tests.
+//!
+//! # Retries and tracing
+//!
+//! Add `reqwest-retry` (and `reqwest-tracing`) *before* this crate's middleware, so that it
+//! runs outside it and every attempt is signed afresh: the cached token is reused and a rejected one replaced.
+//!
+//! ```no_run
+//! # fn demo(auth: tollgate_v5_openapi::V5Auth, http: reqwest::Client) {
+//! use reqwest_retry::{RetryTransientMiddleware, policies::ExponentialBackoff};
+//! let retry = RetryTransientMiddleware::new_with_policy(ExponentialBackoff::builder().build_with_max_retries(3));
+//! let client = reqwest_middleware::ClientBuilder::new(http)
+//!     .with(retry) // added first: outside
+//!     .with(auth.middleware())
+//!     .build();
+//! # let _ = client; }
+//! ```
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
