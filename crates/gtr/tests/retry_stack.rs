@@ -3,21 +3,8 @@
 //! a reused nonce), in SSO mode with the cached login token — and succeeds.
 #![cfg(feature = "test-util")]
 
-use std::time::Duration;
-
 use reqwest_middleware::ClientBuilder;
-use reqwest_retry::RetryTransientMiddleware;
-use reqwest_retry::policies::ExponentialBackoff;
-use testkit::conformance::{Outcome, check_retry_outside};
-
-/// `reqwest-retry` as services configure it, but retrying at once (1 ms): no test waits on
-/// real time.
-fn retry() -> RetryTransientMiddleware<ExponentialBackoff> {
-    let policy = ExponentialBackoff::builder()
-        .retry_bounds(Duration::from_millis(1), Duration::from_millis(1))
-        .build_with_max_retries(2);
-    RetryTransientMiddleware::new_with_policy(policy)
-}
+use testkit::conformance::{Outcome, check_retry_outside, reqwest_retry};
 
 #[tokio::test]
 async fn app_token_mode_signs_the_retry_with_a_new_nonce() {
@@ -32,7 +19,7 @@ async fn app_token_mode_signs_the_retry_with_a_new_nonce() {
         .build()
         .expect("auth");
     let client = ClientBuilder::new(fake.http_client().expect("mTLS client"))
-        .with(retry()) // added first: outside the signer
+        .with(reqwest_retry()) // added first: outside the signer
         .with(auth.middleware())
         .build();
     assert_eq!(
@@ -63,7 +50,7 @@ async fn sso_mode_retries_with_the_cached_login() {
         .build()
         .expect("auth");
     let client = ClientBuilder::new(fake.http_client().expect("mTLS client"))
-        .with(retry())
+        .with(reqwest_retry())
         .with(auth.middleware())
         .build();
     assert_eq!(

@@ -3,30 +3,8 @@
 //! one) and the cached token, and succeeds.
 #![cfg(feature = "test-util")]
 
-use std::time::Duration;
-
-use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
-use reqwest_retry::RetryTransientMiddleware;
-use reqwest_retry::policies::ExponentialBackoff;
-use testkit::conformance::{Outcome, check_retry_outside};
-
-/// `reqwest-retry` as services configure it, but retrying at once (1 ms): no test waits on
-/// real time.
-fn retry() -> RetryTransientMiddleware<ExponentialBackoff> {
-    let policy = ExponentialBackoff::builder()
-        .retry_bounds(Duration::from_millis(1), Duration::from_millis(1))
-        .build_with_max_retries(2);
-    RetryTransientMiddleware::new_with_policy(policy)
-}
-
-/// The order the README shows: the retry is added first, so it sits outside the signer.
-fn stack<S: auth_core::Signer>(mw: auth_core::AuthMiddleware<S>) -> ClientWithMiddleware {
-    let http = reqwest::Client::builder()
-        .redirect(mw.redirect_policy())
-        .build()
-        .expect("client");
-    ClientBuilder::new(http).with(retry()).with(mw).build()
-}
+use reqwest_middleware::ClientBuilder;
+use testkit::conformance::{Outcome, check_retry_outside, reqwest_retry, reqwest_retry_outside};
 
 #[tokio::test]
 async fn a_retry_outside_the_signer_carries_a_new_external_id() {
@@ -34,7 +12,7 @@ async fn a_retry_outside_the_signer_carries_a_new_external_id() {
     use tollgate_snap_b2b::mock::{ConformanceTarget, SnapFake};
     let fake = SnapFake::start(ManualClock::at_unix(1_709_271_296)).await;
     let auth = fake.auth_builder(fake.credentials()).build().expect("auth");
-    let client = stack(auth.middleware());
+    let client = reqwest_retry_outside(auth.middleware()).expect("client");
     assert_eq!(check_retry_outside(&fake, &client).await, Ok(Outcome::Pass));
     let seen = fake.recent_api_headers();
     let ids: Vec<_> = seen
@@ -57,7 +35,7 @@ async fn a_retry_inside_the_signer_resends_the_same_external_id() {
     let auth = fake.auth_builder(fake.credentials()).build().expect("auth");
     let client = ClientBuilder::new(reqwest::Client::new())
         .with(auth.middleware())
-        .with(retry())
+        .with(reqwest_retry())
         .build();
     let outcome = check_retry_outside(&fake, &client).await;
     assert!(
@@ -79,7 +57,7 @@ async fn a_signed_request_sent_again_is_refused_not_replayed() {
     use tollgate_snap_b2b::{AuthError, ErrorKind, ManualClock};
     let fake = SnapFake::start(ManualClock::at_unix(1_709_271_296)).await;
     let auth = fake.auth_builder(fake.credentials()).build().expect("auth");
-    let client = stack(auth.clone().middleware());
+    let client = reqwest_retry_outside(auth.clone().middleware()).expect("client");
     let url = format!("{}/v1.0/transfer-va/inquiry", fake.base_url());
     let mut signed = client
         .post(url)

@@ -54,6 +54,8 @@ pub use fleet_faults::run_redis_foreign_keys;
 #[cfg(feature = "metrics")]
 #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
 pub use metrics_counts::{METRICS_COUNTS, run_metrics_counts};
+#[cfg(feature = "reqwest-retry")]
+pub use stack::{reqwest_retry, reqwest_retry_outside};
 
 /// Which credentials a conformance client is built with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

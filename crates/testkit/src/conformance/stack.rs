@@ -53,3 +53,32 @@ impl Middleware for Through {
         self.0.execute_with_extensions(req, extensions).await
     }
 }
+
+/// `reqwest-retry`'s `RetryTransientMiddleware` as services configure it, but retrying at
+/// once (1 ms), so that no test waits on real time (feature `reqwest-retry`).
+#[cfg(feature = "reqwest-retry")]
+pub fn reqwest_retry()
+-> reqwest_retry::RetryTransientMiddleware<reqwest_retry::policies::ExponentialBackoff> {
+    let policy = reqwest_retry::policies::ExponentialBackoff::builder()
+        .retry_bounds(
+            std::time::Duration::from_millis(1),
+            std::time::Duration::from_millis(1),
+        )
+        .build_with_max_retries(2);
+    reqwest_retry::RetryTransientMiddleware::new_with_policy(policy)
+}
+
+/// A client in the order the README shows: [`reqwest_retry`] added first, so it sits outside
+/// `mw` and every attempt is signed afresh (feature `reqwest-retry`).
+#[cfg(feature = "reqwest-retry")]
+pub fn reqwest_retry_outside<S: tollgate_auth_core::Signer>(
+    mw: tollgate_auth_core::AuthMiddleware<S>,
+) -> Result<ClientWithMiddleware, reqwest::Error> {
+    let http = reqwest::Client::builder()
+        .redirect(mw.redirect_policy())
+        .build()?;
+    Ok(ClientBuilder::new(http)
+        .with(reqwest_retry())
+        .with(mw)
+        .build())
+}
