@@ -109,17 +109,11 @@ where
     type Rejection = SnapRejection;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let reject = |error| SnapRejection {
-            error,
-            service: TOKEN_SERVICE,
-        };
         let verifier = InboundVerifier::from_ref(state);
-        let (parts, body) = read_request(req, MAX_BODY_BYTES)
-            .await
-            .map_err(|e| reject(body_refused(e)))?;
-        let client_key = verifier
-            .verify_token_request(&parts.headers, &body)
-            .map_err(reject)?;
+        let (client_key, _) = verified(req, TOKEN_SERVICE, |_, _, headers, body| {
+            verifier.verify_token_request(headers, body)
+        })
+        .await?;
         Ok(SnapTokenRequest {
             client_key,
             verifier,
@@ -148,26 +142,15 @@ where
     type Rejection = SnapRejection;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let reject = |error| SnapRejection {
-            error,
-            service: SERVICE,
-        };
         let verifier = InboundVerifier::from_ref(state);
-        let (parts, body) = read_request(req, MAX_BODY_BYTES)
-            .await
-            .map_err(|e| reject(body_refused(e)))?;
-        let transaction = verifier
-            .verify_transaction(
-                parts.method.as_str(),
-                signed_path_and_query(&parts),
-                &parts.headers,
-                &body,
-            )
-            .map_err(reject)?;
+        let (transaction, headers) = verified(req, SERVICE, |method, path, headers, body| {
+            verifier.verify_transaction(method, path, headers, body)
+        })
+        .await?;
         Ok(SnapTransaction {
             transaction,
-            external_id: external_id(&parts.headers),
-            headers: parts.headers,
+            external_id: external_id(&headers),
+            headers,
         })
     }
 }
@@ -196,28 +179,35 @@ where
     type Rejection = SnapRejection;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let reject = |error| SnapRejection {
-            error,
-            service: SERVICE,
-        };
         let verifier = NotificationVerifier::from_ref(state);
-        let (parts, body) = read_request(req, MAX_BODY_BYTES)
-            .await
-            .map_err(|e| reject(body_refused(e)))?;
-        let notification = verifier
-            .verify_headers(
-                parts.method.as_str(),
-                signed_path_and_query(&parts),
-                &parts.headers,
-                &body,
-            )
-            .map_err(|e| reject(notification_answer(&e)))?;
+        let (notification, headers) = verified(req, SERVICE, |method, path, headers, body| {
+            verifier
+                .verify_headers(method, path, headers, body)
+                .map_err(|e| notification_answer(&e))
+        })
+        .await?;
         Ok(SnapNotification {
             notification,
-            external_id: external_id(&parts.headers),
-            headers: parts.headers,
+            external_id: external_id(&headers),
+            headers,
         })
     }
+}
+
+/// Reads `req` (at most [`MAX_BODY_BYTES`]) and runs `verify` on its method, signed path and
+/// query, headers and body; a refusal is SNAP's answer under `service`.
+async fn verified<T>(
+    req: Request,
+    service: u8,
+    verify: impl FnOnce(&str, &str, &HeaderMap, &[u8]) -> Result<T, InboundError>,
+) -> Result<(T, HeaderMap), SnapRejection> {
+    let reject = |error| SnapRejection { error, service };
+    let (parts, body) = read_request(req, MAX_BODY_BYTES)
+        .await
+        .map_err(|e| reject(body_refused(e)))?;
+    let path = signed_path_and_query(&parts);
+    let value = verify(parts.method.as_str(), path, &parts.headers, &body).map_err(reject)?;
+    Ok((value, parts.headers))
 }
 
 fn external_id(headers: &HeaderMap) -> Option<String> {
