@@ -2,7 +2,7 @@
 """Writes the seed inputs of every fuzz target into fuzz/seeds/<target>/.
 
 Each seed is laid out the way its target reads its input (a selector byte, a clock, header
-lines before a blank line...), built from the test vectors in tests/vectors/. Seeds are
+lines before a blank line...), built from the test vectors in crates/<crate>/tests/vectors/. Seeds are
 near misses, never inputs a target must accept: a verifier target fails on anything it
 accepts. Run `python3 generate.py` here after changing it; `cargo xtask fuzz` starts each
 target from its seeds (read only; new inputs go to fuzz/corpus/<target>/).
@@ -13,11 +13,16 @@ import shutil
 import struct
 
 HERE = pathlib.Path(__file__).resolve().parent
-VEC = HERE.parent.parent / "tests" / "vectors"
+CRATES = HERE.parent.parent / "crates"
+
+
+def vector(krate, *parts):
+    """A file of crates/<krate>/tests/vectors/."""
+    return CRATES.joinpath(krate, "tests", "vectors", *parts)
 
 
 def text(*parts):
-    return (VEC.joinpath(*parts)).read_text()
+    return vector(*parts).read_text()
 
 
 def write(target, name, data):
@@ -29,6 +34,9 @@ def write(target, name, data):
 
 
 def main():
+    # Fail before deleting anything when the vectors have moved.
+    if not vector("snap-b2b", "minify.json").is_file():
+        raise SystemExit(f"no vectors under {CRATES}/<crate>/tests/vectors")
     for d in HERE.iterdir():
         if d.is_dir():
             shutil.rmtree(d)
@@ -118,8 +126,8 @@ def main():
 
     # gtr_pkcs12: even byte + PKCS#12 (password "changeit"), odd byte + cert PEM, blank
     # line, key PEM.
-    write("gtr_pkcs12", "client_p12", b"\x00" + (VEC / "gtr" / "mtls" / "client.p12").read_bytes())
-    write("gtr_pkcs12", "legacy_p12", b"\x00" + (VEC / "gtr" / "mtls" / "client-legacy.p12").read_bytes())
+    write("gtr_pkcs12", "client_p12", b"\x00" + vector("gtr", "mtls", "client.p12").read_bytes())
+    write("gtr_pkcs12", "legacy_p12", b"\x00" + vector("gtr", "mtls", "client-legacy.p12").read_bytes())
     write("gtr_pkcs12", "client_pem", b"\x01" + (text("gtr", "mtls", "client.pem").strip() + "\n\n" + text("gtr", "mtls", "client.key")).encode())
 
     # gtr_callback: even byte + callback body, odd byte + truststore .p12.
