@@ -68,7 +68,7 @@ pub fn reqwest_retry()
     reqwest_retry::RetryTransientMiddleware::new_with_policy(policy)
 }
 
-/// A client in the order the README shows: [`reqwest_retry`] added first, so it sits outside
+/// A client in the order the README shows: [`reqwest_retry()`] added first, so it sits outside
 /// `mw` and every attempt is signed afresh (feature `reqwest-retry`).
 #[cfg(feature = "reqwest-retry")]
 pub fn reqwest_retry_outside<S: tollgate_auth_core::Signer>(
