@@ -315,13 +315,8 @@ impl<S> Inner<S> {
 
     #[cfg(feature = "metrics")]
     fn metrics(&self) -> &CacheMetrics {
-        self.metrics.get_or_init(|| {
-            CacheMetrics::register(
-                self.name,
-                &self.config.metrics_label,
-                self.config.shared.as_ref().map(|s| s.store.name()),
-            )
-        })
+        self.metrics
+            .get_or_init(|| CacheMetrics::register(self.name, &self.config.metrics_label))
     }
 
     /// Replaces the cached token (under the lock `st` came from) and its lock-free copy.
@@ -365,8 +360,6 @@ impl<S: TokenSource> Inner<S> {
             config: &self.config,
             clock: &self.clock,
             name: self.name,
-            #[cfg(feature = "metrics")]
-            counters: self.metrics().store.clone(),
         };
         match fleet
             .obtain(
@@ -435,6 +428,12 @@ impl<S: TokenSource> TokenCache<S> {
 
     /// A cache with an explicit clock and configuration.
     pub fn with_config(source: S, clock: SharedClock, config: CacheConfig) -> Self {
+        // Every store call and lock wait counted where the store is bound, not at each call.
+        #[cfg(feature = "metrics")]
+        let config = CacheConfig {
+            shared: config.shared.map(crate::instrument::CountedStore::wrap),
+            ..config
+        };
         TokenCache {
             inner: Arc::new(Inner {
                 source,

@@ -2,11 +2,16 @@
 //! binding with their label values, so that nothing is formatted or looked up per request.
 //! Names and labels: the repository's `docs/metrics.md`.
 
+use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use futures::future::BoxFuture;
 use metrics::{Counter, Gauge, Histogram, SharedString};
+use secrecy::SecretString;
 
 use crate::error::{AuthError, ErrorKind};
+use crate::store::{SharedStore, StoredToken, TokenStore};
 
 /// `tollgate_token_fetches_total{provider, credential, outcome}`.
 pub(crate) const TOKEN_FETCHES: &str = "tollgate_token_fetches_total";
@@ -31,15 +36,10 @@ pub(crate) struct CacheMetrics {
     fetch_seconds: Histogram,
     expires_in: Gauge,
     rejections: Counter,
-    pub(crate) store: Option<std::sync::Arc<StoreMetrics>>,
 }
 
 impl CacheMetrics {
-    pub(crate) fn register(
-        provider: &'static str,
-        credential: &str,
-        store: Option<&'static str>,
-    ) -> Self {
+    pub(crate) fn register(provider: &'static str, credential: &str) -> Self {
         let credential = SharedString::from(credential.to_string());
         let fetch = |outcome: &'static str| {
             metrics::counter!(
@@ -67,7 +67,6 @@ impl CacheMetrics {
                 "provider" => provider,
                 "credential" => credential.clone()
             ),
-            store: store.map(|s| std::sync::Arc::new(StoreMetrics::register(s))),
         }
     }
 
@@ -135,16 +134,22 @@ impl StoreOp {
     }
 }
 
-/// One store binding's handles.
-pub(crate) struct StoreMetrics {
+/// A shared store with every call counted (`tollgate_store_operations_total`) and every
+/// refused `try_lock` counted as a fleet lock wait, since the cache then waits for the
+/// holder's token.
+pub(crate) struct CountedStore {
+    inner: Arc<dyn TokenStore>,
     /// `[op][0]` ok, `[op][1]` error.
     ops: [[Counter; 2]; StoreOp::ALL.len()],
     lock_waits: Counter,
 }
 
-impl StoreMetrics {
-    fn register(store: &'static str) -> Self {
-        StoreMetrics {
+impl CountedStore {
+    /// `shared` with its store counted, registered under the store's name.
+    pub(crate) fn wrap(mut shared: SharedStore) -> SharedStore {
+        let store = shared.store.name();
+        shared.store = Arc::new(CountedStore {
+            inner: shared.store,
             ops: StoreOp::ALL.map(|op| {
                 ["ok", "error"].map(|outcome| {
                     metrics::counter!(
@@ -156,15 +161,83 @@ impl StoreMetrics {
                 })
             }),
             lock_waits: metrics::counter!(FLEET_LOCK_WAITS, "store" => store),
-        }
+        });
+        shared
     }
 
-    pub(crate) fn op<T>(&self, op: StoreOp, result: &Result<T, AuthError>) {
-        self.ops[op as usize][usize::from(result.is_err())].increment(1);
+    fn counted<'a, T: Send + 'a>(
+        &'a self,
+        op: StoreOp,
+        call: BoxFuture<'a, Result<T, AuthError>>,
+    ) -> BoxFuture<'a, Result<T, AuthError>> {
+        Box::pin(async move {
+            let r = call.await;
+            self.ops[op as usize][usize::from(r.is_err())].increment(1);
+            r
+        })
+    }
+}
+
+impl fmt::Debug for CountedStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.fmt(f)
+    }
+}
+
+impl TokenStore for CountedStore {
+    fn load<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<StoredToken>, AuthError>> {
+        self.counted(StoreOp::Load, self.inner.load(key))
     }
 
-    pub(crate) fn lock_wait(&self) {
-        self.lock_waits.increment(1);
+    fn save<'a>(
+        &'a self,
+        key: &'a str,
+        fence: &'a str,
+        token: &'a StoredToken,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<bool, AuthError>> {
+        self.counted(StoreOp::Save, self.inner.save(key, fence, token, ttl))
+    }
+
+    fn try_lock<'a>(
+        &'a self,
+        key: &'a str,
+        fence: &'a str,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<bool, AuthError>> {
+        let call = self.counted(StoreOp::TryLock, self.inner.try_lock(key, fence, ttl));
+        Box::pin(async move {
+            let won = call.await;
+            if matches!(won, Ok(false)) {
+                self.lock_waits.increment(1);
+            }
+            won
+        })
+    }
+
+    fn renew<'a>(
+        &'a self,
+        key: &'a str,
+        fence: &'a str,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<bool, AuthError>> {
+        self.counted(StoreOp::Renew, self.inner.renew(key, fence, ttl))
+    }
+
+    fn unlock<'a>(&'a self, key: &'a str, fence: &'a str) -> BoxFuture<'a, Result<(), AuthError>> {
+        self.counted(StoreOp::Unlock, self.inner.unlock(key, fence))
+    }
+
+    fn remove_if<'a>(
+        &'a self,
+        key: &'a str,
+        value: &'a SecretString,
+    ) -> BoxFuture<'a, Result<(), AuthError>> {
+        self.counted(StoreOp::RemoveIf, self.inner.remove_if(key, value))
+    }
+
+    fn name(&self) -> &'static str {
+        self.inner.name()
     }
 }
 

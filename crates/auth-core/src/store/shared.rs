@@ -15,22 +15,6 @@ use crate::clock::SharedClock;
 use crate::error::{AuthError, ErrorKind};
 use crate::token::check_token_value;
 
-/// The store's metric handles (feature `metrics`).
-#[cfg(feature = "metrics")]
-pub(crate) type StoreCounters = Option<Arc<crate::instrument::StoreMetrics>>;
-
-/// `$e`, a store call's result, counted as operation `$op` when the feature `metrics` is on.
-macro_rules! counted {
-    ($counters:expr, $op:ident, $e:expr) => {{
-        let r = $e;
-        #[cfg(feature = "metrics")]
-        if let Some(m) = $counters {
-            m.op(crate::instrument::StoreOp::$op, &r);
-        }
-        r
-    }};
-}
-
 /// Releases a fleet fetch lock when dropped on any path (a cancelled or timed-out fetch
 /// included) unless [`release`](Self::release) already did.
 struct LockGuard {
@@ -39,17 +23,11 @@ struct LockGuard {
     fence: String,
     armed: bool,
     name: &'static str,
-    #[cfg(feature = "metrics")]
-    counters: StoreCounters,
 }
 
 impl LockGuard {
     async fn release(mut self) {
-        if let Err(e) = counted!(
-            &self.counters,
-            Unlock,
-            self.store.unlock(&self.key, &self.fence).await
-        ) {
+        if let Err(e) = self.store.unlock(&self.key, &self.fence).await {
             tracing::warn!(cache = self.name, error = %e, "could not release the fetch lock");
         }
         self.armed = false;
@@ -68,10 +46,8 @@ impl Drop for LockGuard {
             let key = std::mem::take(&mut self.key);
             let fence = std::mem::take(&mut self.fence);
             let name = self.name;
-            #[cfg(feature = "metrics")]
-            let counters = self.counters.take();
             handle.spawn(async move {
-                if let Err(e) = counted!(&counters, Unlock, store.unlock(&key, &fence).await) {
+                if let Err(e) = store.unlock(&key, &fence).await {
                     tracing::warn!(cache = name, error = %e, "could not release the fetch lock");
                 }
             });
@@ -86,8 +62,6 @@ pub(crate) struct Fleet<'a> {
     pub(crate) config: &'a CacheConfig,
     pub(crate) clock: &'a SharedClock,
     pub(crate) name: &'static str,
-    #[cfg(feature = "metrics")]
-    pub(crate) counters: StoreCounters,
 }
 
 impl Fleet<'_> {
@@ -142,7 +116,7 @@ impl Fleet<'_> {
         key: &str,
         avoid: &[Option<&SecretString>],
     ) -> Result<Option<Obtained>, AuthError> {
-        let loaded = counted!(&self.counters, Load, store.load(key).await)?;
+        let loaded = store.load(key).await?;
         let usable = loaded.as_ref().and_then(|t| self.usable(t, avoid));
         if loaded.is_some() && usable.is_none() {
             tracing::debug!(
@@ -163,7 +137,7 @@ impl Fleet<'_> {
         let store = &shared.store;
         let key = shared.key.as_str();
         if let Some(bad) = rejected {
-            counted!(&self.counters, RemoveIf, store.remove_if(key, bad).await)?;
+            store.remove_if(key, bad).await?;
         }
         let avoid = [rejected, refreshing];
         let fence = format!("{:032x}", rand::random::<u128>());
@@ -173,19 +147,13 @@ impl Fleet<'_> {
                 tracing::debug!(cache = self.name, "token taken from the shared store");
                 return Ok(t);
             }
-            if counted!(
-                &self.counters,
-                TryLock,
-                store.try_lock(key, &fence, shared.lock_ttl).await
-            )? {
+            if store.try_lock(key, &fence, shared.lock_ttl).await? {
                 let guard = LockGuard {
                     store: store.clone(),
                     key: key.to_string(),
                     fence: fence.clone(),
                     armed: true,
                     name: self.name,
-                    #[cfg(feature = "metrics")]
-                    counters: self.counters.clone(),
                 };
                 // Re-check: the previous holder may have stored a token just before unlocking.
                 match self.load_usable(store.as_ref(), key, &avoid).await {
@@ -210,11 +178,6 @@ impl Fleet<'_> {
                 guard.release().await;
                 return fetched;
             }
-            // Another process holds the fetch lock: wait for its token.
-            #[cfg(feature = "metrics")]
-            if let Some(m) = &self.counters {
-                m.lock_wait();
-            }
             if tokio::time::Instant::now() >= deadline {
                 return Err(AuthError::new(
                     ErrorKind::Timeout,
@@ -238,11 +201,7 @@ impl Fleet<'_> {
         let renew = async {
             loop {
                 tokio::time::sleep(every).await;
-                match counted!(
-                    &self.counters,
-                    Renew,
-                    shared.store.renew(&shared.key, fence, ttl).await
-                ) {
+                match shared.store.renew(&shared.key, fence, ttl).await {
                     Ok(true) => {}
                     Ok(false) => {
                         tracing::warn!(
@@ -281,11 +240,7 @@ impl Fleet<'_> {
             remaining: Some(ttl),
             lifetime: t.full.map(|f| f.min(max)),
         };
-        match counted!(
-            &self.counters,
-            Save,
-            shared.store.save(&shared.key, fence, &stored, ttl).await
-        ) {
+        match shared.store.save(&shared.key, fence, &stored, ttl).await {
             Ok(true) => {}
             Ok(false) => tracing::warn!(
                 cache = self.name,
