@@ -58,33 +58,21 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let started = std::time::Instant::now();
 
-    let counts = match crate::counts::run(
-        &root,
-        &cargo,
-        &target.join("xtask-bench").join("callgrind"),
-        false,
-        crate::counts::GROUPS,
-    ) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::FAILURE;
-        }
+    let run = |dir: &str, metrics: bool, groups| {
+        let out = target.join("xtask-bench").join(dir);
+        crate::counts::run(&root, &cargo, &out, metrics, groups)
     };
-    // The same binary with the feature `metrics` and a Prometheus recorder installed.
-    let counts_metrics = match crate::counts::run(
-        &root,
-        &cargo,
-        &target.join("xtask-bench").join("callgrind-metrics"),
-        true,
-        crate::counts::METRICS_GROUPS,
-    ) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::FAILURE;
-        }
-    };
+    // Off, then the same binary with the feature `metrics` and a Prometheus recorder installed.
+    let (counts, counts_metrics) =
+        match run("callgrind", false, crate::counts::GROUPS).and_then(|off| {
+            run("callgrind-metrics", true, crate::counts::METRICS_GROUPS).map(|on| (off, on))
+        }) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::FAILURE;
+            }
+        };
 
     let mut criterion = Command::new(&cargo);
     criterion
